@@ -1,0 +1,64 @@
+/* Serialization of zeelos records for Kafka: Confluent-framed Avro (magic 0 +
+ * 4-byte big-endian schema id + Avro binary) with schemas registered in a
+ * Confluent-compatible Schema Registry, or JSON (the Avro JSON encoding, as
+ * kafka-avro-console-producer reads and writes it) for users without a registry.
+ *
+ * Built on avro-c: every record is built as an avro_value_t of the exact
+ * schema text the Java original registered (contract §2.4), so the JSON mode
+ * is avro_value_to_json() of the same value.  Decoding a request resolves the
+ * writer schema (fetched by id from the registry, cached) against our reader
+ * schema, so requests produced with other schema versions still decode.
+ *
+ * Thread: a zl_serde_t is used by one thread at a time (the gateway loop). */
+#ifndef ZL_SERDE_H
+#define ZL_SERDE_H
+
+#include <stddef.h>
+#include "kafka/records.h"
+#include "util/buf.h"
+
+typedef enum { ZL_FORMAT_AVRO = 0, ZL_FORMAT_JSON = 1 } zl_format_t;
+
+/* Which value schema a topic carries. */
+typedef enum {
+    ZL_VAL_REGISTRATION = 0, /* AvroRegistrationResponse */
+    ZL_VAL_OBSERVE,          /* AvroResponseObserve */
+    ZL_VAL_RESPONSE,         /* AvroResponse */
+    ZL_VAL_REQUEST,          /* AvroRequest */
+    ZL_VAL__COUNT
+} zl_val_type_t;
+
+typedef struct zl_serde zl_serde_t;
+
+/* sr_url may be NULL for ZL_FORMAT_JSON. No network I/O happens here. */
+zl_serde_t *zl_serde_new(zl_format_t fmt, const char *sr_url, char *errstr, size_t errstr_size);
+void zl_serde_destroy(zl_serde_t *s);
+
+/* Registers (Avro) the key schema under "<topic>-key" and the value schema of
+ * type under "<topic>-value" and caches the ids. Blocking HTTP: call at setup.
+ * A no-op for JSON. */
+zl_err_t zl_serde_register_topic(zl_serde_t *s, const char *topic, zl_val_type_t type,
+                                 char *errstr, size_t errstr_size);
+
+/* Encoders append the framed record to out (reset by the caller). The topic
+ * must have been registered. */
+zl_err_t zl_serde_key(zl_serde_t *s, const char *topic, const char *ep, zl_buf_t *out);
+zl_err_t zl_serde_registration(zl_serde_t *s, const char *topic, const zl_rec_registration_t *r,
+                               zl_buf_t *out);
+zl_err_t zl_serde_response(zl_serde_t *s, const char *topic, const zl_rec_response_t *r,
+                           zl_buf_t *out);
+/* For `zeelos request` and tests: encodes an AvroRequest. */
+zl_err_t zl_serde_request(zl_serde_t *s, const char *topic, const zl_request_t *r, zl_buf_t *out);
+
+/* Decodes a management request value. May fetch the writer schema by id from
+ * the registry (blocking, cached). On error errstr says why (bad magic, unknown
+ * schema id, truncated Avro, invalid JSON, ...). out is owned by the caller. */
+zl_err_t zl_serde_decode_request(zl_serde_t *s, const void *data, size_t len, zl_request_t *out,
+                                 char *errstr, size_t errstr_size);
+
+/* Decodes any framed zeelos key or value (writer schema fetched by id) to a
+ * JSON text (Avro JSON encoding) for `zeelos tail`. */
+zl_err_t zl_serde_to_json(zl_serde_t *s, const void *data, size_t len, zl_buf_t *out,
+                          char *errstr, size_t errstr_size);
+
+#endif

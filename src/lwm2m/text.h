@@ -1,0 +1,10 @@
+/* text/plain (0) and application/octet-stream (42) single-value codecs. */
+#ifndef ZL_TEXT_H
+#define ZL_TEXT_H
+#include "lwm2m/node.h"
+#include "util/buf.h"
+/* Parses text as type (FLOAT "21.5", INTEGER "-3", BOOLEAN "0"/"1", TIME seconds,
+ * OBJLNK "3:0", STRING as is, OPAQUE = base64 per LwM2M 1.1). */
+zl_err_t zl_text_decode(const uint8_t *p, size_t n, zl_type_t type, zl_value_t *out);
+zl_err_t zl_text_encode(const zl_value_t *v, zl_buf_t *out);
+#endif

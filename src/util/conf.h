@@ -1,0 +1,45 @@
+/* Configuration: one property table (name, type, default, doc) for every
+ * zeelos command.  The same table parses properties files (key=value lines,
+ * '#' comments), command-line flags (--coap-port 5683 == coap.port=5683),
+ * environment variables (ZEELOS_COAP_PORT), and generates
+ * docs/CONFIGURATION.md.  Keys starting with "kafka." are not in the table:
+ * they are kept verbatim and handed to librdkafka (without the prefix), which
+ * validates them.  Precedence: defaults < --config file < environment < flags. */
+#ifndef ZL_CONF_H
+#define ZL_CONF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "util/err.h"
+
+typedef struct zl_conf zl_conf_t;
+
+zl_conf_t *zl_conf_new(void);            /* every property at its default */
+void zl_conf_destroy(zl_conf_t *c);
+
+/* Sets one property by its dotted name ("coap.port") or a "kafka.*" key.
+ * Validates the type and range; ZL_ERR_INVALID / ZL_ERR_NOT_FOUND with errstr. */
+zl_err_t zl_conf_set(zl_conf_t *c, const char *name, const char *value, char *errstr, size_t n);
+zl_err_t zl_conf_load_file(zl_conf_t *c, const char *path, char *errstr, size_t n);
+zl_err_t zl_conf_load_env(zl_conf_t *c, char *const *envp, char *errstr, size_t n);
+/* Parses argv[first..argc): --name value, --name=value, -X key=value, --config FILE.
+ * Non-option words are returned in order through positional[] (up to max_pos);
+ * *n_pos receives their count. Applies file, then env, then flags. */
+zl_err_t zl_conf_parse_args(zl_conf_t *c, int argc, char **argv, int first, char *const *envp,
+                            const char **positional, int max_pos, int *n_pos,
+                            char *errstr, size_t n);
+
+const char *zl_conf_str(const zl_conf_t *c, const char *name);   /* never NULL for table keys */
+int64_t zl_conf_int(const zl_conf_t *c, const char *name);
+bool zl_conf_bool(const zl_conf_t *c, const char *name);
+
+/* Calls cb for every kafka.* key set, with the prefix removed. */
+void zl_conf_foreach_kafka(const zl_conf_t *c, void (*cb)(const char *k, const char *v, void *ctx),
+                           void *ctx);
+/* Writes the Markdown reference (docs/CONFIGURATION.md). */
+void zl_conf_write_markdown(FILE *out);
+/* Writes "--flag VALUE  doc (default)" lines for --help. */
+void zl_conf_write_help(FILE *out);
+
+#endif
