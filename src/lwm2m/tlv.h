@@ -11,6 +11,10 @@
  * resources keep their raw bytes as ZL_T_NONE. */
 zl_err_t zl_tlv_decode(const uint8_t *p, size_t n, const zl_path_t *path, zl_node_t **out,
                        char *errstr, size_t errstr_size);
-/* Encodes node as TLV (an object node encodes as its instances). */
+/* Encodes node as TLV (an object node encodes as its instances; an instance
+ * node as one object-instance TLV). On error out's length is restored. */
 zl_err_t zl_tlv_encode(const zl_node_t *node, zl_buf_t *out);
+/* Encodes an INSTANCE node's resources without the object-instance wrapper
+ * (the form LwM2M uses for payloads addressed to /oid/iid). */
+zl_err_t zl_tlv_encode_resources(const zl_node_t *inst, zl_buf_t *out);
 #endif

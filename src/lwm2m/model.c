@@ -1,0 +1,299 @@
+/* Built-in object models.  TLV and text carry no type information, so the
+ * gateway types values from these static tables (OMA registry core objects
+ * 0-7, common IPSO 3300-series sensors, the seed's Modbus object 26241).
+ * Tables are sorted by id and const: no registration API, no mutable state;
+ * unknown objects/resources simply return NULL and stay ZL_T_NONE.
+ * ops "" marks resources with no operations for a LwM2M server (bootstrap-only
+ * Security object). */
+#include "lwm2m/model.h"
+
+#include <stddef.h>
+
+#define S ZL_T_STRING
+#define F ZL_T_FLOAT
+#define I ZL_T_INTEGER
+#define B ZL_T_BOOLEAN
+#define O ZL_T_OPAQUE
+#define T ZL_T_TIME
+#define L ZL_T_OBJLNK
+#define X ZL_T_NONE /* executable */
+#define N(a) (unsigned)(sizeof(a) / sizeof((a)[0]))
+
+/* 0 LwM2M Security (1.1) */
+static const zl_res_model_t r_security[] = {
+    {0, "LWM2M Server URI", S, false, ""},
+    {1, "Bootstrap-Server", B, false, ""},
+    {2, "Security Mode", I, false, ""},
+    {3, "Public Key or Identity", O, false, ""},
+    {4, "Server Public Key", O, false, ""},
+    {5, "Secret Key", O, false, ""},
+    {6, "SMS Security Mode", I, false, ""},
+    {7, "SMS Binding Key Parameters", O, false, ""},
+    {8, "SMS Binding Secret Key(s)", O, false, ""},
+    {9, "LwM2M Server SMS Number", S, false, ""},
+    {10, "Short Server ID", I, false, ""},
+    {11, "Client Hold Off Time", I, false, ""},
+    {12, "Bootstrap-Server Account Timeout", I, false, ""},
+    {13, "Matching Type", I, false, ""},
+    {14, "SNI", S, false, ""},
+    {15, "Certificate Usage", I, false, ""},
+    {16, "DTLS/TLS Ciphersuite", I, true, ""},
+    {17, "OSCORE Security Mode", L, false, ""},
+};
+
+/* 1 LwM2M Server (1.1) */
+static const zl_res_model_t r_server[] = {
+    {0, "Short Server ID", I, false, "R"},
+    {1, "Lifetime", I, false, "RW"},
+    {2, "Default Minimum Period", I, false, "RW"},
+    {3, "Default Maximum Period", I, false, "RW"},
+    {4, "Disable", X, false, "E"},
+    {5, "Disable Timeout", I, false, "RW"},
+    {6, "Notification Storing When Disabled or Offline", B, false, "RW"},
+    {7, "Binding", S, false, "RW"},
+    {8, "Registration Update Trigger", X, false, "E"},
+    {9, "Bootstrap-Request Trigger", X, false, "E"},
+    {10, "APN Link", L, false, "RW"},
+    {11, "TLS-DTLS Alert Code", I, false, "R"},
+    {12, "Last Bootstrapped", T, false, "R"},
+    {13, "Registration Priority Order", I, false, "RW"},
+    {14, "Initial Registration Delay Timer", I, false, "RW"},
+    {15, "Registration Failure Block", B, false, "RW"},
+    {16, "Bootstrap on Registration Failure", B, false, "RW"},
+    {17, "Communication Retry Count", I, false, "RW"},
+    {18, "Communication Retry Timer", I, false, "RW"},
+    {19, "Communication Sequence Delay Timer", I, false, "RW"},
+    {20, "Communication Sequence Retry Count", I, false, "RW"},
+    {21, "Trigger", B, false, "RW"},
+    {22, "Preferred Transport", S, false, "RW"},
+    {23, "Mute Send", B, false, "RW"},
+};
+
+/* 2 LwM2M Access Control */
+static const zl_res_model_t r_acl[] = {
+    {0, "Object ID", I, false, "R"},
+    {1, "Object Instance ID", I, false, "R"},
+    {2, "ACL", I, true, "RW"},
+    {3, "Access Control Owner", I, false, "RW"},
+};
+
+/* 3 Device */
+static const zl_res_model_t r_device[] = {
+    {0, "Manufacturer", S, false, "R"},
+    {1, "Model Number", S, false, "R"},
+    {2, "Serial Number", S, false, "R"},
+    {3, "Firmware Version", S, false, "R"},
+    {4, "Reboot", X, false, "E"},
+    {5, "Factory Reset", X, false, "E"},
+    {6, "Available Power Sources", I, true, "R"},
+    {7, "Power Source Voltage", I, true, "R"},
+    {8, "Power Source Current", I, true, "R"},
+    {9, "Battery Level", I, false, "R"},
+    {10, "Memory Free", I, false, "R"},
+    {11, "Error Code", I, true, "R"},
+    {12, "Reset Error Code", X, false, "E"},
+    {13, "Current Time", T, false, "RW"},
+    {14, "UTC Offset", S, false, "RW"},
+    {15, "Timezone", S, false, "RW"},
+    {16, "Supported Binding and Modes", S, false, "R"},
+    {17, "Device Type", S, false, "R"},
+    {18, "Hardware Version", S, false, "R"},
+    {19, "Software Version", S, false, "R"},
+    {20, "Battery Status", I, false, "R"},
+    {21, "Memory Total", I, false, "R"},
+    {22, "ExtDevInfo", L, true, "R"},
+};
+
+/* 4 Connectivity Monitoring */
+static const zl_res_model_t r_connmon[] = {
+    {0, "Network Bearer", I, false, "R"},
+    {1, "Available Network Bearer", I, true, "R"},
+    {2, "Radio Signal Strength", I, false, "R"},
+    {3, "Link Quality", I, false, "R"},
+    {4, "IP Addresses", S, true, "R"},
+    {5, "Router IP Addresses", S, true, "R"},
+    {6, "Link Utilization", I, false, "R"},
+    {7, "APN", S, true, "R"},
+    {8, "Cell ID", I, false, "R"},
+    {9, "SMNC", I, false, "R"},
+    {10, "SMCC", I, false, "R"},
+    {11, "SignalSNR", I, false, "R"},
+    {12, "LAC", I, false, "R"},
+    {13, "Coverage Enhancement Level", I, false, "R"},
+};
+
+/* 5 Firmware Update */
+static const zl_res_model_t r_fwupdate[] = {
+    {0, "Package", O, false, "W"},
+    {1, "Package URI", S, false, "RW"},
+    {2, "Update", X, false, "E"},
+    {3, "State", I, false, "R"},
+    {4, "Update Supported Objects", B, false, "RW"}, /* LwM2M 1.0 */
+    {5, "Update Result", I, false, "R"},
+    {6, "PkgName", S, false, "R"},
+    {7, "PkgVersion", S, false, "R"},
+    {8, "Firmware Update Protocol Support", I, true, "R"},
+    {9, "Firmware Update Delivery Method", I, false, "R"},
+};
+
+/* 6 Location */
+static const zl_res_model_t r_location[] = {
+    {0, "Latitude", F, false, "R"},
+    {1, "Longitude", F, false, "R"},
+    {2, "Altitude", F, false, "R"},
+    {3, "Radius", F, false, "R"},
+    {4, "Velocity", O, false, "R"},
+    {5, "Timestamp", T, false, "R"},
+    {6, "Speed", F, false, "R"},
+};
+
+/* 7 Connectivity Statistics */
+static const zl_res_model_t r_connstat[] = {
+    {0, "SMS Tx Counter", I, false, "R"},
+    {1, "SMS Rx Counter", I, false, "R"},
+    {2, "Tx Data", I, false, "R"},
+    {3, "Rx Data", I, false, "R"},
+    {4, "Max Message Size", I, false, "R"},
+    {5, "Average Message Size", I, false, "R"},
+    {6, "Start", X, false, "E"},
+    {7, "Stop", X, false, "E"},
+    {8, "Collection Period", I, false, "RW"},
+};
+
+/* IPSO reusable resources shared by the 3300-series sensors. */
+#define IPSO_MIN_MEAS {5601, "Min Measured Value", F, false, "R"}
+#define IPSO_MAX_MEAS {5602, "Max Measured Value", F, false, "R"}
+#define IPSO_MIN_RANGE {5603, "Min Range Value", F, false, "R"}
+#define IPSO_MAX_RANGE {5604, "Max Range Value", F, false, "R"}
+#define IPSO_RESET_MINMAX {5605, "Reset Min and Max Measured Values", X, false, "E"}
+#define IPSO_VALUE {5700, "Sensor Value", F, false, "R"}
+#define IPSO_UNITS {5701, "Sensor Units", S, false, "R"}
+#define IPSO_APP_TYPE {5750, "Application Type", S, false, "RW"}
+#define IPSO_SENSOR_TYPE {5751, "Sensor Type", S, false, "R"}
+#define IPSO_CALIB {5821, "Current Calibration", F, false, "RW"}
+#define IPSO_STD_SENSOR IPSO_MIN_MEAS, IPSO_MAX_MEAS, IPSO_MIN_RANGE, IPSO_MAX_RANGE, \
+    IPSO_RESET_MINMAX, IPSO_VALUE, IPSO_UNITS
+
+/* 3300 Generic Sensor */
+static const zl_res_model_t r_generic[] = {IPSO_STD_SENSOR, IPSO_APP_TYPE, IPSO_SENSOR_TYPE};
+/* 3301 Illuminance, 3303 Temperature, 3304 Humidity, 3315 Barometer, 3323 Pressure */
+static const zl_res_model_t r_sensor[] = {IPSO_STD_SENSOR, IPSO_APP_TYPE};
+/* 3316 Voltage, 3317 Current */
+static const zl_res_model_t r_sensor_cal[] = {IPSO_STD_SENSOR, IPSO_APP_TYPE, IPSO_CALIB};
+
+/* 3302 Presence */
+static const zl_res_model_t r_presence[] = {
+    {5500, "Digital Input State", B, false, "R"},
+    {5501, "Digital Input Counter", I, false, "R"},
+    {5505, "Digital Input Counter Reset", X, false, "E"},
+    {5751, "Sensor Type", S, false, "R"},
+    {5903, "Busy to Clear delay", I, false, "RW"},
+    {5904, "Clear to Busy delay", I, false, "RW"},
+};
+
+/* 3311 Light Control */
+static const zl_res_model_t r_light[] = {
+    {5701, "Sensor Units", S, false, "R"},
+    {5706, "Colour", S, false, "RW"},
+    {5750, "Application Type", S, false, "RW"},
+    {5805, "Cumulative active power", F, false, "R"},
+    {5820, "Power factor", F, false, "R"},
+    {5850, "On/Off", B, false, "RW"},
+    {5851, "Dimmer", I, false, "RW"},
+    {5852, "On time", I, false, "RW"},
+};
+
+/* 3313 Accelerometer */
+static const zl_res_model_t r_accel[] = {
+    {5603, "Min Range Value", F, false, "R"},
+    {5604, "Max Range Value", F, false, "R"},
+    {5701, "Sensor Units", S, false, "R"},
+    {5702, "X Value", F, false, "R"},
+    {5703, "Y Value", F, false, "R"},
+    {5704, "Z Value", F, false, "R"},
+};
+
+/* 3341 Addressable Text Display */
+static const zl_res_model_t r_textdisp[] = {
+    {5527, "Text", S, false, "RW"},
+    {5528, "X Coordinate", I, false, "RW"},
+    {5529, "Y Coordinate", I, false, "RW"},
+    {5530, "Clear Display", X, false, "E"},
+    {5531, "Contrast", F, false, "RW"},
+    {5545, "Max X Coordinate", I, false, "R"},
+    {5546, "Max Y Coordinate", I, false, "R"},
+    {5548, "Level", F, false, "RW"},
+    {5750, "Application Type", S, false, "RW"},
+};
+
+/* 3342 On/Off switch */
+static const zl_res_model_t r_onoff[] = {
+    {5500, "Digital Input State", B, false, "R"},
+    {5501, "Digital Input Counter", I, false, "R"},
+    {5750, "Application Type", S, false, "RW"},
+    {5852, "On time", I, false, "RW"},
+    {5854, "Off Time", I, false, "RW"},
+};
+
+/* 26241 Modbus (seed's custom object) */
+static const zl_res_model_t r_modbus[] = {
+    {26251, "Holding Register", I, false, "RW"},
+    {26252, "Input Register", I, false, "R"},
+    {26253, "Coil", B, false, "RW"},
+    {26254, "Discrete Input", B, false, "R"},
+    {26255, "Holding Registers", I, true, "RW"},
+    {26256, "Input Registers", I, true, "R"},
+    {26257, "Coils", B, true, "RW"},
+    {26258, "Discrete Inputs", B, true, "R"},
+};
+
+#define OBJ(id, name, multi, r) {id, name, multi, r, N(r)}
+/* Sorted by id (binary search). */
+static const zl_obj_model_t objects[] = {
+    OBJ(0, "LWM2M Security", true, r_security),
+    OBJ(1, "LwM2M Server", true, r_server),
+    OBJ(2, "LwM2M Access Control", true, r_acl),
+    OBJ(3, "Device", false, r_device),
+    OBJ(4, "Connectivity Monitoring", false, r_connmon),
+    OBJ(5, "Firmware Update", false, r_fwupdate),
+    OBJ(6, "Location", false, r_location),
+    OBJ(7, "Connectivity Statistics", false, r_connstat),
+    OBJ(3300, "Generic Sensor", true, r_generic),
+    OBJ(3301, "Illuminance", true, r_sensor),
+    OBJ(3302, "Presence", true, r_presence),
+    OBJ(3303, "Temperature", true, r_sensor),
+    OBJ(3304, "Humidity", true, r_sensor),
+    OBJ(3311, "Light Control", true, r_light),
+    OBJ(3313, "Accelerometer", true, r_accel),
+    OBJ(3315, "Barometer", true, r_sensor),
+    OBJ(3316, "Voltage", true, r_sensor_cal),
+    OBJ(3317, "Current", true, r_sensor_cal),
+    OBJ(3323, "Pressure", true, r_sensor),
+    OBJ(3341, "Addressable Text Display", true, r_textdisp),
+    OBJ(3342, "On/Off switch", true, r_onoff),
+    OBJ(26241, "Modbus", true, r_modbus),
+};
+
+const zl_obj_model_t *zl_model_object(uint16_t oid) {
+    size_t lo = 0, hi = N(objects);
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (objects[mid].id == oid) return &objects[mid];
+        if (objects[mid].id < oid) lo = mid + 1;
+        else hi = mid;
+    }
+    return NULL;
+}
+
+const zl_res_model_t *zl_model_resource(uint16_t oid, uint16_t rid) {
+    const zl_obj_model_t *o = zl_model_object(oid);
+    if (!o) return NULL;
+    size_t lo = 0, hi = o->n_res;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (o->res[mid].id == rid) return &o->res[mid];
+        if (o->res[mid].id < rid) lo = mid + 1;
+        else hi = mid;
+    }
+    return NULL;
+}
