@@ -1,0 +1,755 @@
+/* CoAP message layer. State lives in three hash maps and two FIFO lists:
+ *   exchanges by token (responses, notifications) and by (peer, MID) (ACK/RST),
+ *   the duplicate cache by (peer, MID) in a FIFO bounded by count and age,
+ *   Block1 reassemblies by peer.
+ * Every lookup is one hash probe; nothing scans all peers, so the cost of a
+ * datagram does not grow with the number of devices. */
+#include "coap/endpoint.h"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "coap/udp.h"
+#include "util/buf.h"
+#include "util/clock.h"
+#include "util/hmap.h"
+#include "util/log.h"
+
+#define C_INC(c) do { if (c) zl_counter_inc(c); } while (0)
+
+typedef struct exch {
+    zl_hnode_t by_token, by_mid;
+    bool in_mid_map;
+    zl_coap_addr_t peer;
+    uint64_t token;
+    uint16_t mid;
+    uint8_t *dgram; /* serialised request, for retransmission and Block2 follow-ups */
+    size_t dlen;
+    int retries_left;
+    int rto_ms;
+    bool confirmable, acked, observe, observing;
+    uint32_t obs_seq;
+    int64_t obs_time;
+    int timeout_ms;
+    zl_timer_t retx, deadline;
+    zl_coap_resp_cb cb;
+    void *ctx;
+    zl_buf_t body; /* Block2 reassembly */
+    zl_coap_ep_t *ep;
+} exch_t;
+
+typedef struct dedup {
+    zl_hnode_t node;
+    struct dedup *next; /* FIFO */
+    zl_coap_addr_t peer;
+    uint16_t mid;
+    int64_t at;
+    uint16_t len; /* cached response (0 = none yet) */
+    uint8_t data[];
+} dedup_t;
+
+typedef struct assembly {
+    zl_hnode_t node;
+    zl_coap_addr_t peer;
+    zl_buf_t body;
+    uint32_t next_num;
+    uint8_t szx;
+    zl_timer_t expiry;
+    zl_coap_ep_t *ep;
+} assembly_t;
+
+struct zl_coap_ep {
+    zl_coap_ep_cfg_t cfg;
+    zl_coap_io_t io;
+    zl_coap_addr_t local;
+    zl_wheel_t *wheel;
+    zl_hmap_t by_token, by_mid, dedup, asm_by_peer;
+    dedup_t *dd_head, *dd_tail;
+    uint16_t next_mid;
+    uint8_t rnd[256];
+    size_t rnd_pos;
+    /* receive batch */
+    zl_coap_dgram_t in[ZL_COAP_BATCH];
+    uint8_t in_data[ZL_COAP_BATCH][ZL_COAP_MAX_DGRAM];
+    /* send queue */
+    zl_coap_dgram_t out[ZL_COAP_BATCH];
+    uint8_t out_data[ZL_COAP_BATCH][ZL_COAP_MAX_DGRAM];
+    int n_out;
+    zl_counter_t *c_rx, *c_tx, *c_malformed, *c_dup, *c_retx, *c_timeout, *c_rst_sent,
+        *c_unmatched;
+};
+
+/* ---------------------------------------------------------------- helpers */
+
+void zl_coap_random(zl_coap_ep_t *ep, void *out, size_t n) {
+    uint8_t *o = out;
+    while (n) {
+        if (ep->rnd_pos == sizeof ep->rnd) {
+            size_t got = 0;
+            while (got < sizeof ep->rnd) {
+                ssize_t r = getrandom(ep->rnd + got, sizeof ep->rnd - got, 0);
+                if (r > 0) got += (size_t)r;
+            }
+            ep->rnd_pos = 0;
+        }
+        size_t k = sizeof ep->rnd - ep->rnd_pos;
+        if (k > n) k = n;
+        memcpy(o, ep->rnd + ep->rnd_pos, k);
+        ep->rnd_pos += k;
+        o += k;
+        n -= k;
+    }
+}
+
+bool zl_coap_addr_eq(const zl_coap_addr_t *a, const zl_coap_addr_t *b) {
+    if (a->sa.ss_family != b->sa.ss_family) return false;
+    if (a->sa.ss_family == AF_INET) {
+        const struct sockaddr_in *x = (const void *)&a->sa, *y = (const void *)&b->sa;
+        return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+    }
+    const struct sockaddr_in6 *x = (const void *)&a->sa, *y = (const void *)&b->sa;
+    return x->sin6_port == y->sin6_port && memcmp(&x->sin6_addr, &y->sin6_addr, 16) == 0;
+}
+
+uint64_t zl_coap_addr_hash(uint64_t seed, const zl_coap_addr_t *a) {
+    if (a->sa.ss_family == AF_INET) {
+        const struct sockaddr_in *x = (const void *)&a->sa;
+        return zl_hash_u64(seed, (uint64_t)x->sin_addr.s_addr << 16 | x->sin_port);
+    }
+    const struct sockaddr_in6 *x = (const void *)&a->sa;
+    return zl_hash_bytes(seed ^ x->sin6_port, &x->sin6_addr, 16);
+}
+
+int zl_coap_addr_host(const zl_coap_addr_t *a, char *out, size_t out_size) {
+    const void *src = a->sa.ss_family == AF_INET
+                          ? (const void *)&((const struct sockaddr_in *)&a->sa)->sin_addr
+                          : (const void *)&((const struct sockaddr_in6 *)&a->sa)->sin6_addr;
+    if (!inet_ntop(a->sa.ss_family, src, out, (socklen_t)out_size)) {
+        snprintf(out, out_size, "?");
+    }
+    return (int)strlen(out);
+}
+
+int zl_coap_addr_port(const zl_coap_addr_t *a) {
+    return a->sa.ss_family == AF_INET ? ntohs(((const struct sockaddr_in *)&a->sa)->sin_port)
+                                      : ntohs(((const struct sockaddr_in6 *)&a->sa)->sin6_port);
+}
+
+zl_err_t zl_coap_addr_parse(const char *host, int port, zl_coap_addr_t *out) {
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_DGRAM,
+                             .ai_flags = AI_NUMERICSERV | AI_PASSIVE};
+    char ps[8];
+    snprintf(ps, sizeof ps, "%d", port);
+    struct addrinfo *res = NULL;
+    if (getaddrinfo(host && *host ? host : NULL, ps, &hints, &res) != 0 || !res) return ZL_ERR_INVALID;
+    memset(out, 0, sizeof *out);
+    memcpy(&out->sa, res->ai_addr, res->ai_addrlen);
+    out->len = res->ai_addrlen;
+    freeaddrinfo(res);
+    return ZL_OK;
+}
+
+static uint64_t token_key(const uint8_t *t, uint8_t tkl) {
+    uint64_t k = 0;
+    memcpy(&k, t, tkl);
+    return k ^ ((uint64_t)tkl << 60);
+}
+
+static uint64_t mid_hash(zl_coap_ep_t *ep, const zl_coap_addr_t *a, uint16_t mid) {
+    return zl_coap_addr_hash(ep->by_mid.seed, a) ^ zl_hash_u64(ep->by_mid.seed, mid);
+}
+
+static uint16_t new_mid(zl_coap_ep_t *ep) { return ep->next_mid++; }
+
+/* Queues a datagram for the next flush (flushing first if the batch is full). */
+static void enqueue(zl_coap_ep_t *ep, const zl_coap_addr_t *to, const uint8_t *p, size_t n) {
+    if (n > ZL_COAP_MAX_DGRAM) return;
+    if (ep->n_out == ZL_COAP_BATCH) zl_coap_ep_flush(ep);
+    zl_coap_dgram_t *d = &ep->out[ep->n_out++];
+    memcpy(d->data, p, n);
+    d->len = n;
+    d->addr = *to;
+    C_INC(ep->c_tx);
+}
+
+static void send_empty(zl_coap_ep_t *ep, const zl_coap_addr_t *to, uint8_t type, uint16_t mid) {
+    uint8_t b[4] = {(uint8_t)(0x40 | type << 4), 0, (uint8_t)(mid >> 8), (uint8_t)mid};
+    enqueue(ep, to, b, 4);
+    if (type == ZL_COAP_RST) C_INC(ep->c_rst_sent);
+}
+
+void zl_coap_ep_flush(zl_coap_ep_t *ep) {
+    if (ep->n_out == 0) return;
+    ep->io.send(ep->io.impl, ep->out, ep->n_out);
+    ep->n_out = 0;
+}
+
+/* ---------------------------------------------------------- exchanges */
+
+static void exch_free(zl_coap_ep_t *ep, exch_t *x) {
+    zl_timer_disarm(ep->wheel, &x->retx);
+    zl_timer_disarm(ep->wheel, &x->deadline);
+    zl_hmap_remove(&ep->by_token, &x->by_token);
+    if (x->in_mid_map) zl_hmap_remove(&ep->by_mid, &x->by_mid);
+    zl_buf_free(&x->body);
+    free(x->dgram);
+    free(x);
+}
+
+/* Ends an exchange: unlinks it, then runs the callback (which may start new
+ * requests), then frees it. */
+static void exch_finish(zl_coap_ep_t *ep, exch_t *x, zl_err_t err, const zl_coap_msg_t *resp) {
+    zl_coap_resp_cb cb = x->cb;
+    void *ctx = x->ctx;
+    zl_timer_disarm(ep->wheel, &x->retx);
+    zl_timer_disarm(ep->wheel, &x->deadline);
+    zl_hmap_remove(&ep->by_token, &x->by_token);
+    if (x->in_mid_map) zl_hmap_remove(&ep->by_mid, &x->by_mid);
+    x->in_mid_map = false;
+    x->by_token.next = NULL;
+    if (cb) cb(ctx, err, resp);
+    zl_buf_free(&x->body);
+    free(x->dgram);
+    free(x);
+}
+
+static void on_retx(zl_timer_t *t, void *arg) {
+    exch_t *x = arg;
+    zl_coap_ep_t *ep = x->ep;
+    (void)t;
+    if (x->acked) return;
+    if (x->retries_left == 0) {
+        C_INC(ep->c_timeout);
+        exch_finish(ep, x, ZL_ERR_TIMEOUT, NULL);
+        return;
+    }
+    x->retries_left--;
+    x->rto_ms *= 2;
+    C_INC(ep->c_retx);
+    enqueue(ep, &x->peer, x->dgram, x->dlen);
+    zl_timer_arm(ep->wheel, &x->retx, zl_now_ms() + x->rto_ms);
+}
+
+static void on_deadline(zl_timer_t *t, void *arg) {
+    exch_t *x = arg;
+    (void)t;
+    C_INC(x->ep->c_timeout);
+    exch_finish(x->ep, x, ZL_ERR_TIMEOUT, NULL);
+}
+
+static exch_t *exch_new(zl_coap_ep_t *ep, const zl_coap_addr_t *peer, zl_coap_resp_cb cb, void *ctx) {
+    exch_t *x = calloc(1, sizeof *x);
+    if (!x) return NULL;
+    x->ep = ep;
+    x->peer = *peer;
+    x->cb = cb;
+    x->ctx = ctx;
+    zl_buf_init(&x->body, ep->cfg.max_body);
+    zl_timer_init(&x->retx, on_retx, x);
+    zl_timer_init(&x->deadline, on_deadline, x);
+    return x;
+}
+
+/* Serialises req into x->dgram with a fresh MID and transmits it. */
+static zl_err_t exch_transmit(zl_coap_ep_t *ep, exch_t *x, zl_coap_msg_t *req) {
+    uint8_t buf[ZL_COAP_MAX_DGRAM];
+    if (x->in_mid_map) {
+        zl_hmap_remove(&ep->by_mid, &x->by_mid);
+        x->in_mid_map = false;
+    }
+    req->mid = x->mid = new_mid(ep);
+    size_t n = zl_coap_serialize(req, buf, sizeof buf);
+    if (!n) return ZL_ERR_TOO_LARGE;
+    uint8_t *d = realloc(x->dgram, n);
+    if (!d) return ZL_ERR_NOMEM;
+    memcpy(d, buf, n);
+    x->dgram = d;
+    x->dlen = n;
+    x->acked = false;
+    if (x->confirmable) {
+        zl_hmap_insert(&ep->by_mid, &x->by_mid, mid_hash(ep, &x->peer, x->mid));
+        x->in_mid_map = true;
+        uint32_t r;
+        zl_coap_random(ep, &r, sizeof r);
+        x->rto_ms = ep->cfg.ack_timeout_ms + (int)(r % (uint32_t)(ep->cfg.ack_timeout_ms / 2 + 1));
+        x->retries_left = ep->cfg.max_retransmit;
+        zl_timer_arm(ep->wheel, &x->retx, zl_now_ms() + x->rto_ms);
+    }
+    enqueue(ep, &x->peer, x->dgram, x->dlen);
+    return ZL_OK;
+}
+
+zl_err_t zl_coap_request(zl_coap_ep_t *ep, const zl_coap_addr_t *peer, zl_coap_msg_t *req,
+                         const zl_coap_req_opts_t *opts, zl_coap_resp_cb cb, void *ctx,
+                         uint8_t token_out[8]) {
+    exch_t *x = exch_new(ep, peer, cb, ctx);
+    if (!x) return ZL_ERR_NOMEM;
+    x->confirmable = opts->confirmable;
+    x->observe = opts->observe;
+    x->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : 60000;
+    uint8_t obs[4];
+    if (opts->observe && !zl_coap_opt(req, ZL_OPT_OBSERVE)) zl_coap_add_uint(req, ZL_OPT_OBSERVE, 0, obs);
+    req->type = opts->confirmable ? ZL_COAP_CON : ZL_COAP_NON;
+    req->tkl = 8;
+    do {
+        zl_coap_random(ep, req->token, 8);
+        x->token = token_key(req->token, 8);
+    } while (zl_hmap_first(&ep->by_token, zl_hash_u64(ep->by_token.seed, x->token)));
+    zl_err_t err = exch_transmit(ep, x, req);
+    if (err) {
+        exch_free(ep, x);
+        return err;
+    }
+    zl_hmap_insert(&ep->by_token, &x->by_token, zl_hash_u64(ep->by_token.seed, x->token));
+    zl_timer_arm(ep->wheel, &x->deadline, zl_now_ms() + x->timeout_ms);
+    if (token_out) memcpy(token_out, req->token, 8);
+    return ZL_OK;
+}
+
+zl_err_t zl_coap_observe_attach(zl_coap_ep_t *ep, const zl_coap_addr_t *peer, const uint8_t *token,
+                                uint8_t tkl, zl_coap_resp_cb cb, void *ctx) {
+    if (tkl > 8) return ZL_ERR_INVALID;
+    exch_t *x = exch_new(ep, peer, cb, ctx);
+    if (!x) return ZL_ERR_NOMEM;
+    x->observe = x->observing = x->acked = true;
+    x->token = token_key(token, tkl);
+    zl_hmap_insert(&ep->by_token, &x->by_token, zl_hash_u64(ep->by_token.seed, x->token));
+    return ZL_OK;
+}
+
+static exch_t *find_token(zl_coap_ep_t *ep, const uint8_t *token, uint8_t tkl) {
+    uint64_t key = token_key(token, tkl);
+    for (zl_hnode_t *n = zl_hmap_first(&ep->by_token, zl_hash_u64(ep->by_token.seed, key)); n;
+         n = zl_hmap_next_same(n)) {
+        exch_t *x = ZL_CONTAINER_OF(n, exch_t, by_token);
+        if (x->token == key) return x;
+    }
+    return NULL;
+}
+
+zl_err_t zl_coap_cancel(zl_coap_ep_t *ep, const uint8_t *token, uint8_t tkl) {
+    exch_t *x = find_token(ep, token, tkl);
+    if (!x) return ZL_ERR_NOT_FOUND;
+    exch_free(ep, x);
+    return ZL_OK;
+}
+
+zl_err_t zl_coap_send(zl_coap_ep_t *ep, const zl_coap_addr_t *peer, zl_coap_msg_t *msg) {
+    if (!msg->mid) msg->mid = new_mid(ep);
+    uint8_t buf[ZL_COAP_MAX_DGRAM];
+    size_t n = zl_coap_serialize(msg, buf, sizeof buf);
+    if (!n) return ZL_ERR_TOO_LARGE;
+    enqueue(ep, peer, buf, n);
+    return ZL_OK;
+}
+
+/* RFC 7641 §3.4: is notification v2 (at t2) newer than v1 (at t1)? */
+static bool obs_newer(uint32_t v1, int64_t t1, uint32_t v2, int64_t t2) {
+    return (v1 < v2 && v2 - v1 < (1u << 23)) || (v1 > v2 && v1 - v2 > (1u << 23)) ||
+           t2 > t1 + 128000;
+}
+
+/* Handles a response (piggybacked, separate or notification) to one of our requests. */
+static void handle_response(zl_coap_ep_t *ep, const zl_coap_addr_t *from, const zl_coap_msg_t *m) {
+    exch_t *x = find_token(ep, m->token, m->tkl);
+    if (!x || !zl_coap_addr_eq(&x->peer, from)) {
+        C_INC(ep->c_unmatched);
+        /* Unknown token: reject so the device stops notifying (reactive cancel). */
+        if (m->type != ZL_COAP_ACK) send_empty(ep, from, ZL_COAP_RST, m->mid);
+        return;
+    }
+    if (m->type == ZL_COAP_CON) send_empty(ep, from, ZL_COAP_ACK, m->mid);
+    x->acked = true;
+    zl_timer_disarm(ep->wheel, &x->retx);
+
+    /* Block2: fetch the remaining blocks before delivering. */
+    zl_coap_block_t b2;
+    int hb = zl_coap_get_block(m, ZL_OPT_BLOCK2, &b2);
+    if (hb < 0) {
+        exch_finish(ep, x, ZL_ERR_INVALID, NULL);
+        return;
+    }
+    if (hb == 1 && (b2.more || x->body.len)) {
+        size_t bs = (size_t)16 << b2.szx;
+        if ((size_t)b2.num * bs != x->body.len) {
+            exch_finish(ep, x, ZL_ERR_INVALID, NULL);
+            return;
+        }
+        if (zl_buf_append(&x->body, m->payload, m->payload_len) != ZL_OK) {
+            exch_finish(ep, x, ZL_ERR_TOO_LARGE, NULL);
+            return;
+        }
+        if (b2.more) {
+            zl_coap_msg_t req;
+            if (zl_coap_parse(x->dgram, x->dlen, &req) != ZL_OK) {
+                exch_finish(ep, x, ZL_ERR_INVALID, NULL);
+                return;
+            }
+            /* drop Observe and any previous Block2, ask for the next block */
+            unsigned k = 0;
+            for (unsigned i = 0; i < req.n_opts; i++)
+                if (req.opts[i].num != ZL_OPT_BLOCK2 && req.opts[i].num != ZL_OPT_OBSERVE)
+                    req.opts[k++] = req.opts[i];
+            req.n_opts = k;
+            /* the parsed view borrows x->dgram, which exch_transmit replaces: copy first */
+            uint8_t copy[ZL_COAP_MAX_DGRAM];
+            memcpy(copy, x->dgram, x->dlen);
+            ptrdiff_t shift = copy - x->dgram;
+            for (unsigned i = 0; i < req.n_opts; i++) req.opts[i].val += shift;
+            if (req.payload) req.payload += shift;
+            zl_coap_block_t nb = {.num = b2.num + 1, .more = false, .szx = b2.szx};
+            uint8_t s[4];
+            zl_coap_add_uint(&req, ZL_OPT_BLOCK2, zl_coap_block_encode(&nb), s);
+            bool was_observe = x->observe;
+            x->observe = false; /* follow-ups are plain GETs */
+            if (exch_transmit(ep, x, &req) != ZL_OK) exch_finish(ep, x, ZL_ERR_NOMEM, NULL);
+            x->observe = was_observe;
+            return;
+        }
+        zl_coap_msg_t full = *m;
+        full.payload = x->body.data;
+        full.payload_len = x->body.len;
+        bool keep = x->observe && zl_coap_opt(m, ZL_OPT_OBSERVE) && (m->code >> 5) == 2;
+        if (keep) {
+            x->observing = true;
+            zl_timer_disarm(ep->wheel, &x->deadline);
+            zl_buf_t body = x->body;
+            zl_buf_init(&x->body, ep->cfg.max_body);
+            x->cb(x->ctx, ZL_OK, &full);
+            zl_buf_free(&body);
+        } else {
+            exch_finish(ep, x, ZL_OK, &full);
+        }
+        return;
+    }
+
+    int64_t seq = zl_coap_opt_uint(m, ZL_OPT_OBSERVE, -1);
+    if (x->observe && seq >= 0 && (m->code >> 5) == 2) {
+        int64_t now = zl_now_ms();
+        if (x->observing && !obs_newer(x->obs_seq, x->obs_time, (uint32_t)seq, now)) return;
+        x->observing = true;
+        x->obs_seq = (uint32_t)seq;
+        x->obs_time = now;
+        zl_timer_disarm(ep->wheel, &x->deadline);
+        if (x->in_mid_map) {
+            zl_hmap_remove(&ep->by_mid, &x->by_mid);
+            x->in_mid_map = false;
+        }
+        x->cb(x->ctx, ZL_OK, m); /* may cancel (free) x: do not touch it after */
+        return;
+    }
+    exch_finish(ep, x, ZL_OK, m);
+}
+
+static void handle_empty(zl_coap_ep_t *ep, const zl_coap_addr_t *from, const zl_coap_msg_t *m) {
+    if (m->type == ZL_COAP_CON) { /* CoAP ping */
+        send_empty(ep, from, ZL_COAP_RST, m->mid);
+        return;
+    }
+    uint64_t h = mid_hash(ep, from, m->mid);
+    for (zl_hnode_t *n = zl_hmap_first(&ep->by_mid, h); n; n = zl_hmap_next_same(n)) {
+        exch_t *x = ZL_CONTAINER_OF(n, exch_t, by_mid);
+        if (x->mid != m->mid || !zl_coap_addr_eq(&x->peer, from)) continue;
+        if (m->type == ZL_COAP_RST) {
+            exch_finish(ep, x, ZL_ERR_RESET, NULL);
+        } else if (m->type == ZL_COAP_ACK) {
+            x->acked = true; /* separate response follows; the deadline still runs */
+            zl_timer_disarm(ep->wheel, &x->retx);
+        }
+        return;
+    }
+    C_INC(ep->c_unmatched);
+}
+
+/* ------------------------------------------------------ duplicate cache */
+
+static void dedup_expire(zl_coap_ep_t *ep, int64_t now) {
+    while (ep->dd_head &&
+           (ep->dedup.count > ep->cfg.max_dedup || ep->dd_head->at + ep->cfg.exchange_lifetime_ms < now)) {
+        dedup_t *d = ep->dd_head;
+        ep->dd_head = d->next;
+        if (!ep->dd_head) ep->dd_tail = NULL;
+        zl_hmap_remove(&ep->dedup, &d->node);
+        free(d);
+    }
+}
+
+static dedup_t *dedup_find(zl_coap_ep_t *ep, const zl_coap_addr_t *from, uint16_t mid, uint64_t h) {
+    for (zl_hnode_t *n = zl_hmap_first(&ep->dedup, h); n; n = zl_hmap_next_same(n)) {
+        dedup_t *d = ZL_CONTAINER_OF(n, dedup_t, node);
+        if (d->mid == mid && zl_coap_addr_eq(&d->peer, from)) return d;
+    }
+    return NULL;
+}
+
+static void dedup_add(zl_coap_ep_t *ep, const zl_coap_addr_t *from, uint16_t mid, uint64_t h,
+                      const uint8_t *resp, size_t len) {
+    dedup_t *d = malloc(sizeof *d + len);
+    if (!d) return;
+    d->peer = *from;
+    d->mid = mid;
+    d->at = zl_now_ms();
+    d->len = (uint16_t)len;
+    memcpy(d->data, resp, len);
+    d->next = NULL;
+    if (ep->dd_tail) ep->dd_tail->next = d; else ep->dd_head = d;
+    ep->dd_tail = d;
+    zl_hmap_insert(&ep->dedup, &d->node, h);
+    dedup_expire(ep, d->at);
+}
+
+/* ------------------------------------------------------ Block1 assembly */
+
+static void asm_free(zl_coap_ep_t *ep, assembly_t *a) {
+    zl_timer_disarm(ep->wheel, &a->expiry);
+    zl_hmap_remove(&ep->asm_by_peer, &a->node);
+    zl_buf_free(&a->body);
+    free(a);
+}
+
+static void on_asm_expiry(zl_timer_t *t, void *ctx) {
+    assembly_t *a = ctx;
+    (void)t;
+    asm_free(a->ep, a);
+}
+
+static assembly_t *asm_find(zl_coap_ep_t *ep, const zl_coap_addr_t *from) {
+    uint64_t h = zl_coap_addr_hash(ep->asm_by_peer.seed, from);
+    for (zl_hnode_t *n = zl_hmap_first(&ep->asm_by_peer, h); n; n = zl_hmap_next_same(n)) {
+        assembly_t *a = ZL_CONTAINER_OF(n, assembly_t, node);
+        if (zl_coap_addr_eq(&a->peer, from)) return a;
+    }
+    return NULL;
+}
+
+/* Returns 1 when the request is complete (body in *full), 0 when a 2.31 or an
+ * error response has been prepared in resp. */
+static int block1_step(zl_coap_ep_t *ep, const zl_coap_addr_t *from, const zl_coap_msg_t *req,
+                       const zl_coap_block_t *b1, zl_coap_msg_t *resp, uint8_t scratch[4],
+                       zl_buf_t **full, assembly_t **done) {
+    assembly_t *a = asm_find(ep, from);
+    if (b1->num == 0) {
+        if (a) asm_free(ep, a);
+        a = calloc(1, sizeof *a);
+        if (!a) { resp->code = ZL_COAP_SERVICE_UNAVAILABLE; return 0; }
+        a->peer = *from;
+        a->ep = ep;
+        zl_buf_init(&a->body, ep->cfg.max_body);
+        zl_timer_init(&a->expiry, on_asm_expiry, a);
+        zl_hmap_insert(&ep->asm_by_peer, &a->node, zl_coap_addr_hash(ep->asm_by_peer.seed, from));
+    } else if (!a || a->next_num != b1->num || a->szx != b1->szx) {
+        resp->code = ZL_COAP_INCOMPLETE;
+        if (a) asm_free(ep, a);
+        return 0;
+    }
+    a->szx = b1->szx;
+    if (b1->more && req->payload_len != ((size_t)16 << b1->szx)) {
+        resp->code = ZL_COAP_BAD_REQUEST;
+        asm_free(ep, a);
+        return 0;
+    }
+    if (zl_buf_append(&a->body, req->payload, req->payload_len) != ZL_OK) {
+        resp->code = ZL_COAP_TOO_LARGE;
+        asm_free(ep, a);
+        return 0;
+    }
+    a->next_num = b1->num + 1;
+    zl_coap_block_t echo = *b1;
+    zl_coap_add_uint(resp, ZL_OPT_BLOCK1, zl_coap_block_encode(&echo), scratch);
+    if (b1->more) {
+        resp->code = ZL_COAP_CONTINUE;
+        zl_timer_arm(ep->wheel, &a->expiry, zl_now_ms() + ep->cfg.exchange_lifetime_ms);
+        return 0;
+    }
+    *full = &a->body;
+    *done = a;
+    return 1;
+}
+
+/* ---------------------------------------------------------- requests in */
+
+static void handle_request(zl_coap_ep_t *ep, const zl_coap_addr_t *from, const zl_coap_msg_t *m) {
+    uint64_t h = 0;
+    if (m->type == ZL_COAP_CON || m->type == ZL_COAP_NON) {
+        h = zl_coap_addr_hash(ep->dedup.seed, from) ^ zl_hash_u64(ep->dedup.seed, m->mid);
+        dedup_t *d = dedup_find(ep, from, m->mid, h);
+        if (d) {
+            C_INC(ep->c_dup);
+            if (d->len) enqueue(ep, from, d->data, d->len);
+            return;
+        }
+    } else {
+        return; /* requests in ACK/RST are invalid: ignore */
+    }
+    zl_coap_msg_t resp;
+    zl_coap_init(&resp, m->type == ZL_COAP_CON ? ZL_COAP_ACK : ZL_COAP_NON, ZL_COAP_NOT_FOUND,
+                 m->type == ZL_COAP_CON ? m->mid : new_mid(ep));
+    resp.tkl = m->tkl;
+    memcpy(resp.token, m->token, m->tkl);
+
+    uint8_t scratch[4];
+    zl_coap_block_t b1;
+    int hb = zl_coap_get_block(m, ZL_OPT_BLOCK1, &b1);
+    assembly_t *done = NULL;
+    if (hb < 0) {
+        resp.code = ZL_COAP_BAD_OPTION;
+    } else if (hb == 1) {
+        zl_buf_t *full = NULL;
+        if (block1_step(ep, from, m, &b1, &resp, scratch, &full, &done)) {
+            zl_coap_msg_t whole = *m;
+            whole.payload = full->data;
+            whole.payload_len = full->len;
+            /* drop Block1 from the view the handler sees */
+            unsigned k = 0;
+            for (unsigned i = 0; i < whole.n_opts; i++)
+                if (whole.opts[i].num != ZL_OPT_BLOCK1) whole.opts[k++] = whole.opts[i];
+            whole.n_opts = k;
+            resp.code = ZL_COAP_NOT_FOUND;
+            if (ep->cfg.on_request) ep->cfg.on_request(ep->cfg.ctx, ep, from, &whole, &resp);
+        }
+    } else if (ep->cfg.on_request) {
+        ep->cfg.on_request(ep->cfg.ctx, ep, from, m, &resp);
+    }
+    uint8_t buf[ZL_COAP_MAX_DGRAM];
+    size_t n = zl_coap_serialize(&resp, buf, sizeof buf);
+    if (!n) { /* response too big for a datagram: tell the client instead of silence */
+        zl_coap_init(&resp, resp.type, ZL_COAP_INTERNAL_ERROR, resp.mid);
+        resp.tkl = m->tkl;
+        memcpy(resp.token, m->token, m->tkl);
+        n = zl_coap_serialize(&resp, buf, sizeof buf);
+    }
+    if (done) asm_free(ep, done); /* after serialisation: resp may borrow nothing from it */
+    enqueue(ep, from, buf, n);
+    dedup_add(ep, from, m->mid, h, buf, n);
+}
+
+static void handle_dgram(zl_coap_ep_t *ep, zl_coap_dgram_t *d) {
+    zl_coap_msg_t m;
+    C_INC(ep->c_rx);
+    zl_err_t err = d->truncated ? ZL_ERR_TOO_LARGE : zl_coap_parse(d->data, d->len, &m);
+    if (err) {
+        C_INC(ep->c_malformed);
+        char host[64];
+        zl_coap_addr_host(&d->addr, host, sizeof host);
+        ZL_DEBUG("coap", "malformed datagram (%zu bytes) from %s:%d: %s", d->len, host,
+                 zl_coap_addr_port(&d->addr), zl_err2str(err));
+        /* RFC 7252 §4.2/4.3: reject a CON/NON we cannot process with RST if the header parsed */
+        if (err != ZL_ERR_TRUNCATED && d->len >= 4 && (d->data[0] >> 6) == 1 &&
+            ((d->data[0] >> 4) & 3) <= ZL_COAP_NON)
+            send_empty(ep, &d->addr, ZL_COAP_RST, (uint16_t)(d->data[2] << 8 | d->data[3]));
+        return;
+    }
+    if (m.code == ZL_COAP_EMPTY) handle_empty(ep, &d->addr, &m);
+    else if (zl_coap_is_request(m.code)) handle_request(ep, &d->addr, &m);
+    else if (zl_coap_is_response(m.code)) handle_response(ep, &d->addr, &m);
+    else {
+        C_INC(ep->c_malformed);
+        if (m.type == ZL_COAP_CON || m.type == ZL_COAP_NON) send_empty(ep, &d->addr, ZL_COAP_RST, m.mid);
+    }
+}
+
+int zl_coap_ep_read(zl_coap_ep_t *ep, int budget) {
+    int total = 0;
+    for (int b = 0; b < budget; b++) {
+        int n = ep->io.recv(ep->io.impl, ep->in, ZL_COAP_BATCH);
+        if (n <= 0) break;
+        for (int i = 0; i < n; i++) handle_dgram(ep, &ep->in[i]);
+        total += n;
+        if (n < ZL_COAP_BATCH) break;
+    }
+    return total;
+}
+
+/* ------------------------------------------------------------ lifecycle */
+
+zl_coap_ep_t *zl_coap_ep_new(const zl_coap_ep_cfg_t *cfg, zl_wheel_t *wheel, char *errstr,
+                             size_t errstr_size) {
+    zl_coap_ep_t *ep = calloc(1, sizeof *ep);
+    if (!ep) {
+        snprintf(errstr, errstr_size, "out of memory");
+        return NULL;
+    }
+    ep->cfg = *cfg;
+    if (ep->cfg.ack_timeout_ms <= 0) ep->cfg.ack_timeout_ms = 2000;
+    if (ep->cfg.max_retransmit < 0) ep->cfg.max_retransmit = 4;
+    if (ep->cfg.exchange_lifetime_ms <= 0) ep->cfg.exchange_lifetime_ms = 247000;
+    if (!ep->cfg.max_dedup) ep->cfg.max_dedup = 65536;
+    if (!ep->cfg.max_body) ep->cfg.max_body = 65536;
+    ep->wheel = wheel;
+    ep->rnd_pos = sizeof ep->rnd;
+    for (int i = 0; i < ZL_COAP_BATCH; i++) {
+        ep->in[i].data = ep->in_data[i];
+        ep->out[i].data = ep->out_data[i];
+    }
+    if (zl_hmap_init(&ep->by_token, 64) || zl_hmap_init(&ep->by_mid, 64) ||
+        zl_hmap_init(&ep->dedup, 64) || zl_hmap_init(&ep->asm_by_peer, 16)) {
+        snprintf(errstr, errstr_size, "out of memory");
+        zl_coap_ep_destroy(ep);
+        return NULL;
+    }
+    zl_coap_random(ep, &ep->next_mid, sizeof ep->next_mid);
+    if (zl_udp_open(cfg->host, cfg->port, &ep->io, &ep->local, errstr, errstr_size) != ZL_OK) {
+        zl_coap_ep_destroy(ep);
+        return NULL;
+    }
+    if (cfg->metrics) {
+        zl_metrics_t *m = cfg->metrics;
+        ep->c_rx = zl_metrics_counter(m, "zeelos_coap_datagrams_received_total", NULL, "CoAP datagrams received.");
+        ep->c_tx = zl_metrics_counter(m, "zeelos_coap_datagrams_sent_total", NULL, "CoAP datagrams queued for sending.");
+        ep->c_malformed = zl_metrics_counter(m, "zeelos_coap_malformed_total", NULL,
+                                             "Datagrams dropped because they are not valid CoAP (answered with RST when possible).");
+        ep->c_dup = zl_metrics_counter(m, "zeelos_coap_duplicates_total", NULL,
+                                       "Duplicate requests answered from the duplicate cache.");
+        ep->c_retx = zl_metrics_counter(m, "zeelos_coap_retransmissions_total", NULL, "CON retransmissions sent.");
+        ep->c_timeout = zl_metrics_counter(m, "zeelos_coap_timeouts_total", NULL,
+                                           "Outgoing requests that got no answer in time.");
+        ep->c_rst_sent = zl_metrics_counter(m, "zeelos_coap_rst_sent_total", NULL, "RST messages sent.");
+        ep->c_unmatched = zl_metrics_counter(m, "zeelos_coap_unmatched_total", NULL,
+                                             "Responses/ACKs that matched no outstanding exchange.");
+    }
+    return ep;
+}
+
+void zl_coap_ep_destroy(zl_coap_ep_t *ep) {
+    if (!ep) return;
+    if (ep->by_token.buckets) {
+        size_t b = 0;
+        zl_hnode_t *n = zl_hmap_iter(&ep->by_token, &b, NULL);
+        while (n) {
+            zl_hnode_t *next = zl_hmap_iter(&ep->by_token, &b, n);
+            exch_t *x = ZL_CONTAINER_OF(n, exch_t, by_token);
+            exch_finish(ep, x, ZL_ERR_CANCELLED, NULL);
+            n = next;
+        }
+    }
+    if (ep->asm_by_peer.buckets) {
+        size_t b = 0;
+        zl_hnode_t *n = zl_hmap_iter(&ep->asm_by_peer, &b, NULL);
+        while (n) {
+            zl_hnode_t *next = zl_hmap_iter(&ep->asm_by_peer, &b, n);
+            asm_free(ep, ZL_CONTAINER_OF(n, assembly_t, node));
+            n = next;
+        }
+    }
+    while (ep->dd_head) {
+        dedup_t *d = ep->dd_head;
+        ep->dd_head = d->next;
+        free(d);
+    }
+    if (ep->io.close) {
+        zl_coap_ep_flush(ep);
+        ep->io.close(ep->io.impl);
+    }
+    zl_hmap_free(&ep->by_token);
+    zl_hmap_free(&ep->by_mid);
+    zl_hmap_free(&ep->dedup);
+    zl_hmap_free(&ep->asm_by_peer);
+    free(ep);
+}
+
+int zl_coap_ep_fd(const zl_coap_ep_t *ep) { return ep->io.fd; }
+const zl_coap_addr_t *zl_coap_ep_local(const zl_coap_ep_t *ep) { return &ep->local; }

@@ -1,0 +1,135 @@
+/* The CoAP message layer (RFC 7252 §4, RFC 7641 client side, RFC 7959) over a
+ * datagram transport: one socket, any number of peers, O(1) work per datagram.
+ *
+ *  - incoming requests: duplicate detection by (peer, MID) with the cached
+ *    response replayed, Block1 reassembly (2.31 Continue), then the request
+ *    callback builds a piggybacked (CON) or NON response synchronously;
+ *  - outgoing requests: random 8-byte tokens, CON retransmission with
+ *    randomised exponential backoff, matching of ACK/RST by MID and of
+ *    responses by token (and peer), automatic Block2 follow-up for large
+ *    responses, a deadline per request, and observations that keep the token
+ *    alive for notifications (unknown tokens are answered with RST, which is
+ *    how a passively cancelled observation ends on the device side);
+ *  - I/O is batched: recvmmsg of up to ZL_COAP_BATCH datagrams per wakeup and
+ *    an outgoing queue flushed with one sendmmsg (zl_coap_ep_flush()).
+ *
+ * The endpoint does not own an event loop: the owner polls zl_coap_ep_fd(),
+ * calls zl_coap_ep_read() when readable and zl_coap_ep_flush() after each loop
+ * turn; timers run on the owner's wheel.  Every callback runs on that loop
+ * thread.  The datagram I/O goes through zl_coap_io_t so DTLS can replace UDP
+ * without touching this file or the LwM2M layer. */
+#ifndef ZL_COAP_ENDPOINT_H
+#define ZL_COAP_ENDPOINT_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "coap/msg.h"
+#include "http/metrics.h"
+#include "util/wheel.h"
+
+#define ZL_COAP_BATCH 64
+#define ZL_COAP_MAX_DGRAM 1536
+
+typedef struct {
+    struct sockaddr_storage sa;
+    socklen_t len;
+} zl_coap_addr_t;
+
+typedef struct zl_coap_ep zl_coap_ep_t;
+
+/* Transport seam (UDP now, DTLS later). recv fills up to max datagrams and
+ * returns how many (0 when drained, -1 on error); send transmits n. */
+typedef struct {
+    uint8_t *data;
+    size_t len;
+    zl_coap_addr_t addr;
+    bool truncated;
+} zl_coap_dgram_t;
+
+typedef struct {
+    int (*recv)(void *impl, zl_coap_dgram_t *d, int max);
+    int (*send)(void *impl, const zl_coap_dgram_t *d, int n);
+    void (*close)(void *impl);
+    int fd;
+    void *impl;
+} zl_coap_io_t;
+
+/* Incoming request. resp arrives initialised (type/mid/token set, code 4.04);
+ * the handler sets code, options and payload. Everything resp points to must
+ * stay valid until the handler returns (the response is serialised right after). */
+typedef void (*zl_coap_req_cb)(void *ctx, zl_coap_ep_t *ep, const zl_coap_addr_t *peer,
+                               const zl_coap_msg_t *req, zl_coap_msg_t *resp);
+
+/* Outcome of an outgoing request: err == ZL_OK with resp, or an error
+ * (ZL_ERR_TIMEOUT, ZL_ERR_RESET, ZL_ERR_CANCELLED, ZL_ERR_TOO_LARGE) and
+ * resp == NULL.  For observations it runs once per notification; a final
+ * call has err != ZL_OK or a non-2.xx code, after which the token is gone.
+ * resp and its payload are valid only during the call. */
+typedef void (*zl_coap_resp_cb)(void *ctx, zl_err_t err, const zl_coap_msg_t *resp);
+
+typedef struct {
+    const char *host;          /* bind address, "0.0.0.0" or "::" */
+    int port;                  /* 0 = ephemeral */
+    int ack_timeout_ms;        /* RFC 7252 ACK_TIMEOUT, default 2000 */
+    int max_retransmit;        /* default 4 */
+    int exchange_lifetime_ms;  /* duplicate window, default 247000 */
+    unsigned max_dedup;        /* duplicate cache entries, default 65536 */
+    size_t max_body;           /* Block1/Block2 reassembly cap, default 65536 */
+    zl_metrics_t *metrics;     /* optional: exports zeelos_coap_* counters */
+    zl_coap_req_cb on_request; /* NULL = answer every request 4.04 */
+    void *ctx;
+} zl_coap_ep_cfg_t;
+
+zl_coap_ep_t *zl_coap_ep_new(const zl_coap_ep_cfg_t *cfg, zl_wheel_t *wheel, char *errstr,
+                             size_t errstr_size);
+void zl_coap_ep_destroy(zl_coap_ep_t *ep); /* outstanding callbacks get ZL_ERR_CANCELLED */
+int zl_coap_ep_fd(const zl_coap_ep_t *ep);
+/* Local address actually bound (port resolved for port 0). */
+const zl_coap_addr_t *zl_coap_ep_local(const zl_coap_ep_t *ep);
+
+/* Drains the socket (bounded: at most `budget` batches). Returns datagrams read. */
+int zl_coap_ep_read(zl_coap_ep_t *ep, int budget);
+/* Sends every queued datagram. */
+void zl_coap_ep_flush(zl_coap_ep_t *ep);
+
+typedef struct {
+    bool confirmable;     /* CON (retransmitted) or NON */
+    bool observe;         /* adds Observe: 0 and keeps the token for notifications */
+    int timeout_ms;       /* deadline for the (first) response */
+} zl_coap_req_opts_t;
+
+/* Sends a request to peer. req: code, options, payload (borrowed, serialised
+ * before return); type, MID and token are assigned here. The token is written
+ * to token_out (8 bytes). Returns ZL_OK or an error (the callback is then not
+ * called). */
+zl_err_t zl_coap_request(zl_coap_ep_t *ep, const zl_coap_addr_t *peer, zl_coap_msg_t *req,
+                         const zl_coap_req_opts_t *opts, zl_coap_resp_cb cb, void *ctx,
+                         uint8_t token_out[8]);
+/* Re-creates the token state of an observation that existed before a restart,
+ * so its notifications are accepted again. */
+zl_err_t zl_coap_observe_attach(zl_coap_ep_t *ep, const zl_coap_addr_t *peer,
+                                const uint8_t *token, uint8_t tkl, zl_coap_resp_cb cb, void *ctx);
+/* Forgets an exchange or observation without calling its callback (passive
+ * cancel). Returns ZL_ERR_NOT_FOUND if the token is unknown. */
+zl_err_t zl_coap_cancel(zl_coap_ep_t *ep, const uint8_t *token, uint8_t tkl);
+
+/* Sends a message outside any exchange (e.g. a NON notification from a
+ * device). MID is assigned unless msg->mid is non-zero. */
+zl_err_t zl_coap_send(zl_coap_ep_t *ep, const zl_coap_addr_t *peer, zl_coap_msg_t *msg);
+
+/* Address helpers. */
+bool zl_coap_addr_eq(const zl_coap_addr_t *a, const zl_coap_addr_t *b);
+uint64_t zl_coap_addr_hash(uint64_t seed, const zl_coap_addr_t *a);
+/* "127.0.0.1" (host only) and port; returns host length. */
+int zl_coap_addr_host(const zl_coap_addr_t *a, char *out, size_t out_size);
+int zl_coap_addr_port(const zl_coap_addr_t *a);
+/* Parses "host" + port into addr. */
+zl_err_t zl_coap_addr_parse(const char *host, int port, zl_coap_addr_t *out);
+
+/* Random bytes from the kernel CSPRNG (tokens, registration ids). */
+void zl_coap_random(zl_coap_ep_t *ep, void *out, size_t n);
+
+#endif
