@@ -42,4 +42,31 @@ void zl_conf_write_markdown(FILE *out);
 /* Writes "--flag VALUE  doc (default)" lines for --help. */
 void zl_conf_write_help(FILE *out);
 
+/* ---- additions ---------------------------------------------------------- */
+
+/* Like zl_conf_load_file on an in-memory properties text (len bytes, need not
+ * be NUL-terminated); origin names it in errors ("origin:LINE: ..."). */
+zl_err_t zl_conf_load_string(zl_conf_t *c, const char *text, size_t len, const char *origin,
+                             char *errstr, size_t n);
+/* True when zl_conf_parse_args saw -h/--help.  parse_args then returns ZL_OK
+ * at once (no file, env or flag applied): print help and exit 0. */
+bool zl_conf_help_requested(const zl_conf_t *c);
+/* Index of an enum property's value in its allowed list (format: avro=0, json=1). */
+int zl_conf_enum(const zl_conf_t *c, const char *name);
+/* True if the property (or kafka.* key) was set by a file, env var, flag or
+ * zl_conf_set (kafka.* keys with a zeelos default count as set). */
+bool zl_conf_is_set(const zl_conf_t *c, const char *name);
+/* --help text limited to the properties one command reads ("gateway",
+ * "device", "request", "tail"; NULL or unknown = all). */
+void zl_conf_write_help_cmd(FILE *out, const char *cmd);
+/* Effective configuration as a properties file (kafka.* secrets masked). */
+void zl_conf_write_properties(const zl_conf_t *c, FILE *out);
+/* `zeelos config-doc [OUT.md]`: writes the Markdown reference to stdout or OUT.md. */
+int zl_conf_cmd_doc(int argc, char **argv, char **envp);
+
+/* Getters: zl_conf_str returns the value with ${name} references resolved
+ * (for any table property; kafka.* keys: the value or NULL if unset).
+ * zl_conf_int works for int, bool (0/1) and enum (index) properties.
+ * An unknown name (or zl_conf_int on a string) is a programming error: logged, abort(). */
+
 #endif
