@@ -1,0 +1,49 @@
+/* Durable gateway state in SQLite (WAL): registrations and the observation
+ * token -> ticket map, so a gateway killed with SIGKILL comes back with every
+ * device still registered and every Kafka-started observation still tied to
+ * its ticket.
+ *
+ * Writes open a transaction lazily; zl_store_flush() commits it.  The gateway
+ * calls flush once per loop turn, before it sends the CoAP responses of that
+ * turn, so a device never holds a 2.01/2.04 for state that is not on disk
+ * (WAL + synchronous=NORMAL: survives a process crash; an OS crash may lose
+ * the last turn).  Thread: the loop thread only.  Strings passed in are
+ * copied by SQLite; strings passed to load callbacks live only during the call. */
+#ifndef ZL_STORE_H
+#define ZL_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "util/err.h"
+
+typedef struct zl_store zl_store_t;
+
+typedef struct {
+    const char *id, *ep, *ver, *bnd, *sms, *address, *links, *root, *attrs;
+    int port;
+    int64_t lt, reg_date, last_up; /* seconds, epoch ms, epoch ms */
+} zl_store_reg_t;
+
+typedef struct {
+    const uint8_t *token;
+    int tkl;
+    const char *reg_id, *ep, *path, *ticket;
+} zl_store_obs_t;
+
+/* Opens (creating dir and schema) <dir>/zeelos.db. */
+zl_store_t *zl_store_open(const char *dir, char *errstr, size_t errstr_size);
+void zl_store_close(zl_store_t *s); /* commits pending writes */
+
+zl_err_t zl_store_put_reg(zl_store_t *s, const zl_store_reg_t *r);   /* insert or replace by id */
+zl_err_t zl_store_del_reg(zl_store_t *s, const char *id);            /* also its observations */
+zl_err_t zl_store_load_regs(zl_store_t *s, void (*cb)(void *ctx, const zl_store_reg_t *r), void *ctx);
+
+zl_err_t zl_store_put_obs(zl_store_t *s, const zl_store_obs_t *o);
+zl_err_t zl_store_del_obs(zl_store_t *s, const uint8_t *token, int tkl);
+zl_err_t zl_store_load_obs(zl_store_t *s, void (*cb)(void *ctx, const zl_store_obs_t *o), void *ctx);
+
+zl_err_t zl_store_flush(zl_store_t *s);
+/* Last SQLite error message (for logs). */
+const char *zl_store_errmsg(zl_store_t *s);
+
+#endif
