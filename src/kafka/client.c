@@ -1,0 +1,342 @@
+/* Producer and consumer wiring. librdkafka keeps its own threads; we only
+ * touch its handles from the loop thread, and its callbacks (dr_msg_cb,
+ * log via log.queue, rebalance) run inside zl_*_serve() on that thread. */
+#include "kafka/client.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util/log.h"
+
+/* ---------------------------------------------------------------- shared */
+
+typedef struct {
+    rd_kafka_conf_t *conf;
+    char *errstr;
+    size_t n;
+    int failed;
+} conf_apply_t;
+
+static void apply_kafka(const char *k, const char *v, void *ctx) {
+    conf_apply_t *a = ctx;
+    if (a->failed) return;
+    if (rd_kafka_conf_set(a->conf, k, v, a->errstr, a->n) != RD_KAFKA_CONF_OK) a->failed = 1;
+}
+
+static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
+    zl_log_level_t l = level <= 3 ? ZL_LOG_ERROR : level <= 4 ? ZL_LOG_WARN : level <= 6 ? ZL_LOG_INFO : ZL_LOG_DEBUG;
+    zl_log(l, "kafka", "%s: %s", fac, buf);
+}
+
+static rd_kafka_conf_t *base_conf(const zl_conf_t *conf, char *errstr, size_t n) {
+    rd_kafka_conf_t *kc = rd_kafka_conf_new();
+    conf_apply_t a = {kc, errstr, n, 0};
+    zl_conf_foreach_kafka(conf, apply_kafka, &a);
+    if (a.failed) {
+        rd_kafka_conf_destroy(kc);
+        return NULL;
+    }
+    rd_kafka_conf_set_log_cb(kc, log_cb);
+    return kc;
+}
+
+static int make_pipe(int fds[2]) {
+    if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) < 0) return -1;
+    return 0;
+}
+
+static void drain_pipe(int fd) {
+    char b[64];
+    while (read(fd, b, sizeof b) > 0) {
+    }
+}
+
+/* -------------------------------------------------------------- producer */
+
+struct zl_producer {
+    rd_kafka_t *rk;
+    rd_kafka_queue_t *mainq;
+    int pipefd[2];
+    zl_counter_t *c_produced, *c_delivered, *c_failed, *c_enqueue_err;
+};
+
+static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
+    zl_producer_t *p = opaque;
+    if (m->err) {
+        zl_counter_inc(p->c_failed);
+        ZL_ERROR("kafka", "delivery to %s failed: %s", rd_kafka_topic_name(m->rkt), rd_kafka_err2str(m->err));
+    } else {
+        zl_counter_inc(p->c_delivered);
+    }
+    zl_dr_t *dr = m->_private;
+    if (dr) dr->cb(dr, m->err);
+}
+
+zl_producer_t *zl_producer_new(const zl_conf_t *conf, zl_metrics_t *m, char *errstr, size_t n) {
+    zl_producer_t *p = calloc(1, sizeof *p);
+    if (!p) return NULL;
+    p->pipefd[0] = p->pipefd[1] = -1;
+    rd_kafka_conf_t *kc = base_conf(conf, errstr, n);
+    if (!kc) goto fail;
+    rd_kafka_conf_set_opaque(kc, p);
+    rd_kafka_conf_set_dr_msg_cb(kc, dr_msg_cb);
+    rd_kafka_conf_set(kc, "log.queue", "true", NULL, 0);
+    p->rk = rd_kafka_new(RD_KAFKA_PRODUCER, kc, errstr, n);
+    if (!p->rk) {
+        rd_kafka_conf_destroy(kc);
+        goto fail;
+    }
+    rd_kafka_set_log_queue(p->rk, NULL); /* logs go to the main queue, served on the loop */
+    if (make_pipe(p->pipefd) < 0) {
+        snprintf(errstr, n, "pipe: %s", strerror(errno));
+        goto fail;
+    }
+    p->mainq = rd_kafka_queue_get_main(p->rk);
+    rd_kafka_queue_io_event_enable(p->mainq, p->pipefd[1], "1", 1);
+    p->c_produced = zl_metrics_counter(m, "zeelos_kafka_produced_total", NULL, "Records handed to the Kafka producer.");
+    p->c_delivered = zl_metrics_counter(m, "zeelos_kafka_delivered_total", NULL, "Records acknowledged by Kafka.");
+    p->c_failed = zl_metrics_counter(m, "zeelos_kafka_delivery_failures_total", NULL,
+                                     "Records Kafka did not acknowledge (message.timeout.ms passed or fatal error); each is logged.");
+    p->c_enqueue_err = zl_metrics_counter(m, "zeelos_kafka_produce_errors_total", NULL,
+                                          "Records the producer refused to enqueue (queue full or error); each is logged.");
+    return p;
+fail:
+    zl_producer_destroy(p, 0);
+    return NULL;
+}
+
+void zl_producer_destroy(zl_producer_t *p, int flush_timeout_ms) {
+    if (!p) return;
+    if (p->rk) {
+        if (flush_timeout_ms > 0) {
+            rd_kafka_resp_err_t e = rd_kafka_flush(p->rk, flush_timeout_ms);
+            if (e) ZL_ERROR("kafka", "%d records still undelivered at shutdown: %s",
+                            rd_kafka_outq_len(p->rk), rd_kafka_err2str(e));
+        }
+        if (p->mainq) rd_kafka_queue_destroy(p->mainq);
+        rd_kafka_destroy(p->rk);
+    }
+    if (p->pipefd[0] >= 0) close(p->pipefd[0]);
+    if (p->pipefd[1] >= 0) close(p->pipefd[1]);
+    free(p);
+}
+
+int zl_producer_fd(const zl_producer_t *p) { return p->pipefd[0]; }
+
+void zl_producer_serve(zl_producer_t *p) {
+    drain_pipe(p->pipefd[0]);
+    while (rd_kafka_poll(p->rk, 0) > 0) {
+    }
+}
+
+int zl_producer_outq(const zl_producer_t *p) { return rd_kafka_outq_len(p->rk); }
+
+zl_err_t zl_producer_send(zl_producer_t *p, const char *topic, const zl_buf_t *key,
+                          const zl_buf_t *value, zl_dr_t *dr) {
+    rd_kafka_resp_err_t e = rd_kafka_producev(
+        p->rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+        RD_KAFKA_V_KEY(key ? key->data : NULL, key ? key->len : 0),
+        RD_KAFKA_V_VALUE(value->data, value->len), RD_KAFKA_V_OPAQUE(dr), RD_KAFKA_V_END);
+    if (e) {
+        zl_counter_inc(p->c_enqueue_err);
+        ZL_ERROR("kafka", "cannot produce to %s: %s", topic, rd_kafka_err2str(e));
+        return e == RD_KAFKA_RESP_ERR__QUEUE_FULL ? ZL_ERR_FULL : ZL_ERR_KAFKA;
+    }
+    zl_counter_inc(p->c_produced);
+    return ZL_OK;
+}
+
+/* -------------------------------------------------------------- consumer */
+
+/* Offsets of one partition in arrival order; done[] marks answered ones. */
+typedef struct {
+    int32_t partition;
+    int64_t *off;
+    uint8_t *done;
+    size_t head, len, cap;
+} track_t;
+
+struct zl_consumer {
+    rd_kafka_t *rk;
+    rd_kafka_queue_t *q;
+    char *topic;
+    int pipefd[2];
+    zl_consumer_cb cb;
+    void *ctx;
+    track_t *tracks;
+    size_t n_tracks;
+};
+
+static track_t *track_get(zl_consumer_t *c, int32_t partition) {
+    for (size_t i = 0; i < c->n_tracks; i++)
+        if (c->tracks[i].partition == partition) return &c->tracks[i];
+    track_t *t = realloc(c->tracks, (c->n_tracks + 1) * sizeof *t);
+    if (!t) return NULL;
+    c->tracks = t;
+    t = &c->tracks[c->n_tracks++];
+    memset(t, 0, sizeof *t);
+    t->partition = partition;
+    return t;
+}
+
+static int track_push(track_t *t, int64_t offset) {
+    if (t->head + t->len == t->cap) {
+        if (t->head > 0) { /* compact */
+            memmove(t->off, t->off + t->head, t->len * sizeof *t->off);
+            memmove(t->done, t->done + t->head, t->len);
+            t->head = 0;
+        }
+        if (t->len == t->cap) {
+            size_t cap = t->cap ? t->cap * 2 : 64;
+            int64_t *o = realloc(t->off, cap * sizeof *o);
+            if (!o) return -1;
+            t->off = o;
+            uint8_t *d = realloc(t->done, cap);
+            if (!d) return -1;
+            t->done = d;
+            t->cap = cap;
+        }
+    }
+    t->off[t->head + t->len] = offset;
+    t->done[t->head + t->len] = 0;
+    t->len++;
+    return 0;
+}
+
+void zl_consumer_done(zl_consumer_t *c, int32_t partition, int64_t offset) {
+    track_t *t = NULL;
+    for (size_t i = 0; i < c->n_tracks; i++)
+        if (c->tracks[i].partition == partition) t = &c->tracks[i];
+    if (!t) return;
+    for (size_t i = 0; i < t->len; i++)
+        if (t->off[t->head + i] == offset) {
+            t->done[t->head + i] = 1;
+            break;
+        }
+    int64_t store = -1;
+    while (t->len && t->done[t->head]) {
+        store = t->off[t->head] + 1;
+        t->head++;
+        t->len--;
+    }
+    if (store < 0) return;
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, c->topic, partition)->offset = store;
+    rd_kafka_resp_err_t e = rd_kafka_offsets_store(c->rk, l);
+    if (e && e != RD_KAFKA_RESP_ERR__STATE)
+        ZL_WARN("kafka", "cannot store offset %lld of %s[%d]: %s", (long long)store, c->topic,
+                partition, rd_kafka_err2str(e));
+    rd_kafka_topic_partition_list_destroy(l);
+}
+
+static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                         rd_kafka_topic_partition_list_t *parts, void *opaque) {
+    zl_consumer_t *c = opaque;
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        ZL_INFO("kafka", "assigned %d partition(s) of %s", parts->cnt, c->topic);
+        if (!strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE")) rd_kafka_incremental_assign(rk, parts);
+        else rd_kafka_assign(rk, parts);
+    } else {
+        ZL_INFO("kafka", "revoked %d partition(s) of %s", parts->cnt, c->topic);
+        for (size_t i = 0; i < c->n_tracks; i++) c->tracks[i].head = c->tracks[i].len = 0;
+        if (!strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE")) rd_kafka_incremental_unassign(rk, parts);
+        else rd_kafka_assign(rk, NULL);
+    }
+}
+
+zl_consumer_t *zl_consumer_new(const zl_conf_t *conf, const char *group, const char *topic,
+                               zl_consumer_cb cb, void *ctx, char *errstr, size_t n) {
+    zl_consumer_t *c = calloc(1, sizeof *c);
+    if (!c) return NULL;
+    c->pipefd[0] = c->pipefd[1] = -1;
+    c->cb = cb;
+    c->ctx = ctx;
+    c->topic = strdup(topic);
+    rd_kafka_conf_t *kc = base_conf(conf, errstr, n);
+    if (!kc) goto fail;
+    /* Producer-only properties from the shared kafka.* set would make the
+     * consumer warn; librdkafka ignores them for consumers, so keep them. */
+    if (rd_kafka_conf_set(kc, "group.id", group, errstr, n) ||
+        rd_kafka_conf_set(kc, "enable.auto.offset.store", "false", errstr, n) ||
+        rd_kafka_conf_set(kc, "enable.auto.commit", "true", errstr, n) ||
+        rd_kafka_conf_set(kc, "log.queue", "true", errstr, n)) {
+        rd_kafka_conf_destroy(kc);
+        goto fail;
+    }
+    rd_kafka_conf_set(kc, "fetch.wait.max.ms", "10", NULL, 0);
+    rd_kafka_conf_set(kc, "auto.offset.reset", "earliest", NULL, 0);
+    rd_kafka_conf_set_opaque(kc, c);
+    rd_kafka_conf_set_rebalance_cb(kc, rebalance_cb);
+    c->rk = rd_kafka_new(RD_KAFKA_CONSUMER, kc, errstr, n);
+    if (!c->rk) {
+        rd_kafka_conf_destroy(kc);
+        goto fail;
+    }
+    rd_kafka_set_log_queue(c->rk, NULL);
+    rd_kafka_poll_set_consumer(c->rk);
+    if (make_pipe(c->pipefd) < 0) {
+        snprintf(errstr, n, "pipe: %s", strerror(errno));
+        goto fail;
+    }
+    c->q = rd_kafka_queue_get_consumer(c->rk);
+    rd_kafka_queue_io_event_enable(c->q, c->pipefd[1], "1", 1);
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, topic, RD_KAFKA_PARTITION_UA);
+    rd_kafka_resp_err_t e = rd_kafka_subscribe(c->rk, l);
+    rd_kafka_topic_partition_list_destroy(l);
+    if (e) {
+        snprintf(errstr, n, "cannot subscribe to %s: %s", topic, rd_kafka_err2str(e));
+        goto fail;
+    }
+    return c;
+fail:
+    zl_consumer_destroy(c);
+    return NULL;
+}
+
+void zl_consumer_destroy(zl_consumer_t *c) {
+    if (!c) return;
+    if (c->rk) {
+        if (c->q) {
+            rd_kafka_queue_io_event_enable(c->q, -1, NULL, 0);
+            rd_kafka_queue_destroy(c->q);
+        }
+        rd_kafka_consumer_close(c->rk);
+        rd_kafka_destroy(c->rk);
+    }
+    if (c->pipefd[0] >= 0) close(c->pipefd[0]);
+    if (c->pipefd[1] >= 0) close(c->pipefd[1]);
+    for (size_t i = 0; i < c->n_tracks; i++) {
+        free(c->tracks[i].off);
+        free(c->tracks[i].done);
+    }
+    free(c->tracks);
+    free(c->topic);
+    free(c);
+}
+
+int zl_consumer_fd(const zl_consumer_t *c) { return c->pipefd[0]; }
+
+void zl_consumer_serve(zl_consumer_t *c, int max) {
+    drain_pipe(c->pipefd[0]);
+    for (int i = 0; i < max; i++) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, 0);
+        if (!m) return;
+        if (m->err) {
+            if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+                ZL_WARN("kafka", "consumer: %s", rd_kafka_message_errstr(m));
+        } else {
+            track_t *t = track_get(c, m->partition);
+            if (t) track_push(t, m->offset);
+            c->cb(c->ctx, m);
+        }
+        rd_kafka_message_destroy(m);
+    }
+    /* more may be waiting: make sure the loop comes back */
+    if (write(c->pipefd[1], "1", 1) < 0) {
+    }
+}

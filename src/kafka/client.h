@@ -1,0 +1,55 @@
+/* librdkafka glue for the gateway loop: a producer and a management-request
+ * consumer whose queues signal a pipe the loop polls with epoll
+ * (rd_kafka_queue_io_event_enable), so delivery reports and fetched messages
+ * are served on the loop thread and device state needs no locks.
+ *
+ * Delivery: every produced message carries an optional zl_dr_t; its callback
+ * runs on the loop thread from zl_producer_serve() with the final result.
+ * Consumer offsets: enable.auto.offset.store=false; the owner calls
+ * zl_consumer_done() when a request is fully answered and the tracker stores
+ * the highest offset below which every message is done, so a crash replays
+ * unanswered requests instead of losing them (at-least-once). */
+#ifndef ZL_KAFKA_CLIENT_H
+#define ZL_KAFKA_CLIENT_H
+
+#include <librdkafka/rdkafka.h>
+#include <stdint.h>
+
+#include "http/metrics.h"
+#include "util/buf.h"
+#include "util/conf.h"
+
+typedef struct zl_dr zl_dr_t;
+/* Runs on the loop thread with the delivery result of one message. */
+struct zl_dr {
+    void (*cb)(zl_dr_t *dr, rd_kafka_resp_err_t err);
+};
+
+typedef struct zl_producer zl_producer_t;
+
+/* Applies every kafka.* property of conf. */
+zl_producer_t *zl_producer_new(const zl_conf_t *conf, zl_metrics_t *m, char *errstr, size_t n);
+void zl_producer_destroy(zl_producer_t *p, int flush_timeout_ms);
+int zl_producer_fd(const zl_producer_t *p);   /* readable when reports wait */
+void zl_producer_serve(zl_producer_t *p);     /* drains the fd and runs reports */
+/* Produces key/value (buffers are copied). dr may be NULL. Returns ZL_ERR_FULL
+ * when librdkafka's queue is full (backpressure), ZL_ERR_KAFKA otherwise. */
+zl_err_t zl_producer_send(zl_producer_t *p, const char *topic, const zl_buf_t *key,
+                          const zl_buf_t *value, zl_dr_t *dr);
+/* Messages waiting for delivery. */
+int zl_producer_outq(const zl_producer_t *p);
+
+typedef struct zl_consumer zl_consumer_t;
+/* Handler for one fetched message; the message is valid during the call. */
+typedef void (*zl_consumer_cb)(void *ctx, const rd_kafka_message_t *msg);
+
+zl_consumer_t *zl_consumer_new(const zl_conf_t *conf, const char *group, const char *topic,
+                               zl_consumer_cb cb, void *ctx, char *errstr, size_t n);
+void zl_consumer_destroy(zl_consumer_t *c);
+int zl_consumer_fd(const zl_consumer_t *c);
+/* Serves up to max messages (and rebalance/error events). */
+void zl_consumer_serve(zl_consumer_t *c, int max);
+/* Marks (partition, offset) as answered; stores the contiguous low watermark. */
+void zl_consumer_done(zl_consumer_t *c, int32_t partition, int64_t offset);
+
+#endif
