@@ -1,0 +1,132 @@
+/* Content-format dispatch: text/opaque typed by the model, TLV routing,
+ * unsupported formats, path-depth requirements, encoders. */
+#include <string.h>
+
+#include "lwm2m/content.h"
+#include "test.h"
+
+static zl_path_t P(const char *s) {
+    zl_path_t p = {{0}, 0};
+    zl_path_parse(s, &p, NULL, 0);
+    return p;
+}
+
+static zl_err_t cd(int cf, const char *payload, size_t n, const char *path, zl_node_t **out) {
+    zl_path_t p = P(path);
+    char err[128];
+    return zl_content_decode(cf, (const uint8_t *)payload, n, &p, out, err, sizeof err);
+}
+
+static void test_decode(void) {
+    zl_node_t *n = NULL;
+    /* text typed by model: 3303/5700 FLOAT, 3/9 INTEGER, 3/0 STRING, 3/13 TIME */
+    CHECK_EQ_INT(cd(ZL_CF_TEXT, "21.5", 4, "/3303/0/5700", &n), ZL_OK);
+    CHECK(n && n->kind == ZL_N_RESOURCE && n->id == 5700 && n->value.type == ZL_T_FLOAT && n->value.u.f == 21.5);
+    zl_node_free(n);
+    CHECK_EQ_INT(cd(ZL_CF_TEXT, "100", 3, "/3/0/9", &n), ZL_OK);
+    CHECK(n && n->value.type == ZL_T_INTEGER && n->value.u.i == 100);
+    zl_node_free(n);
+    CHECK_EQ_INT(cd(ZL_CF_TEXT, "1.0", 3, "/3/0/3", &n), ZL_OK);
+    CHECK(n && n->value.type == ZL_T_STRING);
+    if (n) CHECK_STR((const char *)n->value.bytes, "1.0");
+    zl_node_free(n);
+    CHECK_EQ_INT(cd(ZL_CF_TEXT, "1", 1, "/26241/0/26253", &n), ZL_OK);
+    CHECK(n && n->value.type == ZL_T_BOOLEAN && n->value.u.b);
+    zl_node_free(n);
+    /* resource instance path: RES_INSTANCE node typed by the resource */
+    CHECK_EQ_INT(cd(ZL_CF_TEXT, "3800", 4, "/3/0/7/0", &n), ZL_OK);
+    CHECK(n && n->kind == ZL_N_RES_INSTANCE && n->id == 0 && n->value.type == ZL_T_INTEGER && n->value.u.i == 3800);
+    zl_node_free(n);
+    /* unknown resource keeps the text bytes untyped */
+    CHECK_EQ_INT(cd(ZL_CF_TEXT, "abc", 3, "/9999/0/1", &n), ZL_OK);
+    CHECK(n && n->value.type == ZL_T_NONE && n->value.len == 3);
+    zl_node_free(n);
+    /* invalid text for the model type */
+    n = NULL;
+    CHECK_EQ_INT(cd(ZL_CF_TEXT, "warm", 4, "/3303/0/5700", &n), ZL_ERR_INVALID);
+    CHECK(n == NULL);
+    zl_path_t p = P("/3303/0/5700");
+    char err[128];
+    zl_content_decode(ZL_CF_TEXT, (const uint8_t *)"warm", 4, &p, &n, err, sizeof err);
+    CHECK(strstr(err, "FLOAT") != NULL);
+    /* text needs a resource path */
+    CHECK_EQ_INT(cd(ZL_CF_TEXT, "1", 1, "/3/0", &n), ZL_ERR_INVALID);
+    CHECK_EQ_INT(cd(ZL_CF_OPAQUE, "1", 1, "/3", &n), ZL_ERR_INVALID);
+
+    /* opaque: raw bytes whatever the model says */
+    CHECK_EQ_INT(cd(ZL_CF_OPAQUE, "\x01\x00\xFF", 3, "/5/0/0", &n), ZL_OK);
+    CHECK(n && n->value.type == ZL_T_OPAQUE && n->value.len == 3);
+    if (n) CHECK_MEM(n->value.bytes, "\x01\x00\xFF", 3);
+    zl_node_free(n);
+
+    /* TLV, new and legacy numbers */
+    const char tlv[] = {(char)0xC1, 0x09, 0x64};
+    CHECK_EQ_INT(cd(ZL_CF_TLV, tlv, 3, "/3/0", &n), ZL_OK);
+    CHECK(n && n->kind == ZL_N_INSTANCE && n->n_children == 1 && n->children[0].value.u.i == 100);
+    zl_node_free(n);
+    CHECK_EQ_INT(cd(ZL_CF_TLV_OLD, tlv, 3, "/3/0/9", &n), ZL_OK);
+    CHECK(n && n->kind == ZL_N_RESOURCE && n->value.u.i == 100);
+    zl_node_free(n);
+
+    /* not decodable to a node (yet) */
+    CHECK_EQ_INT(cd(ZL_CF_LINK, "</3/0>", 6, "/3", &n), ZL_ERR_UNSUPPORTED);
+    CHECK_EQ_INT(cd(ZL_CF_SENML_JSON, "[]", 2, "/3", &n), ZL_ERR_UNSUPPORTED);
+    CHECK_EQ_INT(cd(ZL_CF_LWM2M_CBOR, "", 0, "/3", &n), ZL_ERR_UNSUPPORTED);
+    CHECK_EQ_INT(cd(12345, "", 0, "/3", &n), ZL_ERR_UNSUPPORTED);
+}
+
+static void test_encode(void) {
+    zl_buf_t b;
+    zl_buf_init(&b, 0);
+    zl_path_t p = P("/3303/0/5700");
+    zl_node_t *r = zl_node_new(ZL_N_RESOURCE, 5700);
+    r->value.type = ZL_T_FLOAT;
+    r->value.u.f = -12.75;
+    CHECK_EQ_INT(zl_content_encode(ZL_CF_TEXT, r, &p, &b), ZL_OK);
+    CHECK_STR(zl_buf_cstr(&b), "-12.75");
+    zl_buf_reset(&b);
+    CHECK_EQ_INT(zl_content_encode(ZL_CF_TLV, r, &p, &b), ZL_OK);
+    CHECK_EQ_INT(b.len, 7);
+    if (b.len == 7) CHECK_MEM(b.data, "\xE4\x16\x44\xC1\x4C\x00\x00", 7);
+    zl_buf_reset(&b);
+    CHECK_EQ_INT(zl_content_encode(ZL_CF_OPAQUE, r, &p, &b), ZL_ERR_INVALID); /* not opaque */
+    CHECK_EQ_INT(zl_content_encode(ZL_CF_SENML_CBOR, r, &p, &b), ZL_ERR_UNSUPPORTED);
+    zl_value_set_bytes(&r->value, ZL_T_OPAQUE, "\x00\x01", 2);
+    CHECK_EQ_INT(zl_content_encode(ZL_CF_OPAQUE, r, &p, &b), ZL_OK);
+    CHECK_EQ_INT(b.len, 2);
+    zl_node_free(r);
+
+    /* instance path: TLV carries bare resources; text refuses non-leaf nodes */
+    zl_node_t *inst = zl_node_new(ZL_N_INSTANCE, 0);
+    zl_node_t *c = zl_node_add_child(inst, ZL_N_RESOURCE, 1);
+    c->value.type = ZL_T_INTEGER;
+    c->value.u.i = 300;
+    p = P("/1/0");
+    zl_buf_reset(&b);
+    CHECK_EQ_INT(zl_content_encode(ZL_CF_TLV, inst, &p, &b), ZL_OK);
+    CHECK_EQ_INT(b.len, 4);
+    if (b.len == 4) CHECK_MEM(b.data, "\xC2\x01\x01\x2C", 4);
+    zl_buf_reset(&b);
+    CHECK_EQ_INT(zl_content_encode(ZL_CF_TEXT, inst, &p, &b), ZL_ERR_INVALID);
+    /* object path: the instance keeps its wrapper */
+    p = P("/1");
+    CHECK_EQ_INT(zl_content_encode(ZL_CF_TLV, inst, &p, &b), ZL_OK);
+    CHECK_EQ_INT(b.len, 6);
+    if (b.len == 6) CHECK_MEM(b.data, "\x04\x00\xC2\x01\x01\x2C", 6);
+    zl_node_free(inst);
+    zl_buf_free(&b);
+
+    CHECK_STR(zl_cf_name(ZL_CF_TEXT), "text/plain");
+    CHECK_STR(zl_cf_name(ZL_CF_TLV), "application/vnd.oma.lwm2m+tlv");
+    CHECK_STR(zl_cf_name(ZL_CF_TLV_OLD), "application/vnd.oma.lwm2m+tlv");
+    CHECK_STR(zl_cf_name(ZL_CF_LINK), "application/link-format");
+    CHECK_STR(zl_cf_name(ZL_CF_OPAQUE), "application/octet-stream");
+    CHECK_STR(zl_cf_name(ZL_CF_SENML_JSON), "application/senml+json");
+    CHECK(zl_cf_name(7) == NULL);
+}
+
+int main(void) {
+    test_decode();
+    test_encode();
+    TEST_MAIN_END();
+}
