@@ -24,4 +24,13 @@ zl_http_t *zl_http_start(const char *host, int port, zl_metrics_t *metrics,
 void zl_http_route(zl_http_t *h, const char *prefix, zl_http_handler_t fn, void *ctx);
 void zl_http_stop(zl_http_t *h);
 
+/* ---- additions ---------------------------------------------------------- */
+/* zl_http_start details: port -1 binds an ephemeral port (tests; read it back
+ * with zl_http_port).  host "" / "0.0.0.0" = every IPv4 interface; names and
+ * IPv6 literals are resolved.  Connections are served thread-per-connection
+ * (at most 64), so handlers may run concurrently and may block.  A handler
+ * that leaves *content_type NULL answers "application/json".  Request bodies
+ * over 1 MiB get 413 before the handler runs; req_body is NUL-terminated. */
+int zl_http_port(const zl_http_t *h); /* bound port; 0 for NULL */
+
 #endif

@@ -240,6 +240,10 @@ static void zl_fmt_double(char *out, size_t n, double d) {
         snprintf(out, n, "NaN");
         return;
     }
+    if (d == floor(d) && fabs(d) < 1e15) { /* integral: no exponent ("200000", not "2e+05") */
+        snprintf(out, n, "%.0f", d);
+        return;
+    }
     for (int prec = 1; prec <= 17; prec++) {
         snprintf(out, n, "%.*g", prec, d);
         if (strtod(out, NULL) == d) return;

@@ -64,10 +64,9 @@ static const zl_prop_t zl_props[] = {
      "when `device.count` > 1. Empty: `zeelos device` generates a random 32-hex-digit name per "
      "device, like the seed demo client."},
     {"log.level", ZL_PT_ENUM, "info", 0, 0, "error|warn|info|debug", NULL, ZL_CMD_ALL, S_GEN,
-     "Lowest severity written to stderr. `debug` logs every CoAP message and Kafka record."},
+     "Lowest severity of the log lines written to stderr."},
     {"data.dir", ZL_PT_STR, "./zeelos-data", 0, 0, NULL, NULL, ZL_CMD_GATEWAY, S_GEN,
-     "Directory of the gateway's SQLite store (registrations and pending management requests, "
-     "which survive a restart). Created if missing."},
+     "Directory of the gateway's SQLite store, the state that outlives a restart."},
 
     /* CoAP */
     {"coap.host", ZL_PT_STR, "0.0.0.0", 0, 0, NULL, NULL, ZL_CMD_GATEWAY, S_COAP,
@@ -84,14 +83,14 @@ static const zl_prop_t zl_props[] = {
     {"coap.max.retransmit", ZL_PT_INT, "4", 0, 20, NULL, NULL, ZL_CMD_GATEWAY | ZL_CMD_DEVICE,
      S_COAP,
      "Retransmissions of a confirmable CoAP message before the peer counts as unreachable (RFC "
-     "7252 MAX_RETRANSMIT). With the defaults a message is given up after about 93 s "
-     "(2 s × 1.5 × (2^5 − 1))."},
+     "7252 MAX_RETRANSMIT). With the defaults the sender gives up at most about 93 s after the "
+     "first transmission (RFC 7252 MAX_TRANSMIT_WAIT = 2 s × (2^5 − 1) × 1.5)."},
     {"coap.request.timeout.ms", ZL_PT_INT, "60000", 1, 86400000, NULL, NULL, ZL_CMD_GATEWAY,
      S_COAP,
      "How long the gateway waits for a device to answer a management request, in milliseconds. "
      "The clock starts when the request is sent to the device and covers retransmissions and "
-     "every block of a block-wise transfer; when it expires the gateway publishes a response "
-     "with code TIMEOUT on `topic.management.rep`."},
+     "every block of a block-wise transfer; when it expires the gateway publishes an error "
+     "response (TIMEOUT) on `topic.management.rep`."},
     {"coap.max.payload", ZL_PT_INT, "65536", 1024, 16777216, NULL, NULL,
      ZL_CMD_GATEWAY | ZL_CMD_DEVICE, S_COAP,
      "Largest CoAP body, in bytes, reassembled from a block-wise transfer (RFC 7959 Block1 / "
@@ -204,6 +203,7 @@ static const zl_prop_t zl_props[] = {
 };
 
 #define ZL_NPROPS (sizeof zl_props / sizeof zl_props[0])
+#define ZL_CONF_MAX_FILE (1u << 20) /* a properties file is small; stops /dev/zero */
 
 static const char *const zl_sections[] = {S_GEN,   S_COAP, S_HTTP, S_KAFKA, S_TOPIC,
                                           S_REG,   S_DEV,  S_REQ,  S_TAIL};
@@ -671,6 +671,12 @@ zl_err_t zl_conf_load_file(zl_conf_t *c, const char *path, char *errstr, size_t 
         size_t r = fread(data + len, 1, cap - len, f);
         len += r;
         if (r == 0) break;
+        if (len > ZL_CONF_MAX_FILE) {
+            free(data);
+            fclose(f);
+            zl_msg(errstr, n, "config file '%s' is larger than %u bytes", path, ZL_CONF_MAX_FILE);
+            return ZL_ERR_TOO_LARGE;
+        }
     }
     bool err = ferror(f);
     fclose(f);
@@ -1044,7 +1050,10 @@ static void zl_md_type(FILE *out, const zl_prop_t *p) {
         fputs("bool", out);
         break;
     case ZL_PT_INT:
-        fprintf(out, "int, %" PRId64 " .. %" PRId64, p->min, p->max);
+        if (p->max == INT64_MAX)
+            fprintf(out, "int, ≥ %" PRId64, p->min);
+        else
+            fprintf(out, "int, %" PRId64 " .. %" PRId64, p->min, p->max);
         break;
     case ZL_PT_ENUM:
         fputs("enum: ", out);
@@ -1145,9 +1154,9 @@ void zl_conf_write_markdown(FILE *out) {
           "`-X kafka.name=value`, or with an environment variable `ZEELOS_KAFKA_<NAME>`, where "
           "`<NAME>` is the librdkafka property in upper case with `.` replaced by `_` "
           "(`ZEELOS_KAFKA_SASL_USERNAME` → `kafka.sasl.username`; librdkafka properties whose "
-          "name contains `_` cannot be set through the environment). Every command passes the "
-          "same set to each Kafka client it creates; librdkafka ignores, with a warning, "
-          "producer properties given to a consumer and vice versa.\n\n"
+          "name contains `_` cannot be set through the environment). A command hands the same set "
+          "to every Kafka client it creates; librdkafka ignores producer-only properties on a "
+          "consumer (with a warning) and vice versa.\n\n"
           "zeelos changes these librdkafka defaults; any source above overrides them:\n\n"
           "| Property | Flag | Environment | Type | Default | Commands | Description |\n"
           "|---|---|---|---|---|---|---|\n",
