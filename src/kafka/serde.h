@@ -52,7 +52,10 @@ zl_err_t zl_serde_request(zl_serde_t *s, const char *topic, const zl_request_t *
 
 /* Decodes a management request value. May fetch the writer schema by id from
  * the registry (blocking, cached). On error errstr says why (bad magic, unknown
- * schema id, truncated Avro, invalid JSON, ...). out is owned by the caller. */
+ * schema id, truncated Avro, invalid JSON, ...). out is owned by the caller,
+ * who must zl_request_clear() it on success and on error: on error it holds
+ * whatever could be read (typically ep, ticket, kind, path) so the caller can
+ * still answer BAD_REQUEST to the right ticket.  The key is never looked at. */
 zl_err_t zl_serde_decode_request(zl_serde_t *s, const void *data, size_t len, zl_request_t *out,
                                  char *errstr, size_t errstr_size);
 
@@ -60,5 +63,23 @@ zl_err_t zl_serde_decode_request(zl_serde_t *s, const void *data, size_t len, zl
  * JSON text (Avro JSON encoding) for `zeelos tail`. */
 zl_err_t zl_serde_to_json(zl_serde_t *s, const void *data, size_t len, zl_buf_t *out,
                           char *errstr, size_t errstr_size);
+
+/* ---- additions (tests, tools, fuzzing) ---------------------------------- */
+
+/* "avro" -> ZL_FORMAT_AVRO, "json" -> ZL_FORMAT_JSON, else -1. */
+int zl_format_parse(const char *s);
+zl_format_t zl_serde_format(const zl_serde_t *s);
+
+/* Seeds the ids of "<topic>-key" and "<topic>-value" without a registry, as
+ * if zl_serde_register_topic() had registered them; both ids also enter the
+ * writer-schema cache with the embedded schemas. */
+zl_err_t zl_serde_set_topic_ids(zl_serde_t *s, const char *topic, zl_val_type_t type,
+                                int32_t key_id, int32_t value_id);
+/* Seeds the id -> writer schema cache (what a registry fetch would return). */
+zl_err_t zl_serde_add_writer_schema(zl_serde_t *s, int32_t id, const char *schema_text,
+                                    char *errstr, size_t errstr_size);
+/* The exact registered schema text of a value type, or of AvroKey when
+ * type == ZL_VAL__COUNT. */
+const char *zl_serde_schema_text(zl_val_type_t type);
 
 #endif

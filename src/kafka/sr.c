@@ -1,0 +1,169 @@
+/* Schema Registry client over libcurl + jansson.  One easy handle per client,
+ * reused so consecutive calls keep the connection alive. */
+#include "kafka/sr.h"
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "util/buf.h"
+
+struct zl_sr {
+    char *url; /* without trailing '/' */
+    CURL *curl;
+};
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static void curl_init_once(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
+
+zl_sr_t *zl_sr_new(const char *url, char *errstr, size_t n) {
+    if (!url || !*url) {
+        snprintf(errstr, n, "schema registry URL is empty");
+        return NULL;
+    }
+    pthread_once(&curl_once, curl_init_once);
+    zl_sr_t *sr = calloc(1, sizeof *sr);
+    if (!sr || !(sr->url = strdup(url)) || !(sr->curl = curl_easy_init())) {
+        snprintf(errstr, n, "out of memory creating schema registry client");
+        zl_sr_destroy(sr);
+        return NULL;
+    }
+    size_t l = strlen(sr->url);
+    while (l > 0 && sr->url[l - 1] == '/') sr->url[--l] = 0;
+    return sr;
+}
+
+void zl_sr_destroy(zl_sr_t *sr) {
+    if (!sr) return;
+    if (sr->curl) curl_easy_cleanup(sr->curl);
+    free(sr->url);
+    free(sr);
+}
+
+static size_t on_body(char *p, size_t sz, size_t nm, void *ud) {
+    return zl_buf_append(ud, p, sz * nm) == ZL_OK ? sz * nm : 0;
+}
+
+/* Performs one request; *status gets the HTTP status, body the response. */
+static zl_err_t http(zl_sr_t *sr, const char *url, const char *post, long *status, zl_buf_t *body,
+                     char *errstr, size_t n) {
+    CURL *c = sr->curl;
+    char cerr[CURL_ERROR_SIZE] = "";
+    struct curl_slist *hdr = NULL;
+    curl_easy_reset(c);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 10000L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
+    hdr = curl_slist_append(hdr, "Accept: application/vnd.schemaregistry.v1+json, application/json");
+    if (post) {
+        hdr = curl_slist_append(hdr, "Content-Type: application/vnd.schemaregistry.v1+json");
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, post);
+    }
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+    CURLcode rc = curl_easy_perform(c);
+    curl_slist_free_all(hdr);
+    if (rc != CURLE_OK) {
+        snprintf(errstr, n, "schema registry %s: %s", url, cerr[0] ? cerr : curl_easy_strerror(rc));
+        return ZL_ERR_IO;
+    }
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+    return ZL_OK;
+}
+
+/* Formats a registry error: "HTTP 409 error_code 409: Schema being registered
+ * is incompatible ..." (body used verbatim when it is not the usual JSON). */
+static void http_error(const char *what, long status, zl_buf_t *body, char *errstr, size_t n) {
+    json_t *j = json_loadb((const char *)body->data, body->len, 0, NULL);
+    json_t *code = j ? json_object_get(j, "error_code") : NULL;
+    json_t *msg = j ? json_object_get(j, "message") : NULL;
+    if (json_is_string(msg))
+        snprintf(errstr, n, "%s: HTTP %ld, error_code %lld: %s", what, status,
+                 json_is_integer(code) ? (long long)json_integer_value(code) : (long long)status,
+                 json_string_value(msg));
+    else
+        snprintf(errstr, n, "%s: HTTP %ld: %.200s", what, status,
+                 body->len ? zl_buf_cstr(body) : "(empty body)");
+    json_decref(j);
+}
+
+zl_err_t zl_sr_register(zl_sr_t *sr, const char *subject, const char *schema_text, int32_t *id,
+                        char *errstr, size_t n) {
+    char *esc = curl_easy_escape(sr->curl, subject, 0);
+    json_t *req = json_pack("{s:s}", "schema", schema_text);
+    char *post = req ? json_dumps(req, JSON_COMPACT) : NULL;
+    json_decref(req);
+    zl_buf_t url, body;
+    zl_buf_init(&url, 0);
+    zl_buf_init(&body, 1 << 20);
+    zl_err_t e = ZL_ERR_NOMEM;
+    if (!esc || !post || zl_buf_printf(&url, "%s/subjects/%s/versions", sr->url, esc)) {
+        snprintf(errstr, n, "out of memory");
+        goto out;
+    }
+    long status = 0;
+    if ((e = http(sr, zl_buf_cstr(&url), post, &status, &body, errstr, n))) goto out;
+    char what[300];
+    snprintf(what, sizeof what, "registering subject %s", subject);
+    if (status != 200) {
+        http_error(what, status, &body, errstr, n);
+        e = ZL_ERR_SCHEMA;
+        goto out;
+    }
+    json_t *j = json_loadb((const char *)body.data, body.len, 0, NULL);
+    json_t *jid = j ? json_object_get(j, "id") : NULL;
+    if (!json_is_integer(jid) || json_integer_value(jid) < 0 || json_integer_value(jid) > INT32_MAX) {
+        snprintf(errstr, n, "%s: unexpected registry answer %.200s", what, zl_buf_cstr(&body));
+        e = ZL_ERR_SCHEMA;
+    } else {
+        *id = (int32_t)json_integer_value(jid);
+        e = ZL_OK;
+    }
+    json_decref(j);
+out:
+    curl_free(esc);
+    free(post);
+    zl_buf_free(&url);
+    zl_buf_free(&body);
+    return e;
+}
+
+zl_err_t zl_sr_fetch(zl_sr_t *sr, int32_t id, char **schema_text, char *errstr, size_t n) {
+    zl_buf_t url, body;
+    zl_buf_init(&url, 0);
+    zl_buf_init(&body, 1 << 20);
+    zl_err_t e;
+    *schema_text = NULL;
+    if (zl_buf_printf(&url, "%s/schemas/ids/%d", sr->url, (int)id)) {
+        snprintf(errstr, n, "out of memory");
+        e = ZL_ERR_NOMEM;
+        goto out;
+    }
+    long status = 0;
+    if ((e = http(sr, zl_buf_cstr(&url), NULL, &status, &body, errstr, n))) goto out;
+    char what[64];
+    snprintf(what, sizeof what, "fetching schema id %d", (int)id);
+    if (status != 200) {
+        http_error(what, status, &body, errstr, n);
+        e = status == 404 ? ZL_ERR_NOT_FOUND : ZL_ERR_SCHEMA;
+        goto out;
+    }
+    json_t *j = json_loadb((const char *)body.data, body.len, 0, NULL);
+    json_t *js = j ? json_object_get(j, "schema") : NULL;
+    if (!json_is_string(js)) {
+        snprintf(errstr, n, "%s: unexpected registry answer %.200s", what, zl_buf_cstr(&body));
+        e = ZL_ERR_SCHEMA;
+    } else if (!(*schema_text = strdup(json_string_value(js)))) {
+        e = ZL_ERR_NOMEM;
+    }
+    json_decref(j);
+out:
+    zl_buf_free(&url);
+    zl_buf_free(&body);
+    return e;
+}

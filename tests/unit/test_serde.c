@@ -1,0 +1,586 @@
+/* Serde tests without a network: schema ids are pre-seeded.  Expected Avro
+ * bytes are written by hand from the Avro spec (zig-zag varints, union index
+ * then value, enum ordinal, length-prefixed strings), never produced by the
+ * encoder under test.  With ZL_SERDE_DUMP_DIR set, sample records are written
+ * there for tests/e2e/test_avro_interop.py (fastavro) to decode. */
+#include <stdlib.h>
+#include <string.h>
+#include "kafka/avro_schemas.h"
+#include "kafka/records.h"
+#include "kafka/serde.h"
+#include "test.h"
+
+#define BYTES(...) ((const uint8_t[]){__VA_ARGS__}), sizeof((const uint8_t[]){__VA_ARGS__})
+
+static char err[512];
+
+static void check_bytes(const zl_buf_t *b, const uint8_t *want, size_t n, const char *what) {
+    if (b->len == n && memcmp(b->data, want, n) == 0) {
+        zt_pass++;
+        return;
+    }
+    zt_fail++;
+    fprintf(stderr, "%s: bytes differ\n  got: ", what);
+    for (size_t i = 0; i < b->len; i++) fprintf(stderr, "%02x ", b->data[i]);
+    fprintf(stderr, "\n want: ");
+    for (size_t i = 0; i < n; i++) fprintf(stderr, "%02x ", want[i]);
+    fprintf(stderr, "\n");
+}
+
+static void dump(const char *name, const zl_buf_t *b) {
+    const char *dir = getenv("ZL_SERDE_DUMP_DIR");
+    if (!dir) return;
+    char p[1024];
+    snprintf(p, sizeof p, "%s/%s.bin", dir, name);
+    FILE *f = fopen(p, "wb");
+    if (!f) return;
+    fwrite(b->data, 1, b->len, f);
+    fclose(f);
+}
+
+static zl_serde_t *avro_serde(void) {
+    zl_serde_t *s = zl_serde_new(ZL_FORMAT_AVRO, NULL, err, sizeof err);
+    CHECK(s != NULL);
+    CHECK_EQ_INT(zl_serde_set_topic_ids(s, "iot.gw.registrations", ZL_VAL_REGISTRATION, 7, 9), ZL_OK);
+    CHECK_EQ_INT(zl_serde_set_topic_ids(s, "iot.gw.management.rep", ZL_VAL_RESPONSE, 7, 3), ZL_OK);
+    CHECK_EQ_INT(zl_serde_set_topic_ids(s, "iot.gw.observations", ZL_VAL_OBSERVE, 7, 4), ZL_OK);
+    CHECK_EQ_INT(zl_serde_set_topic_ids(s, "iot.gw.management.req", ZL_VAL_REQUEST, 7, 5), ZL_OK);
+    return s;
+}
+
+/* The embedded texts must equal schemas/registered/ (copied from contract §2.4). */
+static void test_schema_texts(void) {
+    static const char *const files[ZL_SCH__COUNT] = {
+        "io.zeelos.leshan.avro.registration.AvroRegistrationResponse",
+        "io.zeelos.leshan.avro.response.AvroResponseObserve",
+        "io.zeelos.leshan.avro.response.AvroResponse",
+        "io.zeelos.leshan.avro.request.AvroRequest",
+        "io.zeelos.leshan.avro.AvroKey"};
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s", __FILE__);
+    char *cut = strstr(dir, "tests/unit/test_serde.c");
+    if (!cut) return; /* relative __FILE__: cannot locate the source tree */
+    *cut = 0;
+    for (int k = 0; k < ZL_SCH__COUNT; k++) {
+        char p[1400], buf[8192];
+        snprintf(p, sizeof p, "%sschemas/registered/%s.avsc", dir, files[k]);
+        FILE *f = fopen(p, "rb");
+        CHECK(f != NULL);
+        if (!f) continue;
+        size_t n = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r')) n--;
+        buf[n] = 0;
+        CHECK_STR(zl_avro_schema_text((zl_schema_kind_t)k), buf);
+        CHECK_STR(zl_avro_schema_fullname((zl_schema_kind_t)k), files[k]);
+    }
+}
+
+static void test_key(void) {
+    zl_serde_t *s = avro_serde();
+    zl_buf_t b;
+    zl_buf_init(&b, 0);
+    CHECK_EQ_INT(zl_serde_key(s, "iot.gw.registrations", "dev1", &b), ZL_OK);
+    check_bytes(&b, BYTES(0x00, 0x00, 0x00, 0x00, 0x07, 0x08, 'd', 'e', 'v', '1'), "AvroKey");
+    dump("key_dev1", &b);
+    /* unregistered topic */
+    zl_buf_reset(&b);
+    CHECK_EQ_INT(zl_serde_key(s, "nope", "dev1", &b), ZL_ERR_NOT_FOUND);
+    zl_buf_free(&b);
+    zl_serde_destroy(s);
+}
+
+static void test_registration(void) {
+    zl_serde_t *s = avro_serde();
+    zl_buf_t b;
+    zl_buf_init(&b, 0);
+
+    zl_rec_registration_t del = {.kind = ZL_REG_DELETE, .ep = "d", .server_id = "s",
+                                 .expired = true, .last_up = 1};
+    CHECK_EQ_INT(zl_serde_registration(s, "iot.gw.registrations", &del, &b), ZL_OK);
+    /* kind DELETE=2 -> 04, union branch 2 -> 04, "d", "s", true, lastUp 1 -> 02 */
+    check_bytes(&b, BYTES(0, 0, 0, 0, 9, 0x04, 0x04, 0x02, 'd', 0x02, 's', 0x01, 0x02), "DELETE");
+    dump("reg_delete", &b);
+
+    zl_rec_registration_t up = {.kind = ZL_REG_UPDATE, .ep = "e", .server_id = "s", .reg_id = "r",
+                                .address = "a", .port = 5683, .last_up = 1000};
+    zl_buf_reset(&b);
+    CHECK_EQ_INT(zl_serde_registration(s, "iot.gw.registrations", &up, &b), ZL_OK);
+    /* port 5683 -> zigzag 11366 -> e6 58; five null unions; lastUp 1000 -> d0 0f */
+    check_bytes(&b, BYTES(0, 0, 0, 0, 9, 0x02, 0x02, 0x02, 'e', 0x02, 's', 0x02, 'r', 0x02, 'a',
+                          0xe6, 0x58, 0, 0, 0, 0, 0, 0xd0, 0x0f), "UPDATE all absent");
+
+    /* UPDATE with everything present */
+    zl_link_attr_t la[] = {{"ver", "1.1"}, {"obs", NULL}};
+    zl_link_t l[] = {{"/3/0", la, 2}};
+    zl_links_t links = {l, 1};
+    zl_kv_t kv[] = {{"x", "y"}};
+    up.has_lt = true;
+    up.lt = 30;
+    up.sms = "123";
+    up.bnd = "UQ";
+    up.links = &links;
+    up.attrs = kv;
+    up.n_attrs = 1;
+    zl_buf_reset(&b);
+    CHECK_EQ_INT(zl_serde_registration(s, "iot.gw.registrations", &up, &b), ZL_OK);
+    dump("reg_update", &b);
+    up.bnd = "XX";
+    zl_buf_reset(&b);
+    CHECK_EQ_INT(zl_serde_registration(s, "iot.gw.registrations", &up, &b), ZL_ERR_INVALID);
+    CHECK_EQ_INT(b.len, 0);
+
+    /* NEW: valueless attribute becomes "", attributes map present but empty */
+    zl_link_attr_t la2[] = {{"obs", NULL}};
+    zl_link_t l2[] = {{"/3303/0", la2, 1}};
+    zl_links_t links2 = {l2, 1};
+    zl_rec_registration_t nw = {.kind = ZL_REG_NEW, .ep = "e", .server_id = "s", .reg_id = "r",
+                                .address = "a", .port = 1, .reg_date = 2, .reg_addr = "0.0.0.0",
+                                .reg_port = 5683, .ver = "1.0", .root = "/", .lt = 30,
+                                .bnd = "U", .links = &links2, .last_up = 3};
+    zl_buf_reset(&b);
+    CHECK_EQ_INT(zl_serde_registration(s, "iot.gw.registrations", &nw, &b), ZL_OK);
+    dump("reg_new", &b);
+    /* decode back through the writer cache and check the JSON view */
+    zl_buf_t j;
+    zl_buf_init(&j, 0);
+    CHECK_EQ_INT(zl_serde_to_json(s, b.data, b.len, &j, err, sizeof err), ZL_OK);
+    CHECK_STR(zl_buf_cstr(&j),
+              "{\"kind\":\"NEW\",\"body\":{\"io.zeelos.leshan.avro.registration.AvroRegistrationNew\":"
+              "{\"ep\":\"e\",\"serverId\":\"s\",\"regDate\":2,\"address\":\"a\",\"port\":1,"
+              "\"regAddr\":\"0.0.0.0\",\"regPort\":5683,\"lt\":30,\"sms\":null,\"ver\":\"1.0\","
+              "\"bnd\":\"U\",\"regId\":\"r\",\"links\":[{\"url\":\"/3303/0\",\"at\":{\"obs\":\"\"}}],"
+              "\"attributes\":{\"map\":{}},\"root\":\"/\",\"lastUp\":3}}}");
+    zl_buf_free(&j);
+    zl_buf_free(&b);
+    zl_serde_destroy(s);
+
+    /* JSON mode: the Avro JSON encoding, full union branch names */
+    s = zl_serde_new(ZL_FORMAT_JSON, NULL, err, sizeof err);
+    zl_buf_init(&b, 0);
+    CHECK_EQ_INT(zl_serde_registration(s, "iot.gw.registrations", &del, &b), ZL_OK);
+    CHECK_STR(zl_buf_cstr(&b),
+              "{\"kind\":\"DELETE\",\"body\":{\"io.zeelos.leshan.avro.registration.AvroRegistrationDelete\":"
+              "{\"ep\":\"d\",\"serverId\":\"s\",\"expired\":true,\"lastUp\":1}}}");
+    zl_buf_reset(&b);
+    CHECK_EQ_INT(zl_serde_key(s, "any", "dev1", &b), ZL_OK);
+    CHECK_STR(zl_buf_cstr(&b), "{\"ep\":\"dev1\"}");
+    zl_buf_free(&b);
+    zl_serde_destroy(s);
+}
+
+/* /3/0 instance: 0 STRING, 1 OPAQUE, 13 TIME, 9 INTEGER, 6 multi INTEGER {0:1, 1:5}. */
+static zl_node_t *sample_instance(void) {
+    zl_node_t *inst = zl_node_new(ZL_N_INSTANCE, 0);
+    zl_node_t *r = zl_node_add_child(inst, ZL_N_RESOURCE, 0);
+    zl_value_set_bytes(&r->value, ZL_T_STRING, "Open Mobile Alliance", 20);
+    r = zl_node_add_child(inst, ZL_N_RESOURCE, 1);
+    zl_value_set_bytes(&r->value, ZL_T_OPAQUE, "\x01\x02\xff", 3);
+    r = zl_node_add_child(inst, ZL_N_RESOURCE, 13);
+    r->value.type = ZL_T_TIME;
+    r->value.u.i = 1700000000;
+    r = zl_node_add_child(inst, ZL_N_RESOURCE, 9);
+    r->value.type = ZL_T_INTEGER;
+    r->value.u.i = -42;
+    r = zl_node_add_child(inst, ZL_N_RESOURCE, 5);
+    r->value.type = ZL_T_OBJLNK;
+    r->value.u.lnk.oid = 3303;
+    r->value.u.lnk.iid = 1;
+    zl_node_t *m = zl_node_add_child(inst, ZL_N_MULTI, 6);
+    r = zl_node_add_child(m, ZL_N_RES_INSTANCE, 0);
+    r->value.type = ZL_T_INTEGER;
+    r->value.u.i = 1;
+    r = zl_node_add_child(m, ZL_N_RES_INSTANCE, 1);
+    r->value.type = ZL_T_INTEGER;
+    r->value.u.i = 5;
+    return inst;
+}
+
+static void test_response(void) {
+    zl_serde_t *s = avro_serde();
+    zl_buf_t b;
+    zl_buf_init(&b, 0);
+    zl_node_t *res = zl_node_new(ZL_N_RESOURCE, 0);
+    zl_value_set_bytes(&res->value, ZL_T_STRING, "X", 1);
+    zl_rec_response_t r = {.ticket = "t", .server_id = "s", .ep = "e", .path = "/3/0/0",
+                           .timestamp = 1, .code = ZL_RC_CONTENT, .kind = ZL_RK_READ,
+                           .body = ZL_BODY_READ, .content = res};
+    CHECK_EQ_INT(zl_serde_response(s, "iot.gw.management.rep", &r, &b), ZL_OK);
+    /* ticket, serverId, ep, path, timestamp 1 -> 02; rep: CONTENT=3 -> 06, read=0 -> 00,
+     * body branch 1 (Read) -> 02, content branch 2 (AvroResource) -> 04;
+     * AvroResource: id 0, path, SINGLE_RESOURCE=3 -> 06, STRING=0 -> 00, branch 0, "X" */
+    check_bytes(&b, BYTES(0, 0, 0, 0, 3, 0x02, 't', 0x02, 's', 0x02, 'e', 0x0c, '/', '3', '/', '0',
+                          '/', '0', 0x02, 0x06, 0x00, 0x02, 0x04, 0x00, 0x0c, '/', '3', '/', '0',
+                          '/', '0', 0x06, 0x00, 0x00, 0x02, 'X'),
+                "READ single resource");
+    dump("rep_read_resource", &b);
+
+    /* generic body with empty message: the code name */
+    zl_rec_response_t g = {.ticket = NULL, .server_id = "s", .ep = "e", .path = "/3/0/4",
+                           .timestamp = 2, .code = ZL_RC_CHANGED, .kind = ZL_RK_EXECUTE,
+                           .body = ZL_BODY_GENERIC, .text = ""};
+    zl_buf_reset(&b);
+    CHECK_EQ_INT(zl_serde_response(s, "iot.gw.management.rep", &g, &b), ZL_OK);
+    /* ticket NULL -> "unset"; CHANGED=2 -> 04, execute=3 -> 06, branch 4 -> 08, "CHANGED" */
+    check_bytes(&b, BYTES(0, 0, 0, 0, 3, 0x0a, 'u', 'n', 's', 'e', 't', 0x02, 's', 0x02, 'e', 0x0c,
+                          '/', '3', '/', '0', '/', '4', 0x04, 0x04, 0x06, 0x08, 0x0e, 'C', 'H', 'A',
+                          'N', 'G', 'E', 'D'),
+                "GENERIC");
+    /* NONE body */
+    g.body = ZL_BODY_NONE;
+    zl_buf_reset(&b);
+    CHECK_EQ_INT(zl_serde_response(s, "iot.gw.management.rep", &g, &b), ZL_OK);
+    CHECK_EQ_INT(b.data[b.len - 1], 0x00);
+
+    /* instance read with every value kind; observation -> AvroResponseObserve */
+    zl_node_t *inst = sample_instance();
+    zl_rec_response_t o = {.ticket = "t", .observation_id = "[0a1b]", .server_id = "s", .ep = "e",
+                           .path = "/3/0", .timestamp = 1700000000123LL, .code = ZL_RC_CONTENT,
+                           .kind = ZL_RK_OBSERVE, .body = ZL_BODY_READ, .content = inst};
+    zl_buf_reset(&b);
+    CHECK_EQ_INT(zl_serde_response(s, "iot.gw.observations", &o, &b), ZL_OK);
+    CHECK_EQ_INT(b.data[4], 4);
+    /* observationId comes right after ticket */
+    CHECK(b.len > 15 && memcmp(b.data + 5, "\x02t\x0c[0a1b]", 9) == 0);
+    dump("obs_read_instance", &b);
+    zl_buf_t j;
+    zl_buf_init(&j, 0);
+    CHECK_EQ_INT(zl_serde_to_json(s, b.data, b.len, &j, err, sizeof err), ZL_OK);
+    const char *js = zl_buf_cstr(&j);
+    CHECK(strstr(js, "\"content\":{\"io.zeelos.leshan.avro.resource.AvroInstanceResource\":") != NULL);
+    CHECK(strstr(js, "{\"id\":1,\"path\":\"/3/0/1\",\"kind\":\"SINGLE_RESOURCE\",\"type\":\"OPAQUE\","
+                     "\"value\":{\"string\":\"AQL/\"}}") != NULL);
+    CHECK(strstr(js, "\"type\":\"TIME\",\"value\":{\"long\":1700000000000}") != NULL);
+    CHECK(strstr(js, "\"type\":\"OBJLNK\",\"value\":{\"string\":\"3303:1\"}") != NULL);
+    CHECK(strstr(js, "\"multipleResources\":{\"array\":[{\"id\":6,\"path\":\"/3/0/6\","
+                     "\"kind\":\"MULTIPLE_RESOURCE\",\"type\":\"INTEGER\",\"resources\":{\"0\":"
+                     "{\"id\":0,\"path\":\"/3/0/6/0\",\"kind\":\"SINGLE_RESOURCE\",\"type\":\"INTEGER\","
+                     "\"value\":{\"long\":1}}") != NULL);
+    if (zt_fail) fprintf(stderr, "%s\n", js);
+
+    /* object read: paths from the object id */
+    zl_node_t *obj = zl_node_new(ZL_N_OBJECT, 3);
+    zl_node_t *oi = zl_node_add_child(obj, ZL_N_INSTANCE, 0);
+    zl_node_t *rr = zl_node_add_child(oi, ZL_N_RESOURCE, 2);
+    rr->value.type = ZL_T_FLOAT;
+    rr->value.u.f = 21.5;
+    rr = zl_node_add_child(oi, ZL_N_RESOURCE, 3);
+    rr->value.type = ZL_T_BOOLEAN;
+    rr->value.u.b = true;
+    rr = zl_node_add_child(oi, ZL_N_RESOURCE, 4);
+    zl_value_set_bytes(&rr->value, ZL_T_NONE, "\x00", 1);
+    zl_rec_response_t ro = {.ticket = "t", .server_id = "s", .ep = "e", .path = "/3",
+                            .timestamp = 5, .code = ZL_RC_CONTENT, .kind = ZL_RK_READ,
+                            .body = ZL_BODY_READ, .content = obj};
+    zl_buf_reset(&b);
+    CHECK_EQ_INT(zl_serde_response(s, "iot.gw.management.rep", &ro, &b), ZL_OK);
+    dump("rep_read_object", &b);
+    zl_buf_reset(&j);
+    CHECK_EQ_INT(zl_serde_to_json(s, b.data, b.len, &j, err, sizeof err), ZL_OK);
+    js = zl_buf_cstr(&j);
+    CHECK(strstr(js, "{\"io.zeelos.leshan.avro.resource.AvroObjectResource\":{\"id\":3,\"kind\":"
+                     "\"OBJECT\",\"instances\":[{\"id\":0,\"kind\":\"INSTANCE\",\"resources\":[{\"id\":2,"
+                     "\"path\":\"/3/0/2\",\"kind\":\"SINGLE_RESOURCE\",\"type\":\"FLOAT\",\"value\":"
+                     "{\"double\":21.5}}") != NULL);
+    CHECK(strstr(js, "\"type\":\"BOOLEAN\",\"value\":{\"boolean\":true}") != NULL);
+    CHECK(strstr(js, "\"path\":\"/3/0/4\",\"kind\":\"SINGLE_RESOURCE\",\"type\":\"OPAQUE\",\"value\":"
+                     "{\"string\":\"AA==\"}") != NULL);
+    CHECK(strstr(js, "\"multipleResources\":null") != NULL);
+
+    /* discover / create */
+    zl_rec_response_t d = {.ticket = "t", .server_id = "s", .ep = "e", .path = "/3",
+                           .timestamp = 5, .code = ZL_RC_CONTENT, .kind = ZL_RK_DISCOVER,
+                           .body = ZL_BODY_DISCOVER, .text = "[</3/0>, </3/0/1>]"};
+    zl_buf_reset(&b);
+    CHECK_EQ_INT(zl_serde_response(s, "iot.gw.management.rep", &d, &b), ZL_OK);
+    dump("rep_discover", &b);
+    zl_buf_free(&b);
+    zl_buf_free(&j);
+    zl_serde_destroy(s);
+
+    /* JSON mode read response */
+    s = zl_serde_new(ZL_FORMAT_JSON, NULL, err, sizeof err);
+    zl_buf_init(&b, 0);
+    CHECK_EQ_INT(zl_serde_response(s, "x", &r, &b), ZL_OK);
+    CHECK_STR(zl_buf_cstr(&b),
+              "{\"ticket\":\"t\",\"serverId\":\"s\",\"ep\":\"e\",\"path\":\"/3/0/0\",\"timestamp\":1,"
+              "\"rep\":{\"code\":\"CONTENT\",\"kind\":\"read\",\"body\":{"
+              "\"io.zeelos.leshan.avro.response.AvroReadResponseBody\":{\"content\":{"
+              "\"io.zeelos.leshan.avro.resource.AvroResource\":{\"id\":0,\"path\":\"/3/0/0\","
+              "\"kind\":\"SINGLE_RESOURCE\",\"type\":\"STRING\",\"value\":{\"string\":\"X\"}}}}}}}");
+    zl_buf_free(&b);
+    zl_serde_destroy(s);
+    zl_node_free(res);
+    zl_node_free(inst);
+    zl_node_free(obj);
+}
+
+static void test_decode_avro(void) {
+    zl_serde_t *s = avro_serde();
+    zl_request_t q;
+    /* read /3/0/0, TLV, body null; hand-written per the Avro spec */
+    static const uint8_t rd[] = {0, 0, 0, 0, 5, 0x02, 's', 0x08, 'd', 'e', 'v', '1', 0x04, 't', '1',
+                                 0x00, 0x0c, '/', '3', '/', '0', '/', '0', 0x00, 0x00};
+    CHECK_EQ_INT(zl_serde_decode_request(s, rd, sizeof rd, &q, err, sizeof err), ZL_OK);
+    CHECK_STR(q.server_id, "s");
+    CHECK_STR(q.ep, "dev1");
+    CHECK_STR(q.ticket, "t1");
+    CHECK_STR(q.path, "/3/0/0");
+    CHECK_EQ_INT(q.kind, ZL_RK_READ);
+    CHECK_EQ_INT(q.content_format, ZL_ACF_TLV);
+    CHECK_EQ_INT(q.body, ZL_RQB_NONE);
+    CHECK(q.node == NULL);
+    zl_request_clear(&q);
+
+    /* write /1/0/6 BOOLEAN false: kind write=1 -> 02, body branch 4 -> 08, mode REPLACE 00,
+     * node branch 2 (AvroResource) -> 04, id 6 -> 0c, kind 06, type BOOLEAN=3 -> 06,
+     * value branch 3 -> 06, false -> 00 */
+    static const uint8_t wr[] = {0, 0, 0, 0, 5, 0x02, 's', 0x02, 'e', 0x02, 't', 0x02, 0x0c, '/', '1',
+                                 '/', '0', '/', '6', 0x00, 0x08, 0x00, 0x04, 0x0c, 0x0c, '/', '1', '/',
+                                 '0', '/', '6', 0x06, 0x06, 0x06, 0x00};
+    CHECK_EQ_INT(zl_serde_decode_request(s, wr, sizeof wr, &q, err, sizeof err), ZL_OK);
+    CHECK_EQ_INT(q.kind, ZL_RK_WRITE);
+    CHECK_EQ_INT(q.body, ZL_RQB_WRITE);
+    CHECK_EQ_INT(q.write_mode, ZL_WRITE_REPLACE);
+    CHECK(q.node && q.node->kind == ZL_N_RESOURCE && q.node->id == 6 &&
+          q.node->value.type == ZL_T_BOOLEAN && !q.node->value.u.b);
+    zl_request_clear(&q);
+
+    /* write OPAQUE "AQI=" (01 02): type OPAQUE=4 -> 08, branch 0, string len 4 -> 08 */
+    static const uint8_t wo[] = {0, 0, 0, 0, 5, 0x02, 's', 0x02, 'e', 0x02, 't', 0x02, 0x0c, '/', '1',
+                                 '/', '0', '/', '6', 0x00, 0x08, 0x02, 0x04, 0x0c, 0x0c, '/', '1', '/',
+                                 '0', '/', '6', 0x06, 0x08, 0x00, 0x08, 'A', 'Q', 'I', '='};
+    CHECK_EQ_INT(zl_serde_decode_request(s, wo, sizeof wo, &q, err, sizeof err), ZL_OK);
+    CHECK_EQ_INT(q.write_mode, ZL_WRITE_UPDATE);
+    CHECK(q.node && q.node->value.type == ZL_T_OPAQUE && q.node->value.len == 2 &&
+          q.node->value.bytes[0] == 1 && q.node->value.bytes[1] == 2);
+    zl_request_clear(&q);
+
+    /* errors */
+    static const uint8_t bad_magic[] = {1, 0, 0, 0, 5, 0x02, 's'};
+    CHECK_EQ_INT(zl_serde_decode_request(s, bad_magic, sizeof bad_magic, &q, err, sizeof err),
+                 ZL_ERR_INVALID);
+    CHECK(strstr(err, "magic") != NULL);
+    zl_request_clear(&q);
+    CHECK_EQ_INT(zl_serde_decode_request(s, rd, 3, &q, err, sizeof err), ZL_ERR_TRUNCATED);
+    zl_request_clear(&q);
+    CHECK_EQ_INT(zl_serde_decode_request(s, rd, sizeof rd - 1, &q, err, sizeof err), ZL_ERR_TRUNCATED);
+    CHECK(strstr(err, "truncated") != NULL);
+    zl_request_clear(&q);
+    static const uint8_t unknown_id[] = {0, 0, 0, 0, 99, 0x02, 's'};
+    CHECK_EQ_INT(zl_serde_decode_request(s, unknown_id, sizeof unknown_id, &q, err, sizeof err),
+                 ZL_ERR_SCHEMA);
+    CHECK(strstr(err, "99") != NULL);
+    zl_request_clear(&q);
+    /* enum ordinal 9 (kind) out of range: 0x12 */
+    uint8_t bad_enum[sizeof rd];
+    memcpy(bad_enum, rd, sizeof rd);
+    bad_enum[15] = 0x12;
+    CHECK_EQ_INT(zl_serde_decode_request(s, bad_enum, sizeof bad_enum, &q, err, sizeof err),
+                 ZL_ERR_INVALID);
+    zl_request_clear(&q);
+    /* huge string length must not be trusted */
+    static const uint8_t huge[] = {0, 0, 0, 0, 5, 0xfe, 0xff, 0xff, 0xff, 0xff, 0x0f, 's'};
+    CHECK_EQ_INT(zl_serde_decode_request(s, huge, sizeof huge, &q, err, sizeof err), ZL_ERR_TRUNCATED);
+    zl_request_clear(&q);
+    static const uint8_t neg[] = {0, 0, 0, 0, 5, 0x01, 's'};
+    CHECK_EQ_INT(zl_serde_decode_request(s, neg, sizeof neg, &q, err, sizeof err), ZL_ERR_INVALID);
+    zl_request_clear(&q);
+    /* a write whose BOOLEAN value is carried as a string: wrong type */
+    uint8_t wt[sizeof wr + 1];
+    memcpy(wt, wr, sizeof wr - 2);
+    wt[sizeof wr - 2] = 0x00; /* branch string */
+    wt[sizeof wr - 1] = 0x02; /* len 1 */
+    wt[sizeof wr] = 'x';
+    CHECK_EQ_INT(zl_serde_decode_request(s, wt, sizeof wt, &q, err, sizeof err), ZL_ERR_INVALID);
+    CHECK(strstr(err, "payload.body.AvroWriteRequest.node.value: expected a boolean value") != NULL);
+    CHECK_STR(q.ticket, "t"); /* identifying fields survive for the error reply */
+    zl_request_clear(&q);
+
+    /* schema resolution: a different writer schema (extra leading field, enum in another
+     * order, a smaller body union) resolves onto our AvroRequest */
+    static const char writer[] =
+        "{\"type\":\"record\",\"name\":\"AvroRequest\",\"namespace\":\"io.zeelos.leshan.avro.request\","
+        "\"fields\":[{\"name\":\"extra\",\"type\":\"long\"},{\"name\":\"serverId\",\"type\":\"string\"},"
+        "{\"name\":\"ep\",\"type\":\"string\"},{\"name\":\"ticket\",\"type\":\"string\"},"
+        "{\"name\":\"payload\",\"type\":{\"type\":\"record\",\"name\":\"AvroRequestPayload\",\"fields\":["
+        "{\"name\":\"kind\",\"type\":{\"type\":\"enum\",\"name\":\"AvroRequestKind\",\"symbols\":"
+        "[\"execute\",\"read\"]}},{\"name\":\"path\",\"type\":\"string\"},{\"name\":\"contentFormat\","
+        "\"type\":{\"type\":\"enum\",\"name\":\"AvroContentFormat\",\"symbols\":[\"TLV\",\"JSON_CODE\","
+        "\"TEXT_CODE\",\"OPAQUE_CODE\",\"LINK_CODE\"]}},{\"name\":\"body\",\"type\":[\"null\",{\"type\":"
+        "\"record\",\"name\":\"AvroExecuteRequest\",\"fields\":[{\"name\":\"parameters\",\"type\":"
+        "\"string\"}]}]}]}}]}";
+    CHECK_EQ_INT(zl_serde_add_writer_schema(s, 42, writer, err, sizeof err), ZL_OK);
+    static const uint8_t ex[] = {0, 0, 0, 0, 42, 0x0a, 0x02, 's', 0x02, 'e', 0x02, 't', 0x00, 0x0c,
+                                 '/', '3', '/', '0', '/', '4', 0x00, 0x02, 0x02, 'p'};
+    CHECK_EQ_INT(zl_serde_decode_request(s, ex, sizeof ex, &q, err, sizeof err), ZL_OK);
+    if (q.kind != ZL_RK_EXECUTE) fprintf(stderr, "resolution: %s\n", err);
+    CHECK_EQ_INT(q.kind, ZL_RK_EXECUTE);
+    CHECK_EQ_INT(q.body, ZL_RQB_EXECUTE);
+    CHECK_STR(q.text, "p");
+    CHECK_STR(q.path, "/3/0/4");
+    zl_request_clear(&q);
+    zl_serde_destroy(s);
+}
+
+static void test_decode_json(void) {
+    zl_serde_t *s = zl_serde_new(ZL_FORMAT_JSON, NULL, err, sizeof err);
+    zl_request_t q;
+    /* contract §2.5, verbatim */
+    static const char *wr =
+        "{\"serverId\": \"rock64\", \"ep\": \"<endpoint-id>\", \"ticket\": \"ticket#4\", \"payload\": "
+        "{\"kind\": \"write\", \"path\": \"/1/0/6\", \"contentFormat\": \"TLV\", \"body\":{\"io.zeelos."
+        "leshan.avro.request.AvroWriteRequest\":{\"mode\":\"REPLACE\", \"node\":{\"io.zeelos.leshan."
+        "avro.resource.AvroResource\":{\"id\":6,\"path\":\"/1/0/6\",\"kind\":\"SINGLE_RESOURCE\","
+        "\"type\":\"BOOLEAN\",\"value\":{\"boolean\":false}}}}}}}";
+    CHECK_EQ_INT(zl_serde_decode_request(s, wr, strlen(wr), &q, err, sizeof err), ZL_OK);
+    CHECK_STR(q.server_id, "rock64");
+    CHECK_STR(q.ep, "<endpoint-id>");
+    CHECK_STR(q.ticket, "ticket#4");
+    CHECK_EQ_INT(q.kind, ZL_RK_WRITE);
+    CHECK_EQ_INT(q.body, ZL_RQB_WRITE);
+    CHECK(q.node && q.node->kind == ZL_N_RESOURCE && q.node->id == 6 &&
+          q.node->value.type == ZL_T_BOOLEAN && q.node->value.u.b == false);
+    zl_request_clear(&q);
+
+    static const char *exe =
+        "{\"serverId\": \"server1\", \"ep\": \"<endpoint-id>\", \"ticket\": \"ticket#5\", \"payload\": "
+        "{\"kind\": \"execute\", \"path\": \"/3/0/4\", \"contentFormat\": \"TLV\", \"body\":{\"io.zeelos."
+        "leshan.avro.request.AvroExecuteRequest\":{\"parameters\":\"param1,param2\"}}}}";
+    CHECK_EQ_INT(zl_serde_decode_request(s, exe, strlen(exe), &q, err, sizeof err), ZL_OK);
+    CHECK_EQ_INT(q.kind, ZL_RK_EXECUTE);
+    CHECK_STR(q.text, "param1,param2");
+    CHECK_STR(q.server_id, "server1");
+    zl_request_clear(&q);
+
+    static const char *obs =
+        "{\"serverId\": \"rock64\", \"ep\": \"<endpoint-id>\", \"ticket\": \"ticket#1\", \"payload\": "
+        "{\"kind\": \"observeCancel\", \"path\": \"/3303/0/5700\", \"contentFormat\": \"TLV\", \"body\": null}}";
+    CHECK_EQ_INT(zl_serde_decode_request(s, obs, strlen(obs), &q, err, sizeof err), ZL_OK);
+    CHECK_EQ_INT(q.kind, ZL_RK_OBSERVE_CANCEL);
+    CHECK_STR(q.path, "/3303/0/5700");
+    zl_request_clear(&q);
+
+    /* errors: unknown symbol, missing field, wrong type, not JSON, missing body */
+    static const char *sym =
+        "{\"serverId\":\"s\",\"ep\":\"e\",\"ticket\":\"t9\",\"payload\":{\"kind\":\"reed\",\"path\":\"/3\","
+        "\"contentFormat\":\"TLV\",\"body\":null}}";
+    CHECK_EQ_INT(zl_serde_decode_request(s, sym, strlen(sym), &q, err, sizeof err), ZL_ERR_INVALID);
+    CHECK_STR(err, "payload.kind: unknown symbol \"reed\" for enum AvroRequestKind");
+    CHECK_STR(q.ticket, "t9");
+    zl_request_clear(&q);
+    static const char *miss =
+        "{\"serverId\":\"s\",\"ep\":\"e\",\"payload\":{\"kind\":\"read\",\"path\":\"/3\","
+        "\"contentFormat\":\"TLV\",\"body\":null}}";
+    CHECK_EQ_INT(zl_serde_decode_request(s, miss, strlen(miss), &q, err, sizeof err), ZL_ERR_INVALID);
+    CHECK_STR(err, "ticket: missing field");
+    zl_request_clear(&q);
+    static const char *type =
+        "{\"serverId\":\"s\",\"ep\":\"e\",\"ticket\":\"t\",\"payload\":{\"kind\":\"read\",\"path\":3,"
+        "\"contentFormat\":\"TLV\"}}";
+    CHECK_EQ_INT(zl_serde_decode_request(s, type, strlen(type), &q, err, sizeof err), ZL_ERR_INVALID);
+    CHECK_STR(err, "payload.path: expected string, got integer");
+    zl_request_clear(&q);
+    CHECK_EQ_INT(zl_serde_decode_request(s, "{nope", 5, &q, err, sizeof err), ZL_ERR_INVALID);
+    zl_request_clear(&q);
+    static const char *nobody =
+        "{\"serverId\":\"s\",\"ep\":\"e\",\"ticket\":\"t\",\"payload\":{\"kind\":\"write\",\"path\":\"/3\","
+        "\"contentFormat\":\"TLV\",\"body\":null}}";
+    CHECK_EQ_INT(zl_serde_decode_request(s, nobody, strlen(nobody), &q, err, sizeof err), ZL_ERR_INVALID);
+    CHECK(strstr(err, "needs an AvroWriteRequest body") != NULL);
+    zl_request_clear(&q);
+    static const char *objlnk =
+        "{\"serverId\":\"s\",\"ep\":\"e\",\"ticket\":\"t\",\"payload\":{\"kind\":\"write\",\"path\":\"/1/0/6\","
+        "\"contentFormat\":\"TLV\",\"body\":{\"AvroWriteRequest\":{\"mode\":\"REPLACE\",\"node\":"
+        "{\"AvroResource\":{\"id\":6,\"path\":\"/1/0/6\",\"kind\":\"SINGLE_RESOURCE\",\"type\":\"OBJLNK\","
+        "\"value\":{\"string\":\"3303:x\"}}}}}}}";
+    CHECK_EQ_INT(zl_serde_decode_request(s, objlnk, strlen(objlnk), &q, err, sizeof err), ZL_ERR_INVALID);
+    CHECK(strstr(err, "OBJLNK") != NULL);
+    zl_request_clear(&q);
+
+    /* to_json in JSON mode: validated and re-emitted on one line */
+    zl_buf_t b;
+    zl_buf_init(&b, 0);
+    CHECK_EQ_INT(zl_serde_to_json(s, "{\"a\": \n1}", 9, &b, err, sizeof err), ZL_OK);
+    CHECK_STR(zl_buf_cstr(&b), "{\"a\":1}");
+    zl_buf_reset(&b);
+    CHECK_EQ_INT(zl_serde_to_json(s, NULL, 0, &b, err, sizeof err), ZL_OK);
+    CHECK_STR(zl_buf_cstr(&b), "null");
+    zl_buf_free(&b);
+    zl_serde_destroy(s);
+}
+
+/* encode with zl_serde_request, decode again: every value type and a multi resource */
+static void test_request_roundtrip(zl_format_t fmt) {
+    zl_serde_t *s = fmt == ZL_FORMAT_AVRO ? avro_serde() : zl_serde_new(fmt, NULL, err, sizeof err);
+    zl_node_t *inst = sample_instance();
+    zl_request_t r = {.server_id = "gw", .ep = "dev1", .ticket = "T", .path = "/3/0",
+                      .kind = ZL_RK_WRITE, .content_format = ZL_ACF_TLV, .body = ZL_RQB_WRITE,
+                      .write_mode = ZL_WRITE_UPDATE, .node = inst};
+    zl_buf_t b;
+    zl_buf_init(&b, 0);
+    CHECK_EQ_INT(zl_serde_request(s, "iot.gw.management.req", &r, &b), ZL_OK);
+    if (fmt == ZL_FORMAT_AVRO) dump("req_write_instance", &b);
+    zl_request_t q;
+    CHECK_EQ_INT(zl_serde_decode_request(s, b.data, b.len, &q, err, sizeof err), ZL_OK);
+    CHECK(q.node && q.node->kind == ZL_N_INSTANCE && q.node->n_children == 6);
+    if (q.node && q.node->n_children == 6) {
+        zl_node_t *c = q.node->children;
+        CHECK(c[0].id == 0 && c[0].value.type == ZL_T_STRING &&
+              strcmp((char *)c[0].value.bytes, "Open Mobile Alliance") == 0);
+        CHECK(c[1].id == 1 && c[1].value.type == ZL_T_OPAQUE && c[1].value.len == 3 &&
+              memcmp(c[1].value.bytes, "\x01\x02\xff", 3) == 0);
+        CHECK(c[2].id == 13 && c[2].value.type == ZL_T_TIME && c[2].value.u.i == 1700000000);
+        CHECK(c[3].id == 9 && c[3].value.type == ZL_T_INTEGER && c[3].value.u.i == -42);
+        CHECK(c[4].id == 5 && c[4].value.type == ZL_T_OBJLNK && c[4].value.u.lnk.oid == 3303 &&
+              c[4].value.u.lnk.iid == 1);
+        CHECK(c[5].id == 6 && c[5].kind == ZL_N_MULTI && c[5].n_children == 2 &&
+              c[5].children[0].kind == ZL_N_RES_INSTANCE && c[5].children[1].value.u.i == 5);
+    }
+    CHECK_EQ_INT(q.write_mode, ZL_WRITE_UPDATE);
+    zl_request_clear(&q);
+
+    /* execute, write-attributes, create, plain read */
+    zl_request_t e = {.server_id = "gw", .ep = "dev1", .ticket = "T2", .path = "/3/0/4",
+                      .kind = ZL_RK_EXECUTE, .body = ZL_RQB_EXECUTE, .text = "a,b"};
+    zl_buf_reset(&b);
+    CHECK_EQ_INT(zl_serde_request(s, "iot.gw.management.req", &e, &b), ZL_OK);
+    CHECK_EQ_INT(zl_serde_decode_request(s, b.data, b.len, &q, err, sizeof err), ZL_OK);
+    CHECK_STR(q.text, "a,b");
+    zl_request_clear(&q);
+    zl_request_t c = {.server_id = "gw", .ep = "dev1", .ticket = "T3", .path = "/3303",
+                      .kind = ZL_RK_CREATE, .body = ZL_RQB_CREATE, .node = inst};
+    zl_buf_reset(&b);
+    CHECK_EQ_INT(zl_serde_request(s, "iot.gw.management.req", &c, &b), ZL_OK);
+    CHECK_EQ_INT(zl_serde_decode_request(s, b.data, b.len, &q, err, sizeof err), ZL_OK);
+    CHECK(q.body == ZL_RQB_CREATE && q.node && q.node->kind == ZL_N_INSTANCE);
+    zl_request_clear(&q);
+    zl_buf_free(&b);
+    zl_node_free(inst);
+    zl_serde_destroy(s);
+}
+
+static void test_records(void) {
+    CHECK_STR(zl_req_kind_name(ZL_RK_WRITE_ATTRIBUTES), "writeAttributes");
+    CHECK_EQ_INT(zl_req_kind_parse("observeCancel"), ZL_RK_OBSERVE_CANCEL);
+    CHECK_EQ_INT(zl_req_kind_parse("nope"), -1);
+    CHECK_STR(zl_resp_code_name(ZL_RC_UNSUPPORTED_CONTENT_FORMAT), "UNSUPPORTED_CONTENT_FORMAT");
+    CHECK_EQ_INT(zl_resp_code_from_coap((2 << 5) | 5), ZL_RC_CONTENT);
+    CHECK_EQ_INT(zl_resp_code_from_coap((4 << 5) | 4), ZL_RC_NOT_FOUND);
+    CHECK_EQ_INT(zl_resp_code_from_coap((5 << 5) | 3), ZL_RC_UNKNOWN);
+    CHECK_EQ_INT(zl_format_parse("json"), ZL_FORMAT_JSON);
+    CHECK_EQ_INT(zl_format_parse("xml"), -1);
+}
+
+int main(void) {
+    test_schema_texts();
+    test_records();
+    test_key();
+    test_registration();
+    test_response();
+    test_decode_avro();
+    test_decode_json();
+    test_request_roundtrip(ZL_FORMAT_AVRO);
+    test_request_roundtrip(ZL_FORMAT_JSON);
+    TEST_MAIN_END();
+}
