@@ -331,6 +331,15 @@ static exch_t *find_token(zl_coap_ep_t *ep, const uint8_t *token, uint8_t tkl) {
     return NULL;
 }
 
+zl_err_t zl_coap_rebind(zl_coap_ep_t *ep, const uint8_t *token, uint8_t tkl, zl_coap_resp_cb cb,
+                        void *ctx) {
+    exch_t *x = find_token(ep, token, tkl);
+    if (!x) return ZL_ERR_NOT_FOUND;
+    x->cb = cb;
+    x->ctx = ctx;
+    return ZL_OK;
+}
+
 zl_err_t zl_coap_cancel(zl_coap_ep_t *ep, const uint8_t *token, uint8_t tkl) {
     exch_t *x = find_token(ep, token, tkl);
     if (!x) return ZL_ERR_NOT_FOUND;

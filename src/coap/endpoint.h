@@ -112,6 +112,10 @@ zl_err_t zl_coap_request(zl_coap_ep_t *ep, const zl_coap_addr_t *peer, zl_coap_m
  * so its notifications are accepted again. */
 zl_err_t zl_coap_observe_attach(zl_coap_ep_t *ep, const zl_coap_addr_t *peer,
                                 const uint8_t *token, uint8_t tkl, zl_coap_resp_cb cb, void *ctx);
+/* Changes the callback of a live exchange/observation (e.g. once an observe
+ * request is answered, notifications go to the observation's handler). */
+zl_err_t zl_coap_rebind(zl_coap_ep_t *ep, const uint8_t *token, uint8_t tkl, zl_coap_resp_cb cb,
+                        void *ctx);
 /* Forgets an exchange or observation without calling its callback (passive
  * cancel). Returns ZL_ERR_NOT_FOUND if the token is unknown. */
 zl_err_t zl_coap_cancel(zl_coap_ep_t *ep, const uint8_t *token, uint8_t tkl);

@@ -109,14 +109,16 @@ fail:
     return NULL;
 }
 
+void zl_producer_flush(zl_producer_t *p, int timeout_ms) {
+    rd_kafka_resp_err_t e = rd_kafka_flush(p->rk, timeout_ms);
+    if (e) ZL_ERROR("kafka", "%d records still undelivered after %d ms: %s", rd_kafka_outq_len(p->rk),
+                    timeout_ms, rd_kafka_err2str(e));
+}
+
 void zl_producer_destroy(zl_producer_t *p, int flush_timeout_ms) {
     if (!p) return;
     if (p->rk) {
-        if (flush_timeout_ms > 0) {
-            rd_kafka_resp_err_t e = rd_kafka_flush(p->rk, flush_timeout_ms);
-            if (e) ZL_ERROR("kafka", "%d records still undelivered at shutdown: %s",
-                            rd_kafka_outq_len(p->rk), rd_kafka_err2str(e));
-        }
+        if (flush_timeout_ms > 0) zl_producer_flush(p, flush_timeout_ms);
         if (p->mainq) rd_kafka_queue_destroy(p->mainq);
         rd_kafka_destroy(p->rk);
     }

@@ -30,6 +30,9 @@ typedef struct zl_producer zl_producer_t;
 /* Applies every kafka.* property of conf. */
 zl_producer_t *zl_producer_new(const zl_conf_t *conf, zl_metrics_t *m, char *errstr, size_t n);
 void zl_producer_destroy(zl_producer_t *p, int flush_timeout_ms);
+/* Waits up to timeout_ms for every queued record to be delivered, running
+ * delivery reports on the calling thread. Logs what is left. */
+void zl_producer_flush(zl_producer_t *p, int timeout_ms);
 int zl_producer_fd(const zl_producer_t *p);   /* readable when reports wait */
 void zl_producer_serve(zl_producer_t *p);     /* drains the fd and runs reports */
 /* Produces key/value (buffers are copied). dr may be NULL. Returns ZL_ERR_FULL

@@ -1,0 +1,143 @@
+/* Gateway internals shared by the files of src/gateway/ (not a public API).
+ *
+ *   gateway.c   handle, event loop, start-up and shutdown
+ *   registry.c  registrations in memory: maps by endpoint, id and address; expiry timers
+ *   rd.c        the LwM2M registration interface (/rd) on CoAP
+ *   events.c    registration events and notifications -> Kafka
+ *   mgmt.c      management requests from Kafka -> device -> management.rep
+ *   observe.c   observations: token -> ticket, persisted, restored on restart
+ *
+ * Threading: everything here runs on the loop thread. */
+#ifndef ZL_GW_INT_H
+#define ZL_GW_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "coap/endpoint.h"
+#include "gateway/gateway.h"
+#include "http/http.h"
+#include "http/metrics.h"
+#include "kafka/client.h"
+#include "kafka/serde.h"
+#include "lwm2m/link.h"
+#include "lwm2m/path.h"
+#include "store/store.h"
+#include "util/hmap.h"
+#include "util/wheel.h"
+
+typedef struct zl_obs zl_obs_t;
+
+typedef struct zl_reg {
+    zl_hnode_t by_ep, by_id, by_peer;
+    char id[12];
+    char *ep, *ver, *sms, *root;
+    char bnd[8];
+    int64_t lt;                 /* seconds */
+    int64_t reg_date, last_up;  /* epoch ms */
+    zl_coap_addr_t peer;
+    char *links_raw;            /* link-format text as registered (source of truth) */
+    zl_links_t links;
+    char *attrs_raw;            /* additional attributes as "k=v&k2" */
+    zl_kv_t *attrs;             /* parsed view into attrs_buf */
+    size_t n_attrs;
+    char *attrs_buf;
+    zl_timer_t expiry;
+    zl_obs_t *obs;              /* observations of this registration */
+    unsigned pending;           /* management requests in flight (keeps reg alive) */
+    bool dead;                  /* removed from maps, freed when pending == 0 */
+    struct zl_gw *gw;
+} zl_reg_t;
+
+struct zl_obs {
+    zl_hnode_t by_token;
+    uint8_t token[8];
+    uint8_t tkl;
+    char *ep, *path, *ticket, *reg_id;
+    zl_obs_t *next_in_reg;
+    struct zl_gw *gw;
+};
+
+typedef struct {
+    zl_counter_t *reg_new, *reg_update, *reg_delete, *reg_expired, *reg_rejected;
+    zl_gauge_t *registrations, *observations;
+    zl_counter_t *notifications, *notif_errors;
+    zl_counter_t *mgmt_requests, *mgmt_invalid, *mgmt_errors, *mgmt_timeouts;
+    zl_counter_t *store_errors, *backpressure;
+    zl_histogram_t *mgmt_latency;
+} zl_gw_metrics_t;
+
+struct zl_gw {
+    const zl_conf_t *conf;
+    const char *id;
+    const char *t_reg, *t_obs, *t_req, *t_rep;
+    int epfd, wakefd;
+    volatile int stop;
+    zl_wheel_t wheel;
+    zl_coap_ep_t *coap;
+    char local_host[64];
+    int local_port;
+    zl_hmap_t by_ep, by_id, by_peer, obs_by_token;
+    zl_store_t *store;
+    zl_serde_t *serde;
+    zl_producer_t *producer;
+    zl_consumer_t *consumer;
+    zl_metrics_t *metrics;
+    zl_http_t *http;
+    zl_gw_metrics_t m;
+    int request_timeout_ms;
+    int64_t default_lt;
+    zl_buf_t kbuf, vbuf; /* scratch for encoding records, reused */
+    char scratch[512];   /* response option scratch (Location-Path) */
+};
+
+/* registry.c */
+zl_err_t zl_reg_init(zl_gw_t *gw);
+void zl_reg_fini(zl_gw_t *gw);
+zl_reg_t *zl_reg_by_ep(zl_gw_t *gw, const char *ep);
+zl_reg_t *zl_reg_by_id(zl_gw_t *gw, const char *id);
+/* Adds reg to the maps and arms its expiry from last_up + lt. */
+void zl_reg_insert(zl_gw_t *gw, zl_reg_t *reg);
+/* Removes from the maps, cancels its observations, frees it (now or when its
+ * last in-flight request completes). */
+void zl_reg_remove(zl_gw_t *gw, zl_reg_t *reg);
+void zl_reg_set_peer(zl_gw_t *gw, zl_reg_t *reg, const zl_coap_addr_t *peer);
+void zl_reg_arm_expiry(zl_gw_t *gw, zl_reg_t *reg);
+/* Parses "k=v&k2" into reg->attrs (takes ownership of raw). */
+zl_err_t zl_reg_set_attrs(zl_reg_t *reg, char *raw);
+/* Replaces links (takes ownership of raw); ZL_ERR_INVALID on bad link format. */
+zl_err_t zl_reg_set_links(zl_reg_t *reg, char *raw, char *errstr, size_t n);
+void zl_reg_free(zl_reg_t *reg);
+zl_err_t zl_reg_persist(zl_gw_t *gw, const zl_reg_t *reg);
+void zl_reg_release(zl_reg_t *reg); /* drops one `pending` reference */
+void zl_reg_restore(zl_gw_t *gw);   /* loads registrations from the store */
+
+/* rd.c */
+void zl_rd_handle(zl_gw_t *gw, const zl_coap_addr_t *peer, const zl_coap_msg_t *req,
+                  zl_coap_msg_t *resp);
+
+/* events.c: return ZL_ERR_FULL / ZL_ERR_KAFKA when the record could not be queued */
+zl_err_t zl_ev_registration(zl_gw_t *gw, const zl_reg_t *reg, zl_reg_kind_t kind, bool expired,
+                            const zl_reg_t *update_fields);
+zl_err_t zl_ev_response(zl_gw_t *gw, const char *topic, const char *key_ep,
+                        const zl_rec_response_t *r, zl_dr_t *dr);
+
+/* mgmt.c */
+void zl_mgmt_on_message(void *ctx, const rd_kafka_message_t *msg);
+
+/* observe.c */
+zl_err_t zl_obs_init(zl_gw_t *gw);
+void zl_obs_fini(zl_gw_t *gw);
+zl_obs_t *zl_obs_add(zl_gw_t *gw, zl_reg_t *reg, const uint8_t *token, uint8_t tkl,
+                     const char *path, const char *ticket);
+/* Cancels (passively) every observation of reg on path (NULL = all). Returns count. */
+int zl_obs_cancel(zl_gw_t *gw, zl_reg_t *reg, const char *path);
+void zl_obs_restore(zl_gw_t *gw);
+/* CoAP callback for notifications of an observation (ctx = zl_obs_t). */
+void zl_obs_on_notify(void *ctx, zl_err_t err, const zl_coap_msg_t *resp);
+
+/* Decodes a device response payload for path into a READ body. */
+zl_err_t zl_gw_decode_content(const zl_coap_msg_t *resp, const char *path, zl_node_t **out,
+                              char *errstr, size_t n);
+
+#endif
