@@ -128,7 +128,7 @@ static zl_mhd_result_t zl_dispatch(zl_http_t *h, struct MHD_Connection *conn, co
                                        "GET, HEAD");
         return zl_reply(conn, MHD_HTTP_OK, "text/plain; charset=utf-8", "ok", 2, NULL);
     }
-    zl_route_t route;
+    zl_route_t route = {0};
     if (!zl_route_find(h, url, &route))
         return zl_reply_json_error(conn, MHD_HTTP_NOT_FOUND, "not found", NULL);
     if (req->too_large)
