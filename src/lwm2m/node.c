@@ -1,8 +1,12 @@
 /* Node tree helpers.  Children live in one realloc'd array per parent (not a
  * linked list) so codecs can index them and a subtree frees in one walk; the
- * price is that a child pointer is only valid until the parent's next add. */
+ * price is that a child pointer is only valid until the parent's next add.
+ * node.h has no capacity field, so growth asks the allocator how much room the
+ * array really has (malloc_usable_size) and doubles when full: appends stay
+ * amortised O(1) even for arrays some other layer allocated exactly. */
 #include "lwm2m/node.h"
 
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,9 +38,14 @@ void zl_node_free(zl_node_t *node) {
 
 zl_node_t *zl_node_add_child(zl_node_t *parent, zl_node_kind_t kind, uint16_t id) {
     if (!parent) return NULL;
-    zl_node_t *c = realloc(parent->children, (parent->n_children + 1) * sizeof *c);
-    if (!c) return NULL;
-    parent->children = c;
+    size_t need = (parent->n_children + 1) * sizeof(zl_node_t);
+    if (!parent->children || malloc_usable_size(parent->children) < need) {
+        size_t cap = parent->n_children < 4 ? 4 : parent->n_children * 2;
+        zl_node_t *c = realloc(parent->children, cap * sizeof *c);
+        if (!c) return NULL;
+        parent->children = c;
+    }
+    zl_node_t *c = parent->children;
     zl_node_t *n = &c[parent->n_children++];
     memset(n, 0, sizeof *n);
     n->kind = kind;
