@@ -1,0 +1,187 @@
+"""Black-box e2e harness: a real Kafka broker, a Schema Registry, the zeelos gateway binary as
+a subprocess, LwM2M devices on aiocoap, raw CoAP and libcoap's coap-client.
+
+Environment:
+  KAFKA_PORT (or ZEELOS_KAFKA_PORT)   broker port on 127.0.0.1 (default 9092). If nothing answers
+                                      there, scripts/kafka.sh up starts one and the session stops it.
+  ZEELOS_TEST_SCHEMA_REGISTRY         URL of an existing registry; default: an in-process
+                                      mini_registry.py on a free port.
+  ZEELOS_BIN                          gateway binary (default build/zeelos). Tests that need it
+                                      are skipped, with the reason, when it does not exist.
+  ZEELOS_E2E_KEEP_LOGS=1              print gateway logs for passing tests too.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from confluent_kafka.admin import AdminClient  # noqa: E402
+
+from gateway_proc import ROOT, Gateway, unique, zeelos_bin  # noqa: E402
+from kafka_helpers import (AvroCodec, Management, SchemaRegistry, TopicReader,  # noqa: E402
+                           create_topics, gateway_topics)
+from lwm2m_device import AsyncRunner, LwM2MDevice  # noqa: E402
+from mini_registry import MiniRegistry  # noqa: E402
+
+# Small values so the suite stays fast; the tests rely on these.
+COAP_REQUEST_TIMEOUT_MS = 3000
+EXPIRY_SWEEP_MS = 500
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "gateway: needs the zeelos gateway binary (build/zeelos or $ZEELOS_BIN)")
+    config.addinivalue_line("markers", "kafka: needs the Kafka broker")
+    config.addinivalue_line("markers", "slow: takes more than ~10 s")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    rep = outcome.get_result()
+    setattr(item, "rep_" + rep.when, rep)
+    # a failed test shows the logs of the gateways it ran
+    if rep.failed or os.environ.get("ZEELOS_E2E_KEEP_LOGS") == "1":
+        for env in getattr(item, "_zeelos_envs", []):
+            rep.sections.append((f"gateway {env.id} log ({rep.when})", env.gw.log_tail()))
+
+
+# ------------------------------------------------------------------ Kafka
+def _broker_answers(bootstrap: str) -> bool:
+    try:
+        AdminClient({"bootstrap.servers": bootstrap, "socket.timeout.ms": 2000}).list_topics(timeout=3)
+        return True
+    except Exception:  # noqa: BLE001
+        return False
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap():
+    port = os.environ.get("KAFKA_PORT") or os.environ.get("ZEELOS_KAFKA_PORT") or "9092"
+    bootstrap = f"127.0.0.1:{port}"
+    started = False
+    if not _broker_answers(bootstrap):
+        env = dict(os.environ, KAFKA_PORT=port)
+        p = subprocess.run([str(ROOT / "scripts" / "kafka.sh"), "up"], env=env, capture_output=True,
+                           text=True, timeout=600)
+        if p.returncode != 0:
+            pytest.fail(f"scripts/kafka.sh up failed ({p.returncode}):\n{p.stdout}\n{p.stderr}")
+        started = True
+    yield bootstrap
+    if started:
+        subprocess.run([str(ROOT / "scripts" / "kafka.sh"), "down"], env=dict(os.environ, KAFKA_PORT=port),
+                       capture_output=True, timeout=60)
+
+
+# ------------------------------------------------------------------ Schema Registry
+@pytest.fixture(scope="session")
+def registry_url():
+    ext = os.environ.get("ZEELOS_TEST_SCHEMA_REGISTRY")
+    if ext:
+        yield ext.rstrip("/")
+        return
+    reg = MiniRegistry(port=0).start()
+    yield reg.url
+    reg.stop()
+
+
+@pytest.fixture(scope="session")
+def sr(registry_url) -> SchemaRegistry:
+    return SchemaRegistry(registry_url)
+
+
+@pytest.fixture(scope="session")
+def codec(sr) -> AvroCodec:
+    return AvroCodec(sr)
+
+
+# ------------------------------------------------------------------ CoAP devices
+@pytest.fixture(scope="session")
+def runner():
+    r = AsyncRunner()
+    yield r
+    r.close()
+
+
+# ------------------------------------------------------------------ gateway
+class GatewayEnv:
+    """One running gateway with its Kafka readers, request client and devices."""
+
+    def __init__(self, gw: Gateway, bootstrap: str, sr: SchemaRegistry, codec: AvroCodec, runner: AsyncRunner):
+        self.gw, self.bootstrap, self.sr, self.codec, self.runner = gw, bootstrap, sr, codec, runner
+        self.id = gw.id
+        self.topics = gateway_topics(gw.id)
+        self.regs = TopicReader(bootstrap, self.topics["registrations"], codec)
+        self.obs = TopicReader(bootstrap, self.topics["observations"], codec)
+        self.mgmt = Management(bootstrap, sr, gw.id)
+        self.devices: list[LwM2MDevice] = []
+
+    def device(self, ep: str | None = None, **kw) -> LwM2MDevice:
+        d = LwM2MDevice(self.runner, ep or unique("dev-"), self.gw.coap_port, **kw).start()
+        self.devices.append(d)
+        return d
+
+    def registration(self, ep: str, kind: str, timeout: float = 10.0, after_offset: int = -1):
+        """The first registration record for ep of kind NEW/UPDATE/DELETE (offset > after_offset)."""
+        return self.regs.wait_for(
+            lambda r: r.offset > after_offset and r.key == {"ep": ep} and r.value["kind"] == kind,
+            timeout, what=f"{kind} for ep {ep!r}")
+
+    def close(self):
+        for d in self.devices:
+            try:
+                d.stop()
+            except Exception:  # noqa: BLE001
+                pass
+        self.mgmt.close()
+        self.regs.close()
+        self.obs.close()
+
+
+@pytest.fixture
+def gateway_factory(request, kafka_bootstrap, registry_url, sr, codec, runner, tmp_path):
+    """gateway_factory(extra_args=[...], ready=True) -> GatewayEnv (started, consumer ready)."""
+    exe = zeelos_bin()
+    if not exe.exists():
+        pytest.skip(f"gateway binary {exe} does not exist yet (build it, or set ZEELOS_BIN)")
+    envs: list[GatewayEnv] = []
+    request.node._zeelos_envs = envs
+
+    def make(extra_args=None, ready: bool = True, gw_id: str | None = None) -> GatewayEnv:
+        gid = gw_id or unique("e2e")
+        create_topics(kafka_bootstrap, list(gateway_topics(gid).values()))
+        args = ["--coap-request-timeout-ms", str(COAP_REQUEST_TIMEOUT_MS),
+                "--registration-expiry-sweep-ms", str(EXPIRY_SWEEP_MS),
+                "--log-level", "debug", *(extra_args or [])]
+        gw = Gateway(gid, kafka_bootstrap, registry_url, tmp_path / f"data-{gid}", tmp_path / "logs", args)
+        gw.start()
+        env = GatewayEnv(gw, kafka_bootstrap, sr, codec, runner)
+        envs.append(env)
+        if ready:
+            env.mgmt.wait_ready()
+        return env
+
+    yield make
+
+    problems = []
+    for env in envs:
+        crashed = env.gw.proc is not None and env.gw.proc.poll() is not None and not env.gw.killed
+        env.close()
+        rc = env.gw.stop()
+        if crashed:
+            problems.append(f"gateway {env.id} died during the test (exit {rc})")
+        elif rc not in (0, None) and not env.gw.killed:
+            problems.append(f"gateway {env.id} exited with {rc} on SIGTERM (expected a clean 0)")
+    call = getattr(request.node, "rep_call", None)
+    if problems and (call is None or call.passed):  # a failed test already says what went wrong
+        pytest.fail("; ".join(problems) + "\n" + "\n".join(e.gw.log_tail() for e in envs), pytrace=False)
+
+
+@pytest.fixture
+def gwenv(gateway_factory) -> GatewayEnv:
+    return gateway_factory()

@@ -1,0 +1,196 @@
+"""Runs `zeelos gateway` as a subprocess for black-box tests.
+
+The gateway is started with flags only (every ZEELOS_* variable of the test environment is
+removed from its environment: e.g. ZEELOS_KAFKA_PORT would otherwise reach librdkafka as the
+unknown property "port"). It is ready when GET /healthz answers 200.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import uuid
+from pathlib import Path
+from typing import Optional
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def unique(prefix: str) -> str:
+    """prefix + 10 random hex digits: endpoint names and gateway ids that never repeat."""
+    return f"{prefix}{uuid.uuid4().hex[:10]}"
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def free_tcp_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def free_udp_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def zeelos_bin() -> Path:
+    p = Path(os.environ.get("ZEELOS_BIN", "build/zeelos"))
+    return p if p.is_absolute() else ROOT / p
+
+
+def parse_metrics(text: str) -> dict[str, float]:
+    """Prometheus text exposition -> {metric name: sum over all label sets}."""
+    out: dict[str, float] = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        m = re.match(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)", line)
+        if m:
+            try:
+                out[m.group(1)] = out.get(m.group(1), 0.0) + float(m.group(3))
+            except ValueError:
+                pass
+    return out
+
+
+class Gateway:
+    def __init__(self, gw_id: str, kafka: str, registry_url: str, data_dir: Path, log_dir: Path,
+                 extra_args: Optional[list[str]] = None, coap_port: Optional[int] = None,
+                 http_port: Optional[int] = None):
+        self.id = gw_id
+        self.kafka = kafka
+        self.registry_url = registry_url
+        self.data_dir = Path(data_dir)
+        self.log_dir = Path(log_dir)
+        self.extra_args = list(extra_args or [])
+        self.coap_port = coap_port or free_udp_port()
+        self.http_port = http_port or free_tcp_port()
+        self.proc: Optional[subprocess.Popen] = None
+        self.killed = False          # the current process was killed on purpose (kill -9)
+        self.starts = 0
+        self.log_path: Optional[Path] = None
+        self.log_paths: list[Path] = []
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def http(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}"
+
+    def argv(self) -> list[str]:
+        return [str(zeelos_bin()), "gateway",
+                "--id", self.id,
+                "--coap-host", "127.0.0.1", "--coap-port", str(self.coap_port),
+                "--http-host", "127.0.0.1", "--http-port", str(self.http_port),
+                "--kafka", self.kafka,
+                "--schema-registry", self.registry_url,
+                "--data-dir", str(self.data_dir),
+                *self.extra_args]
+
+    def start(self, timeout: float = 30.0) -> "Gateway":
+        assert self.proc is None or self.proc.poll() is not None, "already running"
+        self.starts += 1
+        self.killed = False
+        self.log_path = self.log_dir / f"gateway-{self.id}-{self.starts}.log"
+        self.log_paths.append(self.log_path)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ZEELOS_")}
+        logf = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(self.argv(), stdout=logf, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL, env=env, cwd=str(self.data_dir))
+        logf.close()
+        deadline = time.time() + timeout
+        while True:
+            rc = self.proc.poll()
+            if rc is not None:
+                raise AssertionError(f"gateway exited with {rc} during start-up:\n{self.log_tail()}")
+            try:
+                if requests.get(f"{self.http}/healthz", timeout=1).status_code == 200:
+                    return self
+            except requests.RequestException:
+                pass
+            if time.time() > deadline:
+                self.kill()
+                raise AssertionError(f"gateway /healthz not 200 within {timeout}s:\n{self.log_tail()}")
+            time.sleep(0.1)
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def kill(self) -> None:
+        """kill -9, no flush: what a crash or power cut looks like."""
+        if self.alive():
+            self.killed = True
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+
+    def stop(self, timeout: float = 15.0) -> Optional[int]:
+        """SIGTERM and wait; SIGKILL after timeout. Returns the exit code."""
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        return self.proc.returncode
+
+    def restart(self, timeout: float = 30.0) -> "Gateway":
+        self.kill()
+        return self.start(timeout)
+
+    def metrics(self) -> dict[str, float]:
+        r = requests.get(f"{self.http}/metrics", timeout=5)
+        assert r.status_code == 200, f"/metrics answered {r.status_code}"
+        return parse_metrics(r.text)
+
+    def log_tail(self, n: int = 60) -> str:
+        out = []
+        for p in self.log_paths:
+            try:
+                lines = p.read_text(errors="replace").splitlines()
+            except OSError:
+                continue
+            out.append(f"---- {p} (last {n} lines)\n" + "\n".join(lines[-n:]))
+        return "\n".join(out)
+
+
+def coap_client_bin() -> Optional[str]:
+    for name in ("coap-client", "coap-client-notls", "coap-client-openssl", "coap-client-gnutls"):
+        p = shutil.which(name)
+        if p:
+            return p
+    return None
+
+
+def coap_client(method: str, uri: str, payload: Optional[str] = None, content_format: Optional[int] = None,
+                timeout: int = 5) -> tuple[str, list[str], str]:
+    """Runs libcoap's coap-client; returns (response code "2.01", Location-Path segments, output)."""
+    exe = coap_client_bin()
+    assert exe, "libcoap's coap-client is not installed (Debian: libcoap3-bin)"
+    argv = [exe, "-m", method, "-v", "6", "-B", str(timeout)]
+    if content_format is not None:
+        argv += ["-t", str(content_format)]
+    if payload is not None:
+        argv += ["-e", payload]
+    argv.append(uri)
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=timeout + 5)
+    out = p.stdout + p.stderr
+    code, loc = "", []
+    for line in out.splitlines():
+        m = re.search(r"\bv:1 t:(ACK|CON|NON|RST) c:(\d\.\d\d)\b", line)
+        if m:
+            code = m.group(2)
+            loc = re.findall(r"Location-Path:([^,\s\]]+)", line)
+    return code, loc, out
