@@ -19,11 +19,26 @@ typedef struct {
     char *errstr;
     size_t n;
     int failed;
+    int consumer;
 } conf_apply_t;
+
+/* Producer-only properties of the shared kafka.* set: not given to consumers,
+ * where librdkafka would warn that it ignores them. */
+static int producer_only(const char *k) {
+    static const char *const keys[] = {"enable.idempotence", "acks", "request.required.acks",
+        "partitioner", "linger.ms", "queue.buffering.max.ms", "queue.buffering.max.messages",
+        "queue.buffering.max.kbytes", "batch.num.messages", "batch.size", "compression.type",
+        "compression.codec", "message.timeout.ms", "delivery.timeout.ms", "retries",
+        "message.send.max.retries", "retry.backoff.ms", "max.in.flight", "request.timeout.ms",
+        "enable.gapless.guarantee", "sticky.partitioning.linger.ms", NULL};
+    for (int i = 0; keys[i]; i++)
+        if (!strcmp(k, keys[i])) return 1;
+    return 0;
+}
 
 static void apply_kafka(const char *k, const char *v, void *ctx) {
     conf_apply_t *a = ctx;
-    if (a->failed) return;
+    if (a->failed || (a->consumer && producer_only(k))) return;
     if (rd_kafka_conf_set(a->conf, k, v, a->errstr, a->n) != RD_KAFKA_CONF_OK) a->failed = 1;
 }
 
@@ -32,9 +47,9 @@ static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char 
     zl_log(l, "kafka", "%s: %s", fac, buf);
 }
 
-static rd_kafka_conf_t *base_conf(const zl_conf_t *conf, char *errstr, size_t n) {
+static rd_kafka_conf_t *base_conf(const zl_conf_t *conf, int consumer, char *errstr, size_t n) {
     rd_kafka_conf_t *kc = rd_kafka_conf_new();
-    conf_apply_t a = {kc, errstr, n, 0};
+    conf_apply_t a = {kc, errstr, n, 0, consumer};
     zl_conf_foreach_kafka(conf, apply_kafka, &a);
     if (a.failed) {
         rd_kafka_conf_destroy(kc);
@@ -80,7 +95,7 @@ zl_producer_t *zl_producer_new(const zl_conf_t *conf, zl_metrics_t *m, char *err
     zl_producer_t *p = calloc(1, sizeof *p);
     if (!p) return NULL;
     p->pipefd[0] = p->pipefd[1] = -1;
-    rd_kafka_conf_t *kc = base_conf(conf, errstr, n);
+    rd_kafka_conf_t *kc = base_conf(conf, 0, errstr, n);
     if (!kc) goto fail;
     rd_kafka_conf_set_opaque(kc, p);
     rd_kafka_conf_set_dr_msg_cb(kc, dr_msg_cb);
@@ -258,10 +273,8 @@ zl_consumer_t *zl_consumer_new(const zl_conf_t *conf, const char *group, const c
     c->cb = cb;
     c->ctx = ctx;
     c->topic = strdup(topic);
-    rd_kafka_conf_t *kc = base_conf(conf, errstr, n);
+    rd_kafka_conf_t *kc = base_conf(conf, 1, errstr, n);
     if (!kc) goto fail;
-    /* Producer-only properties from the shared kafka.* set would make the
-     * consumer warn; librdkafka ignores them for consumers, so keep them. */
     if (rd_kafka_conf_set(kc, "group.id", group, errstr, n) ||
         rd_kafka_conf_set(kc, "enable.auto.offset.store", "false", errstr, n) ||
         rd_kafka_conf_set(kc, "enable.auto.commit", "true", errstr, n) ||
@@ -270,6 +283,8 @@ zl_consumer_t *zl_consumer_new(const zl_conf_t *conf, const char *group, const c
         goto fail;
     }
     rd_kafka_conf_set(kc, "fetch.wait.max.ms", "10", NULL, 0);
+    /* a fresh gateway subscribes before anyone produced a request */
+    rd_kafka_conf_set(kc, "allow.auto.create.topics", "true", NULL, 0);
     rd_kafka_conf_set(kc, "auto.offset.reset", "earliest", NULL, 0);
     rd_kafka_conf_set_opaque(kc, c);
     rd_kafka_conf_set_rebalance_cb(kc, rebalance_cb);
