@@ -1,0 +1,123 @@
+"""Avro interop: records written by our C encoder decode with fastavro using the exact
+registered schema texts (schemas/registered/, contract §2.4), and every value is what the
+contract's field mapping says.
+
+Builds nothing: it runs the already-built unit test binary `test_serde` with
+ZL_SERDE_DUMP_DIR set (the test then writes its sample records there).  The binary is
+looked up in $ZEELOS_BUILD_DIR (default: build/ under the repo root); the test is skipped
+when it is missing.
+"""
+import io
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+fastavro = pytest.importorskip("fastavro")
+
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMAS = ROOT / "schemas" / "registered"
+BUILD = Path(os.environ.get("ZEELOS_BUILD_DIR", ROOT / "build"))
+
+PREFIX_SCHEMA = {
+    "key": "io.zeelos.leshan.avro.AvroKey",
+    "reg": "io.zeelos.leshan.avro.registration.AvroRegistrationResponse",
+    "rep": "io.zeelos.leshan.avro.response.AvroResponse",
+    "obs": "io.zeelos.leshan.avro.response.AvroResponseObserve",
+    "req": "io.zeelos.leshan.avro.request.AvroRequest",
+}
+
+
+def schema(name):
+    return fastavro.parse_schema(json.loads((SCHEMAS / f"{name}.avsc").read_text()))
+
+
+@pytest.fixture(scope="module")
+def records(tmp_path_factory):
+    exe = BUILD / "test_serde"
+    if not exe.exists():
+        pytest.skip(f"{exe} not built (set ZEELOS_BUILD_DIR)")
+    out = tmp_path_factory.mktemp("serde")
+    subprocess.run([str(exe)], env={**os.environ, "ZL_SERDE_DUMP_DIR": str(out)}, check=True,
+                   capture_output=True)
+    recs = {}
+    for f in sorted(out.glob("*.bin")):
+        data = f.read_bytes()
+        assert data[0] == 0, f"{f.name}: magic"
+        sid = int.from_bytes(data[1:5], "big")
+        body = io.BytesIO(data[5:])
+        rec = fastavro.schemaless_reader(body, schema(PREFIX_SCHEMA[f.stem.split("_")[0]]),
+                                         return_record_name=True)
+        assert body.tell() == len(data) - 5, f"{f.name}: trailing bytes"
+        recs[f.stem] = (sid, rec)
+    assert len(recs) >= 9
+    return recs
+
+
+def test_key(records):
+    assert records["key_dev1"] == (7, {"ep": "dev1"})
+
+
+def test_registration_new(records):
+    sid, rec = records["reg_new"]
+    assert sid == 9 and rec["kind"] == "NEW"
+    name, body = rec["body"]
+    assert name == "io.zeelos.leshan.avro.registration.AvroRegistrationNew"
+    assert body["links"] == [{"url": "/3303/0", "at": {"obs": ""}}]
+    assert body["attributes"] == {} and body["sms"] is None and body["bnd"] == "U"
+    assert (body["regAddr"], body["regPort"], body["lt"], body["lastUp"]) == ("0.0.0.0", 5683, 30, 3)
+
+
+def test_registration_update_and_delete(records):
+    _, up = records["reg_update"]
+    name, body = up["body"]
+    assert name.endswith("AvroRegistrationUpdate")
+    assert body["lt"] == 30 and body["sms"] == "123"
+    assert body["bnd"] == ("io.zeelos.leshan.avro.registration.AvroBnd", "UQ")
+    assert body["links"] == [{"url": "/3/0", "at": {"ver": "1.1", "obs": ""}}]
+    assert body["attributes"] == {"x": "y"}
+    _, de = records["reg_delete"]
+    assert de["body"][1] == {"ep": "d", "serverId": "s", "expired": True, "lastUp": 1}
+
+
+def test_read_instance_values(records):
+    sid, rec = records["obs_read_instance"]
+    assert sid == 4 and rec["observationId"] == "[0a1b]" and rec["rep"]["kind"] == "observe"
+    name, body = rec["rep"]["body"]
+    assert name.endswith("AvroReadResponseBody")
+    cname, inst = body["content"]
+    assert cname == "io.zeelos.leshan.avro.resource.AvroInstanceResource"
+    res = {r["id"]: r for r in inst["resources"]}
+    assert res[0]["value"] == "Open Mobile Alliance" and res[0]["type"] == "STRING"
+    assert res[1]["value"] == "AQL/" and res[1]["type"] == "OPAQUE"
+    assert res[13]["value"] == 1700000000000 and res[13]["type"] == "TIME"
+    assert res[9]["value"] == -42 and res[9]["type"] == "INTEGER"
+    assert res[5]["value"] == "3303:1" and res[5]["type"] == "OBJLNK"
+    assert res[1]["path"] == "/3/0/1" and res[1]["kind"] == "SINGLE_RESOURCE"
+    (multi,) = inst["multipleResources"]
+    assert multi["path"] == "/3/0/6" and multi["kind"] == "MULTIPLE_RESOURCE"
+    assert multi["resources"]["1"] == {"id": 1, "path": "/3/0/6/1", "kind": "SINGLE_RESOURCE",
+                                       "type": "INTEGER", "value": 5}
+
+
+def test_read_object(records):
+    _, rec = records["rep_read_object"]
+    cname, obj = rec["rep"]["body"][1]["content"]
+    assert cname.endswith("AvroObjectResource") and obj["id"] == 3 and obj["kind"] == "OBJECT"
+    inst = obj["instances"][0]
+    assert inst["multipleResources"] is None
+    vals = {r["path"]: (r["type"], r["value"]) for r in inst["resources"]}
+    assert vals == {"/3/0/2": ("FLOAT", 21.5), "/3/0/3": ("BOOLEAN", True), "/3/0/4": ("OPAQUE", "AA==")}
+
+
+def test_discover_and_request(records):
+    _, rec = records["rep_discover"]
+    assert rec["rep"]["body"] == ("io.zeelos.leshan.avro.response.AvroDiscoverResponse",
+                                  {"objectLinks": "[</3/0>, </3/0/1>]"})
+    sid, req = records["req_write_instance"]
+    assert sid == 5 and req["payload"]["kind"] == "write"
+    name, wr = req["payload"]["body"]
+    assert name.endswith("AvroWriteRequest") and wr["mode"] == "UPDATE"
+    assert wr["node"][0].endswith("AvroInstanceResource")
