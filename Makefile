@@ -1,0 +1,70 @@
+# zeelos: thin wrapper over CMake plus the local Kafka, the demo and the tests.
+# `make demo` and `make test` each install what they need on a fresh machine.
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+JOBS       ?= $(shell nproc)
+KAFKA_PORT ?= 9092
+export ZEELOS_KAFKA_PORT := $(KAFKA_PORT)
+
+.PHONY: all deps build asan test test-unit test-e2e kafka-up kafka-down registry-up registry-down \
+        demo demo-stop fuzz docs clean pydeps
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh
+
+$(BUILD)/Makefile: CMakeLists.txt
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+build: deps $(BUILD)/Makefile
+	cmake --build $(BUILD) -j$(JOBS)
+	@echo "built $(BUILD)/zeelos"
+
+# AddressSanitizer + UndefinedBehaviorSanitizer build (unit tests and e2e run on it).
+asan: deps
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DZEELOS_SANITIZE=ON
+	cmake --build $(ASAN_BUILD) -j$(JOBS)
+
+pydeps:
+	@bash scripts/pydeps.sh
+
+kafka-up: deps
+	@bash scripts/kafka.sh up
+
+kafka-down:
+	@bash scripts/kafka.sh down
+
+registry-up: pydeps
+	@bash scripts/registry.sh up
+
+registry-down:
+	@bash scripts/registry.sh down
+
+test-unit: asan
+	cd $(ASAN_BUILD) && ctest --output-on-failure
+
+# End-to-end: real Kafka broker, real CoAP peers (libcoap coap-client, aiocoap),
+# Kafka decoded by confluent-kafka + fastavro. Runs against the sanitizer build.
+test-e2e: asan kafka-up pydeps
+	ZEELOS_BIN=$(CURDIR)/$(ASAN_BUILD)/zeelos .venv/bin/python -m pytest -q tests/e2e
+
+test: build test-unit test-e2e
+
+demo: build kafka-up registry-up
+	@bash scripts/demo.sh
+
+demo-stop:
+	@bash scripts/demo.sh stop
+
+# libFuzzer targets (clang), each run for FUZZ_SECONDS.
+FUZZ_SECONDS ?= 30
+fuzz: deps
+	@bash scripts/fuzz.sh $(FUZZ_SECONDS)
+
+docs: build
+	$(BUILD)/zeelos config-doc docs/CONFIGURATION.md
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz
