@@ -72,31 +72,36 @@ void zl_links_clear(zl_links_t *l) {
     l->n = 0;
 }
 
-/* Parses a quoted-string starting at the opening quote; unescapes \x -> x. */
+/* Parses a quoted-string starting at the opening quote; unescapes \x -> x.
+ * Scans to the closing quote first so the copy is allocated at its exact size
+ * (allocating "the rest of the input" per value would let 131072 attributes
+ * pin 131072 copies of a large payload). */
 static zl_err_t parse_quoted(lctx_t *c, char **out) {
-    size_t open = c->i++;
-    char *d = malloc(c->len - c->i + 1);
-    if (!d) return ZL_ERR_NOMEM;
-    size_t k = 0;
-    while (c->i < c->len) {
-        char ch = c->s[c->i];
-        if (ch == '"') {
-            c->i++;
-            d[k] = 0;
-            *out = d;
-            return ZL_OK;
-        }
-        if (ch == 0) { free(d); return lerr(c, ZL_ERR_INVALID, "NUL byte at offset %zu", c->i); }
+    size_t open = c->i, k = 0, j = open + 1;
+    for (;; j++) {
+        if (j >= c->len)
+            return lerr(c, ZL_ERR_INVALID, "unterminated quoted string starting at offset %zu", open);
+        char ch = c->s[j];
+        if (ch == '"') break;
         if (ch == '\\') {
-            if (c->i + 1 >= c->len) break;
-            ch = c->s[++c->i];
-            if (ch == 0) { free(d); return lerr(c, ZL_ERR_INVALID, "NUL byte at offset %zu", c->i); }
+            if (++j >= c->len)
+                return lerr(c, ZL_ERR_INVALID, "unterminated quoted string starting at offset %zu", open);
+            ch = c->s[j];
         }
-        d[k++] = ch;
-        c->i++;
+        if (ch == 0) return lerr(c, ZL_ERR_INVALID, "NUL byte at offset %zu", j);
+        k++;
     }
-    free(d);
-    return lerr(c, ZL_ERR_INVALID, "unterminated quoted string starting at offset %zu", open);
+    char *d = malloc(k + 1);
+    if (!d) return ZL_ERR_NOMEM;
+    k = 0;
+    for (size_t i = open + 1; i < j; i++) {
+        if (c->s[i] == '\\') i++;
+        d[k++] = c->s[i];
+    }
+    d[k] = 0;
+    c->i = j + 1;
+    *out = d;
+    return ZL_OK;
 }
 
 static zl_err_t parse_attr(lctx_t *c, zl_link_t *l) {
