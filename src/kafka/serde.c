@@ -788,7 +788,9 @@ zl_err_t zl_serde_to_json(zl_serde_t *s, const void *data, size_t len, zl_buf_t 
     if (s->fmt == ZL_FORMAT_JSON) {
         json_error_t je;
         if (!(j = json_loadb(data, len, JSON_DECODE_ANY, &je))) {
-            snprintf(errstr, errstr_size, "invalid JSON: %s", je.text);
+            snprintf(errstr, errstr_size, "invalid JSON: %s%s", je.text,
+                     len >= 5 && ((const uint8_t *)data)[0] == 0
+                         ? " (looks like Confluent-framed Avro: use format=avro)" : "");
             return ZL_ERR_INVALID;
         }
     } else {
