@@ -3,9 +3,11 @@
  * the writer schema named by their Confluent id (or passed through in
  * format=json).  TOPIC is a full name or one of registrations, observations,
  * management.req, management.rep (the gateway's configured topic.* names);
- * without one, all four.  Exits after tail.max.messages records, or when
- * request.wait.ms (--timeout-ms) pass without a record. */
+ * without one, all four.  Follows the topics until interrupted, like
+ * kafka-console-consumer; exits after tail.max.messages records, or, when
+ * --timeout-ms (request.wait.ms) is given, once that long passes without a record. */
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -72,7 +74,8 @@ int zl_cmd_tail(int argc, char **argv, char **envp) {
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     int64_t max = zl_conf_int(conf, "tail.max.messages"), count = 0;
-    int64_t idle_ms = zl_conf_int(conf, "request.wait.ms");
+    int64_t idle_ms = zl_conf_is_set(conf, "request.wait.ms") ? zl_conf_int(conf, "request.wait.ms")
+                                                               : INT64_MAX / 4;
     int64_t deadline = zl_now_ms() + idle_ms;
     zl_buf_t line;
     zl_buf_init(&line, 0);

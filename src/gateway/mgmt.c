@@ -340,18 +340,20 @@ void zl_mgmt_on_message(void *ctx, const rd_kafka_message_t *msg) {
     m->partition = msg->partition;
     m->offset = msg->offset;
     m->t0 = zl_now_ns();
-    char err[256] = "";
-    if (!msg->payload || zl_serde_decode_request(gw->serde, msg->payload, msg->len, &m->req, err, sizeof err)) {
-        zl_counter_inc(gw->m.mgmt_invalid);
-        ZL_WARN("mgmt", "skipping undecodable request at %s[%d]@%lld (%zu bytes): %s",
-                rd_kafka_topic_name(msg->rkt), msg->partition, (long long)msg->offset, msg->len,
-                msg->payload ? err : "empty value");
-        zl_consumer_done(gw->consumer, m->partition, m->offset);
-        mreq_free(m);
+    char err[256] = "empty value";
+    bool ok = msg->payload &&
+              zl_serde_decode_request(gw->serde, msg->payload, msg->len, &m->req, err, sizeof err) == ZL_OK;
+    if (!ok) zl_counter_inc(gw->m.mgmt_invalid);
+    if (!ok && m->req.ticket && m->req.ep) {
+        /* decodable enough to know whom to answer: say what is wrong */
+        if (!m->req.path) m->req.path = strdup("");
+        fail(m, ZL_RC_BAD_REQUEST, "invalid request: %s", err);
         return;
     }
-    if (!m->req.ticket || !m->req.ep || !m->req.path) {
-        zl_counter_inc(gw->m.mgmt_invalid);
+    if (!ok || !m->req.ticket || !m->req.ep || !m->req.path) {
+        ZL_WARN("mgmt", "skipping undecodable request at %s[%d]@%lld (%zu bytes): %s",
+                rd_kafka_topic_name(msg->rkt), msg->partition, (long long)msg->offset, msg->len,
+                ok ? "ticket, ep or path missing" : err);
         zl_consumer_done(gw->consumer, m->partition, m->offset);
         mreq_free(m);
         return;
