@@ -34,6 +34,9 @@ typedef struct exch {
     bool confirmable, acked, observe, observing;
     uint32_t obs_seq;
     int64_t obs_time;
+    bool blk_obs;     /* the Block2 transfer in progress is a notification */
+    uint32_t blk_seq; /* its Observe number (only the first block carries it) */
+    uint8_t tkl;      /* token length: token_key() alone is not injective */
     int timeout_ms;
     zl_timer_t retx, deadline;
     zl_coap_resp_cb cb;
@@ -298,6 +301,7 @@ zl_err_t zl_coap_request(zl_coap_ep_t *ep, const zl_coap_addr_t *peer, zl_coap_m
     do {
         zl_coap_random(ep, req->token, 8);
         x->token = token_key(req->token, 8);
+        x->tkl = 8;
     } while (zl_hmap_first(&ep->by_token, zl_hash_u64(ep->by_token.seed, x->token)));
     zl_err_t err = exch_transmit(ep, x, req);
     if (err) {
@@ -317,6 +321,7 @@ zl_err_t zl_coap_observe_attach(zl_coap_ep_t *ep, const zl_coap_addr_t *peer, co
     if (!x) return ZL_ERR_NOMEM;
     x->observe = x->observing = x->acked = true;
     x->token = token_key(token, tkl);
+    x->tkl = tkl;
     zl_hmap_insert(&ep->by_token, &x->by_token, zl_hash_u64(ep->by_token.seed, x->token));
     return ZL_OK;
 }
@@ -326,7 +331,7 @@ static exch_t *find_token(zl_coap_ep_t *ep, const uint8_t *token, uint8_t tkl) {
     for (zl_hnode_t *n = zl_hmap_first(&ep->by_token, zl_hash_u64(ep->by_token.seed, key)); n;
          n = zl_hmap_next_same(n)) {
         exch_t *x = ZL_CONTAINER_OF(n, exch_t, by_token);
-        if (x->token == key) return x;
+        if (x->token == key && x->tkl == tkl) return x;
     }
     return NULL;
 }
@@ -384,6 +389,14 @@ static void handle_response(zl_coap_ep_t *ep, const zl_coap_addr_t *from, const 
     }
     if (hb == 1 && (b2.more || x->body.len)) {
         size_t bs = (size_t)16 << b2.szx;
+        if (b2.num == 0) {
+            /* first block (or a newer notification restarting the transfer): only
+             * it carries Observe, the follow-up answers do not (RFC 7959 §3.4) */
+            zl_buf_reset(&x->body);
+            int64_t bseq = zl_coap_opt_uint(m, ZL_OPT_OBSERVE, -1);
+            x->blk_obs = x->observe && bseq >= 0 && (m->code >> 5) == 2;
+            x->blk_seq = bseq >= 0 ? (uint32_t)bseq : 0;
+        }
         if ((size_t)b2.num * bs != x->body.len) {
             exch_finish(ep, x, ZL_ERR_INVALID, NULL);
             return;
@@ -404,28 +417,32 @@ static void handle_response(zl_coap_ep_t *ep, const zl_coap_addr_t *from, const 
                 if (req.opts[i].num != ZL_OPT_BLOCK2 && req.opts[i].num != ZL_OPT_OBSERVE)
                     req.opts[k++] = req.opts[i];
             req.n_opts = k;
-            /* the parsed view borrows x->dgram, which exch_transmit replaces: copy first */
+            /* the parsed view borrows x->dgram, which exch_transmit replaces: re-point
+             * it into a copy (by offset: no arithmetic between unrelated arrays) */
             uint8_t copy[ZL_COAP_MAX_DGRAM];
             memcpy(copy, x->dgram, x->dlen);
-            ptrdiff_t shift = copy - x->dgram;
-            for (unsigned i = 0; i < req.n_opts; i++) req.opts[i].val += shift;
-            if (req.payload) req.payload += shift;
+            for (unsigned i = 0; i < req.n_opts; i++) req.opts[i].val = copy + (req.opts[i].val - x->dgram);
+            if (req.payload) req.payload = copy + (req.payload - x->dgram);
             zl_coap_block_t nb = {.num = b2.num + 1, .more = false, .szx = b2.szx};
             uint8_t s[4];
             zl_coap_add_uint(&req, ZL_OPT_BLOCK2, zl_coap_block_encode(&nb), s);
-            bool was_observe = x->observe;
-            x->observe = false; /* follow-ups are plain GETs */
-            if (exch_transmit(ep, x, &req) != ZL_OK) exch_finish(ep, x, ZL_ERR_NOMEM, NULL);
-            x->observe = was_observe;
+            zl_err_t terr = exch_transmit(ep, x, &req);
+            if (terr != ZL_OK) exch_finish(ep, x, terr, NULL); /* frees x */
             return;
         }
         zl_coap_msg_t full = *m;
         full.payload = x->body.data;
         full.payload_len = x->body.len;
-        bool keep = x->observe && zl_coap_opt(m, ZL_OPT_OBSERVE) && (m->code >> 5) == 2;
+        bool keep = x->blk_obs && (m->code >> 5) == 2;
         if (keep) {
             x->observing = true;
+            x->obs_seq = x->blk_seq;
+            x->obs_time = zl_now_ms();
             zl_timer_disarm(ep->wheel, &x->deadline);
+            if (x->in_mid_map) {
+                zl_hmap_remove(&ep->by_mid, &x->by_mid);
+                x->in_mid_map = false;
+            }
             zl_buf_t body = x->body;
             zl_buf_init(&x->body, ep->cfg.max_body);
             x->cb(x->ctx, ZL_OK, &full);
@@ -584,6 +601,7 @@ static int block1_step(zl_coap_ep_t *ep, const zl_coap_addr_t *from, const zl_co
 static void handle_request(zl_coap_ep_t *ep, const zl_coap_addr_t *from, const zl_coap_msg_t *m) {
     uint64_t h = 0;
     if (m->type == ZL_COAP_CON || m->type == ZL_COAP_NON) {
+        dedup_expire(ep, zl_now_ms()); /* an entry past EXCHANGE_LIFETIME is no duplicate */
         h = zl_coap_addr_hash(ep->dedup.seed, from) ^ zl_hash_u64(ep->dedup.seed, m->mid);
         dedup_t *d = dedup_find(ep, from, m->mid, h);
         if (d) {
@@ -726,13 +744,15 @@ zl_coap_ep_t *zl_coap_ep_new(const zl_coap_ep_cfg_t *cfg, zl_wheel_t *wheel, cha
 void zl_coap_ep_destroy(zl_coap_ep_t *ep) {
     if (!ep) return;
     if (ep->by_token.buckets) {
-        size_t b = 0;
-        zl_hnode_t *n = zl_hmap_iter(&ep->by_token, &b, NULL);
-        while (n) {
-            zl_hnode_t *next = zl_hmap_iter(&ep->by_token, &b, n);
-            exch_t *x = ZL_CONTAINER_OF(n, exch_t, by_token);
-            exch_finish(ep, x, ZL_ERR_CANCELLED, NULL);
-            n = next;
+        /* A callback may cancel other exchanges or start new ones, so never hold
+         * a "next" pointer across it: always finish the first remaining one. */
+        while (ep->by_token.count) {
+            size_t b = 0;
+            zl_hnode_t *n = zl_hmap_iter(&ep->by_token, &b, NULL);
+            while (n) {
+                exch_finish(ep, ZL_CONTAINER_OF(n, exch_t, by_token), ZL_ERR_CANCELLED, NULL);
+                n = zl_hmap_iter(&ep->by_token, &b, NULL); /* restarts at bucket b */
+            }
         }
     }
     if (ep->asm_by_peer.buckets) {

@@ -86,8 +86,9 @@ zl_err_t zl_udp_open(const char *host, int port, zl_coap_io_t *io, zl_coap_addr_
         snprintf(errstr, errstr_size, "socket: %s", strerror(errno));
         return ZL_ERR_IO;
     }
-    int one = 1, buf = 4 << 20;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    /* No SO_REUSEADDR: on UDP it lets a second process bind the same port and
+     * silently split the traffic; UDP has no TIME_WAIT that would need it. */
+    int buf = 4 << 20;
     setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof buf);
     setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof buf);
     if (bind(fd, (struct sockaddr *)&a.sa, a.len) < 0) {
