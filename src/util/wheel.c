@@ -7,6 +7,12 @@
 #include <stddef.h>
 
 static int64_t tick_of(int64_t ms) { return ms / ZL_WHEEL_TICK_MS; }
+/* The tick a timer due at ms goes to: rounded up, so that zl_wheel_run(now),
+ * which processes ticks up to tick_of(now), never fires it before ms. */
+static int64_t due_tick_of(int64_t ms) {
+    int64_t t = ms / ZL_WHEEL_TICK_MS;
+    return ms % ZL_WHEEL_TICK_MS > 0 ? t + 1 : t;
+}
 
 void zl_wheel_init(zl_wheel_t *w, int64_t now_ms) {
     for (int i = 0; i < ZL_WHEEL_SLOTS; i++) w->slots[i].next = w->slots[i].prev = &w->slots[i];
@@ -34,7 +40,7 @@ void zl_timer_disarm(zl_wheel_t *w, zl_timer_t *t) {
 
 void zl_timer_arm(zl_wheel_t *w, zl_timer_t *t, int64_t due_ms) {
     zl_timer_disarm(w, t);
-    int64_t tick = tick_of(due_ms);
+    int64_t tick = due_tick_of(due_ms);
     if (tick <= w->now_tick) tick = w->now_tick + 1; /* never in the past: next tick */
     int64_t delta = tick - w->now_tick;
     t->rounds = (uint32_t)((delta - 1) / ZL_WHEEL_SLOTS);
@@ -53,9 +59,11 @@ unsigned zl_wheel_run(zl_wheel_t *w, int64_t now_ms) {
     int64_t target = tick_of(now_ms);
     while (w->now_tick < target) {
         w->now_tick++;
-        if (target - w->now_tick > ZL_WHEEL_SLOTS) {
-            /* Long stall: skip whole turns, charging each timer the skipped rounds. */
-            int64_t turns = (target - w->now_tick) / ZL_WHEEL_SLOTS;
+        /* Long stall: skip whole turns, charging each timer the skipped rounds, but
+         * leave at least one full turn to walk so that every slot is visited and
+         * timers that fell due inside the skipped turns fire in this call. */
+        int64_t turns = (target - w->now_tick + 1) / ZL_WHEEL_SLOTS - 1;
+        if (turns > 0) {
             for (int i = 0; i < ZL_WHEEL_SLOTS; i++)
                 for (zl_timer_t *t = w->slots[i].next; t != &w->slots[i]; t = t->next)
                     t->rounds = t->rounds > turns ? t->rounds - (uint32_t)turns : 0;

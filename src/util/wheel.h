@@ -37,7 +37,9 @@ void zl_timer_init(zl_timer_t *t, zl_timer_cb cb, void *ctx);
 /* Arms (or re-arms) t to fire at due_ms (monotonic ms). */
 void zl_timer_arm(zl_wheel_t *w, zl_timer_t *t, int64_t due_ms);
 void zl_timer_disarm(zl_wheel_t *w, zl_timer_t *t);
-/* Fires every timer due at or before now_ms. Returns how many fired. */
+/* Fires every timer whose tick has passed: a timer due at due_ms fires in the
+ * first run with now_ms >= due_ms rounded up to a tick boundary (never early,
+ * at most one tick late). Returns how many fired. */
 unsigned zl_wheel_run(zl_wheel_t *w, int64_t now_ms);
 /* Milliseconds until the next slot that holds a timer, capped at max_ms. */
 int zl_wheel_timeout(const zl_wheel_t *w, int64_t now_ms, int max_ms);
