@@ -5,7 +5,7 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 KAFKA_PORT ?= 9092
-export ZEELOS_KAFKA_PORT := $(KAFKA_PORT)
+export KAFKA_PORT
 
 .PHONY: all deps build asan test test-unit test-e2e kafka-up kafka-down registry-up registry-down \
         demo demo-stop fuzz docs clean pydeps
