@@ -376,6 +376,12 @@ static void handle_response(zl_coap_ep_t *ep, const zl_coap_addr_t *from, const 
         if (m->type != ZL_COAP_ACK) send_empty(ep, from, ZL_COAP_RST, m->mid);
         return;
     }
+    if (m->type == ZL_COAP_ACK && m->mid != x->mid) {
+        /* a piggybacked answer matches MID and token (RFC 7252 §5.3.2): this is a
+         * late duplicate for an earlier MID of this exchange (e.g. block 0 again) */
+        C_INC(ep->c_unmatched);
+        return;
+    }
     if (m->type == ZL_COAP_CON) send_empty(ep, from, ZL_COAP_ACK, m->mid);
     x->acked = true;
     zl_timer_disarm(ep->wheel, &x->retx);

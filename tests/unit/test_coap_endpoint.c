@@ -593,6 +593,45 @@ static void test_block2(void) {
     close(raw.fd);
 }
 
+/* The first block's piggybacked answer arrives twice (our CON was retransmitted
+ * and the server answered both).  The duplicate carries the old MID: it must be
+ * ignored, not abort or restart the transfer. */
+static void test_block2_duplicate_first(void) {
+    raw_t raw = raw_open();
+    rec_t r = {0};
+    CHECK_EQ_INT(get(C, &raw.addr, "/3/0", true, &r, NULL), ZL_OK);
+    uint8_t a[ZL_COAP_MAX_DGRAM];
+    zl_coap_msg_t m;
+    CHECK(raw_recv_msg(&raw, a, &m, 2000));
+    zl_coap_msg_t resp;
+    uint8_t s[4];
+    reply_init(&resp, &m, ZL_COAP_CONTENT);
+    zl_coap_block_t b = {.num = 0, .more = true, .szx = 0};
+    zl_coap_add_uint(&resp, ZL_OPT_BLOCK2, zl_coap_block_encode(&b), s);
+    resp.payload = (const uint8_t *)"CCCCCCCCCCCCCCCC";
+    resp.payload_len = 16;
+    raw_send_msg(&raw, zl_coap_ep_local(C), &resp);
+    zl_coap_msg_t f;
+    uint8_t fb[ZL_COAP_MAX_DGRAM];
+    CHECK(raw_recv_msg(&raw, fb, &f, 2000)); /* follow-up for block 1 */
+    raw_send_msg(&raw, zl_coap_ep_local(C), &resp); /* the duplicate */
+    /* no second follow-up: anything sent now is a retransmission of the first
+     * (ACK timeout is 100 ms here) */
+    zl_coap_msg_t x;
+    while (raw_recv_msg(&raw, a, &x, 200)) CHECK_EQ_INT(x.mid, f.mid);
+    CHECK_EQ_INT(r.calls, 0);
+    reply_init(&resp, &f, ZL_COAP_CONTENT);
+    b = (zl_coap_block_t){.num = 1, .more = false, .szx = 0};
+    zl_coap_add_uint(&resp, ZL_OPT_BLOCK2, zl_coap_block_encode(&b), s);
+    resp.payload = (const uint8_t *)"end";
+    resp.payload_len = 3;
+    raw_send_msg(&raw, zl_coap_ep_local(C), &resp);
+    CHECK(pump_until(&r.calls, 1, 2000));
+    CHECK_EQ_INT(r.err, ZL_OK);
+    CHECK_EQ_INT(r.plen, 19);
+    close(raw.fd);
+}
+
 /* A request that fits one datagram but not once the Block2 option of the
  * follow-up is added: the exchange must end with an error, not crash. */
 static void test_block2_followup_too_big(void) {
@@ -829,6 +868,7 @@ int main(void) {
     test_observe_attach();
     test_block1();
     test_block2();
+    test_block2_duplicate_first();
     test_block2_followup_too_big();
     test_observe_block2();
     test_malformed();
