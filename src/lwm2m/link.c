@@ -18,16 +18,8 @@ typedef struct {
     size_t errstr_size;
 } lctx_t;
 
-__attribute__((format(printf, 3, 4)))
-static zl_err_t lerr(lctx_t *c, zl_err_t e, const char *fmt, ...) {
-    if (c->errstr && c->errstr_size) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(c->errstr, c->errstr_size, fmt, ap);
-        va_end(ap);
-    }
-    return e;
-}
+/* Records a message in the caller's errstr and returns the error. */
+#define lerr(c, e, ...) zl_err_fmt((c)->errstr, (c)->errstr_size, (e), __VA_ARGS__)
 
 static bool is_ws(char ch) { return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n'; }
 

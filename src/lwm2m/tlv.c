@@ -39,16 +39,8 @@ typedef struct {
     size_t errstr_size;
 } dctx_t;
 
-__attribute__((format(printf, 3, 4)))
-static zl_err_t derr(dctx_t *c, zl_err_t e, const char *fmt, ...) {
-    if (c->errstr && c->errstr_size) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(c->errstr, c->errstr_size, fmt, ap);
-        va_end(ap);
-    }
-    return e;
-}
+/* Records a message in the caller's errstr and returns the error. */
+#define derr(c, e, ...) zl_err_fmt((c)->errstr, (c)->errstr_size, (e), __VA_ARGS__)
 
 /* Reads the TLV at p[*pos] inside the region p[0..n); advances *pos. */
 static zl_err_t tlv_next(dctx_t *c, const uint8_t *p, size_t n, size_t *pos, tlv_t *t) {

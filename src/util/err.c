@@ -2,6 +2,9 @@
  * management response codes (AvroResponseCode ordinals). */
 #include "util/err.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+
 /* AvroResponseCode ordinals, kept local so util/ does not depend on kafka/. */
 enum { MG_BAD_REQUEST = 4, MG_NOT_FOUND = 8, MG_TOO_LARGE = 12, MG_UNSUPPORTED_CF = 13,
        MG_INTERNAL = 14, MG_UNKNOWN = 15 };
@@ -37,3 +40,13 @@ static int idx(zl_err_t err) {
 const char *zl_err2str(zl_err_t err) { return err_table[idx(err)].str; }
 int zl_err2coap(zl_err_t err) { return err_table[idx(err)].coap; }
 int zl_err2mgmt(zl_err_t err) { return err_table[idx(err)].mgmt; }
+
+zl_err_t zl_err_fmt(char *errstr, size_t errstr_size, zl_err_t err, const char *fmt, ...) {
+    if (errstr && errstr_size) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(errstr, errstr_size, fmt, ap);
+        va_end(ap);
+    }
+    return err;
+}

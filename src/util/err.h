@@ -26,6 +26,13 @@ typedef enum {
     ZL_ERR__COUNT = 14
 } zl_err_t;
 
+#include <stddef.h>
+
+/* Writes a printf-style message into errstr (if non-NULL and non-empty) and
+ * returns err, so parsers can `return zl_err_fmt(errstr, n, ZL_ERR_INVALID, ...)`. */
+zl_err_t zl_err_fmt(char *errstr, size_t errstr_size, zl_err_t err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /* Static string naming the error ("invalid input", ...). Never NULL. */
 const char *zl_err2str(zl_err_t err);
 /* CoAP response code (class<<5 | detail) the gateway answers with for err. */
