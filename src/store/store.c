@@ -87,7 +87,10 @@ static zl_err_t begin(zl_store_t *s) {
 zl_err_t zl_store_flush(zl_store_t *s) {
     if (!s->in_tx) return ZL_OK;
     s->in_tx = 0;
-    return sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? ZL_OK : ZL_ERR_IO;
+    if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK) return ZL_OK;
+    /* leave no transaction open behind us, or every later BEGIN would fail too */
+    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    return ZL_ERR_IO;
 }
 
 static void bind_text(sqlite3_stmt *st, int i, const char *v) {
