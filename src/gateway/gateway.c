@@ -101,6 +101,13 @@ zl_gw_t *zl_gw_new(const zl_conf_t *conf, char *errstr, size_t n) {
 
     gw->producer = zl_producer_new(conf, gw->metrics, errstr, n);
     if (!gw->producer) goto fail;
+    /* Create the four topics up front so consumers (tail, sinks, Streams apps)
+     * can subscribe before the first record. Not fatal: a broker that forbids
+     * it may still auto-create or have them already. */
+    const char *const names[] = {gw->t_reg, gw->t_obs, gw->t_req, gw->t_rep};
+    char terr[256];
+    if (zl_producer_ensure_topics(gw->producer, names, 4, 10000, terr, sizeof terr))
+        ZL_WARN("kafka", "%s; continuing", terr);
     gw->consumer = zl_consumer_new(conf, gw->id, gw->t_req, zl_mgmt_on_message, gw, errstr, n);
     if (!gw->consumer) goto fail;
 

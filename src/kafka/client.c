@@ -150,6 +150,49 @@ void zl_producer_serve(zl_producer_t *p) {
     }
 }
 
+zl_err_t zl_producer_ensure_topics(zl_producer_t *p, const char *const *topics, int n, int timeout_ms,
+                                   char *errstr, size_t errstr_size) {
+    rd_kafka_NewTopic_t **nt = calloc((size_t)n, sizeof *nt);
+    rd_kafka_queue_t *q = rd_kafka_queue_new(p->rk);
+    zl_err_t ret = ZL_OK;
+    if (!nt || !q) {
+        free(nt);
+        if (q) rd_kafka_queue_destroy(q);
+        return ZL_ERR_NOMEM;
+    }
+    for (int i = 0; i < n; i++) nt[i] = rd_kafka_NewTopic_new(topics[i], -1, -1, NULL, 0);
+    rd_kafka_AdminOptions_t *opt = rd_kafka_AdminOptions_new(p->rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+    rd_kafka_AdminOptions_set_operation_timeout(opt, timeout_ms, NULL, 0);
+    rd_kafka_AdminOptions_set_request_timeout(opt, timeout_ms, NULL, 0);
+    rd_kafka_CreateTopics(p->rk, nt, (size_t)n, opt, q);
+    rd_kafka_event_t *ev = rd_kafka_queue_poll(q, timeout_ms + 1000);
+    if (!ev || rd_kafka_event_error(ev)) {
+        snprintf(errstr, errstr_size, "cannot create topics: %s",
+                 ev ? rd_kafka_event_error_string(ev) : "timed out waiting for the broker");
+        ret = ZL_ERR_KAFKA;
+    } else {
+        size_t cnt = 0;
+        const rd_kafka_topic_result_t **res =
+            rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &cnt);
+        for (size_t i = 0; i < cnt; i++) {
+            rd_kafka_resp_err_t e = rd_kafka_topic_result_error(res[i]);
+            if (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
+                ZL_INFO("kafka", "created topic %s", rd_kafka_topic_result_name(res[i]));
+            } else if (e != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS && ret == ZL_OK) {
+                snprintf(errstr, errstr_size, "cannot create topic %s: %s", rd_kafka_topic_result_name(res[i]),
+                         rd_kafka_topic_result_error_string(res[i]));
+                ret = ZL_ERR_KAFKA;
+            }
+        }
+    }
+    if (ev) rd_kafka_event_destroy(ev);
+    rd_kafka_AdminOptions_destroy(opt);
+    rd_kafka_NewTopic_destroy_array(nt, (size_t)n);
+    free(nt);
+    rd_kafka_queue_destroy(q);
+    return ret;
+}
+
 int zl_producer_outq(const zl_producer_t *p) { return rd_kafka_outq_len(p->rk); }
 
 zl_err_t zl_producer_send(zl_producer_t *p, const char *topic, const zl_buf_t *key,

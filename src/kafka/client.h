@@ -39,6 +39,12 @@ void zl_producer_serve(zl_producer_t *p);     /* drains the fd and runs reports 
  * when librdkafka's queue is full (backpressure), ZL_ERR_KAFKA otherwise. */
 zl_err_t zl_producer_send(zl_producer_t *p, const char *topic, const zl_buf_t *key,
                           const zl_buf_t *value, zl_dr_t *dr);
+/* Creates the topics that do not exist yet, with the broker's default
+ * partition count and replication factor (blocking, bounded by timeout_ms:
+ * call at set-up). Existing topics are left alone. Returns ZL_OK when every
+ * topic exists afterwards; otherwise errstr names the first failure. */
+zl_err_t zl_producer_ensure_topics(zl_producer_t *p, const char *const *topics, int n, int timeout_ms,
+                                   char *errstr, size_t errstr_size);
 /* Messages waiting for delivery. */
 int zl_producer_outq(const zl_producer_t *p);
 
