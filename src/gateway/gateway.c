@@ -81,7 +81,7 @@ zl_gw_t *zl_gw_new(const zl_conf_t *conf, char *errstr, size_t n) {
     zl_buf_init(&gw->vbuf, 0);
     zl_wheel_init(&gw->wheel, zl_now_ms());
     gw->metrics = zl_metrics_new();
-    if (!gw->metrics || zl_reg_init(gw) || zl_obs_init(gw)) {
+    if (!gw->metrics || zl_gw_regs_init(gw) || zl_obs_init(gw)) {
         snprintf(errstr, n, "out of memory");
         goto fail;
     }
@@ -122,7 +122,7 @@ zl_gw_t *zl_gw_new(const zl_conf_t *conf, char *errstr, size_t n) {
     zl_coap_addr_host(zl_coap_ep_local(gw->coap), gw->local_host, sizeof gw->local_host);
     gw->local_port = zl_coap_addr_port(zl_coap_ep_local(gw->coap));
 
-    zl_reg_restore(gw);
+    zl_gw_reg_restore(gw);
     zl_obs_restore(gw);
 
     gw->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -209,7 +209,7 @@ void zl_gw_destroy(zl_gw_t *gw) {
     if (gw->consumer) zl_consumer_destroy(gw->consumer);
     if (gw->producer) zl_producer_destroy(gw->producer, 0);
     zl_obs_fini(gw);
-    zl_reg_fini(gw);
+    zl_registry_fini(&gw->regs);
     if (gw->store) zl_store_close(gw->store);
     if (gw->serde) zl_serde_destroy(gw->serde);
     if (gw->metrics) zl_metrics_destroy(gw->metrics);

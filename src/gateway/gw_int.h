@@ -2,6 +2,7 @@
  *
  *   gateway.c   handle, event loop, start-up and shutdown
  *   registry.c  registrations in memory: maps by endpoint, id and address; expiry timers
+ *   registration.c what happens to a registration: added, persisted, expired, removed, restored
  *   rd.c        the LwM2M registration interface (/rd) on CoAP
  *   events.c    registration events and notifications -> Kafka
  *   mgmt.c      management requests from Kafka -> device -> management.rep
@@ -22,32 +23,12 @@
 #include "kafka/serde.h"
 #include "lwm2m/link.h"
 #include "lwm2m/path.h"
+#include "gateway/registry.h"
 #include "store/store.h"
 #include "util/hmap.h"
 #include "util/wheel.h"
 
 typedef struct zl_obs zl_obs_t;
-
-typedef struct zl_reg {
-    zl_hnode_t by_ep, by_id, by_peer;
-    char id[12];
-    char *ep, *ver, *sms, *root;
-    char bnd[8];
-    int64_t lt;                 /* seconds */
-    int64_t reg_date, last_up;  /* epoch ms */
-    zl_coap_addr_t peer;
-    char *links_raw;            /* link-format text as registered (source of truth) */
-    zl_links_t links;
-    char *attrs_raw;            /* additional attributes as "k=v&k2" */
-    zl_kv_t *attrs;             /* parsed view into attrs_buf */
-    size_t n_attrs;
-    char *attrs_buf;
-    zl_timer_t expiry;
-    zl_obs_t *obs;              /* observations of this registration */
-    unsigned pending;           /* management requests in flight (keeps reg alive) */
-    bool dead;                  /* removed from maps, freed when pending == 0 */
-    struct zl_gw *gw;
-} zl_reg_t;
 
 struct zl_obs {
     zl_hnode_t by_token;
@@ -77,7 +58,8 @@ struct zl_gw {
     zl_coap_ep_t *coap;
     char local_host[64];
     int local_port;
-    zl_hmap_t by_ep, by_id, by_peer, obs_by_token;
+    zl_registry_t regs;
+    zl_hmap_t obs_by_token;
     zl_store_t *store;
     zl_serde_t *serde;
     zl_producer_t *producer;
@@ -91,26 +73,14 @@ struct zl_gw {
     char scratch[512];   /* response option scratch (Location-Path) */
 };
 
-/* registry.c */
-zl_err_t zl_reg_init(zl_gw_t *gw);
-void zl_reg_fini(zl_gw_t *gw);
-zl_reg_t *zl_reg_by_ep(zl_gw_t *gw, const char *ep);
-zl_reg_t *zl_reg_by_id(zl_gw_t *gw, const char *id);
-/* Adds reg to the maps and arms its expiry from last_up + lt. */
-void zl_reg_insert(zl_gw_t *gw, zl_reg_t *reg);
-/* Removes from the maps, cancels its observations, frees it (now or when its
- * last in-flight request completes). */
-void zl_reg_remove(zl_gw_t *gw, zl_reg_t *reg);
-void zl_reg_set_peer(zl_gw_t *gw, zl_reg_t *reg, const zl_coap_addr_t *peer);
-void zl_reg_arm_expiry(zl_gw_t *gw, zl_reg_t *reg);
-/* Parses "k=v&k2" into reg->attrs (takes ownership of raw). */
-zl_err_t zl_reg_set_attrs(zl_reg_t *reg, char *raw);
-/* Replaces links (takes ownership of raw); ZL_ERR_INVALID on bad link format. */
-zl_err_t zl_reg_set_links(zl_reg_t *reg, char *raw, char *errstr, size_t n);
-void zl_reg_free(zl_reg_t *reg);
-zl_err_t zl_reg_persist(zl_gw_t *gw, const zl_reg_t *reg);
-void zl_reg_release(zl_reg_t *reg); /* drops one `pending` reference */
-void zl_reg_restore(zl_gw_t *gw);   /* loads registrations from the store */
+/* registration.c */
+zl_err_t zl_gw_regs_init(zl_gw_t *gw);
+/* Links a new registration (takes ownership). */
+void zl_gw_reg_add(zl_gw_t *gw, zl_reg_t *reg);
+/* Cancels its observations and unlinks it (freed once no request holds it). */
+void zl_gw_reg_remove(zl_gw_t *gw, zl_reg_t *reg);
+zl_err_t zl_gw_reg_persist(zl_gw_t *gw, const zl_reg_t *reg);
+void zl_gw_reg_restore(zl_gw_t *gw); /* loads registrations from the store */
 
 /* rd.c */
 void zl_rd_handle(zl_gw_t *gw, const zl_coap_addr_t *peer, const zl_coap_msg_t *req,

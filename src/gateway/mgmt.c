@@ -146,7 +146,7 @@ static void on_device(void *ctx, zl_err_t err, const zl_coap_msg_t *resp) {
             return;
         }
         if (m->req.kind == ZL_RK_OBSERVE && zl_coap_opt(resp, ZL_OPT_OBSERVE)) {
-            zl_reg_t *reg = m->reg ? m->reg : zl_reg_by_ep(gw, m->req.ep);
+            zl_reg_t *reg = m->reg ? m->reg : zl_registry_by_ep(&gw->regs, m->req.ep);
             if (reg && !reg->dead) {
                 zl_obs_t *o = zl_obs_add(gw, reg, resp->token, resp->tkl, m->path, m->req.ticket);
                 if (o) zl_coap_rebind(gw->coap, resp->token, resp->tkl, zl_obs_on_notify, o);
@@ -324,7 +324,7 @@ static void dispatch(mreq_t *m, zl_reg_t *reg) {
     zl_coap_req_opts_t o = {.confirmable = true, .observe = observe, .timeout_ms = gw->request_timeout_ms};
     uint8_t token[8];
     m->reg = reg;
-    reg->pending++;
+    zl_reg_hold(reg);
     zl_err_t e = zl_coap_request(gw->coap, &reg->peer, &req, &o, on_device, m, token);
     zl_buf_free(&payload);
     free(attrs);
@@ -358,7 +358,7 @@ void zl_mgmt_on_message(void *ctx, const rd_kafka_message_t *msg) {
         mreq_free(m);
         return;
     }
-    zl_reg_t *reg = zl_reg_by_ep(gw, m->req.ep);
+    zl_reg_t *reg = zl_registry_by_ep(&gw->regs, m->req.ep);
     if (!reg) {
         fail(m, ZL_RC_NOT_FOUND, "No registration for this endpoint '%s'", m->req.ep);
         return;

@@ -69,7 +69,7 @@ zl_obs_t *zl_obs_add(zl_gw_t *gw, zl_reg_t *reg, const uint8_t *token, uint8_t t
 
 /* Unlinks o from the map and from its registration's list, frees it. */
 static void obs_drop(zl_gw_t *gw, zl_obs_t *o, bool forget_in_store) {
-    zl_reg_t *reg = zl_reg_by_id(gw, o->reg_id);
+    zl_reg_t *reg = zl_registry_by_id(&gw->regs, o->reg_id);
     if (reg) {
         for (zl_obs_t **pp = &reg->obs; *pp; pp = &(*pp)->next_in_reg)
             if (*pp == o) {
@@ -150,7 +150,7 @@ void zl_obs_on_notify(void *ctx, zl_err_t err, const zl_coap_msg_t *resp) {
 
 static void restore_one(void *ctx, const zl_store_obs_t *so) {
     zl_gw_t *gw = ctx;
-    zl_reg_t *reg = zl_reg_by_id(gw, so->reg_id);
+    zl_reg_t *reg = zl_registry_by_id(&gw->regs, so->reg_id);
     if (!reg || so->tkl < 1 || so->tkl > 8) {
         zl_store_del_obs(gw->store, so->token, so->tkl);
         return;

@@ -110,7 +110,7 @@ static void new_reg_id(zl_gw_t *gw, char out[12]) {
         zl_coap_random(gw->coap, r, sizeof r);
         for (int i = 0; i < 10; i++) out[i] = alphabet[r[i] % 62];
         out[10] = 0;
-    } while (zl_reg_by_id(gw, out));
+    } while (zl_registry_by_id(&gw->regs, out));
 }
 
 static char *payload_text(const zl_coap_msg_t *req) {
@@ -134,7 +134,7 @@ static void do_register(zl_gw_t *gw, const zl_coap_addr_t *peer, const zl_coap_m
         query_free(&q);
         return;
     }
-    zl_reg_t *reg = calloc(1, sizeof *reg);
+    zl_reg_t *reg = zl_reg_new();
     char err[160];
     if (!reg) {
         set_diag(gw, resp, ZL_COAP_SERVICE_UNAVAILABLE, "out of memory");
@@ -170,14 +170,14 @@ static void do_register(zl_gw_t *gw, const zl_coap_addr_t *peer, const zl_coap_m
         zl_coap_add_opt(resp, ZL_OPT_MAX_AGE, max_age, 1);
         return;
     }
-    zl_reg_t *old = zl_reg_by_ep(gw, reg->ep);
+    zl_reg_t *old = zl_registry_by_ep(&gw->regs, reg->ep);
     if (old) { /* re-registration replaces the old one (as Leshan does), no DELETE event */
         ZL_INFO("rd", "'%s' re-registered: %s replaces %s", reg->ep, reg->id, old->id);
         zl_store_del_reg(gw->store, old->id);
-        zl_reg_remove(gw, old);
+        zl_gw_reg_remove(gw, old);
     }
-    zl_reg_insert(gw, reg);
-    zl_reg_persist(gw, reg);
+    zl_gw_reg_add(gw, reg);
+    zl_gw_reg_persist(gw, reg);
     zl_counter_inc(gw->m.reg_new);
     char host[64];
     zl_coap_addr_host(peer, host, sizeof host);
@@ -206,7 +206,6 @@ static void do_update(zl_gw_t *gw, zl_reg_t *reg, const zl_coap_addr_t *peer,
     }
     if (why) {
         reject(gw, peer, resp, ZL_COAP_BAD_REQUEST, "update", why);
-        zl_reg_free(NULL);
         zl_links_clear(&upd.links);
         free(upd.links_raw);
         free(upd.root);
@@ -227,10 +226,10 @@ static void do_update(zl_gw_t *gw, zl_reg_t *reg, const zl_coap_addr_t *peer,
     if (q.bnd) snprintf(reg->bnd, sizeof reg->bnd, "%s", q.bnd);
     if (upd.links_raw) zl_reg_set_links(reg, strdup(upd.links_raw), err, sizeof err);
     if (upd.attrs_raw) zl_reg_set_attrs(reg, strdup(upd.attrs_raw));
-    if (!zl_coap_addr_eq(&reg->peer, peer)) zl_reg_set_peer(gw, reg, peer);
+    if (!zl_coap_addr_eq(&reg->peer, peer)) zl_registry_set_peer(&gw->regs, reg, peer);
     reg->last_up = zl_wall_ms();
-    zl_reg_arm_expiry(gw, reg);
-    zl_reg_persist(gw, reg);
+    zl_registry_touch(&gw->regs, reg);
+    zl_gw_reg_persist(gw, reg);
     zl_ev_registration(gw, reg, ZL_REG_UPDATE, false, &upd);
     zl_counter_inc(gw->m.reg_update);
     ZL_DEBUG("rd", "updated '%s' (%s)", reg->ep, reg->id);
@@ -251,7 +250,7 @@ static void do_deregister(zl_gw_t *gw, zl_reg_t *reg, zl_coap_msg_t *resp) {
     ZL_INFO("rd", "'%s' (%s) deregistered", reg->ep, reg->id);
     zl_counter_inc(gw->m.reg_delete);
     if (zl_store_del_reg(gw->store, reg->id)) zl_counter_inc(gw->m.store_errors);
-    zl_reg_remove(gw, reg);
+    zl_gw_reg_remove(gw, reg);
     resp->code = ZL_COAP_DELETED;
 }
 
@@ -290,7 +289,7 @@ void zl_rd_handle(zl_gw_t *gw, const zl_coap_addr_t *peer, const zl_coap_msg_t *
     }
     memcpy(id, seg[1]->val, seg[1]->len);
     id[seg[1]->len] = 0;
-    zl_reg_t *reg = zl_reg_by_id(gw, id);
+    zl_reg_t *reg = zl_registry_by_id(&gw->regs, id);
     if (!reg) {
         reject(gw, peer, resp, ZL_COAP_NOT_FOUND, "update", "unknown registration id");
         return;
