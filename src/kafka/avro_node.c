@@ -29,27 +29,6 @@ static const char *rec_name(const avro_value_t *v) {
 
 /* ---- encode --------------------------------------------------------------- */
 
-static zl_err_t set_field_int(avro_value_t *rec, const char *name, int32_t i) {
-    avro_value_t f;
-    TRY(avro_value_get_by_name(rec, name, &f, NULL));
-    TRY(avro_value_set_int(&f, i));
-    return ZL_OK;
-}
-
-static zl_err_t set_field_enum(avro_value_t *rec, const char *name, int e) {
-    avro_value_t f;
-    TRY(avro_value_get_by_name(rec, name, &f, NULL));
-    TRY(avro_value_set_enum(&f, e));
-    return ZL_OK;
-}
-
-static zl_err_t set_field_str(avro_value_t *rec, const char *name, const char *s) {
-    avro_value_t f;
-    TRY(avro_value_get_by_name(rec, name, &f, NULL));
-    TRY(avro_value_set_string(&f, s ? s : ""));
-    return ZL_OK;
-}
-
 static zl_err_t set_value(avro_value_t *rec, const zl_value_t *v) {
     avro_value_t u, b;
     zl_type_t t = v->type;
@@ -99,7 +78,7 @@ static zl_err_t set_value(avro_value_t *rec, const zl_value_t *v) {
         t = ZL_T_STRING;
         break;
     }
-    return set_field_enum(rec, "type", (int)t);
+    return zl_avro_put_enum(rec, "type", (int)t);
 }
 
 /* child path "<path>/<id>"; truncation is impossible in practice (paths are
@@ -113,8 +92,8 @@ static void child_path(char *out, size_t sz, const char *path, uint16_t id) {
 
 static zl_err_t enc_resource(avro_value_t *rec, const zl_node_t *n, const char *path) {
     zl_err_t e;
-    if ((e = set_field_int(rec, "id", n->id)) || (e = set_field_str(rec, "path", path)) ||
-        (e = set_field_enum(rec, "kind", K_SINGLE)))
+    if ((e = zl_avro_put_int(rec, "id", n->id)) || (e = zl_avro_put_str(rec, "path", path)) ||
+        (e = zl_avro_put_enum(rec, "kind", K_SINGLE)))
         return e;
     return set_value(rec, &n->value);
 }
@@ -123,8 +102,8 @@ static zl_err_t enc_multi(avro_value_t *rec, const zl_node_t *n, const char *pat
     zl_err_t e;
     zl_type_t t = n->n_children ? n->children[0].value.type : n->value.type;
     if (t == ZL_T_NONE) t = ZL_T_OPAQUE;
-    if ((e = set_field_int(rec, "id", n->id)) || (e = set_field_str(rec, "path", path)) ||
-        (e = set_field_enum(rec, "kind", K_MULTIPLE)) || (e = set_field_enum(rec, "type", (int)t)))
+    if ((e = zl_avro_put_int(rec, "id", n->id)) || (e = zl_avro_put_str(rec, "path", path)) ||
+        (e = zl_avro_put_enum(rec, "kind", K_MULTIPLE)) || (e = zl_avro_put_enum(rec, "type", (int)t)))
         return e;
     avro_value_t map;
     TRY(avro_value_get_by_name(rec, "resources", &map, NULL));
@@ -142,7 +121,7 @@ static zl_err_t enc_multi(avro_value_t *rec, const zl_node_t *n, const char *pat
 
 static zl_err_t enc_instance(avro_value_t *rec, const zl_node_t *n, const char *path) {
     zl_err_t e;
-    if ((e = set_field_int(rec, "id", n->id)) || (e = set_field_enum(rec, "kind", K_INSTANCE)))
+    if ((e = zl_avro_put_int(rec, "id", n->id)) || (e = zl_avro_put_enum(rec, "kind", K_INSTANCE)))
         return e;
     avro_value_t arr, mu, marr;
     size_t n_multi = 0;
@@ -177,7 +156,7 @@ static zl_err_t enc_instance(avro_value_t *rec, const zl_node_t *n, const char *
 
 static zl_err_t enc_object(avro_value_t *rec, const zl_node_t *n, const char *path) {
     zl_err_t e;
-    if ((e = set_field_int(rec, "id", n->id)) || (e = set_field_enum(rec, "kind", K_OBJECT))) return e;
+    if ((e = zl_avro_put_int(rec, "id", n->id)) || (e = zl_avro_put_enum(rec, "kind", K_OBJECT))) return e;
     avro_value_t arr;
     TRY(avro_value_get_by_name(rec, "instances", &arr, NULL));
     for (size_t i = 0; i < n->n_children; i++) {

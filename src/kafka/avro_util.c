@@ -504,3 +504,19 @@ zl_err_t zl_avro_check_binary(avro_schema_t schema, const uint8_t *p, size_t len
     if (used) *used = r.pos;
     return e;
 }
+
+/* ---- record field setters ------------------------------------------------ */
+
+#define PUT_FIELD(setter, ...)                                              \
+    avro_value_t f;                                                         \
+    if (avro_value_get_by_name(rec, name, &f, NULL) || setter(&f, __VA_ARGS__)) \
+        return ZL_ERR_NOMEM;                                                \
+    return ZL_OK
+
+zl_err_t zl_avro_put_str(avro_value_t *rec, const char *name, const char *v) {
+    PUT_FIELD(avro_value_set_string, v ? v : "");
+}
+zl_err_t zl_avro_put_long(avro_value_t *rec, const char *name, int64_t v) { PUT_FIELD(avro_value_set_long, v); }
+zl_err_t zl_avro_put_int(avro_value_t *rec, const char *name, int32_t v) { PUT_FIELD(avro_value_set_int, v); }
+zl_err_t zl_avro_put_bool(avro_value_t *rec, const char *name, bool v) { PUT_FIELD(avro_value_set_boolean, v); }
+zl_err_t zl_avro_put_enum(avro_value_t *rec, const char *name, int v) { PUT_FIELD(avro_value_set_enum, v); }

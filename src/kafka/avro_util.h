@@ -12,6 +12,7 @@
 #define ZL_AVRO_UTIL_H
 
 #include <avro.h>
+#include <stdbool.h>
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -19,6 +20,16 @@
 
 /* Follows named-type references (avro-c "link" schemas) to the definition. */
 avro_schema_t zl_avro_deref(avro_schema_t s);
+
+/* Record field setters shared by every record builder: set field `name` of
+ * record `rec`. ZL_ERR_NOMEM when the field is missing or avro-c fails (both
+ * mean the embedded schema and the builder disagree). Strings are copied;
+ * NULL becomes "". */
+zl_err_t zl_avro_put_str(avro_value_t *rec, const char *name, const char *v);
+zl_err_t zl_avro_put_long(avro_value_t *rec, const char *name, int64_t v);
+zl_err_t zl_avro_put_int(avro_value_t *rec, const char *name, int32_t v);
+zl_err_t zl_avro_put_bool(avro_value_t *rec, const char *name, bool v);
+zl_err_t zl_avro_put_enum(avro_value_t *rec, const char *name, int v);
 /* Full name ("ns.Name") of a named schema, the type name of any other
  * ("string", "map", ...), as Avro JSON uses it for union branches. Static or
  * avro-owned storage; buf is used for named types. */

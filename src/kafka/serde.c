@@ -283,41 +283,6 @@ static avro_value_t *fresh(zl_serde_t *s, zl_schema_kind_t k) {
 
 /* ---- field setters ------------------------------------------------------- */
 
-static zl_err_t put_str(avro_value_t *rec, const char *name, const char *v) {
-    avro_value_t f;
-    TRY(avro_value_get_by_name(rec, name, &f, NULL));
-    TRY(avro_value_set_string(&f, v ? v : ""));
-    return ZL_OK;
-}
-
-static zl_err_t put_long(avro_value_t *rec, const char *name, int64_t v) {
-    avro_value_t f;
-    TRY(avro_value_get_by_name(rec, name, &f, NULL));
-    TRY(avro_value_set_long(&f, v));
-    return ZL_OK;
-}
-
-static zl_err_t put_int(avro_value_t *rec, const char *name, int32_t v) {
-    avro_value_t f;
-    TRY(avro_value_get_by_name(rec, name, &f, NULL));
-    TRY(avro_value_set_int(&f, v));
-    return ZL_OK;
-}
-
-static zl_err_t put_bool(avro_value_t *rec, const char *name, bool v) {
-    avro_value_t f;
-    TRY(avro_value_get_by_name(rec, name, &f, NULL));
-    TRY(avro_value_set_boolean(&f, v));
-    return ZL_OK;
-}
-
-static zl_err_t put_enum(avro_value_t *rec, const char *name, int v) {
-    avro_value_t f;
-    TRY(avro_value_get_by_name(rec, name, &f, NULL));
-    TRY(avro_value_set_enum(&f, v));
-    return ZL_OK;
-}
-
 /* Sets an enum value by symbol; ZL_ERR_INVALID for an unknown symbol. */
 static zl_err_t set_enum_sym(avro_value_t *ev, const char *sym) {
     int i = avro_schema_enum_get_by_name(zl_avro_deref(avro_value_get_schema(ev)), sym);
@@ -342,7 +307,7 @@ zl_err_t zl_serde_key(zl_serde_t *s, const char *topic, const char *ep, zl_buf_t
     zl_err_t e = ids_for(s, topic, &kid, &vid);
     if (e) return e;
     avro_value_t *v = fresh(s, ZL_SCH_KEY);
-    if ((e = put_str(v, "ep", ep))) return e;
+    if ((e = zl_avro_put_str(v, "ep", ep))) return e;
     return emit(s, kid, v, out);
 }
 
@@ -351,7 +316,7 @@ static zl_err_t put_links(avro_value_t *arr, const zl_links_t *l) {
         avro_value_t rec, at, sv;
         zl_err_t e;
         TRY(avro_value_append(arr, &rec, NULL));
-        if ((e = put_str(&rec, "url", l->links[i].url))) return e;
+        if ((e = zl_avro_put_str(&rec, "url", l->links[i].url))) return e;
         TRY(avro_value_get_by_name(&rec, "at", &at, NULL));
         for (size_t k = 0; k < l->links[i].n_attrs; k++) {
             const zl_link_attr_t *a = &l->links[i].attrs[k];
@@ -375,23 +340,23 @@ static zl_err_t put_attrs(avro_value_t *map, const zl_kv_t *kv, size_t n) {
 static zl_err_t reg_new(avro_value_t *b, const zl_rec_registration_t *r) {
     zl_err_t e;
     avro_value_t f, o;
-    if ((e = put_str(b, "ep", r->ep)) || (e = put_str(b, "serverId", r->server_id)) ||
-        (e = put_long(b, "regDate", r->reg_date)) || (e = put_str(b, "address", r->address)) ||
-        (e = put_int(b, "port", r->port)) || (e = put_str(b, "regAddr", r->reg_addr)) ||
-        (e = put_int(b, "regPort", r->reg_port)) || (e = put_long(b, "lt", r->lt)) ||
+    if ((e = zl_avro_put_str(b, "ep", r->ep)) || (e = zl_avro_put_str(b, "serverId", r->server_id)) ||
+        (e = zl_avro_put_long(b, "regDate", r->reg_date)) || (e = zl_avro_put_str(b, "address", r->address)) ||
+        (e = zl_avro_put_int(b, "port", r->port)) || (e = zl_avro_put_str(b, "regAddr", r->reg_addr)) ||
+        (e = zl_avro_put_int(b, "regPort", r->reg_port)) || (e = zl_avro_put_long(b, "lt", r->lt)) ||
         (e = put_opt(b, "sms", r->sms != NULL, &o)))
         return e;
     if (r->sms) TRY(avro_value_set_string(&o, r->sms));
-    if ((e = put_str(b, "ver", r->ver ? r->ver : "1.0"))) return e;
+    if ((e = zl_avro_put_str(b, "ver", r->ver ? r->ver : "1.0"))) return e;
     TRY(avro_value_get_by_name(b, "bnd", &f, NULL));
     if ((e = set_enum_sym(&f, r->bnd ? r->bnd : "U"))) return e;
-    if ((e = put_str(b, "regId", r->reg_id))) return e;
+    if ((e = zl_avro_put_str(b, "regId", r->reg_id))) return e;
     TRY(avro_value_get_by_name(b, "links", &f, NULL));
     if ((e = put_links(&f, r->links))) return e;
     /* NEW: attributes always present, possibly empty (as the original) */
     if ((e = put_opt(b, "attributes", true, &o)) || (e = put_attrs(&o, r->attrs, r->n_attrs)))
         return e;
-    if ((e = put_str(b, "root", r->root ? r->root : "/")) || (e = put_long(b, "lastUp", r->last_up)))
+    if ((e = zl_avro_put_str(b, "root", r->root ? r->root : "/")) || (e = zl_avro_put_long(b, "lastUp", r->last_up)))
         return e;
     return ZL_OK;
 }
@@ -399,9 +364,9 @@ static zl_err_t reg_new(avro_value_t *b, const zl_rec_registration_t *r) {
 static zl_err_t reg_update(avro_value_t *b, const zl_rec_registration_t *r) {
     zl_err_t e;
     avro_value_t o;
-    if ((e = put_str(b, "ep", r->ep)) || (e = put_str(b, "serverId", r->server_id)) ||
-        (e = put_str(b, "regId", r->reg_id)) || (e = put_str(b, "address", r->address)) ||
-        (e = put_int(b, "port", r->port)))
+    if ((e = zl_avro_put_str(b, "ep", r->ep)) || (e = zl_avro_put_str(b, "serverId", r->server_id)) ||
+        (e = zl_avro_put_str(b, "regId", r->reg_id)) || (e = zl_avro_put_str(b, "address", r->address)) ||
+        (e = zl_avro_put_int(b, "port", r->port)))
         return e;
     if ((e = put_opt(b, "lt", r->has_lt, &o))) return e;
     if (r->has_lt) TRY(avro_value_set_long(&o, r->lt));
@@ -414,7 +379,7 @@ static zl_err_t reg_update(avro_value_t *b, const zl_rec_registration_t *r) {
     bool has_attrs = r->attrs && r->n_attrs > 0;
     if ((e = put_opt(b, "attributes", has_attrs, &o))) return e;
     if (has_attrs && (e = put_attrs(&o, r->attrs, r->n_attrs))) return e;
-    return put_long(b, "lastUp", r->last_up);
+    return zl_avro_put_long(b, "lastUp", r->last_up);
 }
 
 zl_err_t zl_serde_registration(zl_serde_t *s, const char *topic, const zl_rec_registration_t *r,
@@ -424,16 +389,16 @@ zl_err_t zl_serde_registration(zl_serde_t *s, const char *topic, const zl_rec_re
     if (e) return e;
     if ((unsigned)r->kind > ZL_REG_DELETE) return ZL_ERR_INVALID;
     avro_value_t *v = fresh(s, ZL_SCH_REGISTRATION), u, b;
-    if ((e = put_enum(v, "kind", (int)r->kind))) return e;
+    if ((e = zl_avro_put_enum(v, "kind", (int)r->kind))) return e;
     TRY(avro_value_get_by_name(v, "body", &u, NULL));
     TRY(avro_value_set_branch(&u, (int)r->kind, &b));
     switch (r->kind) {
     case ZL_REG_NEW: e = reg_new(&b, r); break;
     case ZL_REG_UPDATE: e = reg_update(&b, r); break;
     default:
-        if (!(e = put_str(&b, "ep", r->ep)) && !(e = put_str(&b, "serverId", r->server_id)) &&
-            !(e = put_bool(&b, "expired", r->expired)))
-            e = put_long(&b, "lastUp", r->last_up);
+        if (!(e = zl_avro_put_str(&b, "ep", r->ep)) && !(e = zl_avro_put_str(&b, "serverId", r->server_id)) &&
+            !(e = zl_avro_put_bool(&b, "expired", r->expired)))
+            e = zl_avro_put_long(&b, "lastUp", r->last_up);
         break;
     }
     if (e) return e;
@@ -456,13 +421,13 @@ zl_err_t zl_serde_response(zl_serde_t *s, const char *topic, const zl_rec_respon
     if ((unsigned)r->code >= ZL_RC__COUNT || (unsigned)r->kind >= ZL_RK__COUNT) return ZL_ERR_INVALID;
     bool obs = r->observation_id != NULL;
     avro_value_t *v = fresh(s, obs ? ZL_SCH_OBSERVE : ZL_SCH_RESPONSE), rep, u, b, f;
-    if ((e = put_str(v, "ticket", r->ticket ? r->ticket : "unset"))) return e;
-    if (obs && (e = put_str(v, "observationId", r->observation_id))) return e;
-    if ((e = put_str(v, "serverId", r->server_id)) || (e = put_str(v, "ep", r->ep)) ||
-        (e = put_str(v, "path", r->path)) || (e = put_long(v, "timestamp", r->timestamp)))
+    if ((e = zl_avro_put_str(v, "ticket", r->ticket ? r->ticket : "unset"))) return e;
+    if (obs && (e = zl_avro_put_str(v, "observationId", r->observation_id))) return e;
+    if ((e = zl_avro_put_str(v, "serverId", r->server_id)) || (e = zl_avro_put_str(v, "ep", r->ep)) ||
+        (e = zl_avro_put_str(v, "path", r->path)) || (e = zl_avro_put_long(v, "timestamp", r->timestamp)))
         return e;
     TRY(avro_value_get_by_name(v, "rep", &rep, NULL));
-    if ((e = put_enum(&rep, "code", (int)r->code)) || (e = put_enum(&rep, "kind", (int)r->kind)))
+    if ((e = zl_avro_put_enum(&rep, "code", (int)r->code)) || (e = zl_avro_put_enum(&rep, "kind", (int)r->kind)))
         return e;
     TRY(avro_value_get_by_name(&rep, "body", &u, NULL));
     switch (r->body) {
@@ -474,16 +439,16 @@ zl_err_t zl_serde_response(zl_serde_t *s, const char *topic, const zl_rec_respon
         break;
     case ZL_BODY_DISCOVER:
         TRY(avro_value_set_branch(&u, RB_DISCOVER, &b));
-        if ((e = put_str(&b, "objectLinks", r->text))) return e;
+        if ((e = zl_avro_put_str(&b, "objectLinks", r->text))) return e;
         break;
     case ZL_BODY_CREATE:
         TRY(avro_value_set_branch(&u, RB_CREATE, &b));
-        if ((e = put_str(&b, "location", r->text))) return e;
+        if ((e = zl_avro_put_str(&b, "location", r->text))) return e;
         break;
     case ZL_BODY_GENERIC:
         TRY(avro_value_set_branch(&u, RB_GENERIC, &b));
         /* the original sends the code name when the message is empty */
-        if ((e = put_str(&b, "message", r->text && *r->text ? r->text : zl_resp_code_name(r->code))))
+        if ((e = zl_avro_put_str(&b, "message", r->text && *r->text ? r->text : zl_resp_code_name(r->code))))
             return e;
         break;
     default:
@@ -510,12 +475,12 @@ zl_err_t zl_serde_request(zl_serde_t *s, const char *topic, const zl_request_t *
     if ((unsigned)r->kind >= ZL_RK__COUNT || (unsigned)r->content_format > ZL_ACF_LINK)
         return ZL_ERR_INVALID;
     avro_value_t *v = fresh(s, ZL_SCH_REQUEST), p, u, b, f;
-    if ((e = put_str(v, "serverId", r->server_id)) || (e = put_str(v, "ep", r->ep)) ||
-        (e = put_str(v, "ticket", r->ticket)))
+    if ((e = zl_avro_put_str(v, "serverId", r->server_id)) || (e = zl_avro_put_str(v, "ep", r->ep)) ||
+        (e = zl_avro_put_str(v, "ticket", r->ticket)))
         return e;
     TRY(avro_value_get_by_name(v, "payload", &p, NULL));
-    if ((e = put_enum(&p, "kind", (int)r->kind)) || (e = put_str(&p, "path", r->path)) ||
-        (e = put_enum(&p, "contentFormat", (int)r->content_format)))
+    if ((e = zl_avro_put_enum(&p, "kind", (int)r->kind)) || (e = zl_avro_put_str(&p, "path", r->path)) ||
+        (e = zl_avro_put_enum(&p, "contentFormat", (int)r->content_format)))
         return e;
     TRY(avro_value_get_by_name(&p, "body", &u, NULL));
     switch (r->body) {
@@ -526,16 +491,16 @@ zl_err_t zl_serde_request(zl_serde_t *s, const char *topic, const zl_request_t *
         break;
     case ZL_RQB_EXECUTE:
         TRY(avro_value_set_branch(&u, QB_EXECUTE, &b));
-        if ((e = put_str(&b, "parameters", r->text))) return e;
+        if ((e = zl_avro_put_str(&b, "parameters", r->text))) return e;
         break;
     case ZL_RQB_WRITE_ATTRIBUTES:
         TRY(avro_value_set_branch(&u, QB_WRITE_ATTRIBUTES, &b));
-        if ((e = put_str(&b, "observeSpec", r->text))) return e;
+        if ((e = zl_avro_put_str(&b, "observeSpec", r->text))) return e;
         break;
     case ZL_RQB_WRITE:
         if (!r->node) return ZL_ERR_INVALID;
         TRY(avro_value_set_branch(&u, QB_WRITE, &b));
-        if ((e = put_enum(&b, "mode", (int)r->write_mode))) return e;
+        if ((e = zl_avro_put_enum(&b, "mode", (int)r->write_mode))) return e;
         TRY(avro_value_get_by_name(&b, "node", &f, NULL));
         if ((e = zl_avro_node_to_union(&f, r->node, r->path))) return e;
         break;
