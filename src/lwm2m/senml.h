@@ -1,0 +1,130 @@
+/* SenML (RFC 8428) as LwM2M 1.1 uses it (§7.4.5): SenML JSON, content
+ * format 110, and SenML CBOR, content format 112.
+ *
+ * A payload is an array of records; each record's name resolves to
+ * bn (base name, sticky until the next bn) + n and must be a full LwM2M path
+ * to a resource ("/3/0/0") or resource instance ("/3/0/11/0") under the
+ * requested path.  Exactly one value per record: v (number), vs (string),
+ * vb (boolean), vd (opaque: base64url text in JSON, a byte string in CBOR)
+ * or vlo (object link "oid:iid").  Times (bt, t) are checked to be numbers
+ * and otherwise ignored: the node tree has no timestamp.  bv (base value) is
+ * added to v as RFC 8428 §4.6 says; other RFC 8428 fields (u, bu, s, bs, ut)
+ * are type-checked and ignored, unknown labels ending in '_' are rejected.
+ *
+ * Decoding returns a node whose kind matches the path depth, like
+ * zl_tlv_decode: /oid OBJECT, /oid/iid INSTANCE, /oid/iid/rid RESOURCE or
+ * MULTI (MULTI when the model says multiple or any record names a resource
+ * instance), /oid/iid/rid/riid RES_INSTANCE.  Children come out sorted by id.
+ * Values are typed from the built-in model (see senml.c for the rules); a
+ * value of the wrong SenML kind for the model type is rejected.  At most
+ * ZL_SENML_MAX_RECORDS records (ZL_ERR_TOO_LARGE beyond).
+ *
+ * Encoding writes one record per leaf: the first record carries bn = the
+ * requested path plus '/' ("/3/0/") and every record a relative n ("0",
+ * "7/1"); a single resource or resource instance is one record with a full
+ * n ("/3/0/0").  Leaves typed ZL_T_NONE (raw bytes) are written as vd. */
+#ifndef ZL_SENML_H
+#define ZL_SENML_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lwm2m/node.h"
+#include "lwm2m/path.h"
+#include "util/buf.h"
+
+#define ZL_SENML_MAX_RECORDS 10000
+
+zl_err_t zl_senml_json_decode(const uint8_t *p, size_t n, const zl_path_t *path, zl_node_t **out,
+                              char *errstr, size_t errstr_size);
+/* On error out's length is restored. */
+zl_err_t zl_senml_json_encode(const zl_node_t *node, const zl_path_t *path, zl_buf_t *out);
+
+zl_err_t zl_senml_cbor_decode(const uint8_t *p, size_t n, const zl_path_t *path, zl_node_t **out,
+                              char *errstr, size_t errstr_size);
+/* On error out's length is restored. */
+zl_err_t zl_senml_cbor_encode(const zl_node_t *node, const zl_path_t *path, zl_buf_t *out);
+
+/* ---- Shared record model (used by senml_json.c and senml_cbor.c) ---- */
+
+/* A SenML number as the wire carried it: an integer (exact) or a double. */
+typedef struct {
+    bool is_int;
+    int64_t i;
+    double d;
+} zl_senml_num_t;
+
+typedef enum {
+    ZL_SENML_V_NONE = 0,
+    ZL_SENML_V_NUM,  /* v */
+    ZL_SENML_V_STR,  /* vs */
+    ZL_SENML_V_BOOL, /* vb */
+    ZL_SENML_V_DATA, /* vd */
+    ZL_SENML_V_LINK  /* vlo */
+} zl_senml_vkind_t;
+
+/* One record's fields as a format parser found them (pointers borrowed from
+ * the parser's document, valid during zl_senml_dec_add only). */
+typedef struct {
+    const char *bn; /* NULL when absent */
+    size_t bn_len;
+    const char *n;  /* NULL when absent */
+    size_t n_len;
+    bool has_bv;
+    zl_senml_num_t bv;
+    zl_senml_vkind_t vkind;
+    int n_values;          /* how many value fields the record had (must be 1) */
+    zl_senml_num_t num;    /* V_NUM */
+    bool b;                /* V_BOOL */
+    const uint8_t *bytes;  /* V_STR, V_LINK: text; V_DATA: see data_b64 */
+    size_t len;
+    bool data_b64;         /* V_DATA bytes are base64url text (JSON) rather than raw (CBOR) */
+} zl_senml_raw_t;
+
+typedef struct {
+    zl_path_t path;
+    size_t index;     /* record index in the payload */
+    zl_value_t value; /* owned until moved into the tree */
+} zl_senml_rec_t;
+
+/* Decoder state: sticky base fields and the resolved records. */
+typedef struct {
+    zl_path_t req;
+    char *errstr;
+    size_t errstr_size;
+    char bn[64];
+    size_t bn_len;
+    bool has_bv;
+    zl_senml_num_t bv;
+    size_t index;
+    zl_senml_rec_t *recs;
+    size_t n_recs, cap;
+} zl_senml_dec_t;
+
+/* Checks path (depth 1..4) and prepares dec; errstr may be NULL. */
+zl_err_t zl_senml_dec_init(zl_senml_dec_t *dec, const zl_path_t *path, char *errstr, size_t errstr_size);
+/* Resolves, validates, types and stores one record (its index is the number
+ * of records added before it). */
+zl_err_t zl_senml_dec_add(zl_senml_dec_t *dec, const zl_senml_raw_t *raw);
+/* Sorts, rejects duplicates and builds the node tree (*out owned by the caller). */
+zl_err_t zl_senml_dec_finish(zl_senml_dec_t *dec, zl_node_t **out);
+void zl_senml_dec_free(zl_senml_dec_t *dec);
+
+/* Called once per leaf in tree order: bn is non-NULL for the first record of
+ * a multi-record payload only; n is the (relative or full) name. */
+typedef zl_err_t (*zl_senml_emit_fn)(void *ctx, const char *bn, const char *n, const zl_value_t *v);
+/* Validates node against path (kind for the depth, id, child kinds) and
+ * walks its leaves. */
+zl_err_t zl_senml_walk(const zl_node_t *node, const zl_path_t *path, zl_senml_emit_fn fn, void *ctx);
+
+/* RFC 4648 §5 base64url without padding; the decoder also takes the standard
+ * alphabet and padding.  Append to out; on error out's length is restored. */
+zl_err_t zl_senml_b64url_encode(const uint8_t *p, size_t n, zl_buf_t *out);
+zl_err_t zl_senml_b64url_decode(const char *s, size_t n, zl_buf_t *out);
+/* True if p[0..n) is well-formed UTF-8 (no overlongs, surrogates or > U+10FFFF). */
+bool zl_senml_utf8_ok(const uint8_t *p, size_t n);
+/* Writes p[0..n) into out as a printable, truncated quoted excerpt for errors. */
+void zl_senml_excerpt(const char *p, size_t n, char *out, size_t out_size);
+
+#endif
