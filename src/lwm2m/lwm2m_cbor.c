@@ -246,14 +246,59 @@ static zl_err_t key_ids(ldec_t *d, const cbor_item_t *key, zl_path_t *path) {
     return ZL_OK;
 }
 
+static zl_err_t walk_pairs(ldec_t *d, const struct cbor_pair *pairs, const zl_path_t *keys, size_t n);
+
+static int cmp_path(const void *a, const void *b) {
+    const zl_path_t *x = a, *y = b;
+    if (x->len != y->len) return x->len < y->len ? -1 : 1;
+    for (uint8_t i = 0; i < x->len; i++)
+        if (x->ids[i] != y->ids[i]) return x->ids[i] < y->ids[i] ? -1 : 1;
+    return 0;
+}
+
+/* Rejects a map with two equal keys (same id sequence): CBOR calls such a map
+ * invalid, and merging them would hide a device bug. */
+static zl_err_t check_dup_keys(ldec_t *d, const zl_path_t *keys, size_t n) {
+    zl_path_t *sorted = malloc(n * sizeof *sorted);
+    if (!sorted) return ZL_ERR_NOMEM;
+    memcpy(sorted, keys, n * sizeof *sorted);
+    qsort(sorted, n, sizeof *sorted, cmp_path);
+    zl_err_t e = ZL_OK;
+    for (size_t i = 1; i < n; i++) {
+        if (cmp_path(&sorted[i - 1], &sorted[i]) == 0) {
+            char ps[32];
+            zl_path_format(&sorted[i], ps, sizeof ps);
+            e = cerr(&d->c, ZL_ERR_INVALID, "duplicate map key %s", ps);
+            break;
+        }
+    }
+    free(sorted);
+    return e;
+}
+
 static zl_err_t walk_map(ldec_t *d, const cbor_item_t *map, const zl_path_t *prefix) {
     size_t n = cbor_map_size(map);
     struct cbor_pair *pairs = cbor_map_handle(map);
+    if (n == 0) return ZL_OK;
+    /* absolute paths of the keys, checked for duplicates before descending */
+    zl_path_t *keys = malloc(n * sizeof *keys);
+    if (!keys) return ZL_ERR_NOMEM;
+    zl_err_t e = ZL_OK;
+    for (size_t i = 0; i < n && !e; i++) {
+        keys[i] = *prefix;
+        e = key_ids(d, pairs[i].key, &keys[i]);
+    }
+    if (!e && n > 1) e = check_dup_keys(d, keys, n);
+    if (!e) e = walk_pairs(d, pairs, keys, n);
+    free(keys);
+    return e;
+}
+
+static zl_err_t walk_pairs(ldec_t *d, const struct cbor_pair *pairs, const zl_path_t *keys, size_t n) {
     char ps[32], rs[32];
     for (size_t i = 0; i < n; i++) {
-        zl_path_t path = *prefix;
-        zl_err_t e = key_ids(d, pairs[i].key, &path);
-        if (e) return e;
+        const zl_path_t path = keys[i];
+        zl_err_t e;
         zl_path_format(&path, ps, sizeof ps);
         const zl_path_t *req = &d->es.req;
         for (uint8_t k = 0; k < path.len && k < req->len; k++) {
