@@ -320,7 +320,11 @@ static zl_err_t read_record(zl_senml_dec_t *dec, size_t idx, const cbor_item_t *
             raw->vkind = ZL_SENML_V_NUM;
             break;
         case L_VB:
-            if (!cbor_isa_float_ctrl(v) || !cbor_is_bool(v)) { want = "a boolean"; break; }
+            /* libcbor 0.8's cbor_is_bool() asserts on floats: check ctrl first */
+            if (!cbor_isa_float_ctrl(v) || !cbor_float_ctrl_is_ctrl(v) || !cbor_is_bool(v)) {
+                want = "a boolean";
+                break;
+            }
             raw->n_values++;
             raw->vkind = ZL_SENML_V_BOOL;
             raw->b = cbor_get_bool(v);

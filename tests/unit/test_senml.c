@@ -582,6 +582,9 @@ static void test_cbor_errors(void) {
     /* must-understand text label */
     CBAD("/3/0", ZL_ERR_INVALID, "must-understand",
          0x81, 0xA3, 0x00, 0x66, '/', '3', '/', '0', '/', '0', 0x03, 0x61, 'x', 0x62, 'x', '_', 0x00);
+    /* vb as a float (libcbor 0.8 asserts if asked whether a float is a bool) */
+    CBAD("/1/0", ZL_ERR_INVALID, "vb (label 4) is not a boolean",
+         0x81, 0xA2, 0x00, 0x66, '/', '1', '/', '0', '/', '6', 0x04, 0xF9, 0x3C, 0x00);
     /* vb as integer */
     CBAD("/1/0", ZL_ERR_INVALID, "vb (label 4) is not a boolean",
          0x81, 0xA2, 0x00, 0x66, '/', '1', '/', '0', '/', '6', 0x04, 0x01);
