@@ -20,7 +20,7 @@ from aiocoap.optiontypes import BlockOption
 import coap_raw as C
 from gateway_proc import coap_client_bin, unique
 from kafka_helpers import branch
-from lwm2m_device import CF_LINK, CF_TEXT, CF_TLV, STRING, _Node, default_objects, tlv_entry
+from lwm2m_device import CF_LINK, CF_TEXT, STRING, _Node, default_objects, tlv_entry
 
 pytestmark = [pytest.mark.gateway, pytest.mark.kafka]
 
