@@ -5,7 +5,8 @@ Block1: large registrations (the gateway reassembles, 2.31 Continue per block, o
 with every link); a body over --coap-max-payload is 4.13; a gap in the block numbers is 4.08.
 Block2: a large read answered block-wise by aiocoap (its automatic Block2 cache, 1024-byte
 blocks) and by a resource that serves 64-byte blocks; a notification sent block-wise (first
-block carries Observe, the gateway fetches the rest) arrives complete on the observations topic.
+block carries Observe, the gateway fetches the rest) should arrive complete on the observations
+topic -- both notification tests are xfail for now (gateway bugs, see their reasons).
 """
 from __future__ import annotations
 
