@@ -36,6 +36,16 @@ typedef struct exch {
     int64_t obs_time;
     bool blk_obs;     /* the Block2 transfer in progress is a notification */
     uint32_t blk_seq; /* its Observe number (only the first block carries it) */
+    uint8_t blk_code; /* code of the first block */
+    int64_t blk_cf;   /* its Content-Format, -1 when absent */
+    uint32_t blk_gen; /* bumped by every block 0, so a stale follow-up is recognised */
+    /* Block2 follow-up fetches run as child exchanges with their own token
+     * (RFC 7959 §3.4: reusing an observation's token would replace it) */
+    bool got_piggy;   /* a piggybacked answer was processed: later ACKs are duplicates */
+    bool is_child;
+    uint64_t parent_token;
+    uint8_t parent_tkl;
+    uint32_t parent_gen;
     uint8_t tkl;      /* token length: token_key() alone is not injective */
     int timeout_ms;
     zl_timer_t retx, deadline;
@@ -156,10 +166,12 @@ zl_err_t zl_coap_addr_parse(const char *host, int port, zl_coap_addr_t *out) {
     return ZL_OK;
 }
 
+/* The token bytes themselves (zero-padded); the length is kept and compared
+ * separately, and deliver_assembled() copies the bytes back out of the key. */
 static uint64_t token_key(const uint8_t *t, uint8_t tkl) {
     uint64_t k = 0;
     memcpy(&k, t, tkl);
-    return k ^ ((uint64_t)tkl << 60);
+    return k;
 }
 
 static uint64_t mid_hash(zl_coap_ep_t *ep, const zl_coap_addr_t *a, uint16_t mid) {
@@ -265,6 +277,7 @@ static zl_err_t exch_transmit(zl_coap_ep_t *ep, exch_t *x, zl_coap_msg_t *req) {
         x->in_mid_map = false;
     }
     req->mid = x->mid = new_mid(ep);
+    x->got_piggy = false; /* a new MID awaits its own answer */
     size_t n = zl_coap_serialize(req, buf, sizeof buf);
     if (!n) return ZL_ERR_TOO_LARGE;
     uint8_t *d = realloc(x->dgram, n);
@@ -367,6 +380,154 @@ static bool obs_newer(uint32_t v1, int64_t t1, uint32_t v2, int64_t t2) {
            t2 > t1 + 128000;
 }
 
+/* ------------------------------------------------------- Block2 fetches */
+
+static exch_t *find_key(zl_coap_ep_t *ep, uint64_t key, uint8_t tkl) {
+    for (zl_hnode_t *n = zl_hmap_first(&ep->by_token, zl_hash_u64(ep->by_token.seed, key)); n;
+         n = zl_hmap_next_same(n)) {
+        exch_t *x = ZL_CONTAINER_OF(n, exch_t, by_token);
+        if (x->token == key && x->tkl == tkl) return x;
+    }
+    return NULL;
+}
+
+/* Delivers a response (or notification) to x: an observation stays, anything
+ * else ends the exchange. The callback may free x. */
+static void deliver(zl_coap_ep_t *ep, exch_t *x, const zl_coap_msg_t *m, bool is_notification,
+                    uint32_t seq) {
+    if (x->observe && is_notification && (m->code >> 5) == 2) {
+        int64_t now = zl_now_ms();
+        if (x->observing && !obs_newer(x->obs_seq, x->obs_time, seq, now)) return;
+        x->observing = true;
+        x->obs_seq = seq;
+        x->obs_time = now;
+        zl_timer_disarm(ep->wheel, &x->deadline);
+        if (x->in_mid_map) {
+            zl_hmap_remove(&ep->by_mid, &x->by_mid);
+            x->in_mid_map = false;
+        }
+        x->cb(x->ctx, ZL_OK, m);
+        return;
+    }
+    if (x->observing) return; /* e.g. a late non-notification: keep observing */
+    exch_finish(ep, x, ZL_OK, m);
+}
+
+/* The body of x is complete: rebuild the first block's response around it. */
+static void deliver_assembled(zl_coap_ep_t *ep, exch_t *x) {
+    zl_coap_msg_t full;
+    uint8_t s1[4], s2[4];
+    zl_coap_init(&full, ZL_COAP_ACK, x->blk_code, x->mid);
+    full.tkl = x->tkl;
+    memcpy(full.token, &x->token, x->tkl); /* token_key keeps the bytes in the low part */
+    if (x->blk_obs) zl_coap_add_uint(&full, ZL_OPT_OBSERVE, x->blk_seq, s1);
+    if (x->blk_cf >= 0) zl_coap_add_uint(&full, ZL_OPT_CONTENT_FORMAT, (uint32_t)x->blk_cf, s2);
+    zl_buf_t body = x->body; /* the callback may free x: detach the body first */
+    zl_buf_init(&x->body, ep->cfg.max_body);
+    full.payload = body.data;
+    full.payload_len = body.len;
+    deliver(ep, x, &full, x->blk_obs, x->blk_seq);
+    zl_buf_free(&body);
+}
+
+/* A follow-up fetch failed (timeout, RST, shutdown). */
+static void on_child_error(void *ctx, zl_err_t err, const zl_coap_msg_t *resp) {
+    exch_t *c = ctx;
+    (void)resp;
+    exch_t *p = find_key(c->ep, c->parent_token, c->parent_tkl);
+    if (!p || p->blk_gen != c->parent_gen) return;
+    zl_buf_reset(&p->body);
+    if (!p->observing) exch_finish(c->ep, p, err, NULL);
+}
+
+/* Asks for block num of the body x is assembling, on child exchange c (new
+ * token on the first call). */
+static zl_err_t blk_request(zl_coap_ep_t *ep, exch_t *x, exch_t *c, const zl_coap_block_t *want) {
+    zl_coap_msg_t req;
+    if (!x->dgram || zl_coap_parse(x->dgram, x->dlen, &req) != ZL_OK) return ZL_ERR_INVALID;
+    uint8_t copy[ZL_COAP_MAX_DGRAM]; /* the view borrows x->dgram: point it into a copy */
+    memcpy(copy, x->dgram, x->dlen);
+    unsigned k = 0;
+    for (unsigned i = 0; i < req.n_opts; i++)
+        if (req.opts[i].num != ZL_OPT_BLOCK2 && req.opts[i].num != ZL_OPT_OBSERVE) {
+            req.opts[k] = req.opts[i];
+            req.opts[k].val = copy + (req.opts[i].val - x->dgram);
+            k++;
+        }
+    req.n_opts = k;
+    if (req.payload) req.payload = copy + (req.payload - x->dgram);
+    req.type = ZL_COAP_CON;
+    req.tkl = 8;
+    memcpy(req.token, &c->token, 8);
+    uint8_t s[4];
+    zl_coap_add_uint(&req, ZL_OPT_BLOCK2, zl_coap_block_encode(want), s);
+    return exch_transmit(ep, c, &req);
+}
+
+static void blk_start(zl_coap_ep_t *ep, exch_t *x, const zl_coap_msg_t *m, const zl_coap_block_t *b2) {
+    int64_t bseq = zl_coap_opt_uint(m, ZL_OPT_OBSERVE, -1);
+    x->blk_gen++;
+    x->blk_obs = x->observe && bseq >= 0 && (m->code >> 5) == 2;
+    x->blk_seq = bseq >= 0 ? (uint32_t)bseq : 0;
+    x->blk_code = m->code;
+    x->blk_cf = zl_coap_opt_uint(m, ZL_OPT_CONTENT_FORMAT, -1);
+    zl_buf_reset(&x->body);
+    zl_err_t e = zl_buf_append(&x->body, m->payload, m->payload_len);
+    exch_t *c = e ? NULL : exch_new(ep, &x->peer, on_child_error, NULL);
+    if (!e && !c) e = ZL_ERR_NOMEM;
+    if (!e) {
+        c->ctx = c;
+        c->is_child = true;
+        c->confirmable = true;
+        c->parent_token = x->token;
+        c->parent_tkl = x->tkl;
+        c->parent_gen = x->blk_gen;
+        c->tkl = 8;
+        do zl_coap_random(ep, &c->token, 8);
+        while (find_key(ep, c->token, 8));
+        zl_coap_block_t want = {.num = 1, .more = false, .szx = b2->szx};
+        e = blk_request(ep, x, c, &want);
+        if (!e) {
+            zl_hmap_insert(&ep->by_token, &c->by_token, zl_hash_u64(ep->by_token.seed, c->token));
+            zl_timer_arm(ep->wheel, &c->deadline, zl_now_ms() + (x->timeout_ms > 0 ? x->timeout_ms : 60000));
+        } else {
+            exch_free(ep, c);
+        }
+    }
+    if (e) {
+        zl_buf_reset(&x->body);
+        if (!x->observing) exch_finish(ep, x, e, NULL);
+    }
+}
+
+/* A block answered on a child exchange. */
+static void child_response(zl_coap_ep_t *ep, exch_t *c, const zl_coap_msg_t *m) {
+    exch_t *p = find_key(ep, c->parent_token, c->parent_tkl);
+    if (!p || p->blk_gen != c->parent_gen) { /* parent gone or a newer notification started */
+        exch_free(ep, c);
+        return;
+    }
+    zl_coap_block_t b2;
+    zl_err_t e = ZL_OK;
+    if (zl_coap_get_block(m, ZL_OPT_BLOCK2, &b2) != 1 || (m->code >> 5) != 2 ||
+        (size_t)b2.num * ((size_t)16 << b2.szx) != p->body.len)
+        e = ZL_ERR_INVALID;
+    else if (zl_buf_append(&p->body, m->payload, m->payload_len) != ZL_OK)
+        e = ZL_ERR_TOO_LARGE;
+    else if (b2.more) {
+        zl_coap_block_t want = {.num = b2.num + 1, .more = false, .szx = b2.szx};
+        e = blk_request(ep, p, c, &want);
+        if (!e) return;
+    }
+    exch_free(ep, c);
+    if (e) {
+        zl_buf_reset(&p->body);
+        if (!p->observing) exch_finish(ep, p, e, NULL);
+        return;
+    }
+    deliver_assembled(ep, p);
+}
+
 /* Handles a response (piggybacked, separate or notification) to one of our requests. */
 static void handle_response(zl_coap_ep_t *ep, const zl_coap_addr_t *from, const zl_coap_msg_t *m) {
     exch_t *x = find_token(ep, m->token, m->tkl);
@@ -376,105 +537,37 @@ static void handle_response(zl_coap_ep_t *ep, const zl_coap_addr_t *from, const 
         if (m->type != ZL_COAP_ACK) send_empty(ep, from, ZL_COAP_RST, m->mid);
         return;
     }
-    if (m->type == ZL_COAP_ACK && m->mid != x->mid) {
+    if (m->type == ZL_COAP_ACK && (m->mid != x->mid || x->got_piggy)) {
         /* a piggybacked answer matches MID and token (RFC 7252 §5.3.2): this is a
          * late duplicate for an earlier MID of this exchange (e.g. block 0 again) */
         C_INC(ep->c_unmatched);
         return;
     }
     if (m->type == ZL_COAP_CON) send_empty(ep, from, ZL_COAP_ACK, m->mid);
+    if (m->type == ZL_COAP_ACK) x->got_piggy = true;
     x->acked = true;
     zl_timer_disarm(ep->wheel, &x->retx);
 
-    /* Block2: fetch the remaining blocks before delivering. */
+    if (x->is_child) {
+        child_response(ep, x, m);
+        return;
+    }
+    /* Block2: a first block with more to come starts a follow-up fetch; the
+     * assembled body is delivered by deliver_assembled(). */
     zl_coap_block_t b2;
     int hb = zl_coap_get_block(m, ZL_OPT_BLOCK2, &b2);
-    if (hb < 0) {
+    if (hb < 0 || (hb == 1 && b2.num != 0)) {
+        if (x->observing) return; /* a bad notification does not end the observation */
         exch_finish(ep, x, ZL_ERR_INVALID, NULL);
         return;
     }
-    if (hb == 1 && (b2.more || x->body.len)) {
-        size_t bs = (size_t)16 << b2.szx;
-        if (b2.num == 0) {
-            /* first block (or a newer notification restarting the transfer): only
-             * it carries Observe, the follow-up answers do not (RFC 7959 §3.4) */
-            zl_buf_reset(&x->body);
-            int64_t bseq = zl_coap_opt_uint(m, ZL_OPT_OBSERVE, -1);
-            x->blk_obs = x->observe && bseq >= 0 && (m->code >> 5) == 2;
-            x->blk_seq = bseq >= 0 ? (uint32_t)bseq : 0;
-        }
-        if ((size_t)b2.num * bs != x->body.len) {
-            exch_finish(ep, x, ZL_ERR_INVALID, NULL);
-            return;
-        }
-        if (zl_buf_append(&x->body, m->payload, m->payload_len) != ZL_OK) {
-            exch_finish(ep, x, ZL_ERR_TOO_LARGE, NULL);
-            return;
-        }
-        if (b2.more) {
-            zl_coap_msg_t req;
-            if (zl_coap_parse(x->dgram, x->dlen, &req) != ZL_OK) {
-                exch_finish(ep, x, ZL_ERR_INVALID, NULL);
-                return;
-            }
-            /* drop Observe and any previous Block2, ask for the next block */
-            unsigned k = 0;
-            for (unsigned i = 0; i < req.n_opts; i++)
-                if (req.opts[i].num != ZL_OPT_BLOCK2 && req.opts[i].num != ZL_OPT_OBSERVE)
-                    req.opts[k++] = req.opts[i];
-            req.n_opts = k;
-            /* the parsed view borrows x->dgram, which exch_transmit replaces: re-point
-             * it into a copy (by offset: no arithmetic between unrelated arrays) */
-            uint8_t copy[ZL_COAP_MAX_DGRAM];
-            memcpy(copy, x->dgram, x->dlen);
-            for (unsigned i = 0; i < req.n_opts; i++) req.opts[i].val = copy + (req.opts[i].val - x->dgram);
-            if (req.payload) req.payload = copy + (req.payload - x->dgram);
-            zl_coap_block_t nb = {.num = b2.num + 1, .more = false, .szx = b2.szx};
-            uint8_t s[4];
-            zl_coap_add_uint(&req, ZL_OPT_BLOCK2, zl_coap_block_encode(&nb), s);
-            zl_err_t terr = exch_transmit(ep, x, &req);
-            if (terr != ZL_OK) exch_finish(ep, x, terr, NULL); /* frees x */
-            return;
-        }
-        zl_coap_msg_t full = *m;
-        full.payload = x->body.data;
-        full.payload_len = x->body.len;
-        bool keep = x->blk_obs && (m->code >> 5) == 2;
-        if (keep) {
-            x->observing = true;
-            x->obs_seq = x->blk_seq;
-            x->obs_time = zl_now_ms();
-            zl_timer_disarm(ep->wheel, &x->deadline);
-            if (x->in_mid_map) {
-                zl_hmap_remove(&ep->by_mid, &x->by_mid);
-                x->in_mid_map = false;
-            }
-            zl_buf_t body = x->body;
-            zl_buf_init(&x->body, ep->cfg.max_body);
-            x->cb(x->ctx, ZL_OK, &full);
-            zl_buf_free(&body);
-        } else {
-            exch_finish(ep, x, ZL_OK, &full);
-        }
+    if (hb == 1 && b2.more) {
+        blk_start(ep, x, m, &b2);
         return;
     }
 
     int64_t seq = zl_coap_opt_uint(m, ZL_OPT_OBSERVE, -1);
-    if (x->observe && seq >= 0 && (m->code >> 5) == 2) {
-        int64_t now = zl_now_ms();
-        if (x->observing && !obs_newer(x->obs_seq, x->obs_time, (uint32_t)seq, now)) return;
-        x->observing = true;
-        x->obs_seq = (uint32_t)seq;
-        x->obs_time = now;
-        zl_timer_disarm(ep->wheel, &x->deadline);
-        if (x->in_mid_map) {
-            zl_hmap_remove(&ep->by_mid, &x->by_mid);
-            x->in_mid_map = false;
-        }
-        x->cb(x->ctx, ZL_OK, m); /* may cancel (free) x: do not touch it after */
-        return;
-    }
-    exch_finish(ep, x, ZL_OK, m);
+    deliver(ep, x, m, seq >= 0, seq >= 0 ? (uint32_t)seq : 0); /* may free x */
 }
 
 static void handle_empty(zl_coap_ep_t *ep, const zl_coap_addr_t *from, const zl_coap_msg_t *m) {

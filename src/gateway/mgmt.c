@@ -5,7 +5,6 @@
  * Kafka delivery releases the record's offset for commit), or - when the
  * record cannot even be decoded, so there is no ticket to answer - a log line
  * and zeelos_mgmt_requests_invalid_total. */
-#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,6 +107,33 @@ zl_err_t zl_gw_decode_content(const zl_coap_msg_t *resp, const char *path, zl_no
     return e;
 }
 
+/* Length of the valid UTF-8 sequence at p (1-4), 0 if invalid. */
+static size_t utf8_seq(const uint8_t *p, size_t n) {
+    size_t len = p[0] < 0x80 ? 1 : (p[0] & 0xe0) == 0xc0 ? 2 : (p[0] & 0xf0) == 0xe0 ? 3
+               : (p[0] & 0xf8) == 0xf0 ? 4 : 0;
+    if (!len || len > n || (len == 2 && p[0] < 0xc2)) return 0;
+    for (size_t i = 1; i < len; i++)
+        if ((p[i] & 0xc0) != 0x80) return 0;
+    if (len == 3 && ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] >= 0xa0))) return 0;
+    if (len == 4 && ((p[0] == 0xf0 && p[1] < 0x90) || p[0] > 0xf4 || (p[0] == 0xf4 && p[1] >= 0x90))) return 0;
+    return len;
+}
+
+/* A device's diagnostic payload (RFC 7252 §5.5.2: UTF-8) as a message for
+ * Kafka: valid UTF-8 is kept, control characters and invalid bytes become
+ * '?' (Avro strings must be UTF-8), cut at a character boundary to fit. */
+static void diag_text(const uint8_t *p, size_t n, char *out, size_t cap) {
+    size_t k = 0;
+    for (size_t i = 0; i < n;) {
+        size_t l = utf8_seq(p + i, n - i);
+        if (k + (l ? l : 1) >= cap) break;
+        if (l == 1 && (p[i] < 0x20 || p[i] == 0x7f)) l = 0;
+        if (l) memcpy(out + k, p + i, l), k += l, i += l;
+        else out[k++] = '?', i++;
+    }
+    out[k] = 0;
+}
+
 /* Device answer (or timeout) for m. */
 static void on_device(void *ctx, zl_err_t err, const zl_coap_msg_t *resp) {
     mreq_t *m = ctx;
@@ -126,12 +152,9 @@ static void on_device(void *ctx, zl_err_t err, const zl_coap_msg_t *resp) {
     }
     zl_resp_code_t code = zl_resp_code_from_coap(resp->code);
     if ((resp->code >> 5) != 2) {
-        char msg[256];
-        size_t k = 0;
-        for (size_t i = 0; i < resp->payload_len && k < sizeof msg - 1; i++)
-            msg[k++] = isprint(resp->payload[i]) ? (char)resp->payload[i] : '?';
-        msg[k] = 0;
-        respond(m, code, ZL_BODY_GENERIC, NULL, k ? msg : zl_resp_code_name(code));
+        char msg[1024];
+        diag_text(resp->payload, resp->payload_len, msg, sizeof msg);
+        respond(m, code, ZL_BODY_GENERIC, NULL, msg[0] ? msg : zl_resp_code_name(code));
         return;
     }
     char errbuf[200] = "";

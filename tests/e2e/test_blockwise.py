@@ -6,7 +6,7 @@ with every link); a body over --coap-max-payload is 4.13; a gap in the block num
 Block2: a large read answered block-wise by aiocoap (its automatic Block2 cache, 1024-byte
 blocks) and by a resource that serves 64-byte blocks; a notification sent block-wise (first
 block carries Observe, the gateway fetches the rest) should arrive complete on the observations
-topic -- both notification tests are xfail for now (gateway bugs, see their reasons).
+topic.
 """
 from __future__ import annotations
 
@@ -339,12 +339,6 @@ def test_block2_read_over_max_payload(gateway_factory):
 
 
 # ------------------------------------------------------------------ Block2: notifications
-@pytest.mark.xfail(strict=True, reason=(
-    "gateway bug: the Block2 follow-up GETs for a block-wise observe response/notification reuse "
-    "the observation's token (src/coap/endpoint.c handle_response re-sends x->dgram with the "
-    "exchange's token). RFC 7959 §3.4 (Figure 12) fetches the remaining blocks with a new token; "
-    "aiocoap takes a request carrying the token of its observation as replacing it, so the device "
-    "ends the observation right after the first answer and no notification is ever sent."))
 def test_block2_notifications(gwenv):
     first, second, third = pattern(2048, "A"), pattern(2100, "B"), pattern(1999, "C")
     dev = device_with_value(gwenv, first)
@@ -381,14 +375,6 @@ def test_block2_notifications(gwenv):
 OPT_BLOCK2 = 23
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "gateway bug: when the first answer to an observe is block-wise, the reassembled message "
-    "handed to mgmt.c on_device is the LAST block (no Observe option), so the observation is "
-    "never registered (zeelos_observations stays 0, no rebind to zl_obs_on_notify), yet the "
-    "CoAP exchange is kept alive (endpoint.c 'keep' branch) with cb=on_device and ctx=the mreq "
-    "that is freed once the response is delivered; the next block-wise notification calls "
-    "on_device on freed memory (ASan: heap-use-after-free mgmt.c:114 from endpoint.c:454) and "
-    "nothing reaches the observations topic"))
 def test_block2_notifications_raw_device(gwenv):
     """The same exchange with a hand-built device that does not mind the token of the
     follow-ups: the gateway reassembles the first answer and each block-wise notification

@@ -130,11 +130,6 @@ def test_write_execute_observe_errors(gwenv):
     assert rec.value["rep"]["code"] == "CHANGED", rec
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "gateway bug (minor): mgmt.c on_device copies the diagnostic payload byte by byte and "
-    "replaces every byte that is not isprint() (so every byte of a non-ASCII UTF-8 character) "
-    "with '?': 'Température' arrives as 'Temp??rature'. RFC 7252 §5.5.2 makes the diagnostic "
-    "payload UTF-8 and the Avro message is a UTF-8 string, so it could travel unchanged"))
 def test_utf8_diagnostic_payload(gwenv):
     dev, node = error_device(gwenv)
     diag = "Température hors limite: 85 °C"
