@@ -1,14 +1,18 @@
 /* Content-format dispatch.  Callers hand over (cf, bytes, path) and get a
  * node tree back, so the CoAP and gateway layers never switch on formats.
  * Single-value formats (text, opaque) are typed here from the model; TLV
- * types its own leaves.  Formats not implemented yet answer
- * ZL_ERR_UNSUPPORTED, which maps to CoAP 4.15. */
+ * types its own leaves, and so do the JSON/CBOR codecs (lwm2m_json.c,
+ * lwm2m_cbor.c, senml*.c).  Link format is not a node format: it answers
+ * ZL_ERR_UNSUPPORTED, as does any unknown format (CoAP 4.15). */
 #include "lwm2m/content.h"
 
 #include <stdio.h>
 #include <string.h>
 
+#include "lwm2m/lwm2m_cbor.h"
+#include "lwm2m/lwm2m_json.h"
 #include "lwm2m/model.h"
+#include "lwm2m/senml.h"
 #include "lwm2m/text.h"
 #include "lwm2m/tlv.h"
 
@@ -70,6 +74,17 @@ zl_err_t zl_content_decode(int cf, const uint8_t *p, size_t n, const zl_path_t *
     case ZL_CF_TLV:
     case ZL_CF_TLV_OLD:
         return zl_tlv_decode(p, n, path, out, errstr, errstr_size);
+    case ZL_CF_JSON:
+    case ZL_CF_JSON_OLD:
+        return zl_lwm2m_json_decode(p, n, path, out, errstr, errstr_size);
+    case ZL_CF_SENML_JSON:
+        return zl_senml_json_decode(p, n, path, out, errstr, errstr_size);
+    case ZL_CF_SENML_CBOR:
+        return zl_senml_cbor_decode(p, n, path, out, errstr, errstr_size);
+    case ZL_CF_LWM2M_CBOR:
+        return zl_lwm2m_cbor_decode(p, n, path, out, errstr, errstr_size);
+    case ZL_CF_CBOR:
+        return zl_cbor_single_decode(p, n, path, out, errstr, errstr_size);
     default:
         return seterr(errstr, errstr_size, ZL_ERR_UNSUPPORTED,
                       "content format %d cannot be decoded to a node", cf);
@@ -102,6 +117,12 @@ zl_err_t zl_content_encode(int cf, const zl_node_t *node, const zl_path_t *path,
         else
             e = zl_tlv_encode(node, out);
         break;
+    case ZL_CF_JSON:
+    case ZL_CF_JSON_OLD: e = zl_lwm2m_json_encode(node, path, out); break;
+    case ZL_CF_SENML_JSON: e = zl_senml_json_encode(node, path, out); break;
+    case ZL_CF_SENML_CBOR: e = zl_senml_cbor_encode(node, path, out); break;
+    case ZL_CF_LWM2M_CBOR: e = zl_lwm2m_cbor_encode(node, path, out); break;
+    case ZL_CF_CBOR: e = zl_cbor_single_encode(node, path, out); break;
     default:
         return ZL_ERR_UNSUPPORTED;
     }

@@ -68,10 +68,25 @@ static void test_decode(void) {
     CHECK(n && n->kind == ZL_N_RESOURCE && n->value.u.i == 100);
     zl_node_free(n);
 
-    /* not decodable to a node (yet) */
+    /* every JSON/CBOR format reaches its codec (each has its own test file) */
+    static const char senml[] = "[{\"bn\":\"/3303/0/\",\"n\":\"5700\",\"v\":21.5}]";
+    CHECK_EQ_INT(cd(ZL_CF_SENML_JSON, senml, sizeof senml - 1, "/3303/0/5700", &n), ZL_OK);
+    CHECK(n && n->kind == ZL_N_RESOURCE && n->value.type == ZL_T_FLOAT && n->value.u.f == 21.5);
+    zl_node_free(n);
+    static const char lwjson[] = "{\"bn\":\"/3/0/\",\"e\":[{\"n\":\"9\",\"v\":77}]}";
+    CHECK_EQ_INT(cd(ZL_CF_JSON, lwjson, sizeof lwjson - 1, "/3/0", &n), ZL_OK);
+    CHECK(n && n->kind == ZL_N_INSTANCE && n->n_children == 1 && n->children[0].value.u.i == 77);
+    zl_node_free(n);
+    CHECK_EQ_INT(cd(ZL_CF_JSON_OLD, lwjson, sizeof lwjson - 1, "/3/0", &n), ZL_OK);
+    zl_node_free(n);
+    CHECK_EQ_INT(cd(ZL_CF_CBOR, "\x18\x4d", 2, "/3/0/9", &n), ZL_OK); /* CBOR uint 77 */
+    CHECK(n && n->value.type == ZL_T_INTEGER && n->value.u.i == 77);
+    zl_node_free(n);
+    CHECK_EQ_INT(cd(ZL_CF_LWM2M_CBOR, "", 0, "/3", &n), ZL_ERR_INVALID);
+    CHECK_EQ_INT(cd(ZL_CF_SENML_CBOR, "\xff", 1, "/3", &n), ZL_ERR_INVALID);
+
+    /* not decodable to a node */
     CHECK_EQ_INT(cd(ZL_CF_LINK, "</3/0>", 6, "/3", &n), ZL_ERR_UNSUPPORTED);
-    CHECK_EQ_INT(cd(ZL_CF_SENML_JSON, "[]", 2, "/3", &n), ZL_ERR_UNSUPPORTED);
-    CHECK_EQ_INT(cd(ZL_CF_LWM2M_CBOR, "", 0, "/3", &n), ZL_ERR_UNSUPPORTED);
     CHECK_EQ_INT(cd(12345, "", 0, "/3", &n), ZL_ERR_UNSUPPORTED);
 }
 
@@ -90,7 +105,18 @@ static void test_encode(void) {
     if (b.len == 7) CHECK_MEM(b.data, "\xE4\x16\x44\xC1\x4C\x00\x00", 7);
     zl_buf_reset(&b);
     CHECK_EQ_INT(zl_content_encode(ZL_CF_OPAQUE, r, &p, &b), ZL_ERR_INVALID); /* not opaque */
-    CHECK_EQ_INT(zl_content_encode(ZL_CF_SENML_CBOR, r, &p, &b), ZL_ERR_UNSUPPORTED);
+    /* every other format round-trips through the dispatcher */
+    static const int fmts[] = {ZL_CF_SENML_JSON, ZL_CF_SENML_CBOR, ZL_CF_JSON, ZL_CF_LWM2M_CBOR, ZL_CF_CBOR};
+    for (size_t i = 0; i < sizeof fmts / sizeof fmts[0]; i++) {
+        zl_buf_reset(&b);
+        CHECK_EQ_INT(zl_content_encode(fmts[i], r, &p, &b), ZL_OK);
+        zl_node_t *back = NULL;
+        CHECK_EQ_INT(zl_content_decode(fmts[i], b.data, b.len, &p, &back, NULL, 0), ZL_OK);
+        CHECK(back && back->value.type == ZL_T_FLOAT && back->value.u.f == -12.75);
+        zl_node_free(back);
+    }
+    zl_buf_reset(&b);
+    CHECK_EQ_INT(zl_content_encode(12345, r, &p, &b), ZL_ERR_UNSUPPORTED);
     zl_value_set_bytes(&r->value, ZL_T_OPAQUE, "\x00\x01", 2);
     CHECK_EQ_INT(zl_content_encode(ZL_CF_OPAQUE, r, &p, &b), ZL_OK);
     CHECK_EQ_INT(b.len, 2);
