@@ -49,6 +49,10 @@ static void init_metrics(zl_gw_t *gw) {
     g->mgmt_timeouts = zl_metrics_counter(m, "zeelos_mgmt_device_timeouts_total", NULL,
                                           "Management requests the device did not answer in time.");
     g->store_errors = zl_metrics_counter(m, "zeelos_store_errors_total", NULL, "SQLite write failures (logged).");
+    g->queued = zl_metrics_counter(m, "zeelos_queue_held_total", NULL,
+                                   "Management requests held for a sleeping queue-mode device.");
+    g->queue_expired = zl_metrics_counter(m, "zeelos_queue_expired_total", NULL,
+                                          "Held requests answered with an error because the device did not wake up in time.");
     g->backpressure = zl_metrics_counter(m, "zeelos_backpressure_total", NULL,
                                          "Device requests answered 5.03 because Kafka could not take the record.");
     static const double bounds[] = {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
@@ -77,6 +81,8 @@ zl_gw_t *zl_gw_new(const zl_conf_t *conf, char *errstr, size_t n) {
     gw->t_rep = zl_conf_str(conf, "topic.management.rep");
     gw->request_timeout_ms = (int)zl_conf_int(conf, "coap.request.timeout.ms");
     gw->default_lt = zl_conf_int(conf, "registration.lifetime.default");
+    gw->queue_awake_ms = (int)zl_conf_int(conf, "queue.awake.ms");
+    gw->queue_ttl_ms = zl_conf_int(conf, "queue.request.ttl.ms");
     zl_buf_init(&gw->kbuf, 0);
     zl_buf_init(&gw->vbuf, 0);
     zl_wheel_init(&gw->wheel, zl_now_ms());
@@ -124,6 +130,7 @@ zl_gw_t *zl_gw_new(const zl_conf_t *conf, char *errstr, size_t n) {
 
     zl_gw_reg_restore(gw);
     zl_obs_restore(gw);
+    zl_queue_restore(gw);
 
     gw->epfd = epoll_create1(EPOLL_CLOEXEC);
     gw->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);

@@ -7,6 +7,7 @@
  *   events.c    registration events and notifications -> Kafka
  *   mgmt.c      management requests from Kafka -> device -> management.rep
  *   observe.c   observations: token -> ticket, persisted, restored on restart
+ *   queue.c     queue mode: requests wait durably while a device sleeps
  *
  * Threading: everything here runs on the loop thread. */
 #ifndef ZL_GW_INT_H
@@ -30,6 +31,22 @@
 
 typedef struct zl_obs zl_obs_t;
 
+/* One management request from consumption to its answer (mgmt.c, queue.c). */
+typedef struct zl_mreq {
+    zl_dr_t dr;
+    struct zl_gw *gw;
+    int32_t partition; /* -1 once its offset no longer depends on it (queued durably) */
+    int64_t offset;
+    zl_request_t req;
+    zl_reg_t *reg;     /* holds a pending reference while the device is asked */
+    char path[64];     /* normalised */
+    uint64_t t0;
+    /* while queued for a sleeping device */
+    struct zl_mreq *q_next;
+    zl_timer_t ttl;
+    int64_t q_id;
+} zl_mreq_t;
+
 struct zl_obs {
     zl_hnode_t by_token;
     uint8_t token[8];
@@ -44,7 +61,7 @@ typedef struct {
     zl_gauge_t *registrations, *observations;
     zl_counter_t *notifications, *notif_errors;
     zl_counter_t *mgmt_requests, *mgmt_invalid, *mgmt_errors, *mgmt_timeouts;
-    zl_counter_t *store_errors, *backpressure;
+    zl_counter_t *store_errors, *backpressure, *queued, *queue_expired;
     zl_histogram_t *mgmt_latency;
 } zl_gw_metrics_t;
 
@@ -68,6 +85,8 @@ struct zl_gw {
     zl_http_t *http;
     zl_gw_metrics_t m;
     int request_timeout_ms;
+    int queue_awake_ms;
+    int64_t queue_ttl_ms;
     int64_t default_lt;
     zl_buf_t kbuf, vbuf; /* scratch for encoding records, reused */
     char scratch[512];   /* response option scratch (Location-Path) */
@@ -94,6 +113,22 @@ zl_err_t zl_ev_response(zl_gw_t *gw, const char *topic, const char *key_ep,
 
 /* mgmt.c */
 void zl_mgmt_on_message(void *ctx, const rd_kafka_message_t *msg);
+zl_mreq_t *zl_mgmt_new(zl_gw_t *gw, int32_t partition, int64_t offset);
+/* Sends m to the device of reg (or answers it). */
+void zl_mgmt_dispatch(zl_mreq_t *m, zl_reg_t *reg);
+/* Answers m with an error code and a message. */
+void zl_mgmt_fail(zl_mreq_t *m, zl_resp_code_t code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* queue.c */
+/* Keeps m (decoded from value/len) until reg wakes up; persists it and
+ * releases its Kafka offset. */
+void zl_queue_hold(zl_gw_t *gw, zl_reg_t *reg, zl_mreq_t *m, const void *value, size_t len);
+/* reg talked to us: AWAKE event if it slept, deliver its queue, re-arm the sleep timer. */
+void zl_queue_wake(zl_gw_t *gw, zl_reg_t *reg);
+/* reg is going away: answer its queued requests. With `heir` (re-registration
+ * of the same endpoint) they move to the new registration instead. */
+void zl_queue_drop(zl_gw_t *gw, zl_reg_t *reg, zl_reg_t *heir);
+void zl_queue_restore(zl_gw_t *gw);
 
 /* observe.c */
 zl_err_t zl_obs_init(zl_gw_t *gw);

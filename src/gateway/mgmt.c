@@ -15,16 +15,7 @@
 #include "util/clock.h"
 #include "util/log.h"
 
-typedef struct {
-    zl_dr_t dr;
-    zl_gw_t *gw;
-    int32_t partition;
-    int64_t offset;
-    zl_request_t req;
-    zl_reg_t *reg;   /* holds a pending reference while the device is asked */
-    char path[64];   /* normalised */
-    uint64_t t0;
-} mreq_t;
+typedef zl_mreq_t mreq_t;
 
 static void mreq_free(mreq_t *m) {
     zl_request_clear(&m->req);
@@ -36,7 +27,7 @@ static void on_delivered(zl_dr_t *dr, rd_kafka_resp_err_t err) {
     if (err)
         ZL_ERROR("mgmt", "response for ticket '%s' was not delivered (%s); the request is "
                  "considered answered", m->req.ticket, rd_kafka_err2str(err));
-    zl_consumer_done(m->gw->consumer, m->partition, m->offset);
+    if (m->partition >= 0) zl_consumer_done(m->gw->consumer, m->partition, m->offset);
     zl_histogram_observe(m->gw->m.mgmt_latency, (double)(zl_now_ns() - m->t0) / 1e9);
     mreq_free(m);
 }
@@ -63,8 +54,7 @@ static void respond(mreq_t *m, zl_resp_code_t code, zl_body_kind_t body, const z
     }
 }
 
-static void fail(mreq_t *m, zl_resp_code_t code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void fail(mreq_t *m, zl_resp_code_t code, const char *fmt, ...) {
+void zl_mgmt_fail(mreq_t *m, zl_resp_code_t code, const char *fmt, ...) {
     char msg[300];
     va_list ap;
     va_start(ap, fmt);
@@ -141,12 +131,12 @@ static void on_device(void *ctx, zl_err_t err, const zl_coap_msg_t *resp) {
     if (err) {
         if (err == ZL_ERR_TIMEOUT) {
             zl_counter_inc(gw->m.mgmt_timeouts);
-            fail(m, zl_err2mgmt(err), "timeout: device '%s' did not answer %s within %d ms",
+            zl_mgmt_fail(m, zl_err2mgmt(err), "timeout: device '%s' did not answer %s within %d ms",
                  m->req.ep, m->path, gw->request_timeout_ms);
         } else if (err == ZL_ERR_RESET) {
-            fail(m, ZL_RC_UNKNOWN, "device '%s' rejected the request with RST", m->req.ep);
+            zl_mgmt_fail(m, ZL_RC_UNKNOWN, "device '%s' rejected the request with RST", m->req.ep);
         } else {
-            fail(m, zl_err2mgmt(err), "request to '%s' failed: %s", m->req.ep, zl_err2str(err));
+            zl_mgmt_fail(m, zl_err2mgmt(err), "request to '%s' failed: %s", m->req.ep, zl_err2str(err));
         }
         return;
     }
@@ -164,7 +154,7 @@ static void on_device(void *ctx, zl_err_t err, const zl_coap_msg_t *resp) {
         zl_node_t *node = NULL;
         zl_err_t e = zl_gw_decode_content(resp, m->path, &node, errbuf, sizeof errbuf);
         if (e) {
-            fail(m, e == ZL_ERR_UNSUPPORTED ? ZL_RC_UNSUPPORTED_CONTENT_FORMAT : ZL_RC_INTERNAL_SERVER_ERROR,
+            zl_mgmt_fail(m, e == ZL_ERR_UNSUPPORTED ? ZL_RC_UNSUPPORTED_CONTENT_FORMAT : ZL_RC_INTERNAL_SERVER_ERROR,
                  "cannot decode the device's answer: %s", errbuf);
             return;
         }
@@ -187,7 +177,7 @@ static void on_device(void *ctx, zl_err_t err, const zl_coap_msg_t *resp) {
         zl_buf_t out;
         zl_buf_init(&out, 0);
         if (zl_link_parse((const char *)resp->payload, resp->payload_len, &links, errbuf, sizeof errbuf)) {
-            fail(m, ZL_RC_INTERNAL_SERVER_ERROR, "invalid link format from device: %s", errbuf);
+            zl_mgmt_fail(m, ZL_RC_INTERNAL_SERVER_ERROR, "invalid link format from device: %s", errbuf);
         } else {
             zl_link_format_list(&links, &out);
             respond(m, code, ZL_BODY_DISCOVER, NULL, zl_buf_cstr(&out));
@@ -224,20 +214,20 @@ static bool valid_attr(const char *kv) {
 }
 
 /* Builds and sends the CoAP request for m. On any error m is answered. */
-static void dispatch(mreq_t *m, zl_reg_t *reg) {
+void zl_mgmt_dispatch(mreq_t *m, zl_reg_t *reg) {
     zl_gw_t *gw = m->gw;
     zl_request_t *rq = &m->req;
     zl_path_t p;
     char perr[128];
     if (zl_path_parse(rq->path, &p, perr, sizeof perr)) {
-        fail(m, ZL_RC_BAD_REQUEST, "invalid path '%s': %s", rq->path, perr);
+        zl_mgmt_fail(m, ZL_RC_BAD_REQUEST, "invalid path '%s': %s", rq->path, perr);
         return;
     }
     zl_path_format(&p, m->path, sizeof m->path);
 
     if (rq->kind == ZL_RK_OBSERVE_CANCEL) {
         int n = zl_obs_cancel(gw, reg, m->path);
-        if (n == 0) fail(m, ZL_RC_NOT_FOUND, "no observation of %s on '%s'", m->path, rq->ep);
+        if (n == 0) zl_mgmt_fail(m, ZL_RC_NOT_FOUND, "no observation of %s on '%s'", m->path, rq->ep);
         else {
             char msg[64];
             snprintf(msg, sizeof msg, "cancelled %d observation(s)", n);
@@ -262,7 +252,7 @@ static void dispatch(mreq_t *m, zl_reg_t *reg) {
     case ZL_RK_READ:
     case ZL_RK_OBSERVE:
         if (cf == ZL_CF_LINK) {
-            fail(m, ZL_RC_BAD_REQUEST, "LINK is not a content format for %s", zl_req_kind_name(rq->kind));
+            zl_mgmt_fail(m, ZL_RC_BAD_REQUEST, "LINK is not a content format for %s", zl_req_kind_name(rq->kind));
             return;
         }
         zl_coap_add_uint(&req, ZL_OPT_ACCEPT, (uint32_t)cf, s1);
@@ -276,7 +266,7 @@ static void dispatch(mreq_t *m, zl_reg_t *reg) {
         break;
     case ZL_RK_EXECUTE:
         if (p.len != 3) {
-            fail(m, ZL_RC_BAD_REQUEST, "execute needs a resource path (/o/i/r), got %s", m->path);
+            zl_mgmt_fail(m, ZL_RC_BAD_REQUEST, "execute needs a resource path (/o/i/r), got %s", m->path);
             return;
         }
         req.code = ZL_COAP_POST;
@@ -292,7 +282,7 @@ static void dispatch(mreq_t *m, zl_reg_t *reg) {
         int count = 0;
         for (char *kv = strtok_r(attrs, "&", &save); kv; kv = strtok_r(NULL, "&", &save)) {
             if (!valid_attr(kv)) {
-                fail(m, ZL_RC_BAD_REQUEST, "invalid attribute '%s' (expected pmin, pmax, gt, lt, st, epmin, epmax with numeric values)", kv);
+                zl_mgmt_fail(m, ZL_RC_BAD_REQUEST, "invalid attribute '%s' (expected pmin, pmax, gt, lt, st, epmin, epmax with numeric values)", kv);
                 free(attrs);
                 return;
             }
@@ -300,7 +290,7 @@ static void dispatch(mreq_t *m, zl_reg_t *reg) {
             count++;
         }
         if (!count) {
-            fail(m, ZL_RC_BAD_REQUEST, "writeAttributes needs observeSpec like 'pmin=10&pmax=60'");
+            zl_mgmt_fail(m, ZL_RC_BAD_REQUEST, "writeAttributes needs observeSpec like 'pmin=10&pmax=60'");
             free(attrs);
             return;
         }
@@ -309,24 +299,24 @@ static void dispatch(mreq_t *m, zl_reg_t *reg) {
     case ZL_RK_WRITE:
     case ZL_RK_CREATE: {
         if (!rq->node) {
-            fail(m, ZL_RC_BAD_REQUEST, "%s needs a body", zl_req_kind_name(rq->kind));
+            zl_mgmt_fail(m, ZL_RC_BAD_REQUEST, "%s needs a body", zl_req_kind_name(rq->kind));
             return;
         }
         if (rq->kind == ZL_RK_CREATE && p.len != 1) {
-            fail(m, ZL_RC_BAD_REQUEST, "create needs an object path (/o), got %s", m->path);
+            zl_mgmt_fail(m, ZL_RC_BAD_REQUEST, "create needs an object path (/o), got %s", m->path);
             return;
         }
         if (rq->kind == ZL_RK_WRITE && (p.len < 2 || p.len > 3)) {
-            fail(m, ZL_RC_BAD_REQUEST, "write needs an instance or resource path, got %s", m->path);
+            zl_mgmt_fail(m, ZL_RC_BAD_REQUEST, "write needs an instance or resource path, got %s", m->path);
             return;
         }
         if (rq->kind == ZL_RK_WRITE && (size_t)(rq->node->kind == ZL_N_INSTANCE ? 2 : rq->node->kind == ZL_N_OBJECT ? 1 : 3) != p.len) {
-            fail(m, ZL_RC_BAD_REQUEST, "write node kind does not match path %s", m->path);
+            zl_mgmt_fail(m, ZL_RC_BAD_REQUEST, "write node kind does not match path %s", m->path);
             return;
         }
         zl_err_t e = zl_content_encode(cf, rq->node, &p, &payload);
         if (e) {
-            fail(m, e == ZL_ERR_UNSUPPORTED ? ZL_RC_UNSUPPORTED_CONTENT_FORMAT : ZL_RC_BAD_REQUEST,
+            zl_mgmt_fail(m, e == ZL_ERR_UNSUPPORTED ? ZL_RC_UNSUPPORTED_CONTENT_FORMAT : ZL_RC_BAD_REQUEST,
                  "cannot encode the %s body as content format %d: %s", zl_req_kind_name(rq->kind), cf,
                  zl_err2str(e));
             zl_buf_free(&payload);
@@ -340,7 +330,7 @@ static void dispatch(mreq_t *m, zl_reg_t *reg) {
         break;
     }
     default:
-        fail(m, ZL_RC_BAD_REQUEST, "unsupported request kind");
+        zl_mgmt_fail(m, ZL_RC_BAD_REQUEST, "unsupported request kind");
         return;
     }
 
@@ -351,18 +341,24 @@ static void dispatch(mreq_t *m, zl_reg_t *reg) {
     zl_err_t e = zl_coap_request(gw->coap, &reg->peer, &req, &o, on_device, m, token);
     zl_buf_free(&payload);
     free(attrs);
-    if (e) fail(m, ZL_RC_INTERNAL_SERVER_ERROR, "cannot send %s to device: %s", method_name(req.code), zl_err2str(e));
+    if (e) zl_mgmt_fail(m, ZL_RC_INTERNAL_SERVER_ERROR, "cannot send %s to device: %s", method_name(req.code), zl_err2str(e));
+}
+
+mreq_t *zl_mgmt_new(zl_gw_t *gw, int32_t partition, int64_t offset) {
+    mreq_t *m = calloc(1, sizeof *m);
+    if (!m) return NULL;
+    m->gw = gw;
+    m->partition = partition;
+    m->offset = offset;
+    m->t0 = zl_now_ns();
+    return m;
 }
 
 void zl_mgmt_on_message(void *ctx, const rd_kafka_message_t *msg) {
     zl_gw_t *gw = ctx;
     zl_counter_inc(gw->m.mgmt_requests);
-    mreq_t *m = calloc(1, sizeof *m);
+    mreq_t *m = zl_mgmt_new(gw, msg->partition, msg->offset);
     if (!m) return; /* offset stays unstored: replayed after restart */
-    m->gw = gw;
-    m->partition = msg->partition;
-    m->offset = msg->offset;
-    m->t0 = zl_now_ns();
     char err[256] = "empty value";
     bool ok = msg->payload &&
               zl_serde_decode_request(gw->serde, msg->payload, msg->len, &m->req, err, sizeof err) == ZL_OK;
@@ -370,7 +366,7 @@ void zl_mgmt_on_message(void *ctx, const rd_kafka_message_t *msg) {
     if (!ok && m->req.ticket && m->req.ep) {
         /* decodable enough to know whom to answer: say what is wrong */
         if (!m->req.path) m->req.path = strdup("");
-        fail(m, ZL_RC_BAD_REQUEST, "invalid request: %s", err);
+        zl_mgmt_fail(m, ZL_RC_BAD_REQUEST, "invalid request: %s", err);
         return;
     }
     if (!ok || !m->req.ticket || !m->req.ep || !m->req.path) {
@@ -383,8 +379,12 @@ void zl_mgmt_on_message(void *ctx, const rd_kafka_message_t *msg) {
     }
     zl_reg_t *reg = zl_registry_by_ep(&gw->regs, m->req.ep);
     if (!reg) {
-        fail(m, ZL_RC_NOT_FOUND, "No registration for this endpoint '%s'", m->req.ep);
+        zl_mgmt_fail(m, ZL_RC_NOT_FOUND, "No registration for this endpoint '%s'", m->req.ep);
         return;
     }
-    dispatch(m, reg);
+    if (reg->queue_mode && reg->asleep && m->req.kind != ZL_RK_OBSERVE_CANCEL) {
+        zl_queue_hold(gw, reg, m, msg->payload, msg->len);
+        return;
+    }
+    zl_mgmt_dispatch(m, reg);
 }

@@ -103,6 +103,12 @@ static void reject(zl_gw_t *gw, const zl_coap_addr_t *peer, zl_coap_msg_t *resp,
     set_diag(gw, resp, code, why);
 }
 
+static bool has_attr(const zl_reg_t *reg, const char *name) {
+    for (size_t i = 0; i < reg->n_attrs; i++)
+        if (!strcmp(reg->attrs[i].name, name)) return true;
+    return false;
+}
+
 static void new_reg_id(zl_gw_t *gw, char out[12]) {
     static const char alphabet[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
     do {
@@ -170,13 +176,16 @@ static void do_register(zl_gw_t *gw, const zl_coap_addr_t *peer, const zl_coap_m
         zl_coap_add_opt(resp, ZL_OPT_MAX_AGE, max_age, 1);
         return;
     }
+    reg->queue_mode = strchr(reg->bnd, 'Q') != NULL || has_attr(reg, "Q");
     zl_reg_t *old = zl_registry_by_ep(&gw->regs, reg->ep);
     if (old) { /* re-registration replaces the old one (as Leshan does), no DELETE event */
         ZL_INFO("rd", "'%s' re-registered: %s replaces %s", reg->ep, reg->id, old->id);
         zl_store_del_reg(gw->store, old->id);
+        zl_queue_drop(gw, old, reg); /* requests waiting for it wait for the new one */
         zl_gw_reg_remove(gw, old);
     }
     zl_gw_reg_add(gw, reg);
+    zl_queue_wake(gw, reg);
     zl_gw_reg_persist(gw, reg);
     zl_counter_inc(gw->m.reg_new);
     char host[64];
@@ -229,6 +238,8 @@ static void do_update(zl_gw_t *gw, zl_reg_t *reg, const zl_coap_addr_t *peer,
     if (!zl_coap_addr_eq(&reg->peer, peer)) zl_registry_set_peer(&gw->regs, reg, peer);
     reg->last_up = zl_wall_ms();
     zl_registry_touch(&gw->regs, reg);
+    if (q.bnd) reg->queue_mode = strchr(reg->bnd, 'Q') != NULL || has_attr(reg, "Q");
+    zl_queue_wake(gw, reg);
     zl_gw_reg_persist(gw, reg);
     zl_ev_registration(gw, reg, ZL_REG_UPDATE, false, &upd);
     zl_counter_inc(gw->m.reg_update);

@@ -28,6 +28,7 @@ void zl_gw_reg_add(zl_gw_t *gw, zl_reg_t *reg) {
 
 void zl_gw_reg_remove(zl_gw_t *gw, zl_reg_t *reg) {
     zl_obs_cancel(gw, reg, NULL);
+    zl_queue_drop(gw, reg, NULL);
     zl_registry_unlink(&gw->regs, reg);
     zl_gauge_add(gw->m.registrations, -1);
 }
@@ -67,6 +68,10 @@ static void restore_one(void *ctx, const zl_store_reg_t *r) {
         zl_reg_free(reg);
         return;
     }
+    reg->queue_mode = strchr(reg->bnd, 'Q') != NULL;
+    for (size_t i = 0; i < reg->n_attrs; i++)
+        if (!strcmp(reg->attrs[i].name, "Q")) reg->queue_mode = true;
+    reg->asleep = reg->queue_mode; /* until it next talks to us */
     zl_gw_reg_add(gw, reg); /* one whose lifetime passed while we were down expires on the first turn */
 }
 

@@ -38,6 +38,10 @@ typedef struct zl_reg {
     zl_timer_t expiry;
     struct zl_obs *obs;          /* observations of this registration (owned by the gateway) */
     unsigned pending;            /* requests in flight that point here */
+    /* queue mode (binding with Q): requests wait while the device sleeps */
+    bool queue_mode, asleep;
+    zl_timer_t sleep_timer, drain_timer;
+    struct zl_mreq *q_head, *q_tail; /* owned by the gateway's queue (queue.c) */
     bool dead;                   /* unlinked; freed when pending drops to 0 */
     bool linked;
     zl_registry_t *registry;

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-enum { ST_PUT_REG, ST_DEL_REG, ST_DEL_REG_OBS, ST_PUT_OBS, ST_DEL_OBS, ST__COUNT };
+enum { ST_PUT_REG, ST_DEL_REG, ST_DEL_REG_OBS, ST_PUT_OBS, ST_DEL_OBS, ST_PUT_Q, ST_DEL_Q, ST__COUNT };
 
 static const char *const stmt_sql[ST__COUNT] = {
     [ST_PUT_REG] = "INSERT OR REPLACE INTO registrations(id,ep,ver,bnd,sms,address,port,links,root,"
@@ -19,6 +19,8 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_DEL_REG_OBS] = "DELETE FROM observations WHERE reg_id=?",
     [ST_PUT_OBS] = "INSERT OR REPLACE INTO observations(token,reg_id,ep,path,ticket) VALUES(?,?,?,?,?)",
     [ST_DEL_OBS] = "DELETE FROM observations WHERE token=?",
+    [ST_PUT_Q] = "INSERT INTO queued(ep,value,deadline) VALUES(?,?,?)",
+    [ST_DEL_Q] = "DELETE FROM queued WHERE id=?",
 };
 
 static const char schema_sql[] =
@@ -30,7 +32,10 @@ static const char schema_sql[] =
     " lt INTEGER NOT NULL, reg_date INTEGER NOT NULL, last_up INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS observations("
     " token BLOB PRIMARY KEY, reg_id TEXT NOT NULL, ep TEXT NOT NULL, path TEXT NOT NULL,"
-    " ticket TEXT NOT NULL);";
+    " ticket TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS queued("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT, ep TEXT NOT NULL, value BLOB NOT NULL,"
+    " deadline INTEGER NOT NULL);";
 
 struct zl_store {
     sqlite3 *db;
@@ -179,6 +184,39 @@ zl_err_t zl_store_load_obs(zl_store_t *s, void (*cb)(void *ctx, const zl_store_o
         zl_store_obs_t o = {sqlite3_column_blob(st, 0), sqlite3_column_bytes(st, 0), col(st, 1),
                             col(st, 2), col(st, 3), col(st, 4)};
         cb(ctx, &o);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? ZL_OK : ZL_ERR_IO;
+}
+
+zl_err_t zl_store_put_queued(zl_store_t *s, const char *ep, const void *value, size_t len,
+                             int64_t deadline, int64_t *id) {
+    if (begin(s)) return ZL_ERR_IO;
+    sqlite3_stmt *st = s->st[ST_PUT_Q];
+    bind_text(st, 1, ep);
+    sqlite3_bind_blob(st, 2, value, (int)len, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 3, deadline);
+    zl_err_t e = step(st);
+    if (!e && id) *id = sqlite3_last_insert_rowid(s->db);
+    return e;
+}
+
+zl_err_t zl_store_del_queued(zl_store_t *s, int64_t id) {
+    if (begin(s)) return ZL_ERR_IO;
+    sqlite3_bind_int64(s->st[ST_DEL_Q], 1, id);
+    return step(s->st[ST_DEL_Q]);
+}
+
+zl_err_t zl_store_load_queued(zl_store_t *s, void (*cb)(void *ctx, const zl_store_queued_t *q), void *ctx) {
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT id,ep,value,deadline FROM queued ORDER BY id", -1, &st, NULL) !=
+        SQLITE_OK)
+        return ZL_ERR_IO;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        zl_store_queued_t q = {sqlite3_column_int64(st, 0), col(st, 1), sqlite3_column_blob(st, 2),
+                               (size_t)sqlite3_column_bytes(st, 2), sqlite3_column_int64(st, 3)};
+        cb(ctx, &q);
     }
     sqlite3_finalize(st);
     return rc == SQLITE_DONE ? ZL_OK : ZL_ERR_IO;

@@ -42,6 +42,23 @@ zl_err_t zl_store_put_obs(zl_store_t *s, const zl_store_obs_t *o);
 zl_err_t zl_store_del_obs(zl_store_t *s, const uint8_t *token, int tkl);
 zl_err_t zl_store_load_obs(zl_store_t *s, void (*cb)(void *ctx, const zl_store_obs_t *o), void *ctx);
 
+/* Management requests waiting for a queue-mode device to wake up: the raw
+ * request record (as consumed from Kafka) and its deadline (epoch ms). */
+typedef struct {
+    int64_t id;
+    const char *ep;
+    const uint8_t *value;
+    size_t len;
+    int64_t deadline;
+} zl_store_queued_t;
+
+/* Stores a queued request; *id receives its key. */
+zl_err_t zl_store_put_queued(zl_store_t *s, const char *ep, const void *value, size_t len,
+                             int64_t deadline, int64_t *id);
+zl_err_t zl_store_del_queued(zl_store_t *s, int64_t id);
+/* In arrival order. */
+zl_err_t zl_store_load_queued(zl_store_t *s, void (*cb)(void *ctx, const zl_store_queued_t *q), void *ctx);
+
 zl_err_t zl_store_flush(zl_store_t *s);
 /* Last SQLite error message (for logs). */
 const char *zl_store_errmsg(zl_store_t *s);

@@ -162,8 +162,17 @@ static const zl_prop_t zl_props[] = {
      "expires."},
     {"registration.expiry.sweep.ms", ZL_PT_INT, "1000", 10, 3600000, NULL, NULL, ZL_CMD_GATEWAY,
      S_REG,
-     "Interval, in milliseconds, at which the gateway looks for registrations whose lifetime "
-     "elapsed without an update and expires them. Bounds how late an expiry is noticed."},
+     "Upper bound, in milliseconds, on how late an expiry may be noticed. The gateway keeps one "
+     "timer per registration on its timer wheel (8 ms ticks), so expiries fire within one tick "
+     "of lastUp + lifetime whatever this value; kept for configuration compatibility."},
+    {"queue.awake.ms", ZL_PT_INT, "93000", 1000, 86400000, NULL, NULL, ZL_CMD_GATEWAY, S_REG,
+     "Queue mode (binding with Q): how long, in milliseconds, a device counts as awake after it "
+     "last registered or updated (LwM2M's default is MAX_TRANSMIT_WAIT, 93 s). Requests for a "
+     "sleeping device wait until it wakes up."},
+    {"queue.request.ttl.ms", ZL_PT_INT, "86400000", 1000, INT32_MAX, NULL, NULL, ZL_CMD_GATEWAY, S_REG,
+     "Queue mode: how long, in milliseconds, a management request may wait for its sleeping "
+     "device. When it passes, the ticket is answered INTERNAL_SERVER_ERROR \"expired in queue\". "
+     "Waiting requests are kept in the SQLite store and survive a restart."},
 
     /* zeelos device */
     {"device.server", ZL_PT_STR, "coap://127.0.0.1:5683", 0, 0, NULL, "--server", ZL_CMD_DEVICE,
