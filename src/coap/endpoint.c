@@ -75,8 +75,20 @@ typedef struct assembly {
     zl_coap_ep_t *ep;
 } assembly_t;
 
+struct zl_coap_iobuf {
+    zl_coap_ep_t *owner; /* endpoint whose datagrams are queued in out[] */
+    int n_out;
+    /* receive batch */
+    zl_coap_dgram_t in[ZL_COAP_BATCH];
+    uint8_t in_data[ZL_COAP_BATCH][ZL_COAP_MAX_DGRAM];
+    /* send queue */
+    zl_coap_dgram_t out[ZL_COAP_BATCH];
+    uint8_t out_data[ZL_COAP_BATCH][ZL_COAP_MAX_DGRAM];
+};
+
 struct zl_coap_ep {
     zl_coap_ep_cfg_t cfg;
+    zl_coap_iobuf_t *iob; /* cfg.shared_io or owned */
     zl_coap_io_t io;
     zl_coap_addr_t local;
     zl_wheel_t *wheel;
@@ -85,13 +97,6 @@ struct zl_coap_ep {
     uint16_t next_mid;
     uint8_t rnd[256];
     size_t rnd_pos;
-    /* receive batch */
-    zl_coap_dgram_t in[ZL_COAP_BATCH];
-    uint8_t in_data[ZL_COAP_BATCH][ZL_COAP_MAX_DGRAM];
-    /* send queue */
-    zl_coap_dgram_t out[ZL_COAP_BATCH];
-    uint8_t out_data[ZL_COAP_BATCH][ZL_COAP_MAX_DGRAM];
-    int n_out;
     zl_counter_t *c_rx, *c_tx, *c_malformed, *c_dup, *c_retx, *c_timeout, *c_rst_sent,
         *c_unmatched;
 };
@@ -180,11 +185,22 @@ static uint64_t mid_hash(zl_coap_ep_t *ep, const zl_coap_addr_t *a, uint16_t mid
 
 static uint16_t new_mid(zl_coap_ep_t *ep) { return ep->next_mid++; }
 
-/* Queues a datagram for the next flush (flushing first if the batch is full). */
+/* Sends the queue on the socket of the endpoint that filled it. */
+static void iob_flush(zl_coap_iobuf_t *b) {
+    if (b->n_out == 0) return;
+    zl_coap_ep_t *o = b->owner;
+    o->io.send(o->io.impl, b->out, b->n_out);
+    b->n_out = 0;
+}
+
+/* Queues a datagram for the next flush (flushing first if the batch is full
+ * or, with a shared iobuf, holds another endpoint's datagrams). */
 static void enqueue(zl_coap_ep_t *ep, const zl_coap_addr_t *to, const uint8_t *p, size_t n) {
     if (n > ZL_COAP_MAX_DGRAM) return;
-    if (ep->n_out == ZL_COAP_BATCH) zl_coap_ep_flush(ep);
-    zl_coap_dgram_t *d = &ep->out[ep->n_out++];
+    zl_coap_iobuf_t *b = ep->iob;
+    if (b->n_out == ZL_COAP_BATCH || (b->n_out && b->owner != ep)) iob_flush(b);
+    b->owner = ep;
+    zl_coap_dgram_t *d = &b->out[b->n_out++];
     memcpy(d->data, p, n);
     d->len = n;
     d->addr = *to;
@@ -197,11 +213,23 @@ static void send_empty(zl_coap_ep_t *ep, const zl_coap_addr_t *to, uint8_t type,
     if (type == ZL_COAP_RST) C_INC(ep->c_rst_sent);
 }
 
-void zl_coap_ep_flush(zl_coap_ep_t *ep) {
-    if (ep->n_out == 0) return;
-    ep->io.send(ep->io.impl, ep->out, ep->n_out);
-    ep->n_out = 0;
+void zl_coap_ep_flush(zl_coap_ep_t *ep) { iob_flush(ep->iob); }
+
+zl_coap_iobuf_t *zl_coap_iobuf_new(void) {
+    zl_coap_iobuf_t *b = calloc(1, sizeof *b);
+    if (!b) return NULL;
+    for (int i = 0; i < ZL_COAP_BATCH; i++) {
+        b->in[i].data = b->in_data[i];
+        b->out[i].data = b->out_data[i];
+    }
+    return b;
 }
+
+void zl_coap_iobuf_flush(zl_coap_iobuf_t *b) {
+    if (b) iob_flush(b);
+}
+
+void zl_coap_iobuf_free(zl_coap_iobuf_t *b) { free(b); }
 
 /* ---------------------------------------------------------- exchanges */
 
@@ -781,9 +809,10 @@ static void handle_dgram(zl_coap_ep_t *ep, zl_coap_dgram_t *d) {
 int zl_coap_ep_read(zl_coap_ep_t *ep, int budget) {
     int total = 0;
     for (int b = 0; b < budget; b++) {
-        int n = ep->io.recv(ep->io.impl, ep->in, ZL_COAP_BATCH);
+        zl_coap_dgram_t *in = ep->iob->in;
+        int n = ep->io.recv(ep->io.impl, in, ZL_COAP_BATCH);
         if (n <= 0) break;
-        for (int i = 0; i < n; i++) handle_dgram(ep, &ep->in[i]);
+        for (int i = 0; i < n; i++) handle_dgram(ep, &in[i]);
         total += n;
         if (n < ZL_COAP_BATCH) break;
     }
@@ -807,18 +836,18 @@ zl_coap_ep_t *zl_coap_ep_new(const zl_coap_ep_cfg_t *cfg, zl_wheel_t *wheel, cha
     if (!ep->cfg.max_body) ep->cfg.max_body = 65536;
     ep->wheel = wheel;
     ep->rnd_pos = sizeof ep->rnd;
-    for (int i = 0; i < ZL_COAP_BATCH; i++) {
-        ep->in[i].data = ep->in_data[i];
-        ep->out[i].data = ep->out_data[i];
-    }
-    if (zl_hmap_init(&ep->by_token, 64) || zl_hmap_init(&ep->by_mid, 64) ||
-        zl_hmap_init(&ep->dedup, 64) || zl_hmap_init(&ep->asm_by_peer, 16)) {
+    bool shared = cfg->shared_io != NULL;
+    ep->iob = shared ? cfg->shared_io : zl_coap_iobuf_new();
+    size_t hsz = shared ? 16 : 64; /* a simulated device talks to one server */
+    if (!ep->iob || zl_hmap_init(&ep->by_token, hsz) || zl_hmap_init(&ep->by_mid, hsz) ||
+        zl_hmap_init(&ep->dedup, hsz) || zl_hmap_init(&ep->asm_by_peer, 16)) {
         snprintf(errstr, errstr_size, "out of memory");
         zl_coap_ep_destroy(ep);
         return NULL;
     }
     zl_coap_random(ep, &ep->next_mid, sizeof ep->next_mid);
-    if (zl_udp_open(cfg->host, cfg->port, &ep->io, &ep->local, errstr, errstr_size) != ZL_OK) {
+    if (zl_udp_open(cfg->host, cfg->port, shared ? 0 : 4 << 20, &ep->io, &ep->local, errstr,
+                    errstr_size) != ZL_OK) {
         zl_coap_ep_destroy(ep);
         return NULL;
     }
@@ -868,10 +897,13 @@ void zl_coap_ep_destroy(zl_coap_ep_t *ep) {
         ep->dd_head = d->next;
         free(d);
     }
-    if (ep->io.close) {
-        zl_coap_ep_flush(ep);
-        ep->io.close(ep->io.impl);
+    if (ep->iob && ep->iob->owner == ep) { /* send what is still queued, then forget ep */
+        if (ep->io.close) iob_flush(ep->iob);
+        ep->iob->n_out = 0;
+        ep->iob->owner = NULL;
     }
+    if (ep->io.close) ep->io.close(ep->io.impl);
+    if (ep->iob && ep->iob != ep->cfg.shared_io) zl_coap_iobuf_free(ep->iob);
     zl_hmap_free(&ep->by_token);
     zl_hmap_free(&ep->by_mid);
     zl_hmap_free(&ep->dedup);

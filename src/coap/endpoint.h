@@ -11,7 +11,10 @@
  *    alive for notifications (unknown tokens are answered with RST, which is
  *    how a passively cancelled observation ends on the device side);
  *  - I/O is batched: recvmmsg of up to ZL_COAP_BATCH datagrams per wakeup and
- *    an outgoing queue flushed with one sendmmsg (zl_coap_ep_flush()).
+ *    an outgoing queue flushed with one sendmmsg (zl_coap_ep_flush()).  The
+ *    batch buffers (~200 KB) are per endpoint unless the owner passes a
+ *    shared zl_coap_iobuf_t, which is how a simulator runs tens of thousands
+ *    of endpoints (one socket each) at a few KB apiece.
  *
  * The endpoint does not own an event loop: the owner polls zl_coap_ep_fd(),
  * calls zl_coap_ep_read() when readable and zl_coap_ep_flush() after each loop
@@ -39,6 +42,21 @@ typedef struct {
 } zl_coap_addr_t;
 
 typedef struct zl_coap_ep zl_coap_ep_t;
+
+/* Receive batch + send queue (ZL_COAP_BATCH datagrams each way).  An endpoint
+ * created without one allocates its own.  One iobuf may be shared by many
+ * endpoints that are all driven by the same thread: the send queue remembers
+ * which endpoint filled it and is flushed (on that endpoint's socket) as soon
+ * as another endpoint enqueues, so datagrams never leave on the wrong socket
+ * and per-endpoint order is kept.  zl_coap_ep_read() must not be called from
+ * inside a callback of an endpoint sharing the same iobuf. */
+typedef struct zl_coap_iobuf zl_coap_iobuf_t;
+
+zl_coap_iobuf_t *zl_coap_iobuf_new(void);
+/* Sends whatever is queued (on the endpoint that queued it). */
+void zl_coap_iobuf_flush(zl_coap_iobuf_t *b);
+/* Every endpoint using b must be destroyed first. */
+void zl_coap_iobuf_free(zl_coap_iobuf_t *b);
 
 /* Transport seam (UDP now, DTLS later). recv fills up to max datagrams and
  * returns how many (0 when drained, -1 on error); send transmits n. */
@@ -81,6 +99,10 @@ typedef struct {
     zl_metrics_t *metrics;     /* optional: exports zeelos_coap_* counters */
     zl_coap_req_cb on_request; /* NULL = answer every request 4.04 */
     void *ctx;
+    zl_coap_iobuf_t *shared_io; /* optional: batch buffers shared with other endpoints
+                                   of the same thread (see zl_coap_iobuf_t); also
+                                   starts the hash maps small and skips the 4 MB
+                                   socket buffers */
 } zl_coap_ep_cfg_t;
 
 zl_coap_ep_t *zl_coap_ep_new(const zl_coap_ep_cfg_t *cfg, zl_wheel_t *wheel, char *errstr,
@@ -92,7 +114,7 @@ const zl_coap_addr_t *zl_coap_ep_local(const zl_coap_ep_t *ep);
 
 /* Drains the socket (bounded: at most `budget` batches). Returns datagrams read. */
 int zl_coap_ep_read(zl_coap_ep_t *ep, int budget);
-/* Sends every queued datagram. */
+/* Sends every queued datagram (with a shared iobuf: everything queued in it). */
 void zl_coap_ep_flush(zl_coap_ep_t *ep);
 
 typedef struct {

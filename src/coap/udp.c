@@ -12,50 +12,55 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+/* Only the descriptor lives per socket: the mmsghdr/iovec arrays are built on
+ * the stack for each call (they are rewritten every call anyway), so a socket
+ * costs a few bytes of heap, not 5 KB. */
 typedef struct {
     int fd;
-    struct mmsghdr msgs[ZL_COAP_BATCH];
-    struct iovec iov[ZL_COAP_BATCH];
 } udp_t;
 
 static int udp_recv(void *impl, zl_coap_dgram_t *d, int max) {
     udp_t *u = impl;
+    struct mmsghdr msgs[ZL_COAP_BATCH];
+    struct iovec iov[ZL_COAP_BATCH];
     if (max > ZL_COAP_BATCH) max = ZL_COAP_BATCH;
     for (int i = 0; i < max; i++) {
-        u->iov[i].iov_base = d[i].data;
-        u->iov[i].iov_len = ZL_COAP_MAX_DGRAM;
-        memset(&u->msgs[i].msg_hdr, 0, sizeof u->msgs[i].msg_hdr);
-        u->msgs[i].msg_hdr.msg_iov = &u->iov[i];
-        u->msgs[i].msg_hdr.msg_iovlen = 1;
-        u->msgs[i].msg_hdr.msg_name = &d[i].addr.sa;
-        u->msgs[i].msg_hdr.msg_namelen = sizeof d[i].addr.sa;
+        iov[i].iov_base = d[i].data;
+        iov[i].iov_len = ZL_COAP_MAX_DGRAM;
+        memset(&msgs[i].msg_hdr, 0, sizeof msgs[i].msg_hdr);
+        msgs[i].msg_hdr.msg_iov = &iov[i];
+        msgs[i].msg_hdr.msg_iovlen = 1;
+        msgs[i].msg_hdr.msg_name = &d[i].addr.sa;
+        msgs[i].msg_hdr.msg_namelen = sizeof d[i].addr.sa;
     }
-    int n = recvmmsg(u->fd, u->msgs, (unsigned)max, MSG_DONTWAIT, NULL);
+    int n = recvmmsg(u->fd, msgs, (unsigned)max, MSG_DONTWAIT, NULL);
     if (n < 0) return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 0 : -1;
     for (int i = 0; i < n; i++) {
-        d[i].len = u->msgs[i].msg_len;
-        d[i].addr.len = u->msgs[i].msg_hdr.msg_namelen;
-        d[i].truncated = (u->msgs[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
+        d[i].len = msgs[i].msg_len;
+        d[i].addr.len = msgs[i].msg_hdr.msg_namelen;
+        d[i].truncated = (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
     }
     return n;
 }
 
 static int udp_send(void *impl, const zl_coap_dgram_t *d, int n) {
     udp_t *u = impl;
+    struct mmsghdr msgs[ZL_COAP_BATCH];
+    struct iovec iov[ZL_COAP_BATCH];
     int sent = 0;
     while (sent < n) {
         int k = n - sent > ZL_COAP_BATCH ? ZL_COAP_BATCH : n - sent;
         for (int i = 0; i < k; i++) {
             const zl_coap_dgram_t *g = &d[sent + i];
-            u->iov[i].iov_base = g->data;
-            u->iov[i].iov_len = g->len;
-            memset(&u->msgs[i].msg_hdr, 0, sizeof u->msgs[i].msg_hdr);
-            u->msgs[i].msg_hdr.msg_iov = &u->iov[i];
-            u->msgs[i].msg_hdr.msg_iovlen = 1;
-            u->msgs[i].msg_hdr.msg_name = (void *)&g->addr.sa;
-            u->msgs[i].msg_hdr.msg_namelen = g->addr.len;
+            iov[i].iov_base = g->data;
+            iov[i].iov_len = g->len;
+            memset(&msgs[i].msg_hdr, 0, sizeof msgs[i].msg_hdr);
+            msgs[i].msg_hdr.msg_iov = &iov[i];
+            msgs[i].msg_hdr.msg_iovlen = 1;
+            msgs[i].msg_hdr.msg_name = (void *)&g->addr.sa;
+            msgs[i].msg_hdr.msg_namelen = g->addr.len;
         }
-        int r = sendmmsg(u->fd, u->msgs, (unsigned)k, MSG_DONTWAIT);
+        int r = sendmmsg(u->fd, msgs, (unsigned)k, MSG_DONTWAIT);
         if (r < 0) {
             if (errno == EINTR) continue;
             /* A failed datagram (e.g. EAGAIN, ECONNREFUSED from ICMP) is dropped;
@@ -74,8 +79,8 @@ static void udp_close(void *impl) {
     free(u);
 }
 
-zl_err_t zl_udp_open(const char *host, int port, zl_coap_io_t *io, zl_coap_addr_t *bound,
-                     char *errstr, size_t errstr_size) {
+zl_err_t zl_udp_open(const char *host, int port, int sock_buf, zl_coap_io_t *io,
+                     zl_coap_addr_t *bound, char *errstr, size_t errstr_size) {
     zl_coap_addr_t a;
     if (zl_coap_addr_parse(host, port, &a) != ZL_OK) {
         snprintf(errstr, errstr_size, "cannot resolve CoAP bind address '%s'", host);
@@ -88,9 +93,10 @@ zl_err_t zl_udp_open(const char *host, int port, zl_coap_io_t *io, zl_coap_addr_
     }
     /* No SO_REUSEADDR: on UDP it lets a second process bind the same port and
      * silently split the traffic; UDP has no TIME_WAIT that would need it. */
-    int buf = 4 << 20;
-    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof buf);
-    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof buf);
+    if (sock_buf > 0) {
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sock_buf, sizeof sock_buf);
+        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sock_buf, sizeof sock_buf);
+    }
     if (bind(fd, (struct sockaddr *)&a.sa, a.len) < 0) {
         snprintf(errstr, errstr_size, "cannot bind CoAP to %s:%d: %s", host, port, strerror(errno));
         close(fd);

@@ -169,13 +169,14 @@ typedef struct {
     uint8_t payload[256];
     char path[64];
     bool saw_block1;
+    zl_coap_addr_t peer;
 } srv_t;
 
 static void srv_cb(void *ctx, zl_coap_ep_t *ep, const zl_coap_addr_t *peer, const zl_coap_msg_t *req,
                    zl_coap_msg_t *resp) {
     srv_t *s = ctx;
     (void)ep;
-    (void)peer;
+    s->peer = *peer;
     s->calls++;
     s->type = req->type;
     s->code = req->code;
@@ -848,6 +849,105 @@ static void test_port_in_use(void) {
     else CHECK(strstr(err, "cannot bind") != NULL);
 }
 
+/* Two endpoints sharing one iobuf, driven by this thread: requests queued
+ * alternately by A and B must each leave on their own socket (the server sees
+ * the right source port and answers reach the right endpoint, or the requests
+ * time out), more than a batch in a row is fine, both receive requests and
+ * answer as themselves, and destroying the owner of queued datagrams sends
+ * them first. */
+static void named_cb(void *ctx, zl_coap_ep_t *ep, const zl_coap_addr_t *peer, const zl_coap_msg_t *req,
+                     zl_coap_msg_t *resp) {
+    (void)ep;
+    (void)peer;
+    (void)req;
+    resp->code = ZL_COAP_CONTENT;
+    resp->payload = (const uint8_t *)ctx;
+    resp->payload_len = 1;
+}
+
+static void test_shared_iobuf(void) {
+    zl_coap_iobuf_t *io = zl_coap_iobuf_new();
+    CHECK(io != NULL);
+    if (!io) return;
+    static char na[] = "A", nb[] = "B";
+    zl_coap_ep_t *A = ep_make((zl_coap_ep_cfg_t){.shared_io = io, .on_request = named_cb, .ctx = na});
+    zl_coap_ep_t *B = ep_make((zl_coap_ep_cfg_t){.shared_io = io, .on_request = named_cb, .ctx = nb});
+    if (!A || !B) return;
+    CHECK(zl_coap_addr_port(zl_coap_ep_local(A)) != zl_coap_addr_port(zl_coap_ep_local(B)));
+
+    /* interleaved requests, no flush in between */
+    enum { N = 40 };
+    static rec_t r[N];
+    memset(r, 0, sizeof r);
+    for (int i = 0; i < N; i++)
+        CHECK_EQ_INT(get(i % 2 ? B : A, zl_coap_ep_local(S), "/temperature", true, &r[i], NULL), ZL_OK);
+    int64_t end = zl_now_ms() + 3000;
+    int done = 0;
+    while (done < N && zl_now_ms() < end) {
+        turn(-1, 5);
+        done = 0;
+        for (int i = 0; i < N; i++) done += r[i].calls;
+    }
+    CHECK_EQ_INT(done, N);
+    for (int i = 0; i < N; i++) {
+        CHECK_EQ_INT(r[i].err, ZL_OK);
+        CHECK_EQ_INT(r[i].code, ZL_COAP_CONTENT);
+    }
+    /* the server saw B's port last */
+    CHECK_EQ_INT(zl_coap_addr_port(&srv.peer), zl_coap_addr_port(zl_coap_ep_local(B)));
+
+    /* more than one batch from A, then one from B */
+    int before = srv.calls;
+    for (int i = 0; i < ZL_COAP_BATCH + 6; i++) {
+        zl_coap_msg_t m;
+        zl_coap_init(&m, ZL_COAP_NON, ZL_COAP_POST, 0);
+        zl_coap_add_path(&m, ZL_OPT_URI_PATH, "/a");
+        CHECK_EQ_INT(zl_coap_send(A, zl_coap_ep_local(S), &m), ZL_OK);
+    }
+    rec_t rb = {0};
+    CHECK_EQ_INT(get(B, zl_coap_ep_local(S), "/temperature", true, &rb, NULL), ZL_OK);
+    CHECK(pump_until(&rb.calls, 1, 2000));
+    CHECK_EQ_INT(rb.code, ZL_COAP_CONTENT);
+    pump_for(50);
+    CHECK_EQ_INT(srv.calls, before + ZL_COAP_BATCH + 6 + 1);
+
+    /* both receive: C asks A and B alternately, each answers as itself */
+    rec_t ra[6] = {0};
+    for (int i = 0; i < 6; i++)
+        CHECK_EQ_INT(get(C, zl_coap_ep_local(i % 2 ? B : A), "/x", i < 3, &ra[i], NULL), ZL_OK);
+    end = zl_now_ms() + 3000;
+    done = 0;
+    while (done < 6 && zl_now_ms() < end) {
+        turn(-1, 5);
+        done = 0;
+        for (int i = 0; i < 6; i++) done += ra[i].calls;
+    }
+    CHECK_EQ_INT(done, 6);
+    for (int i = 0; i < 6; i++) {
+        CHECK_EQ_INT(ra[i].code, ZL_COAP_CONTENT);
+        CHECK_EQ_INT(ra[i].plen, 1);
+        CHECK_EQ_INT(ra[i].payload[0], i % 2 ? 'B' : 'A');
+    }
+
+    /* A owns the queue when it is destroyed: its datagram still leaves, and B
+     * keeps working on the same iobuf */
+    before = srv.calls;
+    zl_coap_msg_t m;
+    zl_coap_init(&m, ZL_COAP_NON, ZL_COAP_POST, 0);
+    zl_coap_add_path(&m, ZL_OPT_URI_PATH, "/bye");
+    CHECK_EQ_INT(zl_coap_send(A, zl_coap_ep_local(S), &m), ZL_OK);
+    ep_del(A);
+    pump_for(50);
+    CHECK_EQ_INT(srv.calls, before + 1);
+    CHECK_STR(srv.path, "/bye");
+    rec_t rb2 = {0};
+    CHECK_EQ_INT(get(B, zl_coap_ep_local(S), "/temperature", true, &rb2, NULL), ZL_OK);
+    CHECK(pump_until(&rb2.calls, 1, 2000));
+    CHECK_EQ_INT(rb2.code, ZL_COAP_CONTENT);
+    ep_del(B);
+    zl_coap_iobuf_free(io);
+}
+
 int main(void) {
     zl_wheel_init(&W, zl_now_ms());
     M = zl_metrics_new();
@@ -875,6 +975,7 @@ int main(void) {
     test_callback_reentry();
     test_destroy_with_callbacks();
     test_port_in_use();
+    test_shared_iobuf();
 
     ep_del(C);
     ep_del(S);
