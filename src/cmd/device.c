@@ -1,18 +1,34 @@
-/* `zeelos device`: virtual LwM2M device(s) for demos and tests.
+/* `zeelos device`: virtual LwM2M device(s) for demos, tests and load.
  *
  * Each device has its own CoAP endpoint (own UDP port), registers with the
  * gateway, sends an update at 90 % of its lifetime (like Leshan clients) and
- * serves: Device (3/0) and two Temperature sensors (3303/0 moving every 1 s on
- * a rising trend, 3303/1 every 2 s on a sine, like the seed's demo client),
- * with Read (text/plain for one resource, TLV otherwise), Write, Execute,
- * Discover and Observe (NON notifications on every change).  SIGINT/SIGTERM
- * de-register cleanly.  All devices share one epoll loop and one timer wheel. */
+ * serves: Device (3/0) and two Temperature sensors (3303/0 moving every
+ * device.notify.ms (1 s) on a rising trend, 3303/1 at twice that on a sine,
+ * like the seed's demo client), with Read (text/plain for one resource, TLV
+ * otherwise), Write, Execute, Discover and Observe (NON notifications on every
+ * change).  SIGINT/SIGTERM de-register cleanly.
+ *
+ * Fleets (--count N, up to 100,000): the devices are split over
+ * device.workers forked processes (a process may hold only so many sockets);
+ * each worker runs one epoll loop and one timer wheel for its slice, and all
+ * its endpoints share one zl_coap_iobuf_t, so a device costs its CoAP state
+ * and a socket (~2 KB), not 200 KB of batch buffers.  Registrations go out at
+ * device.ramp per second with at most REG_WINDOW outstanding per worker;
+ * de-registrations at shutdown use the same window.  The parent forwards
+ * SIGINT/SIGTERM and prints the fleet's status line from counters the workers
+ * keep in shared memory. */
+#include <errno.h>
 #include <math.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmd/cmd.h"
@@ -24,6 +40,9 @@
 #include "util/log.h"
 
 #define MAX_OBSERVERS 16
+#define REG_WINDOW 256        /* outstanding (de-)registrations per worker */
+#define DEVS_PER_WORKER 15000 /* default split: sockets per process */
+#define STATUS_MS 5000
 
 typedef struct {
     zl_coap_addr_t peer;
@@ -31,19 +50,38 @@ typedef struct {
     zl_path_t path;
     int accept;
     uint32_t seq;
-    bool used;
 } observer_t;
 
 typedef struct device device_t;
 
+/* Counters of one worker, in memory shared with the parent (MAP_SHARED). */
 typedef struct {
-    volatile int stop;
+    _Atomic long registered; /* currently registered */
+    _Atomic long registrations, updates, notifications, deregistrations;
+    _Atomic long errors, timeouts;
+    _Atomic int done; /* worker finished (its last numbers are final) */
+    char pad[64];
+} fleet_stats_t;
+
+#define ST_ADD(f, field, v) atomic_fetch_add_explicit(&(f)->st->field, (v), memory_order_relaxed)
+#define ST_GET(s, field) atomic_load_explicit(&(s)->field, memory_order_relaxed)
+
+typedef struct {
+    volatile sig_atomic_t stop;
     zl_wheel_t wheel;
+    zl_coap_iobuf_t *iob;
     zl_coap_addr_t server;
-    int lifetime;
+    int lifetime, notify_ms;
     device_t *devs;
-    int n;
-    int registered;
+    int n, total;          /* devices of this worker, of the whole fleet */
+    int first;             /* global index of devs[0] */
+    double ramp;           /* registrations per second for this worker, 0 = unlimited */
+    int64_t start_ms;
+    int next_reg, reg_inflight;
+    bool stopping;
+    int next_dereg, dereg_inflight;
+    int warnings;          /* per-device failures logged at WARN (then DEBUG) */
+    fleet_stats_t *st;
 } fleet_t;
 
 struct device {
@@ -54,9 +92,10 @@ struct device {
     double temp[2], tmin[2], tmax[2];
     long tick[2];
     char utc_offset[16], timezone[32];
-    observer_t obs[MAX_OBSERVERS];
+    observer_t *obs; /* grown on demand: most devices have none or a few */
+    uint8_t n_obs, cap_obs;
+    bool registering, deregistering;
     zl_timer_t t_update, t_sensor0, t_sensor1;
-    bool deregistering;
 };
 
 static fleet_t *running_fleet;
@@ -65,6 +104,16 @@ static void on_signal(int sig) {
     (void)sig;
     if (running_fleet) running_fleet->stop = 1;
 }
+
+/* A failure of one device: always counted, logged at WARN for a single
+ * device and for the first few of a fleet, at DEBUG after that. */
+#define DEV_FAIL(d, ...)                                                        \
+    do {                                                                        \
+        fleet_t *f_ = (d)->fleet;                                               \
+        ST_ADD(f_, errors, 1);                                                  \
+        if (f_->total == 1 || f_->warnings++ < 5) ZL_WARN("device", __VA_ARGS__); \
+        else ZL_DEBUG("device", __VA_ARGS__);                                   \
+    } while (0)
 
 /* ------------------------------------------------------------ data model */
 
@@ -181,9 +230,9 @@ static zl_err_t encode(const zl_node_t *node, const zl_path_t *p, int accept, zl
 /* ----------------------------------------------------------- observation */
 
 static void notify(device_t *d, uint16_t oid, uint16_t iid) {
-    for (int i = 0; i < MAX_OBSERVERS; i++) {
+    for (int i = 0; i < d->n_obs; i++) {
         observer_t *o = &d->obs[i];
-        if (!o->used || o->path.ids[0] != oid || (o->path.len >= 2 && o->path.ids[1] != iid)) continue;
+        if (o->path.ids[0] != oid || (o->path.len >= 2 && o->path.ids[1] != iid)) continue;
         uint8_t code;
         zl_node_t *node = read_path(d, &o->path, &code);
         if (!node) continue;
@@ -200,7 +249,7 @@ static void notify(device_t *d, uint16_t oid, uint16_t iid) {
             zl_coap_add_uint(&m, ZL_OPT_CONTENT_FORMAT, (uint32_t)cf, s2);
             m.payload = body.data;
             m.payload_len = body.len;
-            zl_coap_send(d->ep, &o->peer, &m);
+            if (zl_coap_send(d->ep, &o->peer, &m) == ZL_OK) ST_ADD(d->fleet, notifications, 1);
         }
         zl_buf_free(&body);
         zl_node_free(node);
@@ -214,7 +263,7 @@ static void on_sensor(zl_timer_t *t, void *ctx) {
     /* instance 0: slow upward trend with small noise; instance 1: sine wave */
     d->temp[i] = i == 0 ? 20.0 + 0.35 * (double)(k % 250) + 0.3 * sin((double)k * 1.7)
                         : 150.0 + 150.0 * sin((double)k * 2 * M_PI / 400.0);
-    zl_timer_arm(&d->fleet->wheel, t, zl_now_ms() + (i == 0 ? 1000 : 2000));
+    zl_timer_arm(&d->fleet->wheel, t, zl_now_ms() + (int64_t)d->fleet->notify_ms * (i + 1));
     notify(d, 3303, (uint16_t)i);
 }
 
@@ -274,15 +323,23 @@ static void handle(void *ctx, zl_coap_ep_t *ep, const zl_coap_addr_t *peer, cons
         resp->payload = body.data;
         resp->payload_len = body.len;
         if (obs == 0 || obs == 1) {
-            int free_slot = -1;
-            for (int i = 0; i < MAX_OBSERVERS; i++) {
+            for (int i = 0; i < d->n_obs; i++) { /* same token: replaced or cancelled */
                 observer_t *o = &d->obs[i];
-                if (o->used && o->tkl == req->tkl && !memcmp(o->token, req->token, req->tkl)) o->used = false;
-                if (!d->obs[i].used && free_slot < 0) free_slot = i;
+                if (o->tkl == req->tkl && !memcmp(o->token, req->token, req->tkl)) {
+                    d->obs[i--] = d->obs[--d->n_obs];
+                }
             }
-            if (obs == 0 && free_slot >= 0) {
-                observer_t *o = &d->obs[free_slot];
-                *o = (observer_t){.peer = *peer, .tkl = req->tkl, .path = p, .accept = (int)accept, .used = true};
+            if (obs == 0 && d->n_obs == d->cap_obs && d->cap_obs < MAX_OBSERVERS) {
+                uint8_t cap = d->cap_obs ? (uint8_t)(d->cap_obs * 2) : 2;
+                observer_t *g = realloc(d->obs, cap * sizeof *g);
+                if (g) {
+                    d->obs = g;
+                    d->cap_obs = cap;
+                }
+            }
+            if (obs == 0 && d->n_obs < d->cap_obs) {
+                observer_t *o = &d->obs[d->n_obs++];
+                *o = (observer_t){.peer = *peer, .tkl = req->tkl, .path = p, .accept = (int)accept};
                 memcpy(o->token, req->token, req->tkl);
                 zl_coap_add_uint(resp, ZL_OPT_OBSERVE, 0, s2);
             }
@@ -296,7 +353,7 @@ static void handle(void *ctx, zl_coap_ep_t *ep, const zl_coap_addr_t *peer, cons
         zl_node_t *node = NULL;
         int64_t cf = zl_coap_opt_uint(req, ZL_OPT_CONTENT_FORMAT, ZL_CF_TEXT);
         if (zl_content_decode((int)cf, req->payload ? req->payload : (const uint8_t *)"", req->payload_len,
-                              &p, &node, err, sizeof err) || !node || node->value.len >= cap) {
+                              &p, NULL, &node, err, sizeof err) || !node || node->value.len >= cap) {
             zl_node_free(node);
             resp->code = ZL_COAP_BAD_REQUEST;
             return;
@@ -326,34 +383,54 @@ static void handle(void *ctx, zl_coap_ep_t *ep, const zl_coap_addr_t *peer, cons
 /* ---------------------------------------------------------- client side */
 
 static void send_update(device_t *d);
+static void send_register(device_t *d);
+static void send_deregister(device_t *d);
 
 static void on_update_timer(zl_timer_t *t, void *ctx) {
     (void)t;
     send_update(ctx);
 }
 
+/* Update at 90 % of the lifetime, up to 5 % earlier at random so a fleet that
+ * registered in a burst does not update in one. */
 static void arm_update(device_t *d) {
-    zl_timer_arm(&d->fleet->wheel, &d->t_update, zl_now_ms() + (int64_t)d->fleet->lifetime * 900);
+    fleet_t *f = d->fleet;
+    int64_t at = (int64_t)f->lifetime * 900;
+    if (f->total > 1) {
+        uint32_t r;
+        zl_coap_random(d->ep, &r, sizeof r);
+        at -= (int64_t)(r % ((uint32_t)f->lifetime * 50u + 1u));
+    }
+    zl_timer_arm(&f->wheel, &d->t_update, zl_now_ms() + at);
 }
 
 static void on_registered(void *ctx, zl_err_t err, const zl_coap_msg_t *resp) {
     device_t *d = ctx;
+    fleet_t *f = d->fleet;
     char cs[6];
+    d->registering = false;
+    f->reg_inflight--;
     if (err || resp->code != ZL_COAP_CREATED) {
-        ZL_WARN("device", "%s: registration failed: %s; retrying in 5 s", d->name,
-                err ? zl_err2str(err) : zl_coap_code_str(resp->code, cs));
+        if (err == ZL_ERR_TIMEOUT) ST_ADD(f, timeouts, 1);
         d->location[0] = 0;
-        zl_timer_arm(&d->fleet->wheel, &d->t_update, zl_now_ms() + 5000);
+        if (err == ZL_ERR_CANCELLED) return; /* shutting down */
+        DEV_FAIL(d, "%s: registration failed: %s; retrying in 5 s", d->name,
+                 err ? zl_err2str(err) : zl_coap_code_str(resp->code, cs));
+        if (!f->stopping) zl_timer_arm(&f->wheel, &d->t_update, zl_now_ms() + 5000);
         return;
     }
     if (zl_coap_path_string(resp, ZL_OPT_LOCATION_PATH, d->location, sizeof d->location)) d->location[0] = 0;
-    d->fleet->registered++;
-    ZL_INFO("device", "%s registered at %s", d->name, d->location);
-    arm_update(d);
+    ST_ADD(f, registered, 1);
+    ST_ADD(f, registrations, 1);
+    if (f->total == 1) ZL_INFO("device", "%s registered at %s", d->name, d->location);
+    else ZL_DEBUG("device", "%s registered at %s", d->name, d->location);
+    if (f->stopping) send_deregister(d); /* answered after the stop: leave right away */
+    else arm_update(d);
 }
 
 static void send_register(device_t *d) {
     fleet_t *f = d->fleet;
+    if (d->registering) return;
     zl_coap_msg_t m;
     zl_coap_init(&m, ZL_COAP_CON, ZL_COAP_POST, 0);
     char q_ep[100], q_lt[32];
@@ -370,22 +447,32 @@ static void send_register(device_t *d) {
     m.payload = (const uint8_t *)links;
     m.payload_len = sizeof links - 1;
     zl_coap_req_opts_t o = {.confirmable = true, .timeout_ms = 30000};
-    if (zl_coap_request(d->ep, &f->server, &m, &o, on_registered, d, NULL))
+    if (zl_coap_request(d->ep, &f->server, &m, &o, on_registered, d, NULL)) {
+        DEV_FAIL(d, "%s: cannot send the registration; retrying in 5 s", d->name);
         zl_timer_arm(&f->wheel, &d->t_update, zl_now_ms() + 5000);
+        return;
+    }
+    d->registering = true;
+    f->reg_inflight++;
 }
 
 static void on_updated(void *ctx, zl_err_t err, const zl_coap_msg_t *resp) {
     device_t *d = ctx;
+    fleet_t *f = d->fleet;
+    if (err == ZL_ERR_CANCELLED || d->deregistering) return;
     if (!err && resp->code == ZL_COAP_CHANGED) {
-        arm_update(d);
+        ST_ADD(f, updates, 1);
+        if (f->stopping) send_deregister(d);
+        else arm_update(d);
         return;
     }
+    if (err == ZL_ERR_TIMEOUT) ST_ADD(f, timeouts, 1);
     char cs[6];
-    ZL_WARN("device", "%s: update failed (%s): registering again", d->name,
-            err ? zl_err2str(err) : zl_coap_code_str(resp->code, cs));
+    DEV_FAIL(d, "%s: update failed (%s): registering again", d->name,
+             err ? zl_err2str(err) : zl_coap_code_str(resp->code, cs));
     d->location[0] = 0;
-    d->fleet->registered--;
-    send_register(d);
+    ST_ADD(f, registered, -1);
+    if (!f->stopping) send_register(d);
 }
 
 static void send_update(device_t *d) {
@@ -397,23 +484,78 @@ static void send_update(device_t *d) {
     zl_coap_init(&m, ZL_COAP_CON, ZL_COAP_POST, 0);
     zl_coap_add_path(&m, ZL_OPT_URI_PATH, d->location);
     zl_coap_req_opts_t o = {.confirmable = true, .timeout_ms = 30000};
-    if (zl_coap_request(d->ep, &d->fleet->server, &m, &o, on_updated, d, NULL)) arm_update(d);
+    if (zl_coap_request(d->ep, &d->fleet->server, &m, &o, on_updated, d, NULL)) {
+        DEV_FAIL(d, "%s: cannot send the update", d->name);
+        arm_update(d);
+    }
 }
 
 static void on_deregistered(void *ctx, zl_err_t err, const zl_coap_msg_t *resp) {
     device_t *d = ctx;
-    d->fleet->registered--;
+    fleet_t *f = d->fleet;
+    char cs[6];
+    f->dereg_inflight--;
+    ST_ADD(f, registered, -1);
     d->location[0] = 0;
-    ZL_INFO("device", "%s de-registered (%s)", d->name, err ? zl_err2str(err) : "ok");
+    if (err || (resp->code >> 5) != 2) {
+        if (err == ZL_ERR_TIMEOUT) ST_ADD(f, timeouts, 1);
+        if (err != ZL_ERR_CANCELLED)
+            DEV_FAIL(d, "%s: de-registration failed: %s", d->name,
+                     err ? zl_err2str(err) : zl_coap_code_str(resp->code, cs));
+        return;
+    }
+    ST_ADD(f, deregistrations, 1);
+    if (f->total == 1) ZL_INFO("device", "%s de-registered (ok)", d->name);
 }
 
 static void send_deregister(device_t *d) {
-    if (!d->location[0]) return;
+    fleet_t *f = d->fleet;
+    if (!d->location[0] || d->deregistering) return;
     zl_coap_msg_t m;
     zl_coap_init(&m, ZL_COAP_CON, ZL_COAP_DELETE, 0);
     zl_coap_add_path(&m, ZL_OPT_URI_PATH, d->location);
-    zl_coap_req_opts_t o = {.confirmable = true, .timeout_ms = 3000};
-    zl_coap_request(d->ep, &d->fleet->server, &m, &o, on_deregistered, d, NULL);
+    zl_coap_req_opts_t o = {.confirmable = true, .timeout_ms = f->total > 1000 ? 10000 : 3000};
+    if (zl_coap_request(d->ep, &f->server, &m, &o, on_deregistered, d, NULL) == ZL_OK) {
+        f->dereg_inflight++;
+        d->deregistering = true;
+    }
+}
+
+/* Starts the registrations the ramp allows by now (and the window admits);
+ * at shutdown, the de-registrations the window admits. Runs every loop turn. */
+static void fleet_pump(fleet_t *f) {
+    if (f->stopping) {
+        while (f->next_dereg < f->n && f->dereg_inflight < REG_WINDOW) {
+            device_t *d = &f->devs[f->next_dereg++];
+            if (!d->registering) send_deregister(d); /* a pending one leaves when answered */
+        }
+        return;
+    }
+    int allowed = f->n;
+    if (f->ramp > 0) {
+        double a = f->ramp * (double)(zl_now_ms() - f->start_ms) / 1000.0 + 1.0;
+        if (a < allowed) allowed = (int)a;
+    }
+    while (f->next_reg < allowed && f->reg_inflight < REG_WINDOW) send_register(&f->devs[f->next_reg++]);
+}
+
+/* One line for the whole fleet, from every worker's counters. */
+static void print_status(fleet_stats_t *st, int n_st, int total, int64_t t0, bool final) {
+    long reg = 0, regs = 0, upd = 0, notif = 0, dereg = 0, errs = 0, tmo = 0;
+    for (int i = 0; i < n_st; i++) {
+        reg += ST_GET(&st[i], registered);
+        regs += ST_GET(&st[i], registrations);
+        upd += ST_GET(&st[i], updates);
+        notif += ST_GET(&st[i], notifications);
+        dereg += ST_GET(&st[i], deregistrations);
+        errs += ST_GET(&st[i], errors);
+        tmo += ST_GET(&st[i], timeouts);
+    }
+    fprintf(stderr,
+            "zeelos device: %s%llds registered %ld/%d (registrations %ld, updates %ld, notifications "
+            "sent %ld, de-registrations %ld, errors %ld of which timeouts %ld)\n",
+            final ? "final " : "", (long long)((zl_now_ms() - t0) / 1000), reg, total, regs, upd, notif,
+            dereg, errs, tmo);
 }
 
 /* ------------------------------------------------------------------ main */
@@ -438,43 +580,68 @@ static int parse_server(const char *uri, zl_coap_addr_t *out) {
     return zl_coap_addr_parse(host, port, out) == ZL_OK ? 0 : -1;
 }
 
-int zl_cmd_device(int argc, char **argv, char **envp) {
-    int status;
-    zl_conf_t *conf = zl_cmd_setup("device", argc, argv, envp, NULL, 0, NULL, &status);
-    if (!conf) return status;
+typedef struct {
+    zl_conf_t *conf;
+    zl_coap_addr_t server;
+    const char *ep_name;
+    char **binds; /* device i binds binds[i % n_binds] */
+    int n_binds;
+    int base_port;
+    int total, workers;
+    fleet_stats_t *st; /* workers entries */
+    bool print; /* this process prints the status line (single worker) */
+} fleet_cfg_t;
+
+/* Runs devices [first, first + n) of the fleet until SIGINT/SIGTERM. */
+static int run_worker(const fleet_cfg_t *fc, int w, int first, int n) {
+    zl_conf_t *conf = fc->conf;
     fleet_t f = {0};
     f.lifetime = (int)zl_conf_int(conf, "device.lifetime");
-    f.n = (int)zl_conf_int(conf, "device.count");
+    f.notify_ms = (int)zl_conf_int(conf, "device.notify.ms");
+    f.server = fc->server;
+    f.total = fc->total;
+    f.first = first;
+    f.n = n;
+    f.st = &fc->st[w];
+    f.ramp = (double)zl_conf_int(conf, "device.ramp") * n / (fc->total > 0 ? fc->total : 1);
     zl_wheel_init(&f.wheel, zl_now_ms());
-    if (parse_server(zl_conf_str(conf, "device.server"), &f.server)) {
-        fprintf(stderr, "zeelos device: invalid --server '%s' (expected coap://host:port)\n",
-                zl_conf_str(conf, "device.server"));
-        zl_conf_destroy(conf);
-        return 2;
-    }
-    f.devs = calloc((size_t)f.n, sizeof *f.devs);
+    f.iob = zl_coap_iobuf_new();
+    f.devs = calloc((size_t)(n > 0 ? n : 1), sizeof *f.devs);
     int epfd = epoll_create1(EPOLL_CLOEXEC);
-    const char *ep_name = zl_conf_str(conf, "ep");
-    int base_port = (int)zl_conf_int(conf, "device.port");
+    if (!f.iob || !f.devs || epfd < 0) {
+        fprintf(stderr, "zeelos device: out of memory or descriptors\n");
+        zl_coap_iobuf_free(f.iob);
+        free(f.devs);
+        if (epfd >= 0) close(epfd);
+        return 1;
+    }
+    int width = 1;
+    for (int k = fc->total - 1; k >= 10; k /= 10) width++;
     int rc = 0;
     for (int i = 0; i < f.n; i++) {
         device_t *d = &f.devs[i];
+        int g = first + i;
         d->fleet = &f;
         char err[256];
-        zl_coap_ep_cfg_t cc = {.host = f.server.sa.ss_family == AF_INET6 ? "::" : "0.0.0.0",
-                               .port = base_port ? base_port + i : 0,
+        zl_coap_ep_cfg_t cc = {.host = fc->binds[g % fc->n_binds],
+                               .port = fc->base_port ? fc->base_port + g : 0,
                                .ack_timeout_ms = (int)zl_conf_int(conf, "coap.ack.timeout.ms"),
                                .max_retransmit = (int)zl_conf_int(conf, "coap.max.retransmit"),
-                               .on_request = handle, .ctx = d};
+                               .on_request = handle, .ctx = d,
+                               /* one device's socket needs no 200 KB of batch buffers */
+                               .shared_io = fc->total > 1 ? f.iob : NULL};
         d->ep = zl_coap_ep_new(&cc, &f.wheel, err, sizeof err);
         if (!d->ep) {
-            fprintf(stderr, "zeelos device: %s\n", err);
+            fprintf(stderr, "zeelos device: device %d of %d (bind %s): %s%s\n", g, fc->total, cc.host, err,
+                    strstr(err, "in use") || strstr(err, "open files")
+                        ? " (out of ports or descriptors: add --device-bind addresses or --device-workers)"
+                        : "");
             rc = 1;
             f.n = i;
             break;
         }
-        if (*ep_name && f.n == 1) snprintf(d->name, sizeof d->name, "%s", ep_name);
-        else if (*ep_name) snprintf(d->name, sizeof d->name, "%s-%d", ep_name, i);
+        if (*fc->ep_name && fc->total == 1) snprintf(d->name, sizeof d->name, "%s", fc->ep_name);
+        else if (*fc->ep_name) snprintf(d->name, sizeof d->name, "%s-%0*d", fc->ep_name, width, g);
         else {
             uint8_t r[16];
             zl_coap_random(d->ep, r, sizeof r);
@@ -490,33 +657,54 @@ int zl_cmd_device(int argc, char **argv, char **envp) {
         zl_timer_init(&d->t_sensor1, on_sensor, d);
         struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t)i};
         epoll_ctl(epfd, EPOLL_CTL_ADD, zl_coap_ep_fd(d->ep), &ev);
-        send_register(d);
-        zl_timer_arm(&f.wheel, &d->t_sensor0, zl_now_ms() + 2000);
-        zl_timer_arm(&f.wheel, &d->t_sensor1, zl_now_ms() + 2000);
-        zl_coap_ep_flush(d->ep);
+        /* first change at a random phase (a single device keeps the seed's 2 s) */
+        uint32_t ph[2] = {0, 0};
+        if (fc->total > 1) zl_coap_random(d->ep, ph, sizeof ph);
+        int64_t now = zl_now_ms();
+        zl_timer_arm(&f.wheel, &d->t_sensor0,
+                     now + (fc->total > 1 ? ph[0] % (uint32_t)f.notify_ms : 2000));
+        zl_timer_arm(&f.wheel, &d->t_sensor1,
+                     now + (fc->total > 1 ? ph[1] % (uint32_t)(2 * f.notify_ms) : 2000));
     }
     running_fleet = &f;
     struct sigaction sa = {.sa_handler = on_signal};
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    int64_t stop_deadline = 0;
+    sigset_t unblock;
+    sigemptyset(&unblock);
+    sigaddset(&unblock, SIGINT);
+    sigaddset(&unblock, SIGTERM);
+    sigprocmask(SIG_UNBLOCK, &unblock, NULL);
+
+    f.start_ms = zl_now_ms();
+    int64_t stop_deadline = 0, next_status = f.start_ms + STATUS_MS;
+    struct epoll_event evs[256];
     while (rc == 0) {
-        if (f.stop && !stop_deadline) {
+        if (f.stop && !f.stopping) {
+            f.stopping = true;
             for (int i = 0; i < f.n; i++) {
                 zl_timer_disarm(&f.wheel, &f.devs[i].t_update);
                 zl_timer_disarm(&f.wheel, &f.devs[i].t_sensor0);
                 zl_timer_disarm(&f.wheel, &f.devs[i].t_sensor1);
-                send_deregister(&f.devs[i]);
-                zl_coap_ep_flush(f.devs[i].ep);
             }
-            stop_deadline = zl_now_ms() + 3500;
+            /* enough for the window to drain the whole slice a few times over */
+            stop_deadline = zl_now_ms() + (f.n > 1000 ? 5000 + f.n / 2 : 3500);
         }
-        if (stop_deadline && (f.registered <= 0 || zl_now_ms() > stop_deadline)) break;
-        struct epoll_event evs[64];
-        int n = epoll_wait(epfd, evs, 64, zl_wheel_timeout(&f.wheel, zl_now_ms(), 200));
-        for (int i = 0; i < n; i++) zl_coap_ep_read(f.devs[evs[i].data.u32].ep, 4);
+        fleet_pump(&f);
+        zl_coap_iobuf_flush(f.iob);
+        if (f.stopping && ((f.next_dereg >= f.n && f.dereg_inflight <= 0 && f.reg_inflight <= 0) ||
+                           zl_now_ms() > stop_deadline))
+            break;
+        int max_wait = 200;
+        if (f.next_reg < f.n && !f.stopping) max_wait = 10; /* the ramp is on */
+        int ne = epoll_wait(epfd, evs, 256, zl_wheel_timeout(&f.wheel, zl_now_ms(), max_wait));
+        for (int i = 0; i < ne; i++) zl_coap_ep_read(f.devs[evs[i].data.u32].ep, 4);
         zl_wheel_run(&f.wheel, zl_now_ms());
-        for (int i = 0; i < f.n; i++) zl_coap_ep_flush(f.devs[i].ep);
+        zl_coap_iobuf_flush(f.iob);
+        if (fc->print && zl_now_ms() >= next_status) {
+            print_status(fc->st, 1, fc->total, f.start_ms, false);
+            next_status += STATUS_MS;
+        }
     }
     running_fleet = NULL;
     for (int i = 0; i < f.n; i++) {
@@ -524,9 +712,181 @@ int zl_cmd_device(int argc, char **argv, char **envp) {
         zl_timer_disarm(&f.wheel, &f.devs[i].t_sensor0);
         zl_timer_disarm(&f.wheel, &f.devs[i].t_sensor1);
         zl_coap_ep_destroy(f.devs[i].ep);
+        free(f.devs[i].obs);
     }
+    if (fc->print) print_status(fc->st, 1, fc->total, f.start_ms, true);
+    atomic_store(&f.st->done, 1);
+    zl_coap_iobuf_free(f.iob);
     close(epfd);
     free(f.devs);
+    return rc;
+}
+
+/* Usable ephemeral ports per local address. */
+static int ephemeral_ports(void) {
+    FILE *fp = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+    int lo = 32768, hi = 60999;
+    if (fp) {
+        if (fscanf(fp, "%d %d", &lo, &hi) != 2) lo = 32768, hi = 60999;
+        fclose(fp);
+    }
+    return hi >= lo ? hi - lo + 1 : 0;
+}
+
+static volatile sig_atomic_t parent_sig;
+static void on_parent_signal(int sig) { parent_sig = sig; }
+
+int zl_cmd_device(int argc, char **argv, char **envp) {
+    int status;
+    zl_conf_t *conf = zl_cmd_setup("device", argc, argv, envp, NULL, 0, NULL, &status);
+    if (!conf) return status;
+    fleet_cfg_t fc = {.conf = conf};
+    int rc = 2;
+    char *bind_copy = NULL;
+    if (parse_server(zl_conf_str(conf, "device.server"), &fc.server)) {
+        fprintf(stderr, "zeelos device: invalid --server '%s' (expected coap://host:port)\n",
+                zl_conf_str(conf, "device.server"));
+        goto out;
+    }
+    fc.ep_name = zl_conf_str(conf, "ep");
+    fc.total = (int)zl_conf_int(conf, "device.count");
+    fc.base_port = (int)zl_conf_int(conf, "device.port");
+    if (fc.base_port && fc.base_port + fc.total - 1 > 65535) {
+        fprintf(stderr, "zeelos device: --device-port %d + %d devices runs past port 65535\n", fc.base_port,
+                fc.total);
+        goto out;
+    }
+    /* local addresses */
+    bind_copy = strdup(zl_conf_str(conf, "device.bind"));
+    fc.binds = calloc(strlen(bind_copy) / 2 + 2, sizeof *fc.binds);
+    if (!bind_copy || !fc.binds) goto out;
+    for (char *save = NULL, *tok = strtok_r(bind_copy, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+        zl_coap_addr_t a;
+        if (zl_coap_addr_parse(tok, 0, &a) != ZL_OK || a.sa.ss_family != fc.server.sa.ss_family) {
+            fprintf(stderr, "zeelos device: --device-bind '%s' is not a local address of the server's "
+                            "family\n", tok);
+            goto out;
+        }
+        fc.binds[fc.n_binds++] = tok;
+    }
+    if (!fc.n_binds) fc.binds[fc.n_binds++] = fc.server.sa.ss_family == AF_INET6 ? "::" : "0.0.0.0";
+    int ports = ephemeral_ports(), per_addr_max = ports * 9 / 10;
+    if (per_addr_max > 25000) per_addr_max = 25000;
+    int per_addr = (fc.total + fc.n_binds - 1) / fc.n_binds;
+    if (!fc.base_port && per_addr > per_addr_max) {
+        fprintf(stderr,
+                "zeelos device: %d devices over %d local address(es) is %d source ports per address, "
+                "but the ephemeral port range has %d ports (at most %d devices per address are "
+                "allowed): spread the fleet with --device-bind 127.0.0.1,127.0.0.2,... (needs at "
+                "least %d addresses)\n",
+                fc.total, fc.n_binds, per_addr, ports, per_addr_max,
+                (fc.total + per_addr_max - 1) / per_addr_max);
+        goto out;
+    }
+    /* workers and descriptors */
+    fc.workers = (int)zl_conf_int(conf, "device.workers");
+    if (fc.workers <= 0) fc.workers = (fc.total + DEVS_PER_WORKER - 1) / DEVS_PER_WORKER;
+    if (fc.workers > fc.total) fc.workers = fc.total;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    int slice = (fc.total + fc.workers - 1) / fc.workers;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+        (rlim_t)slice + 32 > rl.rlim_cur) {
+        fprintf(stderr,
+                "zeelos device: %d devices per worker need %d open files but the limit is %llu: use "
+                "--device-workers %llu or more\n",
+                slice, slice + 32, (unsigned long long)rl.rlim_cur,
+                (unsigned long long)((fc.total + (rl.rlim_cur - 32) - 1) / (rl.rlim_cur - 32)));
+        goto out;
+    }
+    fc.st = mmap(NULL, (size_t)fc.workers * sizeof *fc.st, PROT_READ | PROT_WRITE,
+                 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (fc.st == MAP_FAILED) {
+        fc.st = NULL;
+        fprintf(stderr, "zeelos device: mmap: %s\n", strerror(errno));
+        goto out;
+    }
+    /* SIGINT/SIGTERM stay blocked until each process has its handler */
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigprocmask(SIG_BLOCK, &block, &old);
+    if (fc.workers == 1) {
+        fc.print = fc.total > 1;
+        rc = run_worker(&fc, 0, 0, fc.total);
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        goto out;
+    }
+    ZL_INFO("device", "fleet of %d devices: %d workers, %d local address(es)", fc.total, fc.workers,
+            fc.n_binds);
+    pid_t *pids = calloc((size_t)fc.workers, sizeof *pids);
+    if (!pids) goto out;
+    fflush(stdout);
+    fflush(stderr);
+    int started = 0;
+    for (int w = 0; w < fc.workers; w++) {
+        int first = (int)((long)fc.total * w / fc.workers), last = (int)((long)fc.total * (w + 1) / fc.workers);
+        pid_t pid = fork();
+        if (pid == 0) {
+            int wrc = run_worker(&fc, w, first, last - first);
+            fflush(stderr);
+            _exit(wrc);
+        }
+        if (pid < 0) {
+            fprintf(stderr, "zeelos device: fork: %s\n", strerror(errno));
+            break;
+        }
+        pids[started++] = pid;
+    }
+    struct sigaction sa = {.sa_handler = on_parent_signal};
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    rc = started == fc.workers ? 0 : 1;
+    if (started < fc.workers) parent_sig = SIGTERM; /* stop the ones that did start */
+    int64_t t0 = zl_now_ms(), next_status = t0 + STATUS_MS;
+    int alive = started, forwarded = 0;
+    while (alive > 0) {
+        if (parent_sig && !forwarded) {
+            for (int i = 0; i < started; i++)
+                if (pids[i] > 0) kill(pids[i], parent_sig);
+            forwarded = 1;
+        }
+        int ws;
+        pid_t p = waitpid(-1, &ws, WNOHANG);
+        if (p > 0) {
+            for (int i = 0; i < started; i++)
+                if (pids[i] == p) {
+                    pids[i] = 0;
+                    alive--;
+                    if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0) {
+                        fprintf(stderr, "zeelos device: worker %d %s %d\n", i,
+                                WIFEXITED(ws) ? "exited with" : "killed by signal",
+                                WIFEXITED(ws) ? WEXITSTATUS(ws) : WTERMSIG(ws));
+                        rc = 1;
+                        if (!parent_sig) parent_sig = SIGTERM; /* a broken fleet stops as a whole */
+                    }
+                }
+            continue;
+        }
+        if (p < 0 && errno != EINTR) break;
+        if (zl_now_ms() >= next_status) {
+            print_status(fc.st, fc.workers, fc.total, t0, false);
+            next_status += STATUS_MS;
+        }
+        struct timespec ts = {0, 50 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    print_status(fc.st, fc.workers, fc.total, t0, true);
+    free(pids);
+out:
+    if (fc.st) munmap(fc.st, (size_t)fc.workers * sizeof *fc.st);
+    free(fc.binds);
+    free(bind_copy);
     zl_conf_destroy(conf);
     return rc;
 }

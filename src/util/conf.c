@@ -178,12 +178,36 @@ static const zl_prop_t zl_props[] = {
     {"device.server", ZL_PT_STR, "coap://127.0.0.1:5683", 0, 0, NULL, "--server", ZL_CMD_DEVICE,
      S_DEV, "LwM2M server URI the simulated devices register with (`coap://host:port`)."},
     {"device.count", ZL_PT_INT, "1", 1, 100000, NULL, "--count", ZL_CMD_DEVICE, S_DEV,
-     "Number of simulated devices run by this process."},
+     "Number of simulated devices (independent LwM2M clients, each with its own endpoint name "
+     "and UDP source port). A fleet prints a status line to stderr every 5 s: registered, "
+     "updates, notifications sent, errors."},
     {"device.lifetime", ZL_PT_INT, "30", 1, INT32_MAX, NULL, NULL, ZL_CMD_DEVICE, S_DEV,
      "Registration lifetime, in seconds, the simulated devices announce (`lt`). They send a "
      "registration update before it elapses."},
     {"device.port", ZL_PT_INT, "0", 0, 65535, NULL, NULL, ZL_CMD_DEVICE, S_DEV,
-     "Local UDP port of the device socket. 0: a free port chosen by the operating system."},
+     "Local UDP port of the device socket (device `i` uses `device.port` + `i`). 0: a free "
+     "(ephemeral) port chosen by the operating system."},
+    {"device.ramp", ZL_PT_INT, "0", 0, 10000000, NULL, NULL, ZL_CMD_DEVICE, S_DEV,
+     "Registration ramp of a fleet: new registrations per second over all workers. 0: as fast "
+     "as possible. Either way at most 256 registrations per worker are outstanding at a time, "
+     "so a slow server is not flooded with retransmissions."},
+    {"device.notify.ms", ZL_PT_INT, "1000", 10, 86400000, NULL, NULL, ZL_CMD_DEVICE, S_DEV,
+     "How often, in milliseconds, each simulated device's temperature `/3303/0/5700` changes "
+     "(and is notified to its observers); `/3303/1` changes at twice this period. The first "
+     "change of each device is at a random phase so a fleet does not tick in lockstep."},
+    {"device.workers", ZL_PT_INT, "0", 0, 64, NULL, NULL, ZL_CMD_DEVICE, S_DEV,
+     "Worker processes a fleet is split over (each with its own event loop, timer wheel and "
+     "slice of the devices; one UDP socket per device). 0: `ceil(device.count / 15000)`, which "
+     "keeps every worker under a 20,000 open-file limit. Each worker raises its soft "
+     "`RLIMIT_NOFILE` to the hard limit and refuses to start if its slice does not fit."},
+    {"device.bind", ZL_PT_STR, "", 0, 0, NULL, NULL, ZL_CMD_DEVICE, S_DEV,
+     "Comma-separated local addresses the devices' sockets are bound to, assigned round-robin "
+     "(device `i` uses address `i mod n`), e.g. `127.0.0.1,127.0.0.2,127.0.0.3`. Empty: the "
+     "wildcard address of the server's family (for a server on 127.0.0.1 that is the same as "
+     "`127.0.0.1`). Every device needs its own source port and an address has only the "
+     "ephemeral range (`/proc/sys/net/ipv4/ip_local_port_range`, 28,232 ports by default) to "
+     "give, so more than 25,000 devices per address is refused with an error: add addresses "
+     "(any 127.0.0.x works on Linux loopback) for bigger fleets."},
 
     /* zeelos request */
     {"ticket", ZL_PT_STR, "", 0, 0, NULL, NULL, ZL_CMD_REQUEST, S_REQ,
