@@ -23,6 +23,7 @@
 #include "kafka/client.h"
 #include "kafka/serde.h"
 #include "lwm2m/link.h"
+#include "lwm2m/model.h"
 #include "lwm2m/path.h"
 #include "gateway/registry.h"
 #include "store/store.h"
@@ -78,6 +79,7 @@ struct zl_gw {
     zl_registry_t regs;
     zl_hmap_t obs_by_token;
     zl_store_t *store;
+    zl_models_t *models; /* built-ins + models.dir DDFs; types decoded values */
     zl_serde_t *serde;
     zl_producer_t *producer;
     zl_consumer_t *consumer;
@@ -142,7 +144,7 @@ void zl_obs_restore(zl_gw_t *gw);
 void zl_obs_on_notify(void *ctx, zl_err_t err, const zl_coap_msg_t *resp);
 
 /* Decodes a device response payload for path into a READ body. */
-zl_err_t zl_gw_decode_content(const zl_coap_msg_t *resp, const char *path, zl_node_t **out,
-                              char *errstr, size_t n);
+zl_err_t zl_gw_decode_content(const zl_models_t *models, const zl_coap_msg_t *resp, const char *path,
+                              zl_node_t **out, char *errstr, size_t n);
 
 #endif

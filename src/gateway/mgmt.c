@@ -81,8 +81,8 @@ static const char *method_name(uint8_t code) {
     return code <= 4 ? names[code] : "?";
 }
 
-zl_err_t zl_gw_decode_content(const zl_coap_msg_t *resp, const char *path, zl_node_t **out,
-                              char *errstr, size_t n) {
+zl_err_t zl_gw_decode_content(const zl_models_t *models, const zl_coap_msg_t *resp, const char *path,
+                              zl_node_t **out, char *errstr, size_t n) {
     zl_path_t p;
     if (zl_path_parse(path, &p, errstr, n)) return ZL_ERR_INVALID;
     int64_t cf = zl_coap_opt_uint(resp, ZL_OPT_CONTENT_FORMAT, ZL_CF_TEXT);
@@ -91,7 +91,7 @@ zl_err_t zl_gw_decode_content(const zl_coap_msg_t *resp, const char *path, zl_no
         return ZL_ERR_INVALID;
     }
     zl_err_t e = zl_content_decode((int)cf, resp->payload ? resp->payload : (const uint8_t *)"",
-                                   resp->payload_len, &p, out, errstr, n);
+                                   resp->payload_len, &p, models, out, errstr, n);
     if (e == ZL_ERR_UNSUPPORTED && !errstr[0])
         snprintf(errstr, n, "content format %lld is not supported", (long long)cf);
     return e;
@@ -152,7 +152,7 @@ static void on_device(void *ctx, zl_err_t err, const zl_coap_msg_t *resp) {
     case ZL_RK_READ:
     case ZL_RK_OBSERVE: {
         zl_node_t *node = NULL;
-        zl_err_t e = zl_gw_decode_content(resp, m->path, &node, errbuf, sizeof errbuf);
+        zl_err_t e = zl_gw_decode_content(m->gw->models, resp, m->path, &node, errbuf, sizeof errbuf);
         if (e) {
             zl_mgmt_fail(m, e == ZL_ERR_UNSUPPORTED ? ZL_RC_UNSUPPORTED_CONTENT_FORMAT : ZL_RC_INTERNAL_SERVER_ERROR,
                  "cannot decode the device's answer: %s", errbuf);

@@ -132,7 +132,7 @@ void zl_obs_on_notify(void *ctx, zl_err_t err, const zl_coap_msg_t *resp) {
     zl_rec_response_t r = {.ticket = o->ticket, .server_id = gw->id, .ep = o->ep, .path = o->path,
                            .observation_id = oid, .timestamp = zl_wall_ms(),
                            .code = zl_resp_code_from_coap(resp->code), .kind = ZL_RK_OBSERVE};
-    zl_err_t e = zl_gw_decode_content(resp, o->path, &node, errbuf, sizeof errbuf);
+    zl_err_t e = zl_gw_decode_content(gw->models, resp, o->path, &node, errbuf, sizeof errbuf);
     if (e) {
         zl_counter_inc(gw->m.notif_errors);
         ZL_WARN("observe", "undecodable notification from '%s' for %s: %s", o->ep, o->path, errbuf);

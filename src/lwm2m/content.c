@@ -40,7 +40,7 @@ static zl_err_t seterr(char *errstr, size_t size, zl_err_t e, const char *msg, i
 
 /* text/plain and octet-stream: one value for a resource or resource instance. */
 static zl_err_t decode_single(int cf, const uint8_t *p, size_t n, const zl_path_t *path,
-                              zl_node_t **out, char *errstr, size_t errstr_size) {
+                              const zl_models_t *models, zl_node_t **out, char *errstr, size_t errstr_size) {
     if (!path || path->len < 3)
         return seterr(errstr, errstr_size, ZL_ERR_INVALID,
                       "content format %d needs a resource or resource instance path", cf);
@@ -51,7 +51,7 @@ static zl_err_t decode_single(int cf, const uint8_t *p, size_t n, const zl_path_
     if (cf == ZL_CF_OPAQUE) {
         e = zl_value_set_bytes(&node->value, ZL_T_OPAQUE, p, n);
     } else {
-        const zl_res_model_t *m = zl_model_resource(path->ids[0], path->ids[2]);
+        const zl_res_model_t *m = zl_models_resource(models, path->ids[0], path->ids[2]);
         zl_type_t t = m ? m->type : ZL_T_NONE;
         e = zl_text_decode(p, n, t, &node->value);
         if (e == ZL_ERR_INVALID && errstr && errstr_size)
@@ -63,28 +63,28 @@ static zl_err_t decode_single(int cf, const uint8_t *p, size_t n, const zl_path_
 }
 
 zl_err_t zl_content_decode(int cf, const uint8_t *p, size_t n, const zl_path_t *path,
-                           zl_node_t **out, char *errstr, size_t errstr_size) {
+                           const zl_models_t *models, zl_node_t **out, char *errstr, size_t errstr_size) {
     if (errstr && errstr_size) errstr[0] = 0;
     *out = NULL;
     if (!p && n) return seterr(errstr, errstr_size, ZL_ERR_INVALID, "NULL payload (cf %d)", cf);
     switch (cf) {
     case ZL_CF_TEXT:
     case ZL_CF_OPAQUE:
-        return decode_single(cf, p, n, path, out, errstr, errstr_size);
+        return decode_single(cf, p, n, path, models, out, errstr, errstr_size);
     case ZL_CF_TLV:
     case ZL_CF_TLV_OLD:
-        return zl_tlv_decode(p, n, path, out, errstr, errstr_size);
+        return zl_tlv_decode(p, n, path, models, out, errstr, errstr_size);
     case ZL_CF_JSON:
     case ZL_CF_JSON_OLD:
-        return zl_lwm2m_json_decode(p, n, path, out, errstr, errstr_size);
+        return zl_lwm2m_json_decode(p, n, path, models, out, errstr, errstr_size);
     case ZL_CF_SENML_JSON:
-        return zl_senml_json_decode(p, n, path, out, errstr, errstr_size);
+        return zl_senml_json_decode(p, n, path, models, out, errstr, errstr_size);
     case ZL_CF_SENML_CBOR:
-        return zl_senml_cbor_decode(p, n, path, out, errstr, errstr_size);
+        return zl_senml_cbor_decode(p, n, path, models, out, errstr, errstr_size);
     case ZL_CF_LWM2M_CBOR:
-        return zl_lwm2m_cbor_decode(p, n, path, out, errstr, errstr_size);
+        return zl_lwm2m_cbor_decode(p, n, path, models, out, errstr, errstr_size);
     case ZL_CF_CBOR:
-        return zl_cbor_single_decode(p, n, path, out, errstr, errstr_size);
+        return zl_cbor_single_decode(p, n, path, models, out, errstr, errstr_size);
     default:
         return seterr(errstr, errstr_size, ZL_ERR_UNSUPPORTED,
                       "content format %d cannot be decoded to a node", cf);

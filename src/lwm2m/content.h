@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "lwm2m/model.h"
 #include "lwm2m/node.h"
 #include "lwm2m/path.h"
 #include "util/buf.h"
@@ -26,10 +27,10 @@ enum {
 
 /* Decodes payload (content format cf) returned for a request on path into a
  * node whose kind matches the path depth (object, instance, resource...).
- * Values are typed with the built-in model. *out is owned by the caller.
+ * Values are typed with models (NULL: the built-in ones). *out is owned by the caller.
  * Errors: ZL_ERR_UNSUPPORTED (format), ZL_ERR_INVALID / ZL_ERR_TRUNCATED (payload). */
 zl_err_t zl_content_decode(int cf, const uint8_t *p, size_t n, const zl_path_t *path,
-                           zl_node_t **out, char *errstr, size_t errstr_size);
+                           const zl_models_t *models, zl_node_t **out, char *errstr, size_t errstr_size);
 /* Encodes node (addressed by path) in format cf. TEXT and OPAQUE need a single resource. */
 zl_err_t zl_content_encode(int cf, const zl_node_t *node, const zl_path_t *path, zl_buf_t *out);
 /* "text/plain", "application/vnd.oma.lwm2m+tlv", ... or NULL if unknown. */

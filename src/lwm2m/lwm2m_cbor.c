@@ -315,14 +315,15 @@ static zl_err_t walk_pairs(ldec_t *d, const struct cbor_pair *pairs, const zl_pa
             continue;
         }
         zl_value_t val;
-        if ((e = item_value(&d->c, v, zl_entries_model_type(&path), ps, &val))) return e;
+        if ((e = item_value(&d->c, v, zl_entries_model_type(d->es.models, &path), ps, &val))) return e;
         char aerr[128];
         if ((e = zl_entries_add(&d->es, &path, &val, aerr, sizeof aerr))) return cerr(&d->c, e, "%s", aerr);
     }
     return ZL_OK;
 }
 
-zl_err_t zl_lwm2m_cbor_decode(const uint8_t *p, size_t n, const zl_path_t *path, zl_node_t **out,
+zl_err_t zl_lwm2m_cbor_decode(const uint8_t *p, size_t n, const zl_path_t *path,
+                              const zl_models_t *models, zl_node_t **out,
                               char *errstr, size_t errstr_size) {
     ldec_t d;
     d.c.errstr = errstr;
@@ -340,7 +341,7 @@ zl_err_t zl_lwm2m_cbor_decode(const uint8_t *p, size_t n, const zl_path_t *path,
         cbor_decref(&root);
         return e;
     }
-    zl_entries_init(&d.es, path, "value");
+    zl_entries_init(&d.es, path, models, "value");
     zl_path_t top = {{0}, 0};
     e = walk_map(&d, root, &top);
     cbor_decref(&root);
@@ -441,7 +442,8 @@ zl_err_t zl_lwm2m_cbor_encode(const zl_node_t *node, const zl_path_t *path, zl_b
 
 /* ---- plain CBOR ---- */
 
-zl_err_t zl_cbor_single_decode(const uint8_t *p, size_t n, const zl_path_t *path, zl_node_t **out,
+zl_err_t zl_cbor_single_decode(const uint8_t *p, size_t n, const zl_path_t *path,
+                               const zl_models_t *models, zl_node_t **out,
                                char *errstr, size_t errstr_size) {
     cctx_t c = {errstr, errstr_size};
     if (errstr && errstr_size) errstr[0] = 0;
@@ -456,7 +458,7 @@ zl_err_t zl_cbor_single_decode(const uint8_t *p, size_t n, const zl_path_t *path
     zl_path_format(path, ps, sizeof ps);
     zl_node_t *node = zl_node_new(path->len == 3 ? ZL_N_RESOURCE : ZL_N_RES_INSTANCE, path->ids[path->len - 1]);
     if (!node) e = ZL_ERR_NOMEM;
-    else e = item_value(&c, it, zl_entries_model_type(path), ps, &node->value);
+    else e = item_value(&c, it, zl_entries_model_type(models, path), ps, &node->value);
     cbor_decref(&it);
     if (e) { zl_node_free(node); return e; }
     *out = node;

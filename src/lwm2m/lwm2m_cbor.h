@@ -13,6 +13,7 @@
 #define ZL_LWM2M_CBOR_H
 #include <stddef.h>
 #include <stdint.h>
+#include "lwm2m/model.h"
 #include "lwm2m/node.h"
 #include "lwm2m/path.h"
 #include "util/buf.h"
@@ -26,7 +27,8 @@
  * resources: integers INTEGER, floats FLOAT, text STRING, bytes OPAQUE).
  * Errors: ZL_ERR_INVALID (message names the value's path), ZL_ERR_TOO_LARGE
  * (> 10000 values or 1 MiB), ZL_ERR_NOMEM. */
-zl_err_t zl_lwm2m_cbor_decode(const uint8_t *p, size_t n, const zl_path_t *path, zl_node_t **out,
+zl_err_t zl_lwm2m_cbor_decode(const uint8_t *p, size_t n, const zl_path_t *path,
+                              const zl_models_t *models, zl_node_t **out,
                               char *errstr, size_t errstr_size);
 /* Encodes node (addressed by path) as {key: tree}, key being the path as one
  * unsigned integer (objects) or an array of ids ([3,0], [3,0,9], ...), and the
@@ -35,7 +37,8 @@ zl_err_t zl_lwm2m_cbor_encode(const zl_node_t *node, const zl_path_t *path, zl_b
 
 /* Plain CBOR: path must address a resource (-> RESOURCE node) or resource
  * instance (-> RES_INSTANCE); the single data item is typed by the model. */
-zl_err_t zl_cbor_single_decode(const uint8_t *p, size_t n, const zl_path_t *path, zl_node_t **out,
+zl_err_t zl_cbor_single_decode(const uint8_t *p, size_t n, const zl_path_t *path,
+                               const zl_models_t *models, zl_node_t **out,
                                char *errstr, size_t errstr_size);
 /* Encodes a RESOURCE or RES_INSTANCE node's value as one data item (OBJLNK as
  * text "oid:iid", TIME as an integer, NONE as a byte string). */

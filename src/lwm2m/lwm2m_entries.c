@@ -12,8 +12,9 @@
 
 #define eerr(errstr, size, e, ...) zl_err_fmt((errstr), (size), (e), __VA_ARGS__)
 
-void zl_entries_init(zl_entries_t *es, const zl_path_t *req, const char *what) {
+void zl_entries_init(zl_entries_t *es, const zl_path_t *req, const zl_models_t *models, const char *what) {
     memset(es, 0, sizeof *es);
+    es->models = models;
     if (req) es->req = *req;
     es->what = what ? what : "entry";
 }
@@ -143,7 +144,7 @@ zl_err_t zl_entries_build(zl_entries_t *es, zl_node_t **out, char *errstr, size_
             return ZL_OK;
         }
         if (es->n == 0) {
-            const zl_res_model_t *m = zl_model_resource(req->ids[0], req->ids[2]);
+            const zl_res_model_t *m = zl_models_resource(es->models, req->ids[0], req->ids[2]);
             if (m && !m->multiple)
                 return eerr(errstr, errstr_size, ZL_ERR_INVALID, "no value for single resource %s", ps);
         }
@@ -170,9 +171,9 @@ zl_err_t zl_entries_build(zl_entries_t *es, zl_node_t **out, char *errstr, size_
     return ZL_OK;
 }
 
-zl_type_t zl_entries_model_type(const zl_path_t *p) {
+zl_type_t zl_entries_model_type(const zl_models_t *models, const zl_path_t *p) {
     if (p->len < 3) return ZL_T_NONE;
-    const zl_res_model_t *m = zl_model_resource(p->ids[0], p->ids[2]);
+    const zl_res_model_t *m = zl_models_resource(models, p->ids[0], p->ids[2]);
     return m ? m->type : ZL_T_NONE;
 }
 

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "lwm2m/model.h"
 #include "lwm2m/node.h"
 #include "lwm2m/path.h"
 
@@ -21,12 +22,13 @@ typedef struct {
 
 typedef struct {
     zl_path_t req; /* the request path every entry must lie under */
+    const zl_models_t *models; /* types the entries; NULL: built-ins */
     zl_entry_t *v;
     size_t n, cap;
     const char *what; /* "entry", "value": used in messages */
 } zl_entries_t;
 
-void zl_entries_init(zl_entries_t *es, const zl_path_t *req, const char *what);
+void zl_entries_init(zl_entries_t *es, const zl_path_t *req, const zl_models_t *models, const char *what);
 void zl_entries_free(zl_entries_t *es);
 /* Checks that path names a resource or resource instance under es->req, then
  * appends (path, *value).  The value's bytes are owned by es afterwards, also
@@ -41,7 +43,7 @@ zl_err_t zl_entries_add(zl_entries_t *es, const zl_path_t *path, zl_value_t *val
 zl_err_t zl_entries_build(zl_entries_t *es, zl_node_t **out, char *errstr, size_t errstr_size);
 
 /* The model's type for a resource path (ZL_T_NONE if unknown or executable). */
-zl_type_t zl_entries_model_type(const zl_path_t *p);
+zl_type_t zl_entries_model_type(const zl_models_t *models, const zl_path_t *p);
 
 /* Checks that node is a well-formed tree of the kind path addresses
  * (node->id equal to the path's last id, children of the right kinds). */

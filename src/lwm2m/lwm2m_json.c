@@ -25,6 +25,7 @@
 typedef struct {
     char *errstr;
     size_t errstr_size;
+    const zl_models_t *models;
 } jctx_t;
 
 #define jerr(c, e, ...) zl_err_fmt((c)->errstr, (c)->errstr_size, (e), __VA_ARGS__)
@@ -45,7 +46,7 @@ static const char *jtype_name(const json_t *j) {
 /* Converts the one value key of entry i into a value typed by the model. */
 static zl_err_t entry_value(jctx_t *c, size_t i, const char *name, const zl_path_t *path,
                             const char *key, const json_t *jv, zl_value_t *v) {
-    zl_type_t t = zl_entries_model_type(path);
+    zl_type_t t = zl_entries_model_type(c->models, path);
     memset(v, 0, sizeof *v);
     if (strcmp(key, "v") == 0) {
         if (!json_is_number(jv))
@@ -192,9 +193,10 @@ static zl_err_t decode_doc(jctx_t *c, zl_entries_t *es, const json_t *root) {
     return ZL_OK;
 }
 
-zl_err_t zl_lwm2m_json_decode(const uint8_t *p, size_t n, const zl_path_t *path, zl_node_t **out,
+zl_err_t zl_lwm2m_json_decode(const uint8_t *p, size_t n, const zl_path_t *path,
+                              const zl_models_t *models, zl_node_t **out,
                               char *errstr, size_t errstr_size) {
-    jctx_t c = {errstr, errstr_size};
+    jctx_t c = {errstr, errstr_size, models};
     if (errstr && errstr_size) errstr[0] = 0;
     *out = NULL;
     if (!path || path->len == 0 || path->len > ZL_PATH_MAX_DEPTH)
@@ -208,7 +210,7 @@ zl_err_t zl_lwm2m_json_decode(const uint8_t *p, size_t n, const zl_path_t *path,
     if (!root)
         return jerr(&c, ZL_ERR_INVALID, "not JSON (offset %d): %s", je.position, je.text);
     zl_entries_t es;
-    zl_entries_init(&es, path, "entry");
+    zl_entries_init(&es, path, models, "entry");
     zl_err_t e = decode_doc(&c, &es, root);
     json_decref(root);
     if (!e) {

@@ -7,6 +7,7 @@
 #define ZL_LWM2M_JSON_H
 #include <stddef.h>
 #include <stdint.h>
+#include "lwm2m/model.h"
 #include "lwm2m/node.h"
 #include "lwm2m/path.h"
 #include "util/buf.h"
@@ -20,7 +21,8 @@
  * resources: "v" integer literal -> INTEGER, other numbers -> FLOAT, "sv" ->
  * STRING).  Errors: ZL_ERR_INVALID (with a message naming the entry),
  * ZL_ERR_TOO_LARGE (more than 10000 entries or 1 MiB), ZL_ERR_NOMEM. */
-zl_err_t zl_lwm2m_json_decode(const uint8_t *p, size_t n, const zl_path_t *path, zl_node_t **out,
+zl_err_t zl_lwm2m_json_decode(const uint8_t *p, size_t n, const zl_path_t *path,
+                              const zl_models_t *models, zl_node_t **out,
                               char *errstr, size_t errstr_size);
 /* Encodes node (addressed by path) with "bn" = path + "/" for objects,
  * instances and multiple resources, and the parent path + "/" with

@@ -110,8 +110,10 @@ zl_err_t zl_senml_b64url_decode(const char *s, size_t n, zl_buf_t *out) {
 
 /* ---- decoding ---- */
 
-zl_err_t zl_senml_dec_init(zl_senml_dec_t *dec, const zl_path_t *path, char *errstr, size_t errstr_size) {
+zl_err_t zl_senml_dec_init(zl_senml_dec_t *dec, const zl_path_t *path, const zl_models_t *models,
+                           char *errstr, size_t errstr_size) {
     memset(dec, 0, sizeof *dec);
+    dec->models = models;
     dec->errstr = errstr;
     dec->errstr_size = errstr_size;
     if (errstr && errstr_size) errstr[0] = 0;
@@ -266,7 +268,7 @@ zl_err_t zl_senml_dec_add(zl_senml_dec_t *dec, const zl_senml_raw_t *raw) {
     if (raw->n_values == 0) return derr(dec, ZL_ERR_INVALID, "SenML record %zu (\"%s\") has no value", idx, ex);
     if (raw->n_values > 1)
         return derr(dec, ZL_ERR_INVALID, "SenML record %zu (\"%s\") has %d values", idx, ex, raw->n_values);
-    const zl_res_model_t *m = zl_model_resource(p.ids[0], p.ids[2]);
+    const zl_res_model_t *m = zl_models_resource(dec->models, p.ids[0], p.ids[2]);
     if (m && m->multiple && p.len == 3)
         return derr(dec, ZL_ERR_INVALID,
                     "SenML record %zu (\"%s\"): multiple resource needs a resource instance id", idx, ex);
@@ -379,7 +381,7 @@ zl_err_t zl_senml_dec_finish(zl_senml_dec_t *dec, zl_node_t **out) {
         for (size_t i = 0; i < dec->n_recs && !e; i++) e = place(dec, root, req->len, &dec->recs[i]);
         break;
     case 3: {
-        const zl_res_model_t *m = zl_model_resource(req->ids[0], req->ids[2]);
+        const zl_res_model_t *m = zl_models_resource(dec->models, req->ids[0], req->ids[2]);
         bool multi = m ? m->multiple : true;
         if (dec->n_recs > 0) multi = dec->recs[dec->n_recs - 1].path.len == 4;
         if (!multi) {

@@ -30,18 +30,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lwm2m/model.h"
 #include "lwm2m/node.h"
 #include "lwm2m/path.h"
 #include "util/buf.h"
 
 #define ZL_SENML_MAX_RECORDS 10000
 
-zl_err_t zl_senml_json_decode(const uint8_t *p, size_t n, const zl_path_t *path, zl_node_t **out,
+zl_err_t zl_senml_json_decode(const uint8_t *p, size_t n, const zl_path_t *path,
+                              const zl_models_t *models, zl_node_t **out,
                               char *errstr, size_t errstr_size);
 /* On error out's length is restored. */
 zl_err_t zl_senml_json_encode(const zl_node_t *node, const zl_path_t *path, zl_buf_t *out);
 
-zl_err_t zl_senml_cbor_decode(const uint8_t *p, size_t n, const zl_path_t *path, zl_node_t **out,
+zl_err_t zl_senml_cbor_decode(const uint8_t *p, size_t n, const zl_path_t *path,
+                              const zl_models_t *models, zl_node_t **out,
                               char *errstr, size_t errstr_size);
 /* On error out's length is restored. */
 zl_err_t zl_senml_cbor_encode(const zl_node_t *node, const zl_path_t *path, zl_buf_t *out);
@@ -91,6 +94,7 @@ typedef struct {
 /* Decoder state: sticky base fields and the resolved records. */
 typedef struct {
     zl_path_t req;
+    const zl_models_t *models; /* NULL: built-ins */
     char *errstr;
     size_t errstr_size;
     char bn[64];
@@ -103,7 +107,8 @@ typedef struct {
 } zl_senml_dec_t;
 
 /* Checks path (depth 1..4) and prepares dec; errstr may be NULL. */
-zl_err_t zl_senml_dec_init(zl_senml_dec_t *dec, const zl_path_t *path, char *errstr, size_t errstr_size);
+zl_err_t zl_senml_dec_init(zl_senml_dec_t *dec, const zl_path_t *path, const zl_models_t *models,
+                           char *errstr, size_t errstr_size);
 /* Resolves, validates, types and stores one record (its index is the number
  * of records added before it). */
 zl_err_t zl_senml_dec_add(zl_senml_dec_t *dec, const zl_senml_raw_t *raw);

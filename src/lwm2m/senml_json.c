@@ -91,11 +91,12 @@ static zl_err_t read_record(zl_senml_dec_t *dec, size_t idx, json_t *rec, zl_sen
     return ZL_OK;
 }
 
-zl_err_t zl_senml_json_decode(const uint8_t *p, size_t n, const zl_path_t *path, zl_node_t **out,
+zl_err_t zl_senml_json_decode(const uint8_t *p, size_t n, const zl_path_t *path,
+                              const zl_models_t *models, zl_node_t **out,
                               char *errstr, size_t errstr_size) {
     zl_senml_dec_t dec;
     *out = NULL;
-    zl_err_t e = zl_senml_dec_init(&dec, path, errstr, errstr_size);
+    zl_err_t e = zl_senml_dec_init(&dec, path, models, errstr, errstr_size);
     if (e) return e;
     if (!p && n) return derr(&dec, ZL_ERR_INVALID, "NULL payload");
     json_error_t je;

@@ -37,6 +37,7 @@ typedef struct {
     size_t nodes;
     char *errstr;
     size_t errstr_size;
+    const zl_models_t *models;
 } dctx_t;
 
 /* Records a message in the caller's errstr and returns the error. */
@@ -82,7 +83,7 @@ static int64_t be_int(const uint8_t *p, size_t n) {
 
 /* Types the value bytes of resource oid/rid according to the model. */
 static zl_err_t decode_value(dctx_t *c, uint16_t oid, uint16_t rid, const tlv_t *t, zl_value_t *v) {
-    const zl_res_model_t *m = zl_model_resource(oid, rid);
+    const zl_res_model_t *m = zl_models_resource(c->models, oid, rid);
     zl_type_t type = m ? m->type : ZL_T_NONE;
     const uint8_t *p = t->val;
     size_t n = t->len;
@@ -235,7 +236,7 @@ static zl_err_t decode_object(dctx_t *c, const zl_path_t *path, const uint8_t *p
     if ((e = first_tlv(c, p, n, &t0, &count))) return e;
     if (t0.type == TLV_R || t0.type == TLV_MR) {
         /* Bare resources: accepted for single-instance (or unknown) objects as instance 0. */
-        const zl_obj_model_t *om = zl_model_object(oid);
+        const zl_obj_model_t *om = zl_models_object(c->models, oid);
         if (om && om->multiple)
             return derr(c, ZL_ERR_INVALID, "object %u is multi-instance: object instance TLV required",
                         (unsigned)oid);
@@ -287,7 +288,7 @@ static zl_err_t decode_instance(dctx_t *c, const zl_path_t *path, const uint8_t 
 
 static zl_err_t decode_res(dctx_t *c, const zl_path_t *path, const uint8_t *p, size_t n, zl_node_t **out) {
     uint16_t oid = path->ids[0], rid = path->ids[2];
-    const zl_res_model_t *m = zl_model_resource(oid, rid);
+    const zl_res_model_t *m = zl_models_resource(c->models, oid, rid);
     tlv_t t0;
     size_t count = 0;
     zl_err_t e;
@@ -343,9 +344,9 @@ static zl_err_t decode_res_inst(dctx_t *c, const zl_path_t *path, const uint8_t 
     return ZL_OK;
 }
 
-zl_err_t zl_tlv_decode(const uint8_t *p, size_t n, const zl_path_t *path, zl_node_t **out,
-                       char *errstr, size_t errstr_size) {
-    dctx_t c = {.base = p, .nodes = 0, .errstr = errstr, .errstr_size = errstr_size};
+zl_err_t zl_tlv_decode(const uint8_t *p, size_t n, const zl_path_t *path, const zl_models_t *models,
+                       zl_node_t **out, char *errstr, size_t errstr_size) {
+    dctx_t c = {.base = p, .nodes = 0, .errstr = errstr, .errstr_size = errstr_size, .models = models};
     if (errstr && errstr_size) errstr[0] = 0;
     *out = NULL;
     if (!path || path->len == 0 || path->len > ZL_PATH_MAX_DEPTH)

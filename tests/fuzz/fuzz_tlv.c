@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const zl_path_t *p = &paths[data[0] % (sizeof paths / sizeof paths[0])];
     zl_node_t *n = NULL;
     char err[128];
-    if (zl_tlv_decode(data + 1, size - 1, p, &n, err, sizeof err) != ZL_OK) {
+    if (zl_tlv_decode(data + 1, size - 1, p, NULL, &n, err, sizeof err) != ZL_OK) {
         if (n) abort(); /* failures must not hand out a tree */
         return 0;
     }
@@ -33,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (e == ZL_OK) {
         zl_node_t *n2 = NULL;
         /* NaN floats re-encode fine; every decoded tree must re-encode */
-        if (zl_tlv_decode(b1.data, b1.len, p, &n2, err, sizeof err) != ZL_OK) abort();
+        if (zl_tlv_decode(b1.data, b1.len, p, NULL, &n2, err, sizeof err) != ZL_OK) abort();
         if ((p->len == 2 ? zl_tlv_encode_resources(n2, &b2) : zl_tlv_encode(n2, &b2)) != ZL_OK) abort();
         if (b1.len != b2.len || (b1.len && memcmp(b1.data, b2.data, b1.len) != 0)) abort();
         zl_node_free(n2);

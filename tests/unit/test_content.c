@@ -14,7 +14,7 @@ static zl_path_t P(const char *s) {
 static zl_err_t cd(int cf, const char *payload, size_t n, const char *path, zl_node_t **out) {
     zl_path_t p = P(path);
     char err[128];
-    return zl_content_decode(cf, (const uint8_t *)payload, n, &p, out, err, sizeof err);
+    return zl_content_decode(cf, (const uint8_t *)payload, n, &p, NULL, out, err, sizeof err);
 }
 
 static void test_decode(void) {
@@ -47,7 +47,7 @@ static void test_decode(void) {
     CHECK(n == NULL);
     zl_path_t p = P("/3303/0/5700");
     char err[128];
-    zl_content_decode(ZL_CF_TEXT, (const uint8_t *)"warm", 4, &p, &n, err, sizeof err);
+    zl_content_decode(ZL_CF_TEXT, (const uint8_t *)"warm", 4, &p, NULL, &n, err, sizeof err);
     CHECK(strstr(err, "FLOAT") != NULL);
     /* text needs a resource path */
     CHECK_EQ_INT(cd(ZL_CF_TEXT, "1", 1, "/3/0", &n), ZL_ERR_INVALID);
@@ -111,7 +111,7 @@ static void test_encode(void) {
         zl_buf_reset(&b);
         CHECK_EQ_INT(zl_content_encode(fmts[i], r, &p, &b), ZL_OK);
         zl_node_t *back = NULL;
-        CHECK_EQ_INT(zl_content_decode(fmts[i], b.data, b.len, &p, &back, NULL, 0), ZL_OK);
+        CHECK_EQ_INT(zl_content_decode(fmts[i], b.data, b.len, &p, NULL, &back, NULL, 0), ZL_OK);
         CHECK(back && back->value.type == ZL_T_FLOAT && back->value.u.f == -12.75);
         zl_node_free(back);
     }

@@ -50,7 +50,7 @@ static char last_err[256];
 
 static zl_err_t dec(const uint8_t *b, size_t n, const char *path, zl_node_t **out) {
     zl_path_t p = P(path);
-    return zl_lwm2m_cbor_decode(b, n, &p, out, last_err, sizeof last_err);
+    return zl_lwm2m_cbor_decode(b, n, &p, NULL, out, last_err, sizeof last_err);
 }
 
 static size_t count_nodes(const zl_node_t *n) {
@@ -93,7 +93,7 @@ static void round_trip(const zl_node_t *n, const char *path, const uint8_t *expe
         if (b.len == elen) CHECK_MEM(b.data, expect, elen);
     }
     zl_node_t *m = NULL;
-    CHECK_EQ_INT(zl_lwm2m_cbor_decode(b.data, b.len, &p, &m, last_err, sizeof last_err), ZL_OK);
+    CHECK_EQ_INT(zl_lwm2m_cbor_decode(b.data, b.len, &p, NULL, &m, last_err, sizeof last_err), ZL_OK);
     if (m) CHECK_EQ_INT(count_nodes(m), count_nodes(n));
     zl_node_free(m);
     zl_buf_free(&b);
@@ -346,7 +346,7 @@ static void test_errors(void) {
     zl_path_t root = {{0}, 0};
     zl_node_t *n = NULL;
     static const uint8_t m0[] = {0xA0};
-    CHECK_EQ_INT(zl_lwm2m_cbor_decode(m0, 1, &root, &n, last_err, sizeof last_err), ZL_ERR_INVALID);
+    CHECK_EQ_INT(zl_lwm2m_cbor_decode(m0, 1, &root, NULL, &n, last_err, sizeof last_err), ZL_ERR_INVALID);
 }
 
 static void test_single(void) {
@@ -354,7 +354,7 @@ static void test_single(void) {
     zl_node_t *n = NULL;
     zl_path_t p = P("/3/0/9");
     static const uint8_t i95[] = {0x18, 0x5F};
-    CHECK_EQ_INT(zl_cbor_single_decode(i95, 2, &p, &n, err, sizeof err), ZL_OK);
+    CHECK_EQ_INT(zl_cbor_single_decode(i95, 2, &p, NULL, &n, err, sizeof err), ZL_OK);
     if (n) {
         CHECK(n->kind == ZL_N_RESOURCE && n->id == 9 && n->value.type == ZL_T_INTEGER && n->value.u.i == 95);
         zl_buf_t b;
@@ -377,7 +377,7 @@ static void test_single(void) {
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         zl_path_t q = P(ok[i].path);
         n = NULL;
-        CHECK_EQ_INT(zl_cbor_single_decode(ok[i].bytes, ok[i].len, &q, &n, err, sizeof err), ZL_OK);
+        CHECK_EQ_INT(zl_cbor_single_decode(ok[i].bytes, ok[i].len, &q, NULL, &n, err, sizeof err), ZL_OK);
         if (!n) continue;
         CHECK_EQ_INT(n->value.type, ok[i].t);
         CHECK_EQ_INT(n->kind, q.len == 3 ? ZL_N_RESOURCE : ZL_N_RES_INSTANCE);
@@ -392,19 +392,19 @@ static void test_single(void) {
     /* tag 1 time decodes, re-encodes as a plain integer */
     static const uint8_t t1[] = {0xC1, 0x1A, 0x51, 0x82, 0x42, 0x8F};
     zl_path_t tp = P("/3/0/13");
-    CHECK_EQ_INT(zl_cbor_single_decode(t1, sizeof t1, &tp, &n, err, sizeof err), ZL_OK);
+    CHECK_EQ_INT(zl_cbor_single_decode(t1, sizeof t1, &tp, NULL, &n, err, sizeof err), ZL_OK);
     if (n) CHECK(n->value.type == ZL_T_TIME && n->value.u.i == 1367491215);
     zl_node_free(n);
     /* errors */
     static const uint8_t map[] = {0xA0}, two[] = {0x01, 0x02}, txt[] = {0x61, 'x'};
-    CHECK_EQ_INT(zl_cbor_single_decode(map, 1, &p, &n, err, sizeof err), ZL_ERR_INVALID);
+    CHECK_EQ_INT(zl_cbor_single_decode(map, 1, &p, NULL, &n, err, sizeof err), ZL_ERR_INVALID);
     CHECK(strstr(err, "a map is not a resource value") != NULL);
-    CHECK_EQ_INT(zl_cbor_single_decode(two, 2, &p, &n, err, sizeof err), ZL_ERR_INVALID);
-    CHECK_EQ_INT(zl_cbor_single_decode(txt, 2, &p, &n, err, sizeof err), ZL_ERR_INVALID);
+    CHECK_EQ_INT(zl_cbor_single_decode(two, 2, &p, NULL, &n, err, sizeof err), ZL_ERR_INVALID);
+    CHECK_EQ_INT(zl_cbor_single_decode(txt, 2, &p, NULL, &n, err, sizeof err), ZL_ERR_INVALID);
     CHECK(strstr(err, "/3/0/9: a text string does not fit the model type INTEGER") != NULL);
-    CHECK_EQ_INT(zl_cbor_single_decode(i95, 0, &p, &n, err, sizeof err), ZL_ERR_INVALID);
+    CHECK_EQ_INT(zl_cbor_single_decode(i95, 0, &p, NULL, &n, err, sizeof err), ZL_ERR_INVALID);
     zl_path_t inst = P("/3/0");
-    CHECK_EQ_INT(zl_cbor_single_decode(i95, 2, &inst, &n, err, sizeof err), ZL_ERR_INVALID);
+    CHECK_EQ_INT(zl_cbor_single_decode(i95, 2, &inst, NULL, &n, err, sizeof err), ZL_ERR_INVALID);
     CHECK(n == NULL);
     /* encoder refuses containers */
     zl_node_t *o = zl_node_new(ZL_N_INSTANCE, 0);

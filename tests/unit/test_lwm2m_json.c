@@ -40,7 +40,7 @@ static char last_err[256];
 
 static zl_err_t dec(const char *json, const char *path, zl_node_t **out) {
     zl_path_t p = P(path);
-    return zl_lwm2m_json_decode((const uint8_t *)json, strlen(json), &p, out, last_err, sizeof last_err);
+    return zl_lwm2m_json_decode((const uint8_t *)json, strlen(json), &p, NULL, out, last_err, sizeof last_err);
 }
 
 static size_t count_nodes(const zl_node_t *n) {
@@ -109,7 +109,7 @@ static void round_trip(const zl_node_t *n, const char *path, const char *expect)
     CHECK_EQ_INT(zl_lwm2m_json_encode(n, &p, &b), ZL_OK);
     if (expect) CHECK_STR(zl_buf_cstr(&b), expect);
     zl_node_t *m = NULL;
-    zl_err_t e = zl_lwm2m_json_decode(b.data, b.len, &p, &m, last_err, sizeof last_err);
+    zl_err_t e = zl_lwm2m_json_decode(b.data, b.len, &p, NULL, &m, last_err, sizeof last_err);
     CHECK_EQ_INT(e, ZL_OK);
     if (e) fprintf(stderr, "  re-decode of %s: %s\n", zl_buf_cstr(&b), last_err);
     if (m) CHECK_EQ_INT(count_nodes(m), count_nodes(n));
@@ -330,9 +330,9 @@ static void test_errors(void) {
     /* NULL payload / bad path */
     zl_path_t root = {{0}, 0};
     n = NULL;
-    CHECK_EQ_INT(zl_lwm2m_json_decode((const uint8_t *)"{}", 2, &root, &n, last_err, sizeof last_err), ZL_ERR_INVALID);
+    CHECK_EQ_INT(zl_lwm2m_json_decode((const uint8_t *)"{}", 2, &root, NULL, &n, last_err, sizeof last_err), ZL_ERR_INVALID);
     zl_path_t p = P("/3/0");
-    CHECK_EQ_INT(zl_lwm2m_json_decode(NULL, 3, &p, &n, last_err, sizeof last_err), ZL_ERR_INVALID);
+    CHECK_EQ_INT(zl_lwm2m_json_decode(NULL, 3, &p, NULL, &n, last_err, sizeof last_err), ZL_ERR_INVALID);
 }
 
 static void test_encode_errors(void) {

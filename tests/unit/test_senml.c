@@ -19,12 +19,12 @@ static char err[256];
 
 static zl_err_t jdec(const char *json, const char *path, zl_node_t **out) {
     zl_path_t p = P(path);
-    return zl_senml_json_decode((const uint8_t *)json, strlen(json), &p, out, err, sizeof err);
+    return zl_senml_json_decode((const uint8_t *)json, strlen(json), &p, NULL, out, err, sizeof err);
 }
 
 static zl_err_t cdec(const uint8_t *b, size_t n, const char *path, zl_node_t **out) {
     zl_path_t p = P(path);
-    return zl_senml_cbor_decode(b, n, &p, out, err, sizeof err);
+    return zl_senml_cbor_decode(b, n, &p, NULL, out, err, sizeof err);
 }
 
 static size_t count_nodes(const zl_node_t *n) {
@@ -141,7 +141,7 @@ static void test_json_device(void) {
     CHECK_EQ_INT(zl_senml_json_encode(n, &p, &b), ZL_OK);
     CHECK_STR(zl_buf_cstr(&b), device_json);
     zl_node_t *n2 = NULL;
-    CHECK_EQ_INT(zl_senml_json_decode(b.data, b.len, &p, &n2, err, sizeof err), ZL_OK);
+    CHECK_EQ_INT(zl_senml_json_decode(b.data, b.len, &p, NULL, &n2, err, sizeof err), ZL_OK);
     CHECK(n2 && same_tree(n, n2));
     zl_node_free(n2);
     zl_buf_free(&b);
@@ -309,7 +309,7 @@ static void test_json_float_encoding(void) {
     n->value.u.f = 1.0 / 3.0;
     CHECK_EQ_INT(zl_senml_json_encode(n, &p, &b), ZL_OK);
     zl_node_t *n2 = NULL;
-    CHECK_EQ_INT(zl_senml_json_decode(b.data, b.len, &p, &n2, err, sizeof err), ZL_OK);
+    CHECK_EQ_INT(zl_senml_json_decode(b.data, b.len, &p, NULL, &n2, err, sizeof err), ZL_OK);
     CHECK(n2 && n2->value.u.f == 1.0 / 3.0);
     zl_node_free(n2);
     /* non-finite floats and mismatched node/path are refused, out untouched */
@@ -400,9 +400,9 @@ static void test_json_errors(void) {
     /* the root path and paths deeper than 4 are not SenML request paths */
     zl_path_t root = {{0}, 0};
     zl_node_t *n = NULL;
-    CHECK_EQ_INT(zl_senml_json_decode((const uint8_t *)"[]", 2, &root, &n, err, sizeof err), ZL_ERR_INVALID);
-    CHECK_EQ_INT(zl_senml_cbor_decode((const uint8_t *)"\x80", 1, &root, &n, err, sizeof err), ZL_ERR_INVALID);
-    CHECK_EQ_INT(zl_senml_json_decode(NULL, 0, &root, &n, NULL, 0), ZL_ERR_INVALID);
+    CHECK_EQ_INT(zl_senml_json_decode((const uint8_t *)"[]", 2, &root, NULL, &n, err, sizeof err), ZL_ERR_INVALID);
+    CHECK_EQ_INT(zl_senml_cbor_decode((const uint8_t *)"\x80", 1, &root, NULL, &n, err, sizeof err), ZL_ERR_INVALID);
+    CHECK_EQ_INT(zl_senml_json_decode(NULL, 0, &root, NULL, &n, NULL, 0), ZL_ERR_INVALID);
 
     /* more than 10000 records */
     zl_buf_t b;
@@ -629,8 +629,8 @@ static void test_round_trips(void) {
         zl_err_t e = fmt ? zl_senml_cbor_encode(obj, &p, &b) : zl_senml_json_encode(obj, &p, &b);
         CHECK_EQ_INT(e, ZL_OK);
         zl_node_t *back = NULL;
-        e = fmt ? zl_senml_cbor_decode(b.data, b.len, &p, &back, err, sizeof err)
-                : zl_senml_json_decode(b.data, b.len, &p, &back, err, sizeof err);
+        e = fmt ? zl_senml_cbor_decode(b.data, b.len, &p, NULL, &back, err, sizeof err)
+                : zl_senml_json_decode(b.data, b.len, &p, NULL, &back, err, sizeof err);
         CHECK_EQ_INT(e, ZL_OK);
         if (e) fprintf(stderr, "round trip %s: %s\n", fmt ? "CBOR" : "JSON", err);
         CHECK(back && same_tree(obj, back));
@@ -647,7 +647,7 @@ static void test_round_trips(void) {
         CHECK_EQ_INT(zl_senml_json_encode(raw, &rp, &b), ZL_OK);
         CHECK_STR(zl_buf_cstr(&b), "[{\"n\":\"/9999/0/8\",\"vd\":\"YWI\"}]");
         zl_node_t *back = NULL;
-        CHECK_EQ_INT(zl_senml_json_decode(b.data, b.len, &rp, &back, err, sizeof err), ZL_OK);
+        CHECK_EQ_INT(zl_senml_json_decode(b.data, b.len, &rp, NULL, &back, err, sizeof err), ZL_OK);
         CHECK(back && back->value.type == ZL_T_OPAQUE && back->value.len == 2);
         zl_node_free(back);
         zl_buf_free(&b);

@@ -45,7 +45,7 @@ static zl_path_t P(const char *s) {
 static zl_err_t dec(const uint8_t *b, size_t n, const char *path, zl_node_t **out) {
     zl_path_t p = P(path);
     char err[160];
-    return zl_tlv_decode(b, n, &p, out, err, sizeof err);
+    return zl_tlv_decode(b, n, &p, NULL, out, err, sizeof err);
 }
 
 static void check_device_instance(const zl_node_t *inst) {
@@ -285,7 +285,7 @@ static void test_paths(void) {
     zl_node_free(n);
     /* root path is not a TLV target */
     zl_path_t root = {{0}, 0};
-    CHECK_EQ_INT(zl_tlv_decode(r9, sizeof r9, &root, &n, NULL, 0), ZL_ERR_INVALID);
+    CHECK_EQ_INT(zl_tlv_decode(r9, sizeof r9, &root, NULL, &n, NULL, 0), ZL_ERR_INVALID);
 }
 
 static void test_malformed(void) {
@@ -294,7 +294,7 @@ static void test_malformed(void) {
     zl_path_t p = P("/3/0");
     /* length field says 200 bytes, 3 present */
     const uint8_t t200[] = {0xC8, 0x00, 0xC8, 'a', 'b', 'c'};
-    CHECK_EQ_INT(zl_tlv_decode(t200, sizeof t200, &p, &n, err, sizeof err), ZL_ERR_TRUNCATED);
+    CHECK_EQ_INT(zl_tlv_decode(t200, sizeof t200, &p, NULL, &n, err, sizeof err), ZL_ERR_TRUNCATED);
     CHECK(n == NULL);
     CHECK(strstr(err, "200") != NULL);
     /* header cut inside the id / length fields */
