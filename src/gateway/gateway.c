@@ -96,6 +96,16 @@ zl_gw_t *zl_gw_new(const zl_conf_t *conf, char *errstr, size_t n) {
     gw->store = zl_store_open(zl_conf_str(conf, "data.dir"), errstr, n);
     if (!gw->store) goto fail;
 
+    const char *models_dir = zl_conf_str(conf, "models.dir");
+    if (!(gw->models = zl_models_new())) {
+        snprintf(errstr, n, "out of memory");
+        goto fail;
+    }
+    if (models_dir && models_dir[0]) {
+        if (zl_models_load_dir(gw->models, models_dir, errstr, n)) goto fail;
+        ZL_INFO("gateway", "loaded %zu object models from %s", zl_models_loaded(gw->models), models_dir);
+    }
+
     zl_format_t fmt = zl_conf_enum(conf, "format") == 1 ? ZL_FORMAT_JSON : ZL_FORMAT_AVRO;
     gw->serde = zl_serde_new(fmt, zl_conf_str(conf, "schema.registry.url"), errstr, n);
     if (!gw->serde) goto fail;
@@ -218,6 +228,7 @@ void zl_gw_destroy(zl_gw_t *gw) {
     zl_obs_fini(gw);
     zl_registry_fini(&gw->regs);
     if (gw->store) zl_store_close(gw->store);
+    zl_models_destroy(gw->models);
     if (gw->serde) zl_serde_destroy(gw->serde);
     if (gw->metrics) zl_metrics_destroy(gw->metrics);
     if (gw->epfd >= 0) close(gw->epfd);

@@ -67,6 +67,11 @@ static const zl_prop_t zl_props[] = {
      "Lowest severity of the log lines written to stderr."},
     {"data.dir", ZL_PT_STR, "./zeelos-data", 0, 0, NULL, NULL, ZL_CMD_GATEWAY, S_GEN,
      "Directory of the gateway's SQLite store, the state that outlives a restart."},
+    {"models.dir", ZL_PT_STR, "", 0, 0, NULL, NULL, ZL_CMD_GATEWAY, S_GEN,
+     "Directory of OMA DDF XML object definitions (every `*.xml`) loaded at start-up; objects "
+     "there override the built-in ones with the same id. Empty: built-in models only. A file "
+     "that cannot be read or parsed stops the start-up with `file:line:column` and the reason. "
+     "Limits: 1 MiB per file, 4096 objects; DTD entities and external references are refused."},
 
     /* CoAP */
     {"coap.host", ZL_PT_STR, "0.0.0.0", 0, 0, NULL, NULL, ZL_CMD_GATEWAY, S_COAP,
