@@ -628,8 +628,9 @@ static int run_worker(const fleet_cfg_t *fc, int w, int first, int n) {
                                .ack_timeout_ms = (int)zl_conf_int(conf, "coap.ack.timeout.ms"),
                                .max_retransmit = (int)zl_conf_int(conf, "coap.max.retransmit"),
                                .on_request = handle, .ctx = d,
-                               /* one device's socket needs no 200 KB of batch buffers */
-                               .shared_io = fc->total > 1 ? f.iob : NULL};
+                               /* one device's socket needs no 200 KB of batch buffers;
+                                  the loop flushes f.iob, so every device must use it */
+                               .shared_io = f.iob};
         d->ep = zl_coap_ep_new(&cc, &f.wheel, err, sizeof err);
         if (!d->ep) {
             fprintf(stderr, "zeelos device: device %d of %d (bind %s): %s%s\n", g, fc->total, cc.host, err,
