@@ -26,6 +26,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -829,10 +830,15 @@ int zl_cmd_device(int argc, char **argv, char **envp) {
     fflush(stdout);
     fflush(stderr);
     int started = 0;
+    pid_t parent = getpid();
     for (int w = 0; w < fc.workers; w++) {
         int first = (int)((long)fc.total * w / fc.workers), last = (int)((long)fc.total * (w + 1) / fc.workers);
         pid_t pid = fork();
         if (pid == 0) {
+            /* a parent killed without the chance to forward still stops (and
+             * de-registers) its workers: SIGTERM stays pending until handled */
+            prctl(PR_SET_PDEATHSIG, SIGTERM);
+            if (getppid() != parent) raise(SIGTERM);
             int wrc = run_worker(&fc, w, first, last - first);
             fflush(stderr);
             _exit(wrc);

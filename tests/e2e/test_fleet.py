@@ -1,0 +1,62 @@
+"""`zeelos device --count`: a fleet of independent LwM2M clients in one command, split over worker
+processes. Seen from the gateway through Kafka: one NEW record per device with the zero-padded
+endpoint names, each device on its own UDP source port, notifications at --device-notify-ms, and
+SIGINT to the parent (which forwards it to the workers) de-registers every device."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+
+from gateway_proc import zeelos_bin
+from kafka_helpers import branch
+
+pytestmark = [pytest.mark.gateway, pytest.mark.kafka]
+
+N = 50
+
+
+def fleet_rec(kind):
+    return lambda r: r.value["kind"] == kind and r.key["ep"].startswith("fl-")
+
+
+def test_fleet_registers_each_device_once_and_deregisters_on_sigint(gwenv):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZEELOS_")}
+    proc = subprocess.Popen([str(zeelos_bin()), "device", "--server", f"coap://127.0.0.1:{gwenv.gw.coap_port}",
+                             "--ep", "fl", "--count", str(N), "--device-workers", "2", "--device-ramp", "100",
+                             "--device-lifetime", "60", "--device-notify-ms", "100"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        gwenv.regs.wait_for_n(fleet_rec("NEW"), N, timeout=30, what="NEW from the fleet")
+        gwenv.regs.drain(1.0)  # anything extra (a duplicate registration) shows up now
+        new = [branch(r.value["body"])[1] for r in gwenv.regs.matching(fleet_rec("NEW"))]
+        assert len(new) == N, [b["ep"] for b in new]
+        assert sorted(b["ep"] for b in new) == [f"fl-{i:02d}" for i in range(N)]
+        assert len({(b["address"], b["port"]) for b in new}) == N, "devices share a source port"
+        assert all(b["lt"] == 60 for b in new)
+
+        # each device's /3303/0/5700 changes every --device-notify-ms (100 ms, not the default 1 s)
+        ticket = gwenv.mgmt.send("fl-07", "observe", "/3303/0/5700")
+        assert gwenv.mgmt.wait_response(ticket).value["rep"]["code"] == "CONTENT"
+        stamps = []
+        deadline = time.time() + 15
+        while len(stamps) < 11 and time.time() < deadline:
+            stamps += [r.timestamp_ms for r in gwenv.obs.poll(0.5) if r.value["ticket"] == ticket]
+        assert len(stamps) >= 11, stamps
+        assert stamps[10] - stamps[0] < 5000, f"10 notifications took {stamps[10] - stamps[0]} ms"
+
+        proc.send_signal(signal.SIGINT)  # to the parent only: it forwards to the workers
+        assert proc.wait(timeout=20) == 0, proc.stderr.read()
+        gwenv.regs.wait_for_n(fleet_rec("DELETE"), N, timeout=15, what="DELETE from the fleet")
+        gone = gwenv.regs.matching(fleet_rec("DELETE"))
+        assert sorted(r.key["ep"] for r in gone) == [f"fl-{i:02d}" for i in range(N)]
+        assert all(branch(r.value["body"])[1]["expired"] is False for r in gone)
+        err = proc.stderr.read()
+        assert f"registered 0/{N}" in err and f"de-registrations {N}, errors 0" in err, err
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
