@@ -169,6 +169,9 @@ static zl_err_t make_value(zl_senml_dec_t *dec, size_t idx, const char *name, co
                         idx, name);
         int64_t i;
         bool integral = num_integral(&x, &i);
+        if (!integral && (mt == ZL_T_INTEGER || mt == ZL_T_TIME))
+            return derr(dec, ZL_ERR_INVALID, "SenML record %zu (\"%s\"): %g is not a valid %s", idx, name,
+                        num_double(&x), zl_type_name(mt));
         if (mt == ZL_T_FLOAT || !integral) {
             v->type = ZL_T_FLOAT;
             v->u.f = num_double(&x);

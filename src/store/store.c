@@ -13,8 +13,8 @@
 enum { ST_PUT_REG, ST_DEL_REG, ST_DEL_REG_OBS, ST_PUT_OBS, ST_DEL_OBS, ST_PUT_Q, ST_DEL_Q, ST__COUNT };
 
 static const char *const stmt_sql[ST__COUNT] = {
-    [ST_PUT_REG] = "INSERT OR REPLACE INTO registrations(id,ep,ver,bnd,sms,address,port,links,root,"
-                   "attrs,lt,reg_date,last_up) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    [ST_PUT_REG] = ("INSERT OR REPLACE INTO registrations(id,ep,ver,bnd,sms,address,port,links,root,"
+                    "attrs,lt,reg_date,last_up) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)"),
     [ST_DEL_REG] = "DELETE FROM registrations WHERE id=?",
     [ST_DEL_REG_OBS] = "DELETE FROM observations WHERE reg_id=?",
     [ST_PUT_OBS] = "INSERT OR REPLACE INTO observations(token,reg_id,ep,path,ticket) VALUES(?,?,?,?,?)",

@@ -27,8 +27,7 @@ JSON document json.loads() parses; with TEXT_CODE -> text/plain.
 Also: OPAQUE and BOOLEAN (/5/0), strings with JSON escapes and astral characters, other legal
 spellings (SenML base name set again mid-pack, full names, LwM2M JSON bn "/", LwM2M CBOR array
 keys), an integral number for a FLOAT resource (FLOAT 22.0), and a non-integral number for an
-INTEGER/TIME resource (an error; xfail for SenML JSON/CBOR, which publish a FLOAT: see
-SENML_NUMBER_BUG).
+INTEGER/TIME resource (an error in every format).
 
 One gateway serves the whole module (module-scoped `gwenv` below, built like conftest's
 gateway_factory); every test has its own device.
@@ -592,20 +591,11 @@ def test_read_float_resource_integral_number(gwenv, fmt):
     check_value_type(r["value"], 22.0)
 
 
-SENML_NUMBER_BUG = (
-    "gateway bug: the SenML decoders (src/lwm2m/senml.c make_value: `if (mt == ZL_T_FLOAT || "
-    "!integral) v->type = ZL_T_FLOAT`) turn a non-integral number for an INTEGER or TIME resource "
-    "into a FLOAT value instead of rejecting it; the response is CONTENT with "
-    "{'path': '/3/0/9', 'type': 'FLOAT', 'value': 9.5} although the object model types 3/0/9 "
-    "INTEGER, while LwM2M JSON ('9.5 is not a valid INTEGER'), LwM2M CBOR and CBOR ('a float "
-    "does not fit the model type INTEGER') and text answer INTERNAL_SERVER_ERROR for the same value")
 
 NON_INTEGRAL = {
     # (cf, payload, path)
-    SENML_JSON: pytest.param(CF_SENML_JSON, b'[{"bn":"/3/0/9","v":9.5}]', (3, 0, 9),
-                             marks=pytest.mark.xfail(strict=True, reason=SENML_NUMBER_BUG), id=SENML_JSON),
-    SENML_CBOR: pytest.param(CF_SENML_CBOR, cbor2.dumps([{L_BN: "/3/0/9", L_V: 9.5}]), (3, 0, 9),
-                             marks=pytest.mark.xfail(strict=True, reason=SENML_NUMBER_BUG), id=SENML_CBOR),
+    SENML_JSON: pytest.param(CF_SENML_JSON, b'[{"bn":"/3/0/9","v":9.5}]', (3, 0, 9), id=SENML_JSON),
+    SENML_CBOR: pytest.param(CF_SENML_CBOR, cbor2.dumps([{L_BN: "/3/0/9", L_V: 9.5}]), (3, 0, 9), id=SENML_CBOR),
     LWM2M_JSON: pytest.param(CF_JSON, b'{"bn":"/3/0/","e":[{"n":"9","v":9.5}]}', (3, 0, 9), id=LWM2M_JSON),
     LWM2M_CBOR: pytest.param(CF_LWM2M_CBOR, cbor2.dumps({3: {0: {9: 9.5}}}), (3, 0, 9), id=LWM2M_CBOR),
     CBOR: pytest.param(CF_CBOR, cbor2.dumps(9.5), (3, 0, 9), id=CBOR),
@@ -626,7 +616,6 @@ def test_read_integer_resource_non_integral_number(gwenv, cf, payload, path):
     assert re.search(r"INTEGER", body["message"]), body["message"]
 
 
-@pytest.mark.xfail(strict=True, reason=SENML_NUMBER_BUG)
 def test_read_time_resource_fractional_senml_json(gwenv):
     """1700000000.5 (SenML seconds) for the TIME resource 3/0/13: either TIME 1700000000500 ms
     or an error naming TIME; a FLOAT value (what the gateway publishes) is neither."""

@@ -217,13 +217,14 @@ static void test_json_single_and_multi(void) {
 
 static void test_json_types(void) {
     zl_node_t *n = NULL;
-    /* integer model: integral reals become INTEGER, others FLOAT */
+    /* integer model: integral reals become INTEGER, others are rejected (like every other codec) */
     CHECK_EQ_INT(jdec("[{\"n\":\"/3/0/9\",\"v\":3800.0}]", "/3/0/9", &n), ZL_OK);
     if (n) check_int(n, ZL_N_RESOURCE, 9, ZL_T_INTEGER, 3800);
     zl_node_free(n);
-    CHECK_EQ_INT(jdec("[{\"n\":\"/3/0/9\",\"v\":3.5}]", "/3/0/9", &n), ZL_OK);
-    CHECK(n && n->value.type == ZL_T_FLOAT && n->value.u.f == 3.5);
-    zl_node_free(n);
+    n = NULL;
+    CHECK_EQ_INT(jdec("[{\"n\":\"/3/0/9\",\"v\":3.5}]", "/3/0/9", &n), ZL_ERR_INVALID);
+    CHECK(n == NULL);
+    CHECK_EQ_INT(jdec("[{\"n\":\"/3/0/13\",\"v\":1700000000.5}]", "/3/0/13", &n), ZL_ERR_INVALID);
     /* float model keeps integers as FLOAT */
     CHECK_EQ_INT(jdec("[{\"n\":\"/3303/0/5700\",\"v\":21}]", "/3303/0/5700", &n), ZL_OK);
     CHECK(n && n->value.type == ZL_T_FLOAT && n->value.u.f == 21.0);
