@@ -6,4 +6,5 @@ int zl_cmd_gateway(int argc, char **argv, char **envp);
 int zl_cmd_device(int argc, char **argv, char **envp);
 int zl_cmd_request(int argc, char **argv, char **envp);
 int zl_cmd_tail(int argc, char **argv, char **envp);
+int zl_cmd_bench(int argc, char **argv, char **envp);
 #endif

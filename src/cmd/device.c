@@ -73,6 +73,7 @@ typedef struct {
     zl_coap_iobuf_t *iob;
     zl_coap_addr_t server;
     int lifetime, notify_ms;
+    bool bench;            /* device.bench: 3303/0 = send time (epoch us) + sequence */
     device_t *devs;
     int n, total;          /* devices of this worker, of the whole fleet */
     int first;             /* global index of devs[0] */
@@ -92,6 +93,7 @@ struct device {
     char location[64]; /* "/rd/<id>", empty until registered */
     double temp[2], tmin[2], tmax[2];
     long tick[2];
+    double bench_seq; /* device.bench: changes of 3303/0 so far */
     char utc_offset[16], timezone[32];
     observer_t *obs; /* grown on demand: most devices have none or a few */
     uint8_t n_obs, cap_obs;
@@ -170,8 +172,15 @@ static zl_node_t *build_instance(device_t *d, uint16_t oid, uint16_t iid) {
     } else if (oid == 3303 && iid <= 1) {
         inst = zl_node_new(ZL_N_INSTANCE, iid);
         if (!inst) return NULL;
-        add_float(inst, 5700, round(d->temp[iid] * 100) / 100);
-        add_float(inst, 5601, d->tmin[iid]);
+        if (d->fleet->bench && iid == 0) { /* send time in epoch us, sequence number */
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            add_float(inst, 5700, (double)((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000));
+            add_float(inst, 5601, d->bench_seq);
+        } else {
+            add_float(inst, 5700, round(d->temp[iid] * 100) / 100);
+            add_float(inst, 5601, d->tmin[iid]);
+        }
         add_float(inst, 5602, d->tmax[iid]);
         add_str(inst, 5701, "cel");
     }
@@ -261,6 +270,7 @@ static void on_sensor(zl_timer_t *t, void *ctx) {
     device_t *d = ctx;
     int i = t == &d->t_sensor0 ? 0 : 1;
     long k = ++d->tick[i];
+    if (i == 0) d->bench_seq++;
     /* instance 0: slow upward trend with small noise; instance 1: sine wave */
     d->temp[i] = i == 0 ? 20.0 + 0.35 * (double)(k % 250) + 0.3 * sin((double)k * 1.7)
                         : 150.0 + 150.0 * sin((double)k * 2 * M_PI / 400.0);
@@ -599,6 +609,7 @@ static int run_worker(const fleet_cfg_t *fc, int w, int first, int n) {
     fleet_t f = {0};
     f.lifetime = (int)zl_conf_int(conf, "device.lifetime");
     f.notify_ms = (int)zl_conf_int(conf, "device.notify.ms");
+    f.bench = zl_conf_bool(conf, "device.bench");
     f.server = fc->server;
     f.total = fc->total;
     f.first = first;
@@ -665,8 +676,9 @@ static int run_worker(const fleet_cfg_t *fc, int w, int first, int n) {
         int64_t now = zl_now_ms();
         zl_timer_arm(&f.wheel, &d->t_sensor0,
                      now + (fc->total > 1 ? ph[0] % (uint32_t)f.notify_ms : 2000));
-        zl_timer_arm(&f.wheel, &d->t_sensor1,
-                     now + (fc->total > 1 ? ph[1] % (uint32_t)(2 * f.notify_ms) : 2000));
+        if (!f.bench) /* bench: only 3303/0 changes */
+            zl_timer_arm(&f.wheel, &d->t_sensor1,
+                         now + (fc->total > 1 ? ph[1] % (uint32_t)(2 * f.notify_ms) : 2000));
     }
     running_fleet = &f;
     struct sigaction sa = {.sa_handler = on_signal};

@@ -14,6 +14,7 @@ static const struct {
     {"device", zl_cmd_device, "virtual LwM2M device(s): device object 3, temperature 3303 x2"},
     {"request", zl_cmd_request, "send one management request over Kafka and print the response"},
     {"tail", zl_cmd_tail, "print the records of a zeelos topic as JSON lines"},
+    {"bench", zl_cmd_bench, "drive a bench-mode fleet against a gateway and measure it through Kafka"},
     {"config-doc", zl_conf_cmd_doc, "write the configuration reference (Markdown)"},
 };
 

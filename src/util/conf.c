@@ -26,8 +26,10 @@ typedef enum {
     ZL_PT_KAFKA, /* kafka.* passthrough key with a zeelos default */
 } zl_ptype_t;
 
-enum { ZL_CMD_GATEWAY = 1, ZL_CMD_DEVICE = 2, ZL_CMD_REQUEST = 4, ZL_CMD_TAIL = 8, ZL_CMD_ALL = 15 };
-#define ZL_CMD_GRT (ZL_CMD_GATEWAY | ZL_CMD_REQUEST | ZL_CMD_TAIL)
+enum { ZL_CMD_GATEWAY = 1, ZL_CMD_DEVICE = 2, ZL_CMD_REQUEST = 4, ZL_CMD_TAIL = 8, ZL_CMD_BENCH = 16,
+       ZL_CMD_ALL = 31 };
+#define ZL_CMD_GRT (ZL_CMD_GATEWAY | ZL_CMD_REQUEST | ZL_CMD_TAIL | ZL_CMD_BENCH)
+#define ZL_CMD_DB (ZL_CMD_DEVICE | ZL_CMD_BENCH)
 
 typedef struct {
     const char *name;
@@ -50,6 +52,7 @@ typedef struct {
 #define S_DEV "zeelos device"
 #define S_REQ "zeelos request"
 #define S_TAIL "zeelos tail"
+#define S_BENCH "zeelos bench"
 
 static const zl_prop_t zl_props[] = {
     /* General */
@@ -58,11 +61,11 @@ static const zl_prop_t zl_props[] = {
      "`iot.<id>.*` (see Topics). `zeelos request` and `zeelos tail` use it to find the topics "
      "of the gateway they talk to. Must be unique among the gateways sharing a Kafka "
      "cluster."},
-    {"ep", ZL_PT_STR, "", 0, 0, NULL, NULL, ZL_CMD_DEVICE | ZL_CMD_REQUEST, S_GEN,
+    {"ep", ZL_PT_STR, "", 0, 0, NULL, NULL, ZL_CMD_DB | ZL_CMD_REQUEST, S_GEN,
      "Endpoint (device) name. `zeelos request`: the device the request is sent to (required). "
      "`zeelos device`: the endpoint name the simulated device registers with, or the name prefix "
      "when `device.count` > 1. Empty: `zeelos device` generates a random 32-hex-digit name per "
-     "device, like the seed demo client."},
+     "device, like the seed demo client. `zeelos bench`: the fleet's name prefix (empty: `bench`)."},
     {"log.level", ZL_PT_ENUM, "info", 0, 0, "error|warn|info|debug", NULL, ZL_CMD_ALL, S_GEN,
      "Lowest severity of the log lines written to stderr."},
     {"data.dir", ZL_PT_STR, "./zeelos-data", 0, 0, NULL, NULL, ZL_CMD_GATEWAY, S_GEN,
@@ -180,32 +183,32 @@ static const zl_prop_t zl_props[] = {
      "Waiting requests are kept in the SQLite store and survive a restart."},
 
     /* zeelos device */
-    {"device.server", ZL_PT_STR, "coap://127.0.0.1:5683", 0, 0, NULL, "--server", ZL_CMD_DEVICE,
+    {"device.server", ZL_PT_STR, "coap://127.0.0.1:5683", 0, 0, NULL, "--server", ZL_CMD_DB,
      S_DEV, "LwM2M server URI the simulated devices register with (`coap://host:port`)."},
-    {"device.count", ZL_PT_INT, "1", 1, 100000, NULL, "--count", ZL_CMD_DEVICE, S_DEV,
+    {"device.count", ZL_PT_INT, "1", 1, 100000, NULL, "--count", ZL_CMD_DB, S_DEV,
      "Number of simulated devices (independent LwM2M clients, each with its own endpoint name "
      "and UDP source port). A fleet prints a status line to stderr every 5 s: registered, "
      "updates, notifications sent, errors."},
-    {"device.lifetime", ZL_PT_INT, "30", 1, INT32_MAX, NULL, NULL, ZL_CMD_DEVICE, S_DEV,
+    {"device.lifetime", ZL_PT_INT, "30", 1, INT32_MAX, NULL, NULL, ZL_CMD_DB, S_DEV,
      "Registration lifetime, in seconds, the simulated devices announce (`lt`). They send a "
      "registration update before it elapses."},
     {"device.port", ZL_PT_INT, "0", 0, 65535, NULL, NULL, ZL_CMD_DEVICE, S_DEV,
      "Local UDP port of the device socket (device `i` uses `device.port` + `i`). 0: a free "
      "(ephemeral) port chosen by the operating system."},
-    {"device.ramp", ZL_PT_INT, "0", 0, 10000000, NULL, NULL, ZL_CMD_DEVICE, S_DEV,
+    {"device.ramp", ZL_PT_INT, "0", 0, 10000000, NULL, NULL, ZL_CMD_DB, S_DEV,
      "Registration ramp of a fleet: new registrations per second over all workers. 0: as fast "
      "as possible. Either way at most 256 registrations per worker are outstanding at a time, "
      "so a slow server is not flooded with retransmissions."},
-    {"device.notify.ms", ZL_PT_INT, "1000", 10, 86400000, NULL, NULL, ZL_CMD_DEVICE, S_DEV,
+    {"device.notify.ms", ZL_PT_INT, "1000", 10, 86400000, NULL, NULL, ZL_CMD_DB, S_DEV,
      "How often, in milliseconds, each simulated device's temperature `/3303/0/5700` changes "
      "(and is notified to its observers); `/3303/1` changes at twice this period. The first "
      "change of each device is at a random phase so a fleet does not tick in lockstep."},
-    {"device.workers", ZL_PT_INT, "0", 0, 64, NULL, NULL, ZL_CMD_DEVICE, S_DEV,
+    {"device.workers", ZL_PT_INT, "0", 0, 64, NULL, NULL, ZL_CMD_DB, S_DEV,
      "Worker processes a fleet is split over (each with its own event loop, timer wheel and "
      "slice of the devices; one UDP socket per device). 0: `ceil(device.count / 15000)`, which "
      "keeps every worker under a 20,000 open-file limit. Each worker raises its soft "
      "`RLIMIT_NOFILE` to the hard limit and refuses to start if its slice does not fit."},
-    {"device.bind", ZL_PT_STR, "", 0, 0, NULL, NULL, ZL_CMD_DEVICE, S_DEV,
+    {"device.bind", ZL_PT_STR, "", 0, 0, NULL, NULL, ZL_CMD_DB, S_DEV,
      "Comma-separated local addresses the devices' sockets are bound to, assigned round-robin "
      "(device `i` uses address `i mod n`), e.g. `127.0.0.1,127.0.0.2,127.0.0.3`. Empty: the "
      "wildcard address of the server's family (for a server on 127.0.0.1 that is the same as "
@@ -213,6 +216,35 @@ static const zl_prop_t zl_props[] = {
      "ephemeral range (`/proc/sys/net/ipv4/ip_local_port_range`, 28,232 ports by default) to "
      "give, so more than 25,000 devices per address is refused with an error: add addresses "
      "(any 127.0.0.x works on Linux loopback) for bigger fleets."},
+
+    {"device.bench", ZL_PT_BOOL, "false", 0, 0, NULL, NULL, ZL_CMD_DEVICE, S_DEV,
+     "Benchmark mode (set by `zeelos bench` for the fleet it starts): `/3303/0/5700` carries the "
+     "time the notification is sent, in microseconds since the epoch (a FLOAT: doubles hold "
+     "integers up to 2^53 exactly), and `/3303/0/5601` a per-device sequence number that grows "
+     "by one with every change of `/3303/0`, every `device.notify.ms`; `/3303/1` does not "
+     "change."},
+
+    /* zeelos bench */
+    {"bench.duration.s", ZL_PT_INT, "30", 1, 86400, NULL, "--duration", ZL_CMD_BENCH, S_BENCH,
+     "How long `zeelos bench` measures notifications, in seconds, once every device is "
+     "observed."},
+    {"bench.mgmt.rate", ZL_PT_INT, "1000", 0, 1000000, NULL, "--mgmt-rate", ZL_CMD_BENCH, S_BENCH,
+     "Target rate of the management phase: reads of `/3/0/0` per second, produced to "
+     "`topic.management.req` round-robin over the fleet. 0 skips the phase."},
+    {"bench.mgmt.s", ZL_PT_INT, "10", 1, 3600, NULL, "--mgmt-duration", ZL_CMD_BENCH, S_BENCH,
+     "Length of the management phase, in seconds."},
+    {"bench.fleet", ZL_PT_BOOL, "true", 0, 0, NULL, "--fleet", ZL_CMD_BENCH, S_BENCH,
+     "Start the fleet (`zeelos device --device-bench` with the `device.*` options) and stop it "
+     "at the end. `--no-fleet`: attach to a running bench-mode fleet named `<ep>-<i>`, `i` < "
+     "`device.count` (its registrations are then not measured)."},
+    {"bench.gateway.pid", ZL_PT_INT, "0", 0, INT32_MAX, NULL, "--gateway-pid", ZL_CMD_BENCH, S_BENCH,
+     "Process id of the gateway whose CPU time and RSS `zeelos bench` samples every second from "
+     "`/proc/<pid>/stat` and `/proc/<pid>/status`. 0: not sampled."},
+    {"bench.out", ZL_PT_STR, "", 0, 0, NULL, "--out", ZL_CMD_BENCH, S_BENCH,
+     "File the results are written to as JSON (the table always goes to stdout). Empty: none."},
+    {"bench.drain.ms", ZL_PT_INT, "3000", 0, 600000, NULL, NULL, ZL_CMD_BENCH, S_BENCH,
+     "After the measurement window, how long `zeelos bench` keeps consuming so late records "
+     "still close their sequence gaps, in milliseconds."},
 
     /* zeelos request */
     {"ticket", ZL_PT_STR, "", 0, 0, NULL, NULL, ZL_CMD_REQUEST, S_REQ,
@@ -244,14 +276,15 @@ static const zl_prop_t zl_props[] = {
 #define ZL_CONF_MAX_FILE (1u << 20) /* a properties file is small; stops /dev/zero */
 
 static const char *const zl_sections[] = {S_GEN,   S_COAP, S_HTTP, S_KAFKA, S_TOPIC,
-                                          S_REG,   S_DEV,  S_REQ,  S_TAIL};
+                                          S_REG,   S_DEV,  S_REQ,  S_TAIL, S_BENCH};
 static const struct {
     unsigned bit;
     const char *name;
 } zl_cmds[] = {{ZL_CMD_GATEWAY, "gateway"},
                {ZL_CMD_DEVICE, "device"},
                {ZL_CMD_REQUEST, "request"},
-               {ZL_CMD_TAIL, "tail"}};
+               {ZL_CMD_TAIL, "tail"},
+               {ZL_CMD_BENCH, "bench"}};
 
 typedef struct {
     char *key; /* full key, "kafka.acks" */

@@ -1,0 +1,33 @@
+#!/bin/sh
+# Reproduces the figures of bench/RESULTS.md on one host: a fresh gateway per
+# run (format json, Kafka on 127.0.0.1:9092), then `zeelos bench` with the
+# fleet it starts.  Results: bench/out/<run>.json, table on stdout.
+#   bench/run.sh [BUILD_DIR] [RUN...]    runs: small reg20k n10k n20k n10k-100ms
+set -eu
+root=$(cd "$(dirname "$0")/.." && pwd)
+bin=${1:-$root/build-bench}/zeelos
+[ $# -gt 0 ] && shift
+runs=${*:-small reg20k n10k n20k}
+out=$root/bench/out
+mkdir -p "$out"
+port=15990
+for run in $runs; do
+    id=bench$(date +%s)
+    data=$(mktemp -d)
+    "$bin" gateway --id "$id" --coap-port $port --http-port 0 --format json --data-dir "$data" \
+        --log-level warn &
+    gw=$!
+    sleep 2
+    common="--gw $id --format json --server coap://127.0.0.1:$port --gateway-pid $gw --out $out/$run.json"
+    case $run in
+    small)      "$bin" bench $common --count 20 --duration 5 --mgmt-rate 100 --mgmt-duration 2 ;;
+    reg20k)     "$bin" bench $common --count 20000 --duration 10 --mgmt-rate 10000 --mgmt-duration 10 ;;
+    n10k)       "$bin" bench $common --count 10000 --duration 20 --device-notify-ms 1000 --mgmt-rate 0 ;;
+    n20k)       "$bin" bench $common --count 20000 --duration 20 --device-notify-ms 1000 --mgmt-rate 0 ;;
+    n10k-100ms) "$bin" bench $common --count 10000 --duration 60 --device-notify-ms 100 --mgmt-rate 0 ;;
+    *) echo "unknown run $run" >&2 ;;
+    esac
+    kill -INT $gw
+    wait $gw || true
+    rm -rf "$data"
+done
