@@ -8,7 +8,7 @@ KAFKA_PORT ?= 9092
 export KAFKA_PORT
 
 .PHONY: all deps build asan test test-unit test-e2e kafka-up kafka-down registry-up registry-down \
-        demo demo-stop fuzz docs clean pydeps
+        demo demo-stop fuzz docs clean pydeps bench
 
 all: build
 
@@ -62,6 +62,12 @@ demo-stop:
 FUZZ_SECONDS ?= 30
 fuzz: deps
 	@bash scripts/fuzz.sh $(FUZZ_SECONDS)
+
+# Benchmarks (not tests): reproduce bench/RESULTS.md; needs make kafka-up.
+BENCH_BUILD ?= build-bench
+bench: deps kafka-up
+	cmake -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo && cmake --build $(BENCH_BUILD) -j$(JOBS)
+	bench/run.sh $(BENCH_BUILD) $(BENCH_RUNS)
 
 docs: build
 	$(BUILD)/zeelos config-doc docs/CONFIGURATION.md
