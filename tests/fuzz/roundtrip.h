@@ -1,0 +1,61 @@
+/* The round-trip property every node codec's fuzz target checks: a failed
+ * decode hands out no tree (and says why when asked to); a successful decode
+ * re-encodes, the encoding decodes again to a tree of the same node count
+ * (and, with shape, the same kinds/ids/types), and encodes once more to
+ * identical bytes.  abort() on any violation so libFuzzer reports it. */
+#ifndef ZL_FUZZ_ROUNDTRIP_H
+#define ZL_FUZZ_ROUNDTRIP_H
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lwm2m/model.h"
+#include "lwm2m/node.h"
+#include "lwm2m/path.h"
+#include "util/buf.h"
+
+typedef zl_err_t (*zl_fz_dec_fn)(const uint8_t *, size_t, const zl_path_t *, const zl_models_t *,
+                                 zl_node_t **, char *, size_t);
+typedef zl_err_t (*zl_fz_enc_fn)(const zl_node_t *, const zl_path_t *, zl_buf_t *);
+
+static size_t zl_fz_count(const zl_node_t *n) {
+    size_t c = 1;
+    for (size_t i = 0; i < n->n_children; i++) c += zl_fz_count(&n->children[i]);
+    return c;
+}
+
+static bool zl_fz_same_shape(const zl_node_t *a, const zl_node_t *b) {
+    if (a->kind != b->kind || a->id != b->id || a->n_children != b->n_children ||
+        a->value.type != b->value.type)
+        return false;
+    for (size_t i = 0; i < a->n_children; i++)
+        if (!zl_fz_same_shape(&a->children[i], &b->children[i])) return false;
+    return true;
+}
+
+static void zl_fz_roundtrip(const uint8_t *p, size_t n, const zl_path_t *path, zl_fz_dec_fn dec,
+                            zl_fz_enc_fn enc, bool require_errstr, bool check_shape) {
+    zl_node_t *t1 = NULL, *t2 = NULL;
+    char err[256] = "";
+    if (dec(p, n, path, NULL, &t1, err, sizeof err) != ZL_OK) {
+        if (t1) abort();                           /* failures must not hand out a tree */
+        if (require_errstr && !err[0]) abort();    /* every rejection says why */
+        return;
+    }
+    zl_buf_t b1, b2;
+    zl_buf_init(&b1, 0);
+    zl_buf_init(&b2, 0);
+    if (enc(t1, path, &b1) != ZL_OK) abort();
+    if (dec(b1.data, b1.len, path, NULL, &t2, err, sizeof err) != ZL_OK) abort();
+    if (zl_fz_count(t1) != zl_fz_count(t2)) abort();
+    if (check_shape && !zl_fz_same_shape(t1, t2)) abort();
+    if (enc(t2, path, &b2) != ZL_OK) abort();
+    if (b1.len != b2.len || memcmp(b1.data, b2.data, b1.len) != 0) abort();
+    zl_node_free(t1);
+    zl_node_free(t2);
+    zl_buf_free(&b1);
+    zl_buf_free(&b2);
+}
+
+#endif
