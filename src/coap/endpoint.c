@@ -86,8 +86,22 @@ struct zl_coap_iobuf {
     uint8_t out_data[ZL_COAP_BATCH][ZL_COAP_MAX_DGRAM];
 };
 
+struct zl_coap_deferred {
+    zl_coap_deferred_t *next, *prev; /* the endpoint's list, for destroy */
+    zl_coap_ep_t *ep;
+    zl_coap_addr_t peer;
+    uint16_t mid;
+    uint8_t type, tkl, token[ZL_COAP_MAX_TOKEN];
+    bool acked;
+    zl_timer_t ack_timer;
+    void (*on_drop)(void *ctx);
+    void *ctx;
+};
+
 struct zl_coap_ep {
     zl_coap_ep_cfg_t cfg;
+    zl_coap_deferred_t deferred; /* list sentinel */
+    zl_coap_deferred_t *deferring; /* set by zl_coap_defer() during a handler */
     zl_coap_iobuf_t *iob; /* cfg.shared_io or owned */
     zl_coap_io_t io;
     zl_coap_addr_t local;
@@ -647,7 +661,7 @@ static void dedup_add(zl_coap_ep_t *ep, const zl_coap_addr_t *from, uint16_t mid
     d->mid = mid;
     d->at = zl_now_ms();
     d->len = (uint16_t)len;
-    memcpy(d->data, resp, len);
+    if (len) memcpy(d->data, resp, len);
     d->next = NULL;
     if (ep->dd_tail) ep->dd_tail->next = d; else ep->dd_head = d;
     ep->dd_tail = d;
@@ -768,6 +782,12 @@ static void handle_request(zl_coap_ep_t *ep, const zl_coap_addr_t *from, const z
     } else if (ep->cfg.on_request) {
         ep->cfg.on_request(ep->cfg.ctx, ep, from, m, &resp);
     }
+    if (ep->deferring) { /* the handler will answer later: remember the request, send nothing */
+        ep->deferring = NULL;
+        if (done) asm_free(ep, done);
+        dedup_add(ep, from, m->mid, h, NULL, 0);
+        return;
+    }
     uint8_t buf[ZL_COAP_MAX_DGRAM];
     size_t n = zl_coap_serialize(&resp, buf, sizeof buf);
     if (!n) { /* response too big for a datagram: tell the client instead of silence */
@@ -779,6 +799,59 @@ static void handle_request(zl_coap_ep_t *ep, const zl_coap_addr_t *from, const z
     if (done) asm_free(ep, done); /* after serialisation: resp may borrow nothing from it */
     enqueue(ep, from, buf, n);
     dedup_add(ep, from, m->mid, h, buf, n);
+}
+
+/* ------------------------------------------------------ deferred answers */
+
+static void deferred_unlink(zl_coap_ep_t *ep, zl_coap_deferred_t *d) {
+    zl_timer_disarm(ep->wheel, &d->ack_timer);
+    d->prev->next = d->next;
+    d->next->prev = d->prev;
+}
+
+static void on_deferred_ack(zl_timer_t *t, void *ctx) {
+    zl_coap_deferred_t *d = ctx;
+    (void)t;
+    d->acked = true;
+    send_empty(d->ep, &d->peer, ZL_COAP_ACK, d->mid);
+}
+
+zl_coap_deferred_t *zl_coap_defer(zl_coap_ep_t *ep, const zl_coap_addr_t *peer, const zl_coap_msg_t *req,
+                                  zl_coap_msg_t *resp, int ack_after_ms,
+                                  void (*on_drop)(void *ctx), void *ctx) {
+    (void)resp;
+    zl_coap_deferred_t *d = calloc(1, sizeof *d);
+    if (!d) return NULL;
+    d->ep = ep;
+    d->peer = *peer;
+    d->mid = req->mid;
+    d->type = req->type;
+    d->tkl = req->tkl;
+    memcpy(d->token, req->token, req->tkl);
+    d->on_drop = on_drop;
+    d->ctx = ctx;
+    zl_timer_init(&d->ack_timer, on_deferred_ack, d);
+    if (req->type == ZL_COAP_CON)
+        zl_timer_arm(ep->wheel, &d->ack_timer, zl_now_ms() + (ack_after_ms > 0 ? ack_after_ms : 0));
+    d->next = ep->deferred.next;
+    d->prev = &ep->deferred;
+    ep->deferred.next->prev = d;
+    ep->deferred.next = d;
+    ep->deferring = d;
+    return d;
+}
+
+void zl_coap_respond(zl_coap_ep_t *ep, zl_coap_deferred_t *d, zl_coap_msg_t *resp) {
+    deferred_unlink(ep, d);
+    bool piggy = d->type == ZL_COAP_CON && !d->acked;
+    resp->type = piggy ? ZL_COAP_ACK : ZL_COAP_NON;
+    resp->mid = piggy ? d->mid : new_mid(ep);
+    resp->tkl = d->tkl;
+    memcpy(resp->token, d->token, d->tkl);
+    uint8_t buf[ZL_COAP_MAX_DGRAM];
+    size_t n = zl_coap_serialize(resp, buf, sizeof buf);
+    if (n) enqueue(ep, &d->peer, buf, n);
+    free(d);
 }
 
 static void handle_dgram(zl_coap_ep_t *ep, zl_coap_dgram_t *d) {
@@ -835,6 +908,7 @@ zl_coap_ep_t *zl_coap_ep_new(const zl_coap_ep_cfg_t *cfg, zl_wheel_t *wheel, cha
     if (!ep->cfg.max_dedup) ep->cfg.max_dedup = 65536;
     if (!ep->cfg.max_body) ep->cfg.max_body = 65536;
     ep->wheel = wheel;
+    ep->deferred.next = ep->deferred.prev = &ep->deferred;
     ep->rnd_pos = sizeof ep->rnd;
     bool shared = cfg->shared_io != NULL;
     ep->iob = shared ? cfg->shared_io : zl_coap_iobuf_new();
@@ -871,6 +945,12 @@ zl_coap_ep_t *zl_coap_ep_new(const zl_coap_ep_cfg_t *cfg, zl_wheel_t *wheel, cha
 
 void zl_coap_ep_destroy(zl_coap_ep_t *ep) {
     if (!ep) return;
+    while (ep->deferred.next && ep->deferred.next != &ep->deferred) {
+        zl_coap_deferred_t *d = ep->deferred.next;
+        deferred_unlink(ep, d);
+        if (d->on_drop) d->on_drop(d->ctx);
+        free(d);
+    }
     if (ep->by_token.buckets) {
         /* A callback may cancel other exchanges or start new ones, so never hold
          * a "next" pointer across it: always finish the first remaining one. */

@@ -142,6 +142,21 @@ zl_err_t zl_coap_rebind(zl_coap_ep_t *ep, const uint8_t *token, uint8_t tkl, zl_
  * cancel). Returns ZL_ERR_NOT_FOUND if the token is unknown. */
 zl_err_t zl_coap_cancel(zl_coap_ep_t *ep, const uint8_t *token, uint8_t tkl);
 
+/* Deferred answers: a request handler that can only answer later (e.g. once
+ * Kafka acknowledged what the request carried) calls zl_coap_defer() and
+ * leaves resp alone.  A CON request is then acknowledged with an empty ACK
+ * after ack_after_ms (so the client stops retransmitting) unless the answer
+ * came first, in which case it is piggybacked.  Retransmissions of the request
+ * meanwhile are absorbed by the duplicate cache.  zl_coap_respond() sends the
+ * answer (piggybacked, or as a separate NON response) and frees d.  If the
+ * endpoint is destroyed first, d is freed and on_drop (if set) is called. */
+typedef struct zl_coap_deferred zl_coap_deferred_t;
+zl_coap_deferred_t *zl_coap_defer(zl_coap_ep_t *ep, const zl_coap_addr_t *peer, const zl_coap_msg_t *req,
+                                  zl_coap_msg_t *resp, int ack_after_ms,
+                                  void (*on_drop)(void *ctx), void *ctx);
+/* resp: code, options, payload (borrowed, serialised here); type/MID/token are set here. */
+void zl_coap_respond(zl_coap_ep_t *ep, zl_coap_deferred_t *d, zl_coap_msg_t *resp);
+
 /* Sends a message outside any exchange (e.g. a NON notification from a
  * device). MID is assigned unless msg->mid is non-zero. */
 zl_err_t zl_coap_send(zl_coap_ep_t *ep, const zl_coap_addr_t *peer, zl_coap_msg_t *msg);

@@ -20,9 +20,15 @@
 
 enum { EV_COAP = 1, EV_PRODUCER, EV_CONSUMER, EV_WAKE };
 
+/* Routes device requests: exactly /dp is LwM2M Send, everything else the
+ * registration interface (which answers 4.04 for unknown paths). */
 static void on_coap_request(void *ctx, zl_coap_ep_t *ep, const zl_coap_addr_t *peer,
                             const zl_coap_msg_t *req, zl_coap_msg_t *resp) {
-    zl_rd_handle(ctx, peer, req, resp);
+    char path[8];
+    if (zl_coap_path_string(req, ZL_OPT_URI_PATH, path, sizeof path) == ZL_OK && !strcmp(path, "/dp"))
+        zl_send_handle(ctx, peer, req, resp);
+    else
+        zl_rd_handle(ctx, peer, req, resp);
 }
 
 static void init_metrics(zl_gw_t *gw) {
@@ -49,6 +55,11 @@ static void init_metrics(zl_gw_t *gw) {
     g->mgmt_timeouts = zl_metrics_counter(m, "zeelos_mgmt_device_timeouts_total", NULL,
                                           "Management requests the device did not answer in time.");
     g->store_errors = zl_metrics_counter(m, "zeelos_store_errors_total", NULL, "SQLite write failures (logged).");
+    g->sends = zl_metrics_counter(m, "zeelos_send_total", NULL, "LwM2M Send requests (POST /dp) accepted.");
+    g->send_records = zl_metrics_counter(m, "zeelos_send_records_total", NULL,
+                                         "Object instances from Send requests published on the observations topic.");
+    g->send_rejected = zl_metrics_counter(m, "zeelos_send_rejected_total", NULL,
+                                          "Send requests answered with an error (unregistered, format, payload).");
     g->queued = zl_metrics_counter(m, "zeelos_queue_held_total", NULL,
                                    "Management requests held for a sleeping queue-mode device.");
     g->queue_expired = zl_metrics_counter(m, "zeelos_queue_expired_total", NULL,

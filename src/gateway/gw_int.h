@@ -8,6 +8,7 @@
  *   mgmt.c      management requests from Kafka -> device -> management.rep
  *   observe.c   observations: token -> ticket, persisted, restored on restart
  *   queue.c     queue mode: requests wait durably while a device sleeps
+ *   send.c      LwM2M Send (POST /dp) -> observations, answered after Kafka acks
  *
  * Threading: everything here runs on the loop thread. */
 #ifndef ZL_GW_INT_H
@@ -63,6 +64,7 @@ typedef struct {
     zl_counter_t *notifications, *notif_errors;
     zl_counter_t *mgmt_requests, *mgmt_invalid, *mgmt_errors, *mgmt_timeouts;
     zl_counter_t *store_errors, *backpressure, *queued, *queue_expired;
+    zl_counter_t *sends, *send_records, *send_rejected;
     zl_histogram_t *mgmt_latency;
 } zl_gw_metrics_t;
 
@@ -102,6 +104,9 @@ void zl_gw_reg_add(zl_gw_t *gw, zl_reg_t *reg);
 void zl_gw_reg_remove(zl_gw_t *gw, zl_reg_t *reg);
 zl_err_t zl_gw_reg_persist(zl_gw_t *gw, const zl_reg_t *reg);
 void zl_gw_reg_restore(zl_gw_t *gw); /* loads registrations from the store */
+
+/* send.c: LwM2M Send (POST /dp) */
+void zl_send_handle(zl_gw_t *gw, const zl_coap_addr_t *peer, const zl_coap_msg_t *req, zl_coap_msg_t *resp);
 
 /* rd.c */
 void zl_rd_handle(zl_gw_t *gw, const zl_coap_addr_t *peer, const zl_coap_msg_t *req,

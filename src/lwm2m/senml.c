@@ -117,9 +117,8 @@ zl_err_t zl_senml_dec_init(zl_senml_dec_t *dec, const zl_path_t *path, const zl_
     dec->errstr = errstr;
     dec->errstr_size = errstr_size;
     if (errstr && errstr_size) errstr[0] = 0;
-    if (!path || path->len == 0 || path->len > ZL_PATH_MAX_DEPTH)
-        return derr(dec, ZL_ERR_INVALID,
-                    "SenML needs an object, instance, resource or resource instance path");
+    if (!path || path->len > ZL_PATH_MAX_DEPTH)
+        return derr(dec, ZL_ERR_INVALID, "SenML needs a root, object, instance, resource or resource instance path");
     dec->req = *path;
     return ZL_OK;
 }
@@ -324,7 +323,7 @@ static zl_err_t place(zl_senml_dec_t *dec, zl_node_t *root, unsigned d, zl_senml
     zl_node_t *parent = root;
     for (unsigned k = d; k < rec->path.len; k++) {
         uint16_t id = rec->path.ids[k];
-        zl_node_kind_t kind = k == 1 ? ZL_N_INSTANCE
+        zl_node_kind_t kind = k == 0 ? ZL_N_OBJECT : k == 1 ? ZL_N_INSTANCE
                             : k == 2 ? (rec->path.len == 4 ? ZL_N_MULTI : ZL_N_RESOURCE)
                                      : ZL_N_RES_INSTANCE;
         zl_node_t *last = parent->n_children ? &parent->children[parent->n_children - 1] : NULL;
@@ -377,6 +376,11 @@ zl_err_t zl_senml_dec_finish(zl_senml_dec_t *dec, zl_node_t **out) {
     zl_node_t *root = NULL;
     zl_err_t e = ZL_OK;
     switch (req->len) {
+    case 0: /* root (LwM2M Send): a container of the objects the records name */
+        root = zl_node_new(ZL_N_OBJECT, ZL_SENML_ROOT_ID);
+        if (!root) return ZL_ERR_NOMEM;
+        for (size_t i = 0; i < dec->n_recs && !e; i++) e = place(dec, root, 0, &dec->recs[i]);
+        break;
     case 1:
     case 2:
         root = zl_node_new(req->len == 1 ? ZL_N_OBJECT : ZL_N_INSTANCE, req->ids[req->len - 1]);

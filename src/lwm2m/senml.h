@@ -36,6 +36,10 @@
 #include "util/buf.h"
 
 #define ZL_SENML_MAX_RECORDS 10000
+/* Decoding at the root path "/" (what LwM2M Send carries) yields a container
+ * node of kind OBJECT with this id whose children are the OBJECT nodes named by
+ * the records; it is not an LwM2M object and must not be encoded as one. */
+#define ZL_SENML_ROOT_ID 65535
 
 zl_err_t zl_senml_json_decode(const uint8_t *p, size_t n, const zl_path_t *path,
                               const zl_models_t *models, zl_node_t **out,

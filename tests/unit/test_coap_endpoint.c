@@ -948,6 +948,68 @@ static void test_shared_iobuf(void) {
     zl_coap_iobuf_free(io);
 }
 
+/* Deferred answers (what Send uses): a handler that answers later gets its CON
+ * acknowledged with an empty ACK after ack_after_ms and answers with a separate
+ * NON response; answered in time, the answer is piggybacked on the ACK.  A
+ * retransmission meanwhile is absorbed. */
+static zl_coap_deferred_t *deferred;
+static void defer_cb(void *ctx, zl_coap_ep_t *ep, const zl_coap_addr_t *peer, const zl_coap_msg_t *req,
+                     zl_coap_msg_t *resp) {
+    (void)ctx;
+    deferred = zl_coap_defer(ep, peer, req, resp, 150, NULL, NULL);
+}
+
+static void test_deferred(void) {
+    zl_coap_ep_t *D = ep_make((zl_coap_ep_cfg_t){.on_request = defer_cb});
+    raw_t raw = raw_open();
+    uint8_t a[ZL_COAP_MAX_DGRAM];
+    zl_coap_msg_t m;
+    zl_coap_msg_t resp;
+
+    /* late answer: empty ACK first, then a NON response carrying the token */
+    deferred = NULL;
+    raw_send(&raw, zl_coap_ep_local(D), get_temp, sizeof get_temp);
+    pump_for(40);
+    CHECK(deferred != NULL);
+    raw_send(&raw, zl_coap_ep_local(D), get_temp, sizeof get_temp); /* retransmission: absorbed */
+    CHECK(raw_recv_msg(&raw, a, &m, 1000));
+    CHECK_EQ_INT(m.type, ZL_COAP_ACK);
+    CHECK_EQ_INT(m.code, ZL_COAP_EMPTY);
+    CHECK_EQ_INT(m.mid, 0x7d34);
+    zl_coap_init(&resp, 0, ZL_COAP_CHANGED, 0);
+    zl_coap_respond(D, deferred, &resp);
+    zl_coap_ep_flush(D);
+    CHECK(raw_recv_msg(&raw, a, &m, 1000));
+    CHECK_EQ_INT(m.type, ZL_COAP_NON);
+    CHECK_EQ_INT(m.code, ZL_COAP_CHANGED);
+    CHECK_EQ_INT(m.tkl, 2);
+    CHECK_MEM(m.token, "\x71\x23", 2);
+    CHECK(!raw_recv_msg(&raw, a, &m, 200)); /* nothing else (the duplicate got no second answer) */
+
+    /* answered in time: piggybacked */
+    static const uint8_t get2[] = {0x42, 0x01, 0x7d, 0x35, 0x55, 0x66, 0xb1, 'x'};
+    deferred = NULL;
+    raw_send(&raw, zl_coap_ep_local(D), get2, sizeof get2);
+    pump_for(20);
+    CHECK(deferred != NULL);
+    zl_coap_init(&resp, 0, ZL_COAP_CHANGED, 0);
+    zl_coap_respond(D, deferred, &resp);
+    zl_coap_ep_flush(D);
+    CHECK(raw_recv_msg(&raw, a, &m, 1000));
+    CHECK_EQ_INT(m.type, ZL_COAP_ACK);
+    CHECK_EQ_INT(m.code, ZL_COAP_CHANGED);
+    CHECK_EQ_INT(m.mid, 0x7d35);
+    pump_for(250); /* the ack timer must not fire any more */
+    CHECK(!raw_recv_msg(&raw, a, &m, 100));
+
+    /* destroyed with an answer pending: freed, no crash (ASan checks the leak) */
+    static const uint8_t get3[] = {0x42, 0x01, 0x7d, 0x36, 0x55, 0x67, 0xb1, 'x'};
+    raw_send(&raw, zl_coap_ep_local(D), get3, sizeof get3);
+    pump_for(20);
+    close(raw.fd);
+    ep_del(D);
+}
+
 int main(void) {
     zl_wheel_init(&W, zl_now_ms());
     M = zl_metrics_new();
@@ -976,6 +1038,7 @@ int main(void) {
     test_destroy_with_callbacks();
     test_port_in_use();
     test_shared_iobuf();
+    test_deferred();
 
     ep_del(C);
     ep_del(S);

@@ -398,11 +398,24 @@ static void test_json_errors(void) {
     /* RFC 8428 must-understand fields and versions */
     jbad("[{\"n\":\"/3/0/0\",\"vs\":\"x\",\"foo_\":1}]", "/3/0", ZL_ERR_INVALID, "must-understand field \"foo_\"");
     jbad("[{\"bver\":11,\"n\":\"/3/0/0\",\"vs\":\"x\"}]", "/3/0", ZL_ERR_UNSUPPORTED, "version 11");
-    /* the root path and paths deeper than 4 are not SenML request paths */
+    /* the root path (LwM2M Send): a container of the objects named */
     zl_path_t root = {{0}, 0};
     zl_node_t *n = NULL;
-    CHECK_EQ_INT(zl_senml_json_decode((const uint8_t *)"[]", 2, &root, NULL, &n, err, sizeof err), ZL_ERR_INVALID);
-    CHECK_EQ_INT(zl_senml_cbor_decode((const uint8_t *)"\x80", 1, &root, NULL, &n, err, sizeof err), ZL_ERR_INVALID);
+    static const char send[] = "[{\"bn\":\"/3303/1/\",\"n\":\"5700\",\"v\":2.5},{\"bn\":\"/\",\"n\":\"3/0/0\","
+                               "\"vs\":\"x\"},{\"n\":\"3303/0/5700\",\"v\":1.5}]";
+    CHECK_EQ_INT(zl_senml_json_decode((const uint8_t *)send, sizeof send - 1, &root, NULL, &n, err, sizeof err), ZL_OK);
+    CHECK(n && n->kind == ZL_N_OBJECT && n->id == ZL_SENML_ROOT_ID && n->n_children == 2);
+    if (n && n->n_children == 2) {
+        CHECK(n->children[0].id == 3 && n->children[0].kind == ZL_N_OBJECT);
+        CHECK(n->children[1].id == 3303 && n->children[1].n_children == 2);
+        CHECK(n->children[1].children[1].id == 1 && n->children[1].children[1].children[0].value.u.f == 2.5);
+    }
+    zl_node_free(n);
+    n = NULL;
+    CHECK_EQ_INT(zl_senml_cbor_decode((const uint8_t *)"\x80", 1, &root, NULL, &n, err, sizeof err), ZL_OK);
+    CHECK(n && n->n_children == 0);
+    zl_node_free(n);
+    n = NULL;
     CHECK_EQ_INT(zl_senml_json_decode(NULL, 0, &root, NULL, &n, NULL, 0), ZL_ERR_INVALID);
 
     /* more than 10000 records */

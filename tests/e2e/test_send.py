@@ -1,0 +1,79 @@
+"""LwM2M Send (device POST /dp with SenML JSON / CBOR): every object instance becomes one
+AvroResponseObserve on iot.<gw>.observations (path "/o/i", ticket and observationId "send"),
+and the device's 2.04 comes only after Kafka acknowledged the records."""
+from __future__ import annotations
+
+import json
+
+import cbor2
+import pytest
+from aiocoap import numbers
+
+from kafka_helpers import branch
+
+pytestmark = [pytest.mark.gateway, pytest.mark.kafka]
+
+CF_SENML_JSON, CF_SENML_CBOR = 110, 112
+
+
+def send(dev, payload: bytes, cf: int):
+    return dev.runner.run(dev._request(numbers.POST, f"{dev.server}/dp", payload, cf, 10), 15)
+
+
+def registered(gwenv):
+    dev = gwenv.device()
+    assert dev.register(lt=60).code == "2.01"
+    gwenv.registration(dev.ep, "NEW")
+    return dev
+
+
+def send_records(gwenv, ep, n, timeout=0.5):
+    """The Send records of ep already in Kafka (short timeout: the 2.04 promises they are)."""
+    return gwenv.obs.wait_for_n(lambda r: r.key == {"ep": ep} and r.value["ticket"] == "send", n, timeout)
+
+
+def content(rec):
+    name, body = branch(rec.value["rep"]["body"])
+    assert name == "AvroReadResponseBody"
+    return branch(body["content"])
+
+
+@pytest.mark.parametrize("fmt", ["json", "cbor"])
+def test_send_is_published_before_the_device_gets_204(gwenv, fmt):
+    dev = registered(gwenv)
+    recs = [{"bn": "/3303/0/", "n": "5700", "v": 21.5}, {"n": "5701", "vs": "cel"},
+            {"bn": "/3/0/", "n": "9", "v": 77}]
+    if fmt == "json":
+        r = send(dev, json.dumps(recs).encode(), CF_SENML_JSON)
+    else:
+        labels = {"bn": -2, "n": 0, "v": 2, "vs": 3}
+        r = send(dev, cbor2.dumps([{labels[k]: v for k, v in rec.items()} for rec in recs]), CF_SENML_CBOR)
+    assert r.code == "2.04", r
+    got = {rec.value["path"]: rec for rec in send_records(gwenv, dev.ep, 2)}
+    assert set(got) == {"/3303/0", "/3/0"}
+    for rec in got.values():
+        v = rec.value
+        assert v["observationId"] == "send" and v["ep"] == dev.ep and v["serverId"] == gwenv.id
+        assert v["rep"]["code"] == "CONTENT" and v["rep"]["kind"] == "observe"
+    name, inst = content(got["/3303/0"])
+    assert name == "AvroInstanceResource" and inst["id"] == 0
+    by_id = {x["id"]: x for x in inst["resources"]}
+    assert by_id[5700]["type"] == "FLOAT" and by_id[5700]["value"] == 21.5
+    assert by_id[5701]["type"] == "STRING" and by_id[5701]["value"] == "cel"
+    name, inst = content(got["/3/0"])
+    assert {x["id"]: (x["type"], x["value"]) for x in inst["resources"]} == {9: ("INTEGER", 77)}
+    assert gwenv.gw.metrics().get("zeelos_send_records_total") == 2
+
+
+def test_send_errors(gwenv):
+    dev = registered(gwenv)
+    bad = send(dev, b'[{"n":"/3/0/9","v":"x"}]', CF_SENML_JSON)          # wrong value kind
+    assert bad.code == "4.00" and b"not a number" in bad.payload, bad
+    assert send(dev, b"</3/0>", 40).code == "4.15"                        # not SenML
+    stranger = gwenv.device()                                            # never registered
+    r = send(stranger, b'[{"n":"/3/0/9","v":1}]', CF_SENML_JSON)
+    assert r.code == "4.03" and b"no registration" in r.payload, r
+    assert gwenv.gw.metrics().get("zeelos_send_rejected_total") == 3
+    # and a good Send still works afterwards
+    assert send(dev, b'[{"n":"/3/0/9","v":5}]', CF_SENML_JSON).code == "2.04"
+    assert send_records(gwenv, dev.ep, 1)[0].value["path"] == "/3/0"
