@@ -400,6 +400,42 @@ zl_err_t zl_coap_rebind(zl_coap_ep_t *ep, const uint8_t *token, uint8_t tkl, zl_
     return ZL_OK;
 }
 
+zl_err_t zl_coap_observe_cancel(zl_coap_ep_t *ep, const uint8_t *token, uint8_t tkl, int timeout_ms,
+                                zl_coap_resp_cb cb, void *ctx) {
+    exch_t *x = find_token(ep, token, tkl);
+    if (!x) return ZL_ERR_NOT_FOUND;
+    zl_coap_msg_t req;
+    if (!x->dgram || zl_coap_parse(x->dgram, x->dlen, &req) != ZL_OK) return ZL_ERR_UNSUPPORTED;
+    uint8_t copy[ZL_COAP_MAX_DGRAM]; /* the view borrows x->dgram, which transmit replaces */
+    memcpy(copy, x->dgram, x->dlen);
+    unsigned k = 0;
+    for (unsigned i = 0; i < req.n_opts; i++)
+        if (req.opts[i].num != ZL_OPT_OBSERVE && req.opts[i].num != ZL_OPT_BLOCK2) {
+            req.opts[k] = req.opts[i];
+            req.opts[k].val = copy + (req.opts[i].val - x->dgram);
+            k++;
+        }
+    req.n_opts = k;
+    if (req.payload) req.payload = copy + (req.payload - x->dgram);
+    uint8_t one[4];
+    zl_coap_add_uint(&req, ZL_OPT_OBSERVE, 1, one);
+    req.type = ZL_COAP_CON;
+    /* from now on the token is a plain request: its answer ends it */
+    x->observe = x->observing = false;
+    x->confirmable = true;
+    x->cb = cb;
+    x->ctx = ctx;
+    zl_buf_reset(&x->body);
+    x->blk_gen++; /* a Block2 fetch in flight belongs to the old observation */
+    zl_err_t e = exch_transmit(ep, x, &req);
+    if (e) {
+        exch_free(ep, x);
+        return e;
+    }
+    zl_timer_arm(ep->wheel, &x->deadline, zl_now_ms() + (timeout_ms > 0 ? timeout_ms : 60000));
+    return ZL_OK;
+}
+
 zl_err_t zl_coap_cancel(zl_coap_ep_t *ep, const uint8_t *token, uint8_t tkl) {
     exch_t *x = find_token(ep, token, tkl);
     if (!x) return ZL_ERR_NOT_FOUND;

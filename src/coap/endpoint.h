@@ -138,6 +138,14 @@ zl_err_t zl_coap_observe_attach(zl_coap_ep_t *ep, const zl_coap_addr_t *peer,
  * request is answered, notifications go to the observation's handler). */
 zl_err_t zl_coap_rebind(zl_coap_ep_t *ep, const uint8_t *token, uint8_t tkl, zl_coap_resp_cb cb,
                         void *ctx);
+/* Active cancel (RFC 7641 §3.6): re-sends the observation's GET with Observe: 1
+ * and the same token, so the device stops at once; the exchange then ends with
+ * the device's answer (or a timeout), reported to cb (may be NULL). Returns
+ * ZL_ERR_NOT_FOUND for an unknown token and ZL_ERR_UNSUPPORTED for an
+ * observation restored after a restart (its request is not known: cancel it
+ * passively). */
+zl_err_t zl_coap_observe_cancel(zl_coap_ep_t *ep, const uint8_t *token, uint8_t tkl, int timeout_ms,
+                                zl_coap_resp_cb cb, void *ctx);
 /* Forgets an exchange or observation without calling its callback (passive
  * cancel). Returns ZL_ERR_NOT_FOUND if the token is unknown. */
 zl_err_t zl_coap_cancel(zl_coap_ep_t *ep, const uint8_t *token, uint8_t tkl);

@@ -93,6 +93,7 @@ zl_gw_t *zl_gw_new(const zl_conf_t *conf, char *errstr, size_t n) {
     gw->request_timeout_ms = (int)zl_conf_int(conf, "coap.request.timeout.ms");
     gw->default_lt = zl_conf_int(conf, "registration.lifetime.default");
     gw->queue_awake_ms = (int)zl_conf_int(conf, "queue.awake.ms");
+    gw->cancel_active = zl_conf_enum(conf, "observe.cancel") == 0;
     gw->queue_ttl_ms = zl_conf_int(conf, "queue.request.ttl.ms");
     zl_buf_init(&gw->kbuf, 0);
     zl_buf_init(&gw->vbuf, 0);

@@ -89,6 +89,7 @@ struct zl_gw {
     zl_http_t *http;
     zl_gw_metrics_t m;
     int request_timeout_ms;
+    bool cancel_active;
     int queue_awake_ms;
     int64_t queue_ttl_ms;
     int64_t default_lt;
@@ -144,6 +145,8 @@ zl_obs_t *zl_obs_add(zl_gw_t *gw, zl_reg_t *reg, const uint8_t *token, uint8_t t
                      const char *path, const char *ticket);
 /* Cancels (passively) every observation of reg on path (NULL = all). Returns count. */
 int zl_obs_cancel(zl_gw_t *gw, zl_reg_t *reg, const char *path);
+/* Same; active = also tell the device (GET with Observe: 1, RFC 7641 §3.6). */
+int zl_obs_cancel_mode(zl_gw_t *gw, zl_reg_t *reg, const char *path, bool active);
 void zl_obs_restore(zl_gw_t *gw);
 /* CoAP callback for notifications of an observation (ctx = zl_obs_t). */
 void zl_obs_on_notify(void *ctx, zl_err_t err, const zl_coap_msg_t *resp);

@@ -226,7 +226,7 @@ void zl_mgmt_dispatch(mreq_t *m, zl_reg_t *reg) {
     zl_path_format(&p, m->path, sizeof m->path);
 
     if (rq->kind == ZL_RK_OBSERVE_CANCEL) {
-        int n = zl_obs_cancel(gw, reg, m->path);
+        int n = zl_obs_cancel_mode(gw, reg, m->path, gw->cancel_active && !reg->asleep);
         if (n == 0) zl_mgmt_fail(m, ZL_RC_NOT_FOUND, "no observation of %s on '%s'", m->path, rq->ep);
         else {
             char msg[64];

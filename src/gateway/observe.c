@@ -83,7 +83,17 @@ static void obs_drop(zl_gw_t *gw, zl_obs_t *o, bool forget_in_store) {
     obs_free(o);
 }
 
+static void on_cancel_answer(void *ctx, zl_err_t err, const zl_coap_msg_t *resp) {
+    (void)ctx;
+    if (err) ZL_DEBUG("observe", "active cancel not answered: %s", zl_err2str(err));
+    (void)resp;
+}
+
 int zl_obs_cancel(zl_gw_t *gw, zl_reg_t *reg, const char *path) {
+    return zl_obs_cancel_mode(gw, reg, path, false);
+}
+
+int zl_obs_cancel_mode(zl_gw_t *gw, zl_reg_t *reg, const char *path, bool active) {
     int n = 0;
     zl_obs_t **pp = &reg->obs;
     while (*pp) {
@@ -93,7 +103,10 @@ int zl_obs_cancel(zl_gw_t *gw, zl_reg_t *reg, const char *path) {
             continue;
         }
         *pp = o->next_in_reg;
-        zl_coap_cancel(gw->coap, o->token, o->tkl);
+        /* active: tell the device (falls back to passive for restored observations) */
+        if (!active || zl_coap_observe_cancel(gw->coap, o->token, o->tkl, gw->request_timeout_ms,
+                                              on_cancel_answer, NULL) != ZL_OK)
+            zl_coap_cancel(gw->coap, o->token, o->tkl);
         zl_hmap_remove(&gw->obs_by_token, &o->by_token);
         if (zl_store_del_obs(gw->store, o->token, o->tkl)) zl_counter_inc(gw->m.store_errors);
         zl_gauge_add(gw->m.observations, -1);

@@ -173,6 +173,12 @@ static const zl_prop_t zl_props[] = {
      "Upper bound, in milliseconds, on how late an expiry may be noticed. The gateway keeps one "
      "timer per registration on its timer wheel (8 ms ticks), so expiries fire within one tick "
      "of lastUp + lifetime whatever this value; kept for configuration compatibility."},
+    {"observe.cancel", ZL_PT_ENUM, "active", 0, 0, "active|passive", NULL, ZL_CMD_GATEWAY, S_REG,
+     "How an observeCancel request ends an observation. `active`: the gateway re-sends the "
+     "observation's GET with Observe: 1 (RFC 7641 §3.6), so the device stops at once; "
+     "`passive`: the gateway forgets the token and answers the device's next notification with "
+     "RST. Observations restored after a restart, and sleeping queue-mode devices, are always "
+     "cancelled passively."},
     {"queue.awake.ms", ZL_PT_INT, "93000", 1000, 86400000, NULL, NULL, ZL_CMD_GATEWAY, S_REG,
      "Queue mode (binding with Q): how long, in milliseconds, a device counts as awake after it "
      "last registered or updated (LwM2M's default is MAX_TRANSMIT_WAIT, 93 s). Requests for a "
