@@ -16,6 +16,7 @@
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "util/buf.h"
 #include "util/err.h"
 
 /* Follows named-type references (avro-c "link" schemas) to the definition. */
@@ -38,6 +39,13 @@ const char *zl_avro_branch_name(avro_schema_t s, char *buf, size_t n);
 /* Avro JSON encoding of v (unions as {"full.Name": x} or null).  Returns a
  * new reference, NULL on failure (errstr set). */
 json_t *zl_avro_to_json(const avro_value_t *v, char *errstr, size_t n);
+
+/* Appends the same text as json_dumps(zl_avro_to_json(v), JSON_COMPACT |
+ * JSON_ENCODE_ANY) to out, without building a json_t tree.  On failure out
+ * is left as it was: ZL_ERR_NOMEM, or ZL_ERR_INVALID where zl_avro_to_json
+ * would fail (nesting > 64, a union without a branch, an object key that is
+ * not UTF-8). */
+zl_err_t zl_avro_write_json(const avro_value_t *v, zl_buf_t *out, char *errstr, size_t n);
 
 /* Fills v (a fresh or reset generic value) from its Avro JSON encoding.
  * Unions accept {"full.Name": x}, {"SimpleName": x} or null; missing fields

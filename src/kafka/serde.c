@@ -236,14 +236,9 @@ zl_err_t zl_serde_register_topic(zl_serde_t *s, const char *topic, zl_val_type_t
 /* Appends v as Confluent-framed Avro binary with id, or as Avro JSON. */
 static zl_err_t emit(zl_serde_t *s, int32_t id, avro_value_t *v, zl_buf_t *out) {
     if (s->fmt == ZL_FORMAT_JSON) {
+        /* straight to text: same bytes as json_dumps of zl_avro_to_json */
         char err[128] = "";
-        json_t *j = zl_avro_to_json(v, err, sizeof err);
-        char *txt = j ? json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-        json_decref(j);
-        if (!txt) return ZL_ERR_NOMEM;
-        zl_err_t e = zl_buf_append(out, txt, strlen(txt));
-        free(txt);
-        return e;
+        return zl_avro_write_json(v, out, err, sizeof err) ? ZL_ERR_NOMEM : ZL_OK;
     }
     size_t sz = 0;
     if (avro_value_sizeof(v, &sz)) return ZL_ERR_SCHEMA;

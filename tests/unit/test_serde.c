@@ -5,7 +5,9 @@
  * there for tests/e2e/test_avro_interop.py (fastavro) to decode. */
 #include <stdlib.h>
 #include <string.h>
+#include <math.h>
 #include "kafka/avro_schemas.h"
+#include "kafka/avro_util.h"
 #include "kafka/records.h"
 #include "kafka/serde.h"
 #include "test.h"
@@ -572,9 +574,118 @@ static void test_records(void) {
     CHECK_EQ_INT(zl_format_parse("xml"), -1);
 }
 
+/* format=json writes records with zl_avro_write_json; its text must be the
+ * bytes jansson's json_dumps(zl_avro_to_json(v), JSON_COMPACT|JSON_ENCODE_ANY)
+ * gave before (the wire format of format=json). */
+static void json_same(avro_value_t *v, const char *what) {
+    char e1[128] = "", e2[128] = "";
+    json_t *j = zl_avro_to_json(v, e1, sizeof e1);
+    char *want = j ? json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    json_decref(j);
+    zl_buf_t b;
+    zl_buf_init(&b, 0);
+    zl_buf_append(&b, "x", 1); /* appends after what is there */
+    zl_err_t e = zl_avro_write_json(v, &b, e2, sizeof e2);
+    if (!want) {
+        CHECK(e != ZL_OK && b.len == 1);
+    } else if (e == ZL_OK && b.len == 1 + strlen(want) && memcmp(b.data + 1, want, b.len - 1) == 0) {
+        zt_pass++;
+    } else {
+        zt_fail++;
+        fprintf(stderr, "%s: json differs (e=%d)\n  got:  %.*s\n  want: %s\n", what, (int)e,
+                (int)(b.len - 1), (const char *)b.data + 1, want);
+    }
+    free(want);
+    zl_buf_free(&b);
+}
+
+static void test_write_json(void) {
+    static const char sch[] =
+        "{\"type\":\"record\",\"name\":\"R\",\"namespace\":\"x.y\",\"fields\":["
+        "{\"name\":\"n\",\"type\":\"null\"},{\"name\":\"b\",\"type\":\"boolean\"},"
+        "{\"name\":\"i\",\"type\":\"int\"},{\"name\":\"l\",\"type\":\"long\"},"
+        "{\"name\":\"f\",\"type\":\"float\"},{\"name\":\"d\",\"type\":\"double\"},"
+        "{\"name\":\"s\",\"type\":\"string\"},{\"name\":\"by\",\"type\":\"bytes\"},"
+        "{\"name\":\"fx\",\"type\":{\"type\":\"fixed\",\"name\":\"F\",\"size\":4}},"
+        "{\"name\":\"e\",\"type\":{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"A\",\"B_c\"]}},"
+        "{\"name\":\"a\",\"type\":{\"type\":\"array\",\"items\":\"long\"}},"
+        "{\"name\":\"m\",\"type\":{\"type\":\"map\",\"values\":\"string\"}},"
+        "{\"name\":\"u\",\"type\":[\"null\",\"string\",\"F\",{\"type\":\"record\",\"name\":\"S\",\"fields\":[]}]},"
+        "{\"name\":\"ud\",\"type\":[\"double\",\"null\"]}]}";
+    avro_schema_t schema;
+    CHECK_EQ_INT(avro_schema_from_json_length(sch, strlen(sch), &schema), 0);
+    avro_value_iface_t *iface = avro_generic_class_from_schema(schema);
+    avro_value_t v, f, x;
+    CHECK_EQ_INT(avro_generic_value_new(iface, &v), 0);
+    static const char *const strs[] = {
+        "", "plain", "q\"b\\s/", "\b\f\n\r\t\x01\x1f\x7f", "\xc3\xa9t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+        "bad \xff byte \xc3\xa9", "\xc0\x80 overlong", "\xed\xa0\x80 surrogate", "\xf4\x90\x80\x80 too big",
+        "trunc \xe2\x82", "\xe0\x9f\xbf overlong3"};
+    static const double dbls[] = {0, -0.0, 0.1, 1, 100, 1e16, 1e17, 1e20, 1e21, 1e-5, 1.5e-7, 23.5,
+                                  -21.7, 1.7976931348623157e308, 5e-324, 2.2250738585072014e-308,
+                                  123456789012345678.0, 0.30000000000000004, NAN, INFINITY, -INFINITY};
+    size_t ns = sizeof strs / sizeof strs[0], nd = sizeof dbls / sizeof dbls[0];
+    uint64_t rnd = 0x9e3779b97f4a7c15ull;
+    for (size_t k = 0; k < 64; k++) {
+        char what[64];
+        snprintf(what, sizeof what, "write_json case %zu", k);
+        avro_value_reset(&v);
+        const char *str = strs[k % ns];
+        rnd ^= rnd << 13; rnd ^= rnd >> 7; rnd ^= rnd << 17;
+        double d = k < nd ? dbls[k] : 0;
+        if (k >= nd) memcpy(&d, &rnd, sizeof d); /* arbitrary bit patterns */
+        avro_value_get_by_name(&v, "n", &f, NULL); avro_value_set_null(&f);
+        avro_value_get_by_name(&v, "b", &f, NULL); avro_value_set_boolean(&f, (int)(k & 1));
+        avro_value_get_by_name(&v, "i", &f, NULL); avro_value_set_int(&f, k & 2 ? INT32_MIN : (int32_t)rnd);
+        avro_value_get_by_name(&v, "l", &f, NULL); avro_value_set_long(&f, k & 4 ? INT64_MIN : (int64_t)rnd);
+        avro_value_get_by_name(&v, "f", &f, NULL); avro_value_set_float(&f, (float)d);
+        avro_value_get_by_name(&v, "d", &f, NULL); avro_value_set_double(&f, d);
+        avro_value_get_by_name(&v, "s", &f, NULL); avro_value_set_string(&f, str);
+        avro_value_get_by_name(&v, "by", &f, NULL); avro_value_set_bytes(&f, (void *)str, strlen(str) + (k & 1));
+        avro_value_get_by_name(&v, "fx", &f, NULL); avro_value_set_fixed(&f, (void *)"\x00\"\x80\xff", 4);
+        avro_value_get_by_name(&v, "e", &f, NULL); avro_value_set_enum(&f, (int)(k & 1));
+        avro_value_get_by_name(&v, "a", &f, NULL);
+        for (size_t i = 0; i < k % 4; i++) { avro_value_append(&f, &x, NULL); avro_value_set_long(&x, (int64_t)i - 1); }
+        avro_value_get_by_name(&v, "m", &f, NULL);
+        for (size_t i = 0; i < k % 3; i++) {
+            char key[32];
+            snprintf(key, sizeof key, "k%zu/\"%s", i, k % 5 == 0 ? "\xc3\xa9" : "");
+            avro_value_add(&f, key, &x, NULL, NULL);
+            avro_value_set_string(&x, strs[(k + i) % ns]);
+        }
+        avro_value_get_by_name(&v, "u", &f, NULL);
+        avro_value_set_branch(&f, (int)(k % 4), &x);
+        if (k % 4 == 0) avro_value_set_null(&x);
+        if (k % 4 == 1) avro_value_set_string(&x, str);
+        if (k % 4 == 2) avro_value_set_fixed(&x, (void *)"\x01\x02\x7f\x80", 4);
+        avro_value_get_by_name(&v, "ud", &f, NULL);
+        avro_value_set_branch(&f, (int)(k % 2), &x);
+        if (k % 2 == 0) avro_value_set_double(&x, d); else avro_value_set_null(&x);
+        json_same(&v, what);
+        avro_value_get_by_name(&v, "s", &f, NULL); /* a bare string and double (ENCODE_ANY) */
+        json_same(&f, what);
+        avro_value_get_by_name(&v, "d", &f, NULL);
+        json_same(&f, what);
+    }
+    /* a map key that is not UTF-8: both refuse the record */
+    avro_value_get_by_name(&v, "m", &f, NULL);
+    avro_value_add(&f, "\xff", &x, NULL, NULL);
+    avro_value_set_string(&x, "v");
+    json_same(&v, "write_json invalid key");
+    /* a union without a branch */
+    avro_value_t v2;
+    CHECK_EQ_INT(avro_generic_value_new(iface, &v2), 0);
+    json_same(&v2, "write_json unset union");
+    avro_value_decref(&v2);
+    avro_value_decref(&v);
+    avro_value_iface_decref(iface);
+    avro_schema_decref(schema);
+}
+
 int main(void) {
     test_schema_texts();
     test_records();
+    test_write_json();
     test_key();
     test_registration();
     test_response();
