@@ -32,7 +32,7 @@ static const char *rec_name(const avro_value_t *v) {
 static zl_err_t set_value(avro_value_t *rec, const zl_value_t *v) {
     avro_value_t u, b;
     zl_type_t t = v->type;
-    TRY(avro_value_get_by_name(rec, "value", &u, NULL));
+    TRY(zl_avro_get_field(rec, "value", &u, NULL));
     switch (t) {
     case ZL_T_FLOAT:
         TRY(avro_value_set_branch(&u, V_DOUBLE, &b));
@@ -83,11 +83,22 @@ static zl_err_t set_value(avro_value_t *rec, const zl_value_t *v) {
 
 /* child path "<path>/<id>"; truncation is impossible in practice (paths are
  * at most 4 ids) but is handled by the size check rather than assumed */
+/* "/<id>" at out (room for 7 bytes incl. NUL); returns the length written */
+static size_t put_id(char *out, unsigned id) {
+    char d[6];
+    int k = sizeof d;
+    do d[--k] = (char)('0' + id % 10); while (id /= 10);
+    out[0] = '/';
+    memcpy(out + 1, d + k, sizeof d - (size_t)k);
+    out[1 + sizeof d - (size_t)k] = 0;
+    return 1 + sizeof d - (size_t)k;
+}
+
 static void child_path(char *out, size_t sz, const char *path, uint16_t id) {
     size_t l = strlen(path);
     if (l + 7 > sz) l = sz > 7 ? sz - 7 : 0;
     memcpy(out, path, l);
-    snprintf(out + l, sz - l, "/%u", (unsigned)id);
+    put_id(out + l, id);
 }
 
 static zl_err_t enc_resource(avro_value_t *rec, const zl_node_t *n, const char *path) {
@@ -106,12 +117,14 @@ static zl_err_t enc_multi(avro_value_t *rec, const zl_node_t *n, const char *pat
         (e = zl_avro_put_enum(rec, "kind", K_MULTIPLE)) || (e = zl_avro_put_enum(rec, "type", (int)t)))
         return e;
     avro_value_t map;
-    TRY(avro_value_get_by_name(rec, "resources", &map, NULL));
+    TRY(zl_avro_get_field(rec, "resources", &map, NULL));
     for (size_t i = 0; i < n->n_children; i++) {
         const zl_node_t *c = &n->children[i];
         char key[8], cpath[600];
         avro_value_t r;
-        snprintf(key, sizeof key, "%u", (unsigned)c->id);
+        char kb[8];
+        size_t kl = put_id(kb, c->id);
+        memcpy(key, kb + 1, kl); /* without the '/', with the NUL */
         child_path(cpath, sizeof cpath, path, c->id);
         TRY(avro_value_add(&map, key, &r, NULL, NULL));
         if ((e = enc_resource(&r, c, cpath))) return e;
@@ -125,7 +138,7 @@ static zl_err_t enc_instance(avro_value_t *rec, const zl_node_t *n, const char *
         return e;
     avro_value_t arr, mu, marr;
     size_t n_multi = 0;
-    TRY(avro_value_get_by_name(rec, "resources", &arr, NULL));
+    TRY(zl_avro_get_field(rec, "resources", &arr, NULL));
     for (size_t i = 0; i < n->n_children; i++) {
         const zl_node_t *c = &n->children[i];
         if (c->kind == ZL_N_MULTI) { n_multi++; continue; }
@@ -135,7 +148,7 @@ static zl_err_t enc_instance(avro_value_t *rec, const zl_node_t *n, const char *
         TRY(avro_value_append(&arr, &r, NULL));
         if ((e = enc_resource(&r, c, cpath))) return e;
     }
-    TRY(avro_value_get_by_name(rec, "multipleResources", &mu, NULL));
+    TRY(zl_avro_get_field(rec, "multipleResources", &mu, NULL));
     if (!n_multi) {
         TRY(avro_value_set_branch(&mu, 0, &marr));
         TRY(avro_value_set_null(&marr));
@@ -158,7 +171,7 @@ static zl_err_t enc_object(avro_value_t *rec, const zl_node_t *n, const char *pa
     zl_err_t e;
     if ((e = zl_avro_put_int(rec, "id", n->id)) || (e = zl_avro_put_enum(rec, "kind", K_OBJECT))) return e;
     avro_value_t arr;
-    TRY(avro_value_get_by_name(rec, "instances", &arr, NULL));
+    TRY(zl_avro_get_field(rec, "instances", &arr, NULL));
     for (size_t i = 0; i < n->n_children; i++) {
         const zl_node_t *c = &n->children[i];
         char cpath[600];
@@ -192,12 +205,19 @@ static void node_path(const char *req_path, const zl_node_t *n, char *out, size_
         const char *s = p;
         while (*p && *p != '/') p++;
         if (p == s) break;
-        int w = snprintf(out + o, sz - o, "/%.*s", (int)(p - s), s);
-        if (w < 0 || (size_t)w >= sz - o) break;
-        o += (size_t)w;
+        size_t w = 1 + (size_t)(p - s);
+        if (w >= sz - o) break;
+        out[o] = '/';
+        memcpy(out + o + 1, s, w - 1);
+        o += w;
+        out[o] = 0;
         have++;
     }
-    snprintf(out + o, sz - o, "/%u", (unsigned)n->id);
+    char idb[8];
+    size_t il = put_id(idb, n->id);
+    if (il >= sz - o) il = sz - o - 1; /* truncated, as snprintf did */
+    memcpy(out + o, idb, il);
+    out[o + il] = 0;
 }
 
 static int find_branch(const avro_value_t *u, const char *name) {
@@ -250,7 +270,7 @@ static zl_err_t dfail(dctx_t *d, const char *where, const char *msg) {
 
 static zl_err_t get_field(dctx_t *d, const avro_value_t *rec, const char *name, avro_value_t *f,
                           const char *where) {
-    if (avro_value_get_by_name(rec, name, f, NULL) != 0) {
+    if (zl_avro_get_field(rec, name, f, NULL) != 0) {
         char w[300];
         snprintf(w, sizeof w, "%s.%s", where, name);
         return dfail(d, w, "missing field");
@@ -411,7 +431,7 @@ static zl_err_t dec_instance(dctx_t *d, const avro_value_t *rec, zl_node_t *node
         if ((e = dec_resource(d, &r, c, w))) return e;
     }
     /* multipleResources is optional in JSON and absent from old writers */
-    if (avro_value_get_by_name(rec, "multipleResources", &mu, NULL) != 0) return ZL_OK;
+    if (zl_avro_get_field(rec, "multipleResources", &mu, NULL) != 0) return ZL_OK;
     if (avro_value_get_current_branch(&mu, &marr) || avro_value_get_type(&marr) == AVRO_NULL)
         return ZL_OK;
     avro_value_get_size(&marr, &cnt);

@@ -861,11 +861,49 @@ zl_err_t zl_avro_check_binary(avro_schema_t schema, const uint8_t *p, size_t len
     return e;
 }
 
+/* ---- record fields by name ------------------------------------------------ */
+
+/* avro_value_get_by_name() hashes the name on every call; the record
+ * builders ask for the same (schema, literal name) pairs for every record.
+ * A small per-thread direct-mapped cache remembers the index.  A hit is
+ * verified against the live schema (the field at that index has that name;
+ * names are unique in a record), so a reused schema address or a reused name
+ * buffer can only cost a miss, never a wrong field. */
+typedef struct {
+    avro_schema_t schema;
+    const char *name;
+    int index;
+} field_slot_t;
+
+static __thread field_slot_t field_cache[256];
+
+int zl_avro_get_field(const avro_value_t *rec, const char *name, avro_value_t *f, size_t *index) {
+    avro_schema_t s = avro_value_get_schema(rec);
+    if (!s || !is_avro_record(s) || !name) return avro_value_get_by_name(rec, name, f, index);
+    uintptr_t h = ((uintptr_t)s >> 4) * 31u + ((uintptr_t)name >> 0);
+    h ^= h >> 7;
+    field_slot_t *slot = &field_cache[h & 255];
+    int i = -1;
+    if (slot->schema == s && slot->name == name && slot->index < (int)avro_schema_record_size(s)) {
+        const char *fn = avro_schema_record_field_name(s, slot->index);
+        if (fn && strcmp(fn, name) == 0) i = slot->index;
+    }
+    if (i < 0) {
+        i = avro_schema_record_field_get_index(s, name);
+        if (i < 0) return avro_value_get_by_name(rec, name, f, index); /* its error */
+        slot->schema = s;
+        slot->name = name;
+        slot->index = i;
+    }
+    if (index) *index = (size_t)i;
+    return avro_value_get_by_index(rec, (size_t)i, f, NULL);
+}
+
 /* ---- record field setters ------------------------------------------------ */
 
 #define PUT_FIELD(setter, ...)                                              \
     avro_value_t f;                                                         \
-    if (avro_value_get_by_name(rec, name, &f, NULL) || setter(&f, __VA_ARGS__)) \
+    if (zl_avro_get_field(rec, name, &f, NULL) || setter(&f, __VA_ARGS__)) \
         return ZL_ERR_NOMEM;                                                \
     return ZL_OK
 

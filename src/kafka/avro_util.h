@@ -31,6 +31,9 @@ zl_err_t zl_avro_put_long(avro_value_t *rec, const char *name, int64_t v);
 zl_err_t zl_avro_put_int(avro_value_t *rec, const char *name, int32_t v);
 zl_err_t zl_avro_put_bool(avro_value_t *rec, const char *name, bool v);
 zl_err_t zl_avro_put_enum(avro_value_t *rec, const char *name, int v);
+/* avro_value_get_by_name() for records, with the field index cached per
+ * (schema, name pointer); same results and return codes. */
+int zl_avro_get_field(const avro_value_t *rec, const char *name, avro_value_t *f, size_t *index);
 /* Full name ("ns.Name") of a named schema, the type name of any other
  * ("string", "map", ...), as Avro JSON uses it for union branches. Static or
  * avro-owned storage; buf is used for named types. */

@@ -46,6 +46,7 @@ struct zl_serde {
     size_t n_topics;
     writer_t writers[WRITER_CACHE_MAX];
     size_t n_writers, next_evict;
+    avro_writer_t mw; /* memory writer, re-aimed for every record */
 };
 
 #define TRY(x) do { if ((x) != 0) return ZL_ERR_NOMEM; } while (0)
@@ -111,6 +112,7 @@ void zl_serde_destroy(zl_serde_t *s) {
         }
         if (s->schema[k]) avro_schema_decref(s->schema[k]);
     }
+    if (s->mw) avro_writer_free(s->mw);
     zl_sr_destroy(s->sr);
     free(s);
 }
@@ -240,21 +242,33 @@ static zl_err_t emit(zl_serde_t *s, int32_t id, avro_value_t *v, zl_buf_t *out) 
         char err[128] = "";
         return zl_avro_write_json(v, out, err, sizeof err) ? ZL_ERR_NOMEM : ZL_OK;
     }
-    size_t sz = 0;
-    if (avro_value_sizeof(v, &sz)) return ZL_ERR_SCHEMA;
-    zl_err_t e = zl_buf_reserve(out, 5 + sz);
+    /* One pass when the datum fits the room the buffer already has (the
+     * common case: out is reused record after record); else size it first. */
+    if (!s->mw && !(s->mw = avro_writer_memory(NULL, 0))) return ZL_ERR_NOMEM;
+    zl_err_t e = out->max ? ZL_OK : zl_buf_reserve(out, 5 + 512);
     if (e) return e;
+    size_t room = out->max ? 0 : out->cap - out->len - 1 - 5;
     uint8_t *p = out->data + out->len;
+    int rc = 1;
+    size_t sz = 0;
+    if (room) {
+        avro_writer_memory_set_dest(s->mw, (const char *)p + 5, (int64_t)room);
+        rc = avro_value_write(s->mw, v);
+        sz = (size_t)avro_writer_tell(s->mw);
+    }
+    if (rc) {
+        if (avro_value_sizeof(v, &sz)) return ZL_ERR_SCHEMA;
+        if (room && sz <= room) return ZL_ERR_SCHEMA; /* it did fit: a real failure */
+        if ((e = zl_buf_reserve(out, 5 + sz))) return e;
+        p = out->data + out->len;
+        avro_writer_memory_set_dest(s->mw, (const char *)p + 5, (int64_t)sz);
+        if (avro_value_write(s->mw, v)) return ZL_ERR_SCHEMA;
+    }
     p[0] = 0;
     p[1] = (uint8_t)((uint32_t)id >> 24);
     p[2] = (uint8_t)((uint32_t)id >> 16);
     p[3] = (uint8_t)((uint32_t)id >> 8);
     p[4] = (uint8_t)id;
-    avro_writer_t w = avro_writer_memory((char *)p + 5, (int64_t)sz);
-    if (!w) return ZL_ERR_NOMEM;
-    int rc = avro_value_write(w, v);
-    avro_writer_free(w);
-    if (rc) return ZL_ERR_SCHEMA;
     out->len += 5 + sz;
     return ZL_OK;
 }
@@ -289,7 +303,7 @@ static zl_err_t set_enum_sym(avro_value_t *ev, const char *sym) {
 /* Field of union type: branch 0 = null, branch 1 = the value (left in *b). */
 static zl_err_t put_opt(avro_value_t *rec, const char *name, bool present, avro_value_t *b) {
     avro_value_t f;
-    TRY(avro_value_get_by_name(rec, name, &f, NULL));
+    TRY(zl_avro_get_field(rec, name, &f, NULL));
     TRY(avro_value_set_branch(&f, present ? 1 : 0, b));
     if (!present) TRY(avro_value_set_null(b));
     return ZL_OK;
@@ -312,7 +326,7 @@ static zl_err_t put_links(avro_value_t *arr, const zl_links_t *l) {
         zl_err_t e;
         TRY(avro_value_append(arr, &rec, NULL));
         if ((e = zl_avro_put_str(&rec, "url", l->links[i].url))) return e;
-        TRY(avro_value_get_by_name(&rec, "at", &at, NULL));
+        TRY(zl_avro_get_field(&rec, "at", &at, NULL));
         for (size_t k = 0; k < l->links[i].n_attrs; k++) {
             const zl_link_attr_t *a = &l->links[i].attrs[k];
             TRY(avro_value_add(&at, a->name ? a->name : "", &sv, NULL, NULL));
@@ -343,10 +357,10 @@ static zl_err_t reg_new(avro_value_t *b, const zl_rec_registration_t *r) {
         return e;
     if (r->sms) TRY(avro_value_set_string(&o, r->sms));
     if ((e = zl_avro_put_str(b, "ver", r->ver ? r->ver : "1.0"))) return e;
-    TRY(avro_value_get_by_name(b, "bnd", &f, NULL));
+    TRY(zl_avro_get_field(b, "bnd", &f, NULL));
     if ((e = set_enum_sym(&f, r->bnd ? r->bnd : "U"))) return e;
     if ((e = zl_avro_put_str(b, "regId", r->reg_id))) return e;
-    TRY(avro_value_get_by_name(b, "links", &f, NULL));
+    TRY(zl_avro_get_field(b, "links", &f, NULL));
     if ((e = put_links(&f, r->links))) return e;
     /* NEW: attributes always present, possibly empty (as the original) */
     if ((e = put_opt(b, "attributes", true, &o)) || (e = put_attrs(&o, r->attrs, r->n_attrs)))
@@ -385,7 +399,7 @@ zl_err_t zl_serde_registration(zl_serde_t *s, const char *topic, const zl_rec_re
     if ((unsigned)r->kind > ZL_REG_DELETE) return ZL_ERR_INVALID;
     avro_value_t *v = fresh(s, ZL_SCH_REGISTRATION), u, b;
     if ((e = zl_avro_put_enum(v, "kind", (int)r->kind))) return e;
-    TRY(avro_value_get_by_name(v, "body", &u, NULL));
+    TRY(zl_avro_get_field(v, "body", &u, NULL));
     TRY(avro_value_set_branch(&u, (int)r->kind, &b));
     switch (r->kind) {
     case ZL_REG_NEW: e = reg_new(&b, r); break;
@@ -421,15 +435,15 @@ zl_err_t zl_serde_response(zl_serde_t *s, const char *topic, const zl_rec_respon
     if ((e = zl_avro_put_str(v, "serverId", r->server_id)) || (e = zl_avro_put_str(v, "ep", r->ep)) ||
         (e = zl_avro_put_str(v, "path", r->path)) || (e = zl_avro_put_long(v, "timestamp", r->timestamp)))
         return e;
-    TRY(avro_value_get_by_name(v, "rep", &rep, NULL));
+    TRY(zl_avro_get_field(v, "rep", &rep, NULL));
     if ((e = zl_avro_put_enum(&rep, "code", (int)r->code)) || (e = zl_avro_put_enum(&rep, "kind", (int)r->kind)))
         return e;
-    TRY(avro_value_get_by_name(&rep, "body", &u, NULL));
+    TRY(zl_avro_get_field(&rep, "body", &u, NULL));
     switch (r->body) {
     case ZL_BODY_READ:
         if (!r->content) goto null_body;
         TRY(avro_value_set_branch(&u, RB_READ, &b));
-        TRY(avro_value_get_by_name(&b, "content", &f, NULL));
+        TRY(zl_avro_get_field(&b, "content", &f, NULL));
         if ((e = zl_avro_node_to_union(&f, r->content, r->path))) return e;
         break;
     case ZL_BODY_DISCOVER:
@@ -473,15 +487,15 @@ zl_err_t zl_serde_request(zl_serde_t *s, const char *topic, const zl_request_t *
     if ((e = zl_avro_put_str(v, "serverId", r->server_id)) || (e = zl_avro_put_str(v, "ep", r->ep)) ||
         (e = zl_avro_put_str(v, "ticket", r->ticket)))
         return e;
-    TRY(avro_value_get_by_name(v, "payload", &p, NULL));
+    TRY(zl_avro_get_field(v, "payload", &p, NULL));
     if ((e = zl_avro_put_enum(&p, "kind", (int)r->kind)) || (e = zl_avro_put_str(&p, "path", r->path)) ||
         (e = zl_avro_put_enum(&p, "contentFormat", (int)r->content_format)))
         return e;
-    TRY(avro_value_get_by_name(&p, "body", &u, NULL));
+    TRY(zl_avro_get_field(&p, "body", &u, NULL));
     switch (r->body) {
     case ZL_RQB_CREATE:
         TRY(avro_value_set_branch(&u, QB_CREATE, &b));
-        TRY(avro_value_get_by_name(&b, "instance", &f, NULL));
+        TRY(zl_avro_get_field(&b, "instance", &f, NULL));
         if ((e = zl_avro_instance_to_record(&f, r->node, r->path))) return e;
         break;
     case ZL_RQB_EXECUTE:
@@ -496,7 +510,7 @@ zl_err_t zl_serde_request(zl_serde_t *s, const char *topic, const zl_request_t *
         if (!r->node) return ZL_ERR_INVALID;
         TRY(avro_value_set_branch(&u, QB_WRITE, &b));
         if ((e = zl_avro_put_enum(&b, "mode", (int)r->write_mode))) return e;
-        TRY(avro_value_get_by_name(&b, "node", &f, NULL));
+        TRY(zl_avro_get_field(&b, "node", &f, NULL));
         if ((e = zl_avro_node_to_union(&f, r->node, r->path))) return e;
         break;
     default:
@@ -516,7 +530,7 @@ static zl_err_t get_str(const avro_value_t *rec, const char *name, char **dst, c
     avro_value_t f;
     const char *str = NULL;
     size_t sz = 0;
-    if (avro_value_get_by_name(rec, name, &f, NULL)) {
+    if (zl_avro_get_field(rec, name, &f, NULL)) {
         snprintf(errstr, n, "%s%s: missing field", where, name);
         return ZL_ERR_INVALID;
     }
@@ -532,7 +546,7 @@ static zl_err_t get_str(const avro_value_t *rec, const char *name, char **dst, c
 static zl_err_t get_enum(const avro_value_t *rec, const char *name, int *out, const char *where,
                          char *errstr, size_t n) {
     avro_value_t f;
-    if (avro_value_get_by_name(rec, name, &f, NULL) || avro_value_get_type(&f) != AVRO_ENUM ||
+    if (zl_avro_get_field(rec, name, &f, NULL) || avro_value_get_type(&f) != AVRO_ENUM ||
         avro_value_get_enum(&f, out)) {
         snprintf(errstr, n, "%s%s: expected an enum symbol", where, name);
         return ZL_ERR_INVALID;
@@ -549,7 +563,7 @@ static zl_err_t extract_request(const avro_value_t *v, zl_request_t *out, char *
         (e = get_str(v, "ep", &out->ep, "", errstr, n)) ||
         (e = get_str(v, "ticket", &out->ticket, "", errstr, n)))
         return e;
-    if (avro_value_get_by_name(v, "payload", &p, NULL)) {
+    if (zl_avro_get_field(v, "payload", &p, NULL)) {
         snprintf(errstr, n, "payload: missing field");
         return ZL_ERR_INVALID;
     }
@@ -560,7 +574,7 @@ static zl_err_t extract_request(const avro_value_t *v, zl_request_t *out, char *
         return e;
     out->content_format = (zl_avro_cf_t)cf;
     out->body = ZL_RQB_NONE;
-    if (avro_value_get_by_name(&p, "body", &u, NULL) || avro_value_get_current_branch(&u, &b)) {
+    if (zl_avro_get_field(&p, "body", &u, NULL) || avro_value_get_current_branch(&u, &b)) {
         snprintf(errstr, n, "payload.body: missing field");
         return ZL_ERR_INVALID;
     }
@@ -579,14 +593,14 @@ static zl_err_t extract_request(const avro_value_t *v, zl_request_t *out, char *
         out->body = ZL_RQB_WRITE;
         if ((e = get_enum(&b, "mode", &mode, "payload.body.AvroWriteRequest.", errstr, n))) return e;
         out->write_mode = (zl_write_mode_t)mode;
-        if (avro_value_get_by_name(&b, "node", &f, NULL)) {
+        if (zl_avro_get_field(&b, "node", &f, NULL)) {
             snprintf(errstr, n, "payload.body.AvroWriteRequest.node: missing field");
             return ZL_ERR_INVALID;
         }
         e = zl_avro_node_from_union(&f, &out->node, "payload.body.AvroWriteRequest.node", errstr, n);
     } else if (strcmp(bname, "AvroCreateRequest") == 0) {
         out->body = ZL_RQB_CREATE;
-        if (avro_value_get_by_name(&b, "instance", &f, NULL)) {
+        if (zl_avro_get_field(&b, "instance", &f, NULL)) {
             snprintf(errstr, n, "payload.body.AvroCreateRequest.instance: missing field");
             return ZL_ERR_INVALID;
         }

@@ -682,10 +682,32 @@ static void test_write_json(void) {
     avro_schema_decref(schema);
 }
 
+/* A key larger than the room emit() first tries: written after sizing. */
+static void test_key_large(void) {
+    zl_serde_t *s = zl_serde_new(ZL_FORMAT_AVRO, NULL, err, sizeof err);
+    CHECK(s != NULL);
+    CHECK_EQ_INT(zl_serde_set_topic_ids(s, "t", ZL_VAL_OBSERVE, 7, 8), ZL_OK);
+    static char ep[3001];
+    memset(ep, 'e', 3000);
+    zl_buf_t b, want;
+    zl_buf_init(&b, 0);
+    zl_buf_init(&want, 0);
+    zl_buf_append(&b, "xyz", 3);
+    CHECK_EQ_INT(zl_serde_key(s, "t", ep, &b), ZL_OK);
+    /* header, then string: zig-zag 3000 = 6000 = 0xf0 0x2e, 3000 x 'e' */
+    zl_buf_append(&want, "xyz\x00\x00\x00\x00\x07\xf0\x2e", 10);
+    zl_buf_append(&want, ep, 3000);
+    check_bytes(&b, want.data, want.len, "large key");
+    zl_buf_free(&b);
+    zl_buf_free(&want);
+    zl_serde_destroy(s);
+}
+
 int main(void) {
     test_schema_texts();
     test_records();
     test_write_json();
+    test_key_large();
     test_key();
     test_registration();
     test_response();
