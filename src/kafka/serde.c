@@ -422,6 +422,13 @@ zl_err_t zl_serde_registration(zl_serde_t *s, const char *topic, const zl_rec_re
 /* AvroResponsePayload.body branches */
 enum { RB_NULL = 0, RB_READ = 1, RB_DISCOVER = 2, RB_CREATE = 3, RB_GENERIC = 4 };
 
+/* Selects union branch `branch` (a record with one string field) and sets it. */
+static zl_err_t branch_str(avro_value_t *u, int branch, const char *field, const char *text) {
+    avro_value_t b;
+    TRY(avro_value_set_branch(u, branch, &b));
+    return zl_avro_put_str(&b, field, text);
+}
+
 zl_err_t zl_serde_response(zl_serde_t *s, const char *topic, const zl_rec_response_t *r,
                            zl_buf_t *out) {
     int32_t kid, vid;
@@ -447,17 +454,14 @@ zl_err_t zl_serde_response(zl_serde_t *s, const char *topic, const zl_rec_respon
         if ((e = zl_avro_node_to_union(&f, r->content, r->path))) return e;
         break;
     case ZL_BODY_DISCOVER:
-        TRY(avro_value_set_branch(&u, RB_DISCOVER, &b));
-        if ((e = zl_avro_put_str(&b, "objectLinks", r->text))) return e;
+        if ((e = branch_str(&u, RB_DISCOVER, "objectLinks", r->text))) return e;
         break;
     case ZL_BODY_CREATE:
-        TRY(avro_value_set_branch(&u, RB_CREATE, &b));
-        if ((e = zl_avro_put_str(&b, "location", r->text))) return e;
+        if ((e = branch_str(&u, RB_CREATE, "location", r->text))) return e;
         break;
     case ZL_BODY_GENERIC:
-        TRY(avro_value_set_branch(&u, RB_GENERIC, &b));
         /* the original sends the code name when the message is empty */
-        if ((e = zl_avro_put_str(&b, "message", r->text && *r->text ? r->text : zl_resp_code_name(r->code))))
+        if ((e = branch_str(&u, RB_GENERIC, "message", r->text && *r->text ? r->text : zl_resp_code_name(r->code))))
             return e;
         break;
     default:
@@ -499,12 +503,10 @@ zl_err_t zl_serde_request(zl_serde_t *s, const char *topic, const zl_request_t *
         if ((e = zl_avro_instance_to_record(&f, r->node, r->path))) return e;
         break;
     case ZL_RQB_EXECUTE:
-        TRY(avro_value_set_branch(&u, QB_EXECUTE, &b));
-        if ((e = zl_avro_put_str(&b, "parameters", r->text))) return e;
+        if ((e = branch_str(&u, QB_EXECUTE, "parameters", r->text))) return e;
         break;
     case ZL_RQB_WRITE_ATTRIBUTES:
-        TRY(avro_value_set_branch(&u, QB_WRITE_ATTRIBUTES, &b));
-        if ((e = zl_avro_put_str(&b, "observeSpec", r->text))) return e;
+        if ((e = branch_str(&u, QB_WRITE_ATTRIBUTES, "observeSpec", r->text))) return e;
         break;
     case ZL_RQB_WRITE:
         if (!r->node) return ZL_ERR_INVALID;
