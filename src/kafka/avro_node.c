@@ -415,54 +415,44 @@ static zl_err_t dec_multi(dctx_t *d, const avro_value_t *rec, zl_node_t *node, c
     return ZL_OK;
 }
 
+typedef zl_err_t (*dec_fn)(dctx_t *, const avro_value_t *, zl_node_t *, const char *);
+
+/* Decodes every record of the Avro array arr (field `field` of the record at
+ * `where`) into a new child of node of the given kind. */
+static zl_err_t dec_children(dctx_t *d, avro_value_t *arr, zl_node_t *node, zl_node_kind_t kind, dec_fn fn,
+                             const char *where, const char *field) {
+    size_t cnt = 0;
+    avro_value_get_size(arr, &cnt);
+    for (size_t i = 0; i < cnt; i++) {
+        avro_value_t r;
+        char w[300];
+        snprintf(w, sizeof w, "%s.%s[%zu]", where, field, i);
+        if (avro_value_get_by_index(arr, i, &r, NULL)) return ZL_ERR_NOMEM;
+        zl_node_t *c = zl_node_add_child(node, kind, 0);
+        if (!c) return ZL_ERR_NOMEM;
+        zl_err_t e = fn(d, &r, c, w);
+        if (e) return e;
+    }
+    return ZL_OK;
+}
+
 static zl_err_t dec_instance(dctx_t *d, const avro_value_t *rec, zl_node_t *node, const char *where) {
     zl_err_t e = get_id(d, rec, where, &node->id);
     avro_value_t arr, mu, marr;
     if (e || (e = get_field(d, rec, "resources", &arr, where))) return e;
-    size_t cnt = 0;
-    avro_value_get_size(&arr, &cnt);
-    for (size_t i = 0; i < cnt; i++) {
-        avro_value_t r;
-        char w[300];
-        snprintf(w, sizeof w, "%s.resources[%zu]", where, i);
-        if (avro_value_get_by_index(&arr, i, &r, NULL)) return ZL_ERR_NOMEM;
-        zl_node_t *c = zl_node_add_child(node, ZL_N_RESOURCE, 0);
-        if (!c) return ZL_ERR_NOMEM;
-        if ((e = dec_resource(d, &r, c, w))) return e;
-    }
+    if ((e = dec_children(d, &arr, node, ZL_N_RESOURCE, dec_resource, where, "resources"))) return e;
     /* multipleResources is optional in JSON and absent from old writers */
     if (zl_avro_get_field(rec, "multipleResources", &mu, NULL) != 0) return ZL_OK;
     if (avro_value_get_current_branch(&mu, &marr) || avro_value_get_type(&marr) == AVRO_NULL)
         return ZL_OK;
-    avro_value_get_size(&marr, &cnt);
-    for (size_t i = 0; i < cnt; i++) {
-        avro_value_t r;
-        char w[300];
-        snprintf(w, sizeof w, "%s.multipleResources[%zu]", where, i);
-        if (avro_value_get_by_index(&marr, i, &r, NULL)) return ZL_ERR_NOMEM;
-        zl_node_t *c = zl_node_add_child(node, ZL_N_MULTI, 0);
-        if (!c) return ZL_ERR_NOMEM;
-        if ((e = dec_multi(d, &r, c, w))) return e;
-    }
-    return ZL_OK;
+    return dec_children(d, &marr, node, ZL_N_MULTI, dec_multi, where, "multipleResources");
 }
 
 static zl_err_t dec_object(dctx_t *d, const avro_value_t *rec, zl_node_t *node, const char *where) {
     zl_err_t e = get_id(d, rec, where, &node->id);
     avro_value_t arr;
     if (e || (e = get_field(d, rec, "instances", &arr, where))) return e;
-    size_t cnt = 0;
-    avro_value_get_size(&arr, &cnt);
-    for (size_t i = 0; i < cnt; i++) {
-        avro_value_t r;
-        char w[300];
-        snprintf(w, sizeof w, "%s.instances[%zu]", where, i);
-        if (avro_value_get_by_index(&arr, i, &r, NULL)) return ZL_ERR_NOMEM;
-        zl_node_t *c = zl_node_add_child(node, ZL_N_INSTANCE, 0);
-        if (!c) return ZL_ERR_NOMEM;
-        if ((e = dec_instance(d, &r, c, w))) return e;
-    }
-    return ZL_OK;
+    return dec_children(d, &arr, node, ZL_N_INSTANCE, dec_instance, where, "instances");
 }
 
 static zl_err_t dec_record(dctx_t *d, const avro_value_t *rec, zl_node_t *node, const char *where) {
