@@ -144,8 +144,13 @@ static bool idset_add(idset_t *s, uint16_t id) {
     return true;
 }
 
-/* Fills multi (kind MULTI) from the resource-instance TLVs in p[0..n). */
-static zl_err_t decode_instances_of(dctx_t *c, uint16_t oid, zl_node_t *multi, const uint8_t *p, size_t n) {
+/* Walks the TLVs of one level, each of a type in the mask `want` (bit 1 << type)
+ * and with distinct ids, calling fn for each. misplaced completes "<type> TLV at
+ * offset N ...", what names the id in the duplicate message. */
+typedef zl_err_t (*child_fn)(dctx_t *c, void *ctx, const tlv_t *t);
+
+static zl_err_t each_child(dctx_t *c, const uint8_t *p, size_t n, unsigned want, const char *misplaced,
+                           const char *what, child_fn fn, void *ctx) {
     idset_t *seen = calloc(1, sizeof *seen);
     if (!seen) return ZL_ERR_NOMEM;
     zl_err_t e = ZL_OK;
@@ -153,22 +158,38 @@ static zl_err_t decode_instances_of(dctx_t *c, uint16_t oid, zl_node_t *multi, c
     while (pos < n) {
         tlv_t t;
         if ((e = tlv_next(c, p, n, &pos, &t))) break;
-        if (t.type != TLV_RI) {
-            e = derr(c, ZL_ERR_INVALID, "%s TLV at offset %zu inside a multiple resource",
-                     tlv_names[t.type], t.off);
+        if (!(want & (1u << t.type))) {
+            e = derr(c, ZL_ERR_INVALID, "%s TLV at offset %zu %s", tlv_names[t.type], t.off, misplaced);
             break;
         }
         if (!idset_add(seen, t.id)) {
-            e = derr(c, ZL_ERR_INVALID, "duplicate resource instance %u at offset %zu", (unsigned)t.id, t.off);
+            e = derr(c, ZL_ERR_INVALID, "duplicate %s %u at offset %zu", what, (unsigned)t.id, t.off);
             break;
         }
-        if ((e = count_node(c))) break;
-        zl_node_t *ri = zl_node_add_child(multi, ZL_N_RES_INSTANCE, t.id);
-        if (!ri) { e = ZL_ERR_NOMEM; break; }
-        if ((e = decode_value(c, oid, multi->id, &t, &ri->value))) break;
+        if ((e = fn(c, ctx, &t))) break;
     }
     free(seen);
     return e;
+}
+
+typedef struct {
+    uint16_t oid;
+    zl_node_t *parent;
+} child_ctx_t;
+
+static zl_err_t add_res_instance(dctx_t *c, void *ctx, const tlv_t *t) {
+    child_ctx_t *x = ctx;
+    zl_err_t e = count_node(c);
+    if (e) return e;
+    zl_node_t *ri = zl_node_add_child(x->parent, ZL_N_RES_INSTANCE, t->id);
+    if (!ri) return ZL_ERR_NOMEM;
+    return decode_value(c, x->oid, x->parent->id, t, &ri->value);
+}
+
+/* Fills multi (kind MULTI) from the resource-instance TLVs in p[0..n). */
+static zl_err_t decode_instances_of(dctx_t *c, uint16_t oid, zl_node_t *multi, const uint8_t *p, size_t n) {
+    child_ctx_t x = {oid, multi};
+    return each_child(c, p, n, 1u << TLV_RI, "inside a multiple resource", "resource instance", add_res_instance, &x);
 }
 
 /* Adds the resource or multiple resource t as a child of inst. */
@@ -190,27 +211,24 @@ static zl_err_t decode_resource(dctx_t *c, uint16_t oid, zl_node_t *parent, cons
 }
 
 /* Fills inst (kind INSTANCE) from the resource TLVs in p[0..n). */
+static zl_err_t add_resource(dctx_t *c, void *ctx, const tlv_t *t) {
+    child_ctx_t *x = ctx;
+    return decode_resource(c, x->oid, x->parent, t);
+}
+
 static zl_err_t decode_resources(dctx_t *c, uint16_t oid, zl_node_t *inst, const uint8_t *p, size_t n) {
-    idset_t *seen = calloc(1, sizeof *seen);
-    if (!seen) return ZL_ERR_NOMEM;
-    zl_err_t e = ZL_OK;
-    size_t pos = 0;
-    while (pos < n) {
-        tlv_t t;
-        if ((e = tlv_next(c, p, n, &pos, &t))) break;
-        if (t.type != TLV_R && t.type != TLV_MR) {
-            e = derr(c, ZL_ERR_INVALID, "%s TLV at offset %zu inside an object instance",
-                     tlv_names[t.type], t.off);
-            break;
-        }
-        if (!idset_add(seen, t.id)) {
-            e = derr(c, ZL_ERR_INVALID, "duplicate resource %u at offset %zu", (unsigned)t.id, t.off);
-            break;
-        }
-        if ((e = decode_resource(c, oid, inst, &t))) break;
-    }
-    free(seen);
-    return e;
+    child_ctx_t x = {oid, inst};
+    return each_child(c, p, n, 1u << TLV_R | 1u << TLV_MR, "inside an object instance", "resource", add_resource,
+                      &x);
+}
+
+static zl_err_t add_obj_instance(dctx_t *c, void *ctx, const tlv_t *t) {
+    child_ctx_t *x = ctx;
+    zl_err_t e = count_node(c);
+    if (e) return e;
+    zl_node_t *inst = zl_node_add_child(x->parent, ZL_N_INSTANCE, t->id);
+    if (!inst) return ZL_ERR_NOMEM;
+    return decode_resources(c, x->oid, inst, t->val, t->len);
 }
 
 /* Peeks at the first top-level TLV (type only); n must be > 0. */
@@ -245,28 +263,9 @@ static zl_err_t decode_object(dctx_t *c, const zl_path_t *path, const uint8_t *p
         if (!inst) return ZL_ERR_NOMEM;
         return decode_resources(c, oid, inst, p, n);
     }
-    idset_t *seen = calloc(1, sizeof *seen);
-    if (!seen) return ZL_ERR_NOMEM;
-    size_t pos = 0;
-    while (pos < n) {
-        tlv_t t;
-        if ((e = tlv_next(c, p, n, &pos, &t))) break;
-        if (t.type != TLV_OI) {
-            e = derr(c, ZL_ERR_INVALID, "%s TLV at offset %zu where an object instance was expected",
-                     tlv_names[t.type], t.off);
-            break;
-        }
-        if (!idset_add(seen, t.id)) {
-            e = derr(c, ZL_ERR_INVALID, "duplicate object instance %u at offset %zu", (unsigned)t.id, t.off);
-            break;
-        }
-        if ((e = count_node(c))) break;
-        zl_node_t *inst = zl_node_add_child(obj, ZL_N_INSTANCE, t.id);
-        if (!inst) { e = ZL_ERR_NOMEM; break; }
-        if ((e = decode_resources(c, oid, inst, t.val, t.len))) break;
-    }
-    free(seen);
-    return e;
+    child_ctx_t x = {oid, obj};
+    return each_child(c, p, n, 1u << TLV_OI, "where an object instance was expected", "object instance",
+                      add_obj_instance, &x);
 }
 
 static zl_err_t decode_instance(dctx_t *c, const zl_path_t *path, const uint8_t *p, size_t n, zl_node_t *inst) {
