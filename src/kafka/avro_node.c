@@ -13,6 +13,8 @@
 #include <string.h>
 #include "kafka/avro_util.h"
 #include "lwm2m/base64.h"
+#include "lwm2m/path.h"
+#include "lwm2m/senml.h"
 #include "util/buf.h"
 
 /* AvroResourceKind ordinals */
@@ -256,6 +258,30 @@ zl_err_t zl_avro_instance_to_record(avro_value_t *rec, const zl_node_t *node, co
     return enc_instance(rec, node, npath);
 }
 
+/* Appends every leaf under n (whose own path is path) to arr. */
+static zl_err_t enc_leaves(avro_value_t *arr, const zl_node_t *n, const char *path) {
+    for (size_t i = 0; i < n->n_children; i++) {
+        const zl_node_t *c = &n->children[i];
+        char cpath[600];
+        child_path(cpath, sizeof cpath, path, c->id);
+        zl_err_t e;
+        if (c->kind == ZL_N_RESOURCE || c->kind == ZL_N_RES_INSTANCE) {
+            avro_value_t r;
+            TRY(avro_value_append(arr, &r, NULL));
+            e = enc_resource(&r, c, cpath);
+        } else {
+            e = enc_leaves(arr, c, cpath);
+        }
+        if (e) return e;
+    }
+    return ZL_OK;
+}
+
+zl_err_t zl_avro_leaves_to_array(avro_value_t *arr, const zl_node_t *root) {
+    if (!root || root->kind != ZL_N_OBJECT || root->id != ZL_SENML_ROOT_ID) return ZL_ERR_INVALID;
+    return enc_leaves(arr, root, "");
+}
+
 /* ---- decode --------------------------------------------------------------- */
 
 typedef struct {
@@ -272,7 +298,7 @@ static zl_err_t get_field(dctx_t *d, const avro_value_t *rec, const char *name, 
                           const char *where) {
     if (zl_avro_get_field(rec, name, f, NULL) != 0) {
         char w[300];
-        snprintf(w, sizeof w, "%s.%s", where, name);
+        snprintf(w, sizeof w, "%.230s.%.60s", where, name);
         return dfail(d, w, "missing field");
     }
     return ZL_OK;
@@ -485,6 +511,65 @@ zl_err_t zl_avro_node_from_record(const avro_value_t *rec, zl_node_t **out, cons
         return e;
     }
     *out = node;
+    return ZL_OK;
+}
+
+/* The child of parent with this id and kind, created if absent; NULL (and
+ * *clash) when a child with the id has another kind. */
+static zl_node_t *child_of_kind(zl_node_t *parent, zl_node_kind_t kind, uint16_t id, bool *clash) {
+    zl_node_t *c = zl_node_child(parent, id);
+    if (c) {
+        *clash = c->kind != kind;
+        return *clash ? NULL : c;
+    }
+    return zl_node_add_child(parent, kind, id);
+}
+
+static zl_err_t leaf_from_record(dctx_t *d, zl_node_t *root, const avro_value_t *rec, const char *w) {
+    avro_value_t f;
+    const char *ps = NULL;
+    size_t pl = 0;
+    zl_path_t p;
+    char perr[80], fw[320];
+    zl_err_t e = get_field(d, rec, "path", &f, w);
+    if (e) return e;
+    snprintf(fw, sizeof fw, "%.300s.path", w);
+    if (avro_value_get_string(&f, &ps, &pl) || !ps) return dfail(d, fw, "expected string");
+    if (zl_path_parse(ps, &p, perr, sizeof perr)) return dfail(d, fw, perr);
+    if (p.len < 3) return dfail(d, fw, "not a resource or resource instance path");
+    bool clash = false;
+    zl_node_t *n = child_of_kind(root, ZL_N_OBJECT, p.ids[0], &clash);
+    if (n) n = child_of_kind(n, ZL_N_INSTANCE, p.ids[1], &clash);
+    if (n) n = child_of_kind(n, p.len == 3 ? ZL_N_RESOURCE : ZL_N_MULTI, p.ids[2], &clash);
+    if (n && p.len == 4) n = child_of_kind(n, ZL_N_RES_INSTANCE, p.ids[3], &clash);
+    if (!n) return clash ? dfail(d, fw, "both a resource and resource instances") : ZL_ERR_NOMEM;
+    if (n->value.type != ZL_T_NONE) /* new nodes are NONE; dec_value never yields NONE */
+        return dfail(d, fw, "appears twice");
+    return dec_value(d, rec, &n->value, w);
+}
+
+zl_err_t zl_avro_leaves_from_array(const avro_value_t *arr, zl_node_t **out, const char *where,
+                                   char *errstr, size_t n) {
+    char dummy[8];
+    dctx_t d = {errstr ? errstr : dummy, errstr ? n : sizeof dummy};
+    *out = NULL;
+    zl_node_t *root = zl_node_new(ZL_N_OBJECT, ZL_SENML_ROOT_ID);
+    if (!root) return ZL_ERR_NOMEM;
+    size_t cnt = 0;
+    avro_value_get_size(arr, &cnt);
+    zl_err_t e = cnt ? ZL_OK : dfail(&d, where, "empty");
+    for (size_t i = 0; i < cnt && !e; i++) {
+        avro_value_t r;
+        char w[300];
+        snprintf(w, sizeof w, "%s[%zu]", where, i);
+        e = avro_value_get_by_index(arr, i, &r, NULL) ? ZL_ERR_NOMEM : leaf_from_record(&d, root, &r, w);
+    }
+    if (e) {
+        if (e == ZL_ERR_NOMEM) snprintf(d.err, d.n, "%s: out of memory", where);
+        zl_node_free(root);
+        return e;
+    }
+    *out = root;
     return ZL_OK;
 }
 

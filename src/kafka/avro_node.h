@@ -29,4 +29,14 @@ zl_err_t zl_avro_node_from_union(const avro_value_t *u, zl_node_t **out, const c
 zl_err_t zl_avro_node_from_record(const avro_value_t *rec, zl_node_t **out, const char *where,
                                   char *errstr, size_t n);
 
+/* Composite values (zeelos 1.1 `resources` fields): a flat Avro array of
+ * AvroResource records, each carrying its absolute path ("/3/0/0",
+ * "/3/0/7/1").  root is a container node (kind OBJECT, id ZL_SENML_ROOT_ID)
+ * whose children are objects, as the SenML decoders return for "/". */
+zl_err_t zl_avro_leaves_to_array(avro_value_t *arr, const zl_node_t *root);
+/* Builds such a container from the array; a path that is not a resource or
+ * resource instance, or that appears twice, is an error naming where. */
+zl_err_t zl_avro_leaves_from_array(const avro_value_t *arr, zl_node_t **root, const char *where,
+                                   char *errstr, size_t n);
+
 #endif

@@ -24,8 +24,12 @@ void zl_request_clear(zl_request_t *r) {
     free(r->path);
     free(r->text);
     zl_node_free(r->node);
+    free(r->paths);
+    zl_node_free(r->values);
     memset(r, 0, sizeof *r);
 }
+
+bool zl_request_is_composite(const zl_request_t *r) { return r->paths != NULL || r->values != NULL; }
 
 const char *zl_req_kind_name(zl_req_kind_t k) {
     return ((unsigned)k < ZL_RK__COUNT) ? req_kind_names[k] : "unknown";

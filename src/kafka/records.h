@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include "lwm2m/link.h"
 #include "lwm2m/node.h"
+#include "lwm2m/path.h"
 
 /* AvroRequestKind ordinals. */
 typedef enum {
@@ -74,9 +75,15 @@ typedef struct {
     zl_body_kind_t body;
     const zl_node_t *content;      /* READ: node addressed by path */
     const char *text;              /* DISCOVER objectLinks, CREATE location, GENERIC message */
+    /* zeelos 1.1, composite reads and notifications: the values read, as a
+     * root container (kind OBJECT, id ZL_SENML_ROOT_ID, children objects),
+     * written flat as rep.resources.  NULL: rep.resources is null. */
+    const zl_node_t *values;
 } zl_rec_response_t;
 
 typedef enum { ZL_WRITE_REPLACE = 0, ZL_WRITE_UPDATE = 1 } zl_write_mode_t;
+
+#define ZL_REQUEST_MAX_PATHS 256 /* composite paths in one request */
 
 /* AvroRequest, decoded. Owns every pointer. */
 typedef struct {
@@ -87,7 +94,18 @@ typedef struct {
     zl_write_mode_t write_mode;    /* WRITE */
     zl_node_t *node;               /* CREATE: instance; WRITE: object/instance/resource */
     char *text;                    /* EXECUTE parameters; WRITE_ATTRIBUTES observeSpec */
+    /* zeelos 1.1 fields (absent from writers on the original schema) */
+    zl_path_t *paths;              /* payload.paths: composite read/observe/observeCancel */
+    size_t n_paths;                /* 0 with paths == NULL: not composite */
+    zl_node_t *values;             /* payload.resources: Write-Composite values as a root container */
+    bool has_depth;                /* payload.depth (Discover) */
+    int32_t depth;
+    bool has_cf_code;              /* payload.contentFormatCode overrides content_format */
+    int32_t cf_code;
 } zl_request_t;
+
+/* True if r is a composite operation (paths or values given). */
+bool zl_request_is_composite(const zl_request_t *r);
 
 void zl_request_clear(zl_request_t *r);
 

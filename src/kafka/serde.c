@@ -470,6 +470,8 @@ zl_err_t zl_serde_response(zl_serde_t *s, const char *topic, const zl_rec_respon
         TRY(avro_value_set_null(&b));
         break;
     }
+    if ((e = put_opt(&rep, "resources", r->values != NULL, &b))) return e;
+    if (r->values && (e = zl_avro_leaves_to_array(&b, r->values))) return e;
     size_t mark = out->len;
     e = emit(s, vid, v, out);
     if (e) out->len = mark;
@@ -520,6 +522,20 @@ zl_err_t zl_serde_request(zl_serde_t *s, const char *topic, const zl_request_t *
         TRY(avro_value_set_null(&b));
         break;
     }
+    /* zeelos 1.1 fields */
+    if ((e = put_opt(&p, "paths", r->paths != NULL, &b))) return e;
+    for (size_t i = 0; r->paths && i < r->n_paths; i++) {
+        char ps[32];
+        zl_path_format(&r->paths[i], ps, sizeof ps);
+        TRY(avro_value_append(&b, &f, NULL));
+        TRY(avro_value_set_string(&f, ps));
+    }
+    if ((e = put_opt(&p, "resources", r->values != NULL, &b))) return e;
+    if (r->values && (e = zl_avro_leaves_to_array(&b, r->values))) return e;
+    if ((e = put_opt(&p, "depth", r->has_depth, &b))) return e;
+    if (r->has_depth) TRY(avro_value_set_int(&b, r->depth));
+    if ((e = put_opt(&p, "contentFormatCode", r->has_cf_code, &b))) return e;
+    if (r->has_cf_code) TRY(avro_value_set_int(&b, r->cf_code));
     size_t mark = out->len;
     e = emit(s, vid, v, out);
     if (e) out->len = mark;
@@ -552,6 +568,62 @@ static zl_err_t get_enum(const avro_value_t *rec, const char *name, int *out, co
         avro_value_get_enum(&f, out)) {
         snprintf(errstr, n, "%s%s: expected an enum symbol", where, name);
         return ZL_ERR_INVALID;
+    }
+    return ZL_OK;
+}
+
+/* The optional field name of rec: its value in *b, false when null/absent. */
+static bool get_opt(const avro_value_t *rec, const char *name, avro_value_t *b) {
+    avro_value_t f;
+    return zl_avro_get_field(rec, name, &f, NULL) == 0 && avro_value_get_current_branch(&f, b) == 0 &&
+           avro_value_get_type(b) != AVRO_NULL;
+}
+
+/* payload.paths, resources, depth, contentFormatCode (zeelos 1.1). */
+static zl_err_t extract_v11(const avro_value_t *p, zl_request_t *out, char *errstr, size_t n) {
+    avro_value_t b;
+    if (get_opt(p, "paths", &b)) {
+        size_t cnt = 0;
+        avro_value_get_size(&b, &cnt);
+        if (cnt == 0 || cnt > ZL_REQUEST_MAX_PATHS) {
+            snprintf(errstr, n, "payload.paths: %zu paths (1 to %d)", cnt, ZL_REQUEST_MAX_PATHS);
+            return ZL_ERR_INVALID;
+        }
+        if (!(out->paths = calloc(cnt, sizeof *out->paths))) return ZL_ERR_NOMEM;
+        for (size_t i = 0; i < cnt; i++) {
+            avro_value_t s;
+            const char *str = NULL;
+            size_t sz = 0;
+            char perr[80];
+            if (avro_value_get_by_index(&b, i, &s, NULL) || avro_value_get_string(&s, &str, &sz) || !str ||
+                zl_path_parse(str, &out->paths[i], perr, sizeof perr)) {
+                snprintf(errstr, n, "payload.paths[%zu]: not a LwM2M path", i);
+                return ZL_ERR_INVALID;
+            }
+            if (out->paths[i].len == 0) {
+                snprintf(errstr, n, "payload.paths[%zu]: the root path cannot be part of a composite", i);
+                return ZL_ERR_INVALID;
+            }
+            out->n_paths = i + 1;
+        }
+    }
+    if (get_opt(p, "resources", &b)) {
+        zl_err_t e = zl_avro_leaves_from_array(&b, &out->values, "payload.resources", errstr, n);
+        if (e) return e;
+    }
+    if (get_opt(p, "depth", &b)) {
+        out->has_depth = avro_value_get_int(&b, &out->depth) == 0;
+        if (out->depth < 0 || out->depth > 3) {
+            snprintf(errstr, n, "payload.depth: %d is not 0..3", (int)out->depth);
+            return ZL_ERR_INVALID;
+        }
+    }
+    if (get_opt(p, "contentFormatCode", &b)) {
+        out->has_cf_code = avro_value_get_int(&b, &out->cf_code) == 0;
+        if (out->cf_code < 0 || out->cf_code > 65535) {
+            snprintf(errstr, n, "payload.contentFormatCode: %d is not 0..65535", (int)out->cf_code);
+            return ZL_ERR_INVALID;
+        }
     }
     return ZL_OK;
 }
@@ -610,14 +682,16 @@ static zl_err_t extract_request(const avro_value_t *v, zl_request_t *out, char *
                                     errstr, n);
     }
     if (e) return e;
-    /* a body the kind cannot do without */
+    if ((e = extract_v11(&p, out, errstr, n))) return e;
+    /* a body the kind cannot do without (Write-Composite carries its values instead) */
     static const struct { zl_req_kind_t kind; int body; const char *what; } need[] = {
         {ZL_RK_WRITE, ZL_RQB_WRITE, "AvroWriteRequest"},
         {ZL_RK_WRITE_ATTRIBUTES, ZL_RQB_WRITE_ATTRIBUTES, "AvroWriteAttributesRequest"},
         {ZL_RK_CREATE, ZL_RQB_CREATE, "AvroCreateRequest"},
     };
     for (size_t i = 0; i < sizeof need / sizeof need[0]; i++) {
-        if (out->kind == need[i].kind && (int)out->body != need[i].body) {
+        if (out->kind == need[i].kind && (int)out->body != need[i].body &&
+            !(out->kind == ZL_RK_WRITE && out->values)) {
             snprintf(errstr, n, "payload.body: a %s request needs an %s body",
                      zl_req_kind_name(out->kind), need[i].what);
             return ZL_ERR_INVALID;

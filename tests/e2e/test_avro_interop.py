@@ -1,6 +1,8 @@
-"""Avro interop: records written by our C encoder decode with fastavro using the exact
-registered schema texts (schemas/registered/, contract §2.4), and every value is what the
-contract's field mapping says.
+"""Avro interop: records written by our C encoder decode with fastavro using the schema texts
+the gateway registers (schemas/registered/ for keys and registrations, schemas/extended/ for
+the zeelos 1.1 responses and requests), every value is what the contract's field mapping says,
+and a consumer built on the original contract schemas (§2.4) still decodes every record
+(fastavro schema resolution, writer = extended, reader = original).
 
 Builds nothing: it runs the already-built unit test binary `test_serde` with
 ZL_SERDE_DUMP_DIR set (the test then writes its sample records there).  The binary is
@@ -19,6 +21,7 @@ fastavro = pytest.importorskip("fastavro")
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = ROOT / "schemas" / "registered"
+EXTENDED = ROOT / "schemas" / "extended"
 BUILD = Path(os.environ.get("ZEELOS_BUILD_DIR", ROOT / "build"))
 
 PREFIX_SCHEMA = {
@@ -30,8 +33,22 @@ PREFIX_SCHEMA = {
 }
 
 
-def schema(name):
-    return fastavro.parse_schema(json.loads((SCHEMAS / f"{name}.avsc").read_text()))
+def schema(name, original=False):
+    f = EXTENDED / f"{name}.avsc"
+    if original or not f.exists():
+        f = SCHEMAS / f"{name}.avsc"
+    return fastavro.parse_schema(json.loads(f.read_text()))
+
+
+def strip_v11(value):
+    """The record without the zeelos 1.1 fields (what an original-schema reader sees)."""
+    value = dict(value)
+    if "rep" in value:
+        value["rep"] = {k: v for k, v in value["rep"].items() if k != "resources"}
+    if "payload" in value:
+        value["payload"] = {k: v for k, v in value["payload"].items()
+                            if k not in ("paths", "resources", "depth", "contentFormatCode")}
+    return value
 
 
 @pytest.fixture(scope="module")
@@ -48,9 +65,13 @@ def records(tmp_path_factory):
         assert data[0] == 0, f"{f.name}: magic"
         sid = int.from_bytes(data[1:5], "big")
         body = io.BytesIO(data[5:])
-        rec = fastavro.schemaless_reader(body, schema(PREFIX_SCHEMA[f.stem.split("_")[0]]),
-                                         return_record_name=True)
+        name = PREFIX_SCHEMA[f.stem.split("_")[0]]
+        rec = fastavro.schemaless_reader(body, schema(name), return_record_name=True)
         assert body.tell() == len(data) - 5, f"{f.name}: trailing bytes"
+        # an old consumer: writer = what we register, reader = the original contract schema
+        old = fastavro.schemaless_reader(io.BytesIO(data[5:]), schema(name), schema(name, original=True),
+                                         return_record_name=True)
+        assert old == strip_v11(rec), f"{f.name}: an original-schema reader sees something else"
         recs[f.stem] = (sid, rec)
     assert len(recs) >= 9
     return recs
@@ -121,3 +142,20 @@ def test_discover_and_request(records):
     name, wr = req["payload"]["body"]
     assert name.endswith("AvroWriteRequest") and wr["mode"] == "UPDATE"
     assert wr["node"][0].endswith("AvroInstanceResource")
+
+
+def test_composite_records(records):
+    """zeelos 1.1 composite records: values flat in rep.resources, each with its absolute path;
+    an original-schema consumer sees body null and no resources (checked in the fixture)."""
+    _, rec = records["rep_read_composite"]
+    assert rec["path"] == "/3303/0/5700,/3/0/7" and rec["rep"]["body"] is None
+    assert rec["rep"]["resources"] == [
+        {"id": 5700, "path": "/3303/0/5700", "kind": "SINGLE_RESOURCE", "type": "FLOAT", "value": 21.5},
+        {"id": 1, "path": "/3/0/7/1", "kind": "SINGLE_RESOURCE", "type": "INTEGER", "value": 3800}]
+    _, obs = records["obs_composite"]
+    assert obs["observationId"] == "[01]" and obs["rep"]["kind"] == "observe"
+    assert [r["path"] for r in obs["rep"]["resources"]] == ["/3303/0/5700", "/3/0/7/1"]
+    _, req = records["req_write_composite"]
+    p = req["payload"]
+    assert p["paths"] == ["/3/0/0", "/3303"] and p["depth"] == 2 and p["contentFormatCode"] == 112
+    assert {r["path"]: r["value"] for r in p["resources"]} == {"/3303/0/5700": 21.5, "/3/0/7/1": 3800}

@@ -10,6 +10,7 @@
 #include "kafka/avro_util.h"
 #include "kafka/records.h"
 #include "kafka/serde.h"
+#include "lwm2m/senml.h"
 #include "test.h"
 
 #define BYTES(...) ((const uint8_t[]){__VA_ARGS__}), sizeof((const uint8_t[]){__VA_ARGS__})
@@ -50,7 +51,26 @@ static zl_serde_t *avro_serde(void) {
     return s;
 }
 
-/* The embedded texts must equal schemas/registered/ (copied from contract §2.4). */
+/* Reads schemas/<dir>/<name>.avsc of the source tree into buf (without the
+ * trailing newline); false when the tree cannot be located. */
+static bool read_schema_file(const char *sub, const char *name, char *buf, size_t cap) {
+    char dir[1024], p[1400];
+    snprintf(dir, sizeof dir, "%s", __FILE__);
+    char *cut = strstr(dir, "tests/unit/test_serde.c");
+    if (!cut) return false;
+    *cut = 0;
+    snprintf(p, sizeof p, "%sschemas/%s/%s.avsc", dir, sub, name);
+    FILE *f = fopen(p, "rb");
+    if (!f) return false;
+    size_t n = fread(buf, 1, cap - 1, f);
+    fclose(f);
+    while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r')) n--;
+    buf[n] = 0;
+    return true;
+}
+
+/* The embedded texts must equal schemas/registered/ (copied from contract §2.4) for
+ * the key and registrations, schemas/extended/ (zeelos 1.1) for the others. */
 static void test_schema_texts(void) {
     static const char *const files[ZL_SCH__COUNT] = {
         "io.zeelos.leshan.avro.registration.AvroRegistrationResponse",
@@ -65,7 +85,8 @@ static void test_schema_texts(void) {
     *cut = 0;
     for (int k = 0; k < ZL_SCH__COUNT; k++) {
         char p[1400], buf[8192];
-        snprintf(p, sizeof p, "%sschemas/registered/%s.avsc", dir, files[k]);
+        bool ext = k == ZL_SCH_OBSERVE || k == ZL_SCH_RESPONSE || k == ZL_SCH_REQUEST;
+        snprintf(p, sizeof p, "%sschemas/%s/%s.avsc", dir, ext ? "extended" : "registered", files[k]);
         FILE *f = fopen(p, "rb");
         CHECK(f != NULL);
         if (!f) continue;
@@ -213,8 +234,8 @@ static void test_response(void) {
      * AvroResource: id 0, path, SINGLE_RESOURCE=3 -> 06, STRING=0 -> 00, branch 0, "X" */
     check_bytes(&b, BYTES(0, 0, 0, 0, 3, 0x02, 't', 0x02, 's', 0x02, 'e', 0x0c, '/', '3', '/', '0',
                           '/', '0', 0x02, 0x06, 0x00, 0x02, 0x04, 0x00, 0x0c, '/', '3', '/', '0',
-                          '/', '0', 0x06, 0x00, 0x00, 0x02, 'X'),
-                "READ single resource");
+                          '/', '0', 0x06, 0x00, 0x00, 0x02, 'X', 0x00),
+                "READ single resource"); /* last 00: resources null (zeelos 1.1) */
     dump("rep_read_resource", &b);
 
     /* generic body with empty message: the code name */
@@ -226,7 +247,7 @@ static void test_response(void) {
     /* ticket NULL -> "unset"; CHANGED=2 -> 04, execute=3 -> 06, branch 4 -> 08, "CHANGED" */
     check_bytes(&b, BYTES(0, 0, 0, 0, 3, 0x0a, 'u', 'n', 's', 'e', 't', 0x02, 's', 0x02, 'e', 0x0c,
                           '/', '3', '/', '0', '/', '4', 0x04, 0x04, 0x06, 0x08, 0x0e, 'C', 'H', 'A',
-                          'N', 'G', 'E', 'D'),
+                          'N', 'G', 'E', 'D', 0x00),
                 "GENERIC");
     /* NONE body */
     g.body = ZL_BODY_NONE;
@@ -309,7 +330,8 @@ static void test_response(void) {
               "\"rep\":{\"code\":\"CONTENT\",\"kind\":\"read\",\"body\":{"
               "\"io.zeelos.leshan.avro.response.AvroReadResponseBody\":{\"content\":{"
               "\"io.zeelos.leshan.avro.resource.AvroResource\":{\"id\":0,\"path\":\"/3/0/0\","
-              "\"kind\":\"SINGLE_RESOURCE\",\"type\":\"STRING\",\"value\":{\"string\":\"X\"}}}}}}}");
+              "\"kind\":\"SINGLE_RESOURCE\",\"type\":\"STRING\",\"value\":{\"string\":\"X\"}}}}},"
+              "\"resources\":null}}");
     zl_buf_free(&b);
     zl_serde_destroy(s);
     zl_node_free(res);
@@ -317,9 +339,118 @@ static void test_response(void) {
     zl_node_free(obj);
 }
 
+/* zeelos 1.1: composite requests and responses round-trip, and what a
+ * consumer on the original schema sees is checked by tests/e2e (fastavro). */
+static void test_composite(void) {
+    zl_serde_t *s = avro_serde();
+    zl_buf_t b, j;
+    zl_buf_init(&b, 0);
+    zl_buf_init(&j, 0);
+    zl_node_t *root = zl_node_new(ZL_N_OBJECT, ZL_SENML_ROOT_ID);
+    zl_node_t *o = zl_node_add_child(root, ZL_N_OBJECT, 3303);
+    zl_node_t *i = zl_node_add_child(o, ZL_N_INSTANCE, 0);
+    zl_node_t *r = zl_node_add_child(i, ZL_N_RESOURCE, 5700);
+    r->value.type = ZL_T_FLOAT;
+    r->value.u.f = 21.5;
+    o = zl_node_add_child(root, ZL_N_OBJECT, 3);
+    i = zl_node_add_child(o, ZL_N_INSTANCE, 0);
+    zl_node_t *m = zl_node_add_child(i, ZL_N_MULTI, 7);
+    r = zl_node_add_child(m, ZL_N_RES_INSTANCE, 1);
+    r->value.type = ZL_T_INTEGER;
+    r->value.u.i = 3800;
+
+    zl_rec_response_t rr = {.ticket = "t", .server_id = "s", .ep = "e", .path = "/3303/0/5700,/3/0/7",
+                            .timestamp = 1, .code = ZL_RC_CONTENT, .kind = ZL_RK_READ, .values = root};
+    CHECK_EQ_INT(zl_serde_response(s, "iot.gw.management.rep", &rr, &b), ZL_OK);
+    dump("rep_read_composite", &b);
+    CHECK_EQ_INT(zl_serde_to_json(s, b.data, b.len, &j, err, sizeof err), ZL_OK);
+    CHECK(strstr(zl_buf_cstr(&j), "\"body\":null,\"resources\":{\"array\":[{\"id\":5700,\"path\":"
+                 "\"/3303/0/5700\",\"kind\":\"SINGLE_RESOURCE\",\"type\":\"FLOAT\",\"value\":"
+                 "{\"double\":21.5}},{\"id\":1,\"path\":\"/3/0/7/1\",\"kind\":\"SINGLE_RESOURCE\","
+                 "\"type\":\"INTEGER\",\"value\":{\"long\":3800}}]}") != NULL);
+    rr.observation_id = "[01]";
+    rr.kind = ZL_RK_OBSERVE;
+    zl_buf_reset(&b);
+    CHECK_EQ_INT(zl_serde_response(s, "iot.gw.observations", &rr, &b), ZL_OK);
+    dump("obs_composite", &b);
+
+    /* request with every new field, encoded and decoded again */
+    zl_path_t paths[2];
+    CHECK_EQ_INT(zl_path_parse("/3/0/0", &paths[0], NULL, 0), ZL_OK);
+    CHECK_EQ_INT(zl_path_parse("/3303", &paths[1], NULL, 0), ZL_OK);
+    zl_request_t q = {.server_id = "s", .ep = "e", .ticket = "t", .path = "/", .kind = ZL_RK_WRITE,
+                      .paths = paths, .n_paths = 2, .values = root, .has_depth = true, .depth = 2,
+                      .has_cf_code = true, .cf_code = 112};
+    zl_buf_reset(&b);
+    CHECK_EQ_INT(zl_serde_request(s, "iot.gw.management.req", &q, &b), ZL_OK);
+    dump("req_write_composite", &b);
+    zl_request_t d;
+    CHECK_EQ_INT(zl_serde_decode_request(s, b.data, b.len, &d, err, sizeof err), ZL_OK);
+    CHECK(zl_request_is_composite(&d));
+    CHECK_EQ_INT(d.n_paths, 2);
+    CHECK(d.n_paths == 2 && d.paths[0].len == 3 && d.paths[1].len == 1 && d.paths[1].ids[0] == 3303);
+    CHECK(d.has_depth && d.depth == 2 && d.has_cf_code && d.cf_code == 112);
+    CHECK(d.values && d.values->n_children == 2);
+    const zl_node_t *dm = d.values ? zl_node_child(zl_node_child(zl_node_child(d.values, 3), 0), 7) : NULL;
+    CHECK(dm && dm->kind == ZL_N_MULTI && dm->n_children == 1 && dm->children[0].value.u.i == 3800);
+    zl_request_clear(&d);
+
+    /* invalid values: a duplicate path, an object path, a resource and its instances */
+    static const char *const bad[][2] = {
+        {"[{\"id\":1,\"path\":\"/3/0/1\",\"kind\":\"SINGLE_RESOURCE\",\"type\":\"STRING\",\"value\":{\"string\":\"a\"}},"
+         "{\"id\":1,\"path\":\"/3/0/1\",\"kind\":\"SINGLE_RESOURCE\",\"type\":\"STRING\",\"value\":{\"string\":\"b\"}}]",
+         "payload.resources[1].path: appears twice"},
+        {"[{\"id\":1,\"path\":\"/3\",\"kind\":\"SINGLE_RESOURCE\",\"type\":\"STRING\",\"value\":{\"string\":\"a\"}}]",
+         "payload.resources[0].path: not a resource or resource instance path"},
+        {"[{\"id\":7,\"path\":\"/3/0/7\",\"kind\":\"SINGLE_RESOURCE\",\"type\":\"INTEGER\",\"value\":{\"long\":1}},"
+         "{\"id\":0,\"path\":\"/3/0/7/0\",\"kind\":\"SINGLE_RESOURCE\",\"type\":\"INTEGER\",\"value\":{\"long\":1}}]",
+         "both a resource and resource instances"},
+        {"[]", "payload.resources: empty"},
+    };
+    zl_serde_t *js = zl_serde_new(ZL_FORMAT_JSON, NULL, err, sizeof err);
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        char rec[2048];
+        int n = snprintf(rec, sizeof rec,
+                         "{\"serverId\":\"s\",\"ep\":\"e\",\"ticket\":\"t\",\"payload\":{\"kind\":\"write\","
+                         "\"path\":\"/\",\"contentFormat\":\"TLV\",\"body\":null,\"resources\":{\"array\":%s}}}",
+                         bad[k][0]);
+        CHECK_EQ_INT(zl_serde_decode_request(js, rec, (size_t)n, &d, err, sizeof err), ZL_ERR_INVALID);
+        CHECK(strstr(err, bad[k][1]) != NULL);
+        if (!strstr(err, bad[k][1])) fprintf(stderr, "  case %zu: %s\n", k, err);
+        zl_request_clear(&d);
+    }
+    /* paths: empty, root, not a path; depth out of range */
+    static const char *const badp[][2] = {
+        {"\"paths\":{\"array\":[]}", "payload.paths: 0 paths"},
+        {"\"paths\":{\"array\":[\"/\"]}", "root path cannot be part of a composite"},
+        {"\"paths\":{\"array\":[\"/3/x\"]}", "payload.paths[0]: not a LwM2M path"},
+        {"\"depth\":{\"int\":4}", "payload.depth: 4 is not 0..3"},
+    };
+    for (size_t k = 0; k < sizeof badp / sizeof badp[0]; k++) {
+        char rec[1024];
+        int n = snprintf(rec, sizeof rec,
+                         "{\"serverId\":\"s\",\"ep\":\"e\",\"ticket\":\"t\",\"payload\":{\"kind\":\"read\","
+                         "\"path\":\"/\",\"contentFormat\":\"TLV\",\"body\":null,%s}}", badp[k][0]);
+        CHECK_EQ_INT(zl_serde_decode_request(js, rec, (size_t)n, &d, err, sizeof err), ZL_ERR_INVALID);
+        CHECK(strstr(err, badp[k][1]) != NULL);
+        if (!strstr(err, badp[k][1])) fprintf(stderr, "  case p%zu: %s\n", k, err);
+        zl_request_clear(&d);
+    }
+    zl_serde_destroy(js);
+    zl_node_free(root);
+    zl_buf_free(&b);
+    zl_buf_free(&j);
+    zl_serde_destroy(s);
+}
+
 static void test_decode_avro(void) {
     zl_serde_t *s = avro_serde();
     zl_request_t q;
+    /* id 5 = the original contract schema (what requesters built on it write);
+     * our reader is the zeelos 1.1 extension: the new fields take their defaults */
+    static char original[8192];
+    CHECK(read_schema_file("registered", "io.zeelos.leshan.avro.request.AvroRequest", original, sizeof original));
+    CHECK_EQ_INT(zl_serde_add_writer_schema(s, 5, original, err, sizeof err), ZL_OK);
     /* read /3/0/0, TLV, body null; hand-written per the Avro spec */
     static const uint8_t rd[] = {0, 0, 0, 0, 5, 0x02, 's', 0x08, 'd', 'e', 'v', '1', 0x04, 't', '1',
                                  0x00, 0x0c, '/', '3', '/', '0', '/', '0', 0x00, 0x00};
@@ -332,6 +463,7 @@ static void test_decode_avro(void) {
     CHECK_EQ_INT(q.content_format, ZL_ACF_TLV);
     CHECK_EQ_INT(q.body, ZL_RQB_NONE);
     CHECK(q.node == NULL);
+    CHECK(!zl_request_is_composite(&q) && !q.has_depth && !q.has_cf_code);
     zl_request_clear(&q);
 
     /* write /1/0/6 BOOLEAN false: kind write=1 -> 02, body branch 4 -> 08, mode REPLACE 00,
@@ -711,6 +843,7 @@ int main(void) {
     test_key();
     test_registration();
     test_response();
+    test_composite();
     test_decode_avro();
     test_decode_json();
     test_request_roundtrip(ZL_FORMAT_AVRO);
