@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "lwm2m/base64.h"
+#include "lwm2m/content.h"
 #include "lwm2m/model.h"
 #include "lwm2m/text.h"
 
@@ -222,6 +223,36 @@ static bool path_under(const zl_path_t *p, const zl_path_t *req) {
     return true;
 }
 
+/* Room for one more record; NULL on OOM. */
+static zl_senml_rec_t *next_rec(zl_senml_dec_t *dec) {
+    if (dec->n_recs == dec->cap) {
+        size_t cap = dec->cap ? dec->cap * 2 : 16;
+        zl_senml_rec_t *r = realloc(dec->recs, cap * sizeof *r);
+        if (!r) return NULL;
+        dec->recs = r;
+        dec->cap = cap;
+    }
+    zl_senml_rec_t *rec = &dec->recs[dec->n_recs];
+    memset(rec, 0, sizeof *rec);
+    return rec;
+}
+
+/* names_only: a record naming a path of a composite request. */
+static zl_err_t add_name(zl_senml_dec_t *dec, size_t idx, const char *ex, const zl_path_t *p,
+                         const zl_senml_raw_t *raw) {
+    if (p->len == 0)
+        return derr(dec, ZL_ERR_INVALID, "SenML record %zu: the root path cannot be part of a composite", idx);
+    if (raw->n_values)
+        return derr(dec, ZL_ERR_INVALID, "SenML record %zu (\"%s\"): a path list carries no values", idx, ex);
+    zl_senml_rec_t *rec = next_rec(dec);
+    if (!rec) return ZL_ERR_NOMEM;
+    rec->path = *p;
+    rec->index = idx;
+    rec->value.type = ZL_T_NONE;
+    dec->n_recs++;
+    return ZL_OK;
+}
+
 zl_err_t zl_senml_dec_add(zl_senml_dec_t *dec, const zl_senml_raw_t *raw) {
     size_t idx = dec->index++;
     char ex[48], name[sizeof dec->bn * 2];
@@ -258,6 +289,7 @@ zl_err_t zl_senml_dec_add(zl_senml_dec_t *dec, const zl_senml_raw_t *raw) {
     if (zl_path_parse(name, &p, perr, sizeof perr) != ZL_OK)
         return derr(dec, ZL_ERR_INVALID, "SenML record %zu: name \"%s\" is not a LwM2M path (%s)", idx, ex,
                     perr);
+    if (dec->names_only) return add_name(dec, idx, ex, &p, raw);
     if (p.len < 3)
         return derr(dec, ZL_ERR_INVALID,
                     "SenML record %zu: name \"%s\" is not a resource or resource instance path", idx, ex);
@@ -278,15 +310,8 @@ zl_err_t zl_senml_dec_add(zl_senml_dec_t *dec, const zl_senml_raw_t *raw) {
         return derr(dec, ZL_ERR_INVALID,
                     "SenML record %zu (\"%s\"): single-instance resource has no resource instances", idx, ex);
 
-    if (dec->n_recs == dec->cap) {
-        size_t cap = dec->cap ? dec->cap * 2 : 16;
-        zl_senml_rec_t *r = realloc(dec->recs, cap * sizeof *r);
-        if (!r) return ZL_ERR_NOMEM;
-        dec->recs = r;
-        dec->cap = cap;
-    }
-    zl_senml_rec_t *rec = &dec->recs[dec->n_recs];
-    memset(rec, 0, sizeof *rec);
+    zl_senml_rec_t *rec = next_rec(dec);
+    if (!rec) return ZL_ERR_NOMEM;
     zl_err_t e = make_value(dec, idx, ex, m, raw, &rec->value);
     if (e) {
         free(rec->value.bytes);
@@ -456,7 +481,23 @@ static zl_err_t walk_children(walk_t *w, const zl_node_t *node, const char *rel)
     return ZL_OK;
 }
 
+/* The root container: every leaf named absolutely ("/" + "3/0/0"). */
+static zl_err_t walk_root(const zl_node_t *node, zl_senml_emit_fn fn, void *ctx) {
+    if (node->kind != ZL_N_OBJECT || node->id != ZL_SENML_ROOT_ID) return ZL_ERR_INVALID;
+    walk_t w = {.fn = fn, .ctx = ctx, .first = true, .bn = "/"};
+    for (size_t i = 0; i < node->n_children; i++) {
+        const zl_node_t *obj = &node->children[i];
+        char rel[8];
+        if (obj->kind != ZL_N_OBJECT) return ZL_ERR_INVALID;
+        snprintf(rel, sizeof rel, "%u", (unsigned)obj->id);
+        zl_err_t e = walk_children(&w, obj, rel);
+        if (e) return e;
+    }
+    return ZL_OK;
+}
+
 zl_err_t zl_senml_walk(const zl_node_t *node, const zl_path_t *path, zl_senml_emit_fn fn, void *ctx) {
+    if (node && path && path->len == 0) return walk_root(node, fn, ctx);
     if (!node || !path || path->len == 0 || path->len > ZL_PATH_MAX_DEPTH) return ZL_ERR_INVALID;
     static const zl_node_kind_t want[] = {ZL_N_OBJECT, ZL_N_INSTANCE, ZL_N_RESOURCE, ZL_N_RES_INSTANCE};
     bool kind_ok = node->kind == want[path->len - 1] || (path->len == 3 && node->kind == ZL_N_MULTI);
@@ -469,4 +510,56 @@ zl_err_t zl_senml_walk(const zl_node_t *node, const zl_path_t *path, zl_senml_em
     w.bn[k] = '/';
     w.bn[k + 1] = 0;
     return walk_children(&w, node, "");
+}
+
+zl_err_t zl_senml_tree_source(const void *tree, zl_senml_emit_fn fn, void *ctx) {
+    const zl_senml_tree_t *t = tree;
+    return zl_senml_walk(t->node, t->path, fn, ctx);
+}
+
+/* ---- composite path lists ---- */
+
+typedef struct {
+    const zl_path_t *paths;
+    size_t count;
+} names_t;
+
+static zl_err_t names_source(const void *src, zl_senml_emit_fn fn, void *ctx) {
+    const names_t *ns = src;
+    for (size_t i = 0; i < ns->count; i++) {
+        char name[32];
+        if (ns->paths[i].len == 0) return ZL_ERR_INVALID;
+        zl_path_format(&ns->paths[i], name, sizeof name);
+        zl_err_t e = fn(ctx, NULL, name, NULL);
+        if (e) return e;
+    }
+    return ZL_OK;
+}
+
+zl_err_t zl_senml_paths_encode(int cf, const zl_path_t *paths, size_t count, zl_buf_t *out) {
+    names_t ns = {paths, count};
+    if (!count) return ZL_ERR_INVALID;
+    if (cf == ZL_CF_SENML_JSON) return zl_senml_json_encode_src(names_source, &ns, out);
+    if (cf == ZL_CF_SENML_CBOR) return zl_senml_cbor_encode_src(names_source, &ns, out);
+    return ZL_ERR_UNSUPPORTED;
+}
+
+zl_err_t zl_senml_paths_decode(int cf, const uint8_t *p, size_t n, zl_path_t **out, size_t *count,
+                               char *errstr, size_t errstr_size) {
+    static const zl_path_t root;
+    zl_senml_dec_t dec;
+    *out = NULL;
+    *count = 0;
+    zl_err_t e = zl_senml_dec_init(&dec, &root, NULL, errstr, errstr_size);
+    if (e) return e;
+    dec.names_only = true;
+    if (cf == ZL_CF_SENML_JSON) e = zl_senml_json_feed(&dec, p, n);
+    else if (cf == ZL_CF_SENML_CBOR) e = zl_senml_cbor_feed(&dec, p, n);
+    else e = derr(&dec, ZL_ERR_UNSUPPORTED, "content format %d is not SenML JSON (110) or SenML CBOR (112)", cf);
+    if (!e && dec.n_recs == 0) e = derr(&dec, ZL_ERR_INVALID, "the composite request names no path");
+    if (!e && !(*out = malloc(dec.n_recs * sizeof **out))) e = ZL_ERR_NOMEM;
+    for (size_t i = 0; !e && i < dec.n_recs; i++) (*out)[i] = dec.recs[i].path;
+    if (!e) *count = dec.n_recs;
+    zl_senml_dec_free(&dec);
+    return e;
 }

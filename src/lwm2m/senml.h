@@ -98,6 +98,7 @@ typedef struct {
 /* Decoder state: sticky base fields and the resolved records. */
 typedef struct {
     zl_path_t req;
+    bool names_only; /* composite path lists: records carry names (any depth >= 1), no values */
     const zl_models_t *models; /* NULL: built-ins */
     char *errstr;
     size_t errstr_size;
@@ -120,12 +121,36 @@ zl_err_t zl_senml_dec_add(zl_senml_dec_t *dec, const zl_senml_raw_t *raw);
 zl_err_t zl_senml_dec_finish(zl_senml_dec_t *dec, zl_node_t **out);
 void zl_senml_dec_free(zl_senml_dec_t *dec);
 
-/* Called once per leaf in tree order: bn is non-NULL for the first record of
- * a multi-record payload only; n is the (relative or full) name. */
+/* Called once per record in order: bn is non-NULL for the first record of
+ * a multi-record payload only; n is the (relative or full) name; v is NULL
+ * for a record that only names a path (composite requests). */
 typedef zl_err_t (*zl_senml_emit_fn)(void *ctx, const char *bn, const char *n, const zl_value_t *v);
 /* Validates node against path (kind for the depth, id, child kinds) and
- * walks its leaves. */
+ * walks its leaves.  At the root path node must be the ZL_SENML_ROOT_ID
+ * container; names are then absolute. */
 zl_err_t zl_senml_walk(const zl_node_t *node, const zl_path_t *path, zl_senml_emit_fn fn, void *ctx);
+
+/* What the JSON and CBOR encoders write: a source calls fn once per record. */
+typedef zl_err_t (*zl_senml_source_fn)(const void *src, zl_senml_emit_fn fn, void *ctx);
+typedef struct {
+    const zl_node_t *node;
+    const zl_path_t *path;
+} zl_senml_tree_t;
+zl_err_t zl_senml_tree_source(const void *tree, zl_senml_emit_fn fn, void *ctx); /* zl_senml_tree_t */
+zl_err_t zl_senml_json_encode_src(zl_senml_source_fn source, const void *src, zl_buf_t *out);
+zl_err_t zl_senml_cbor_encode_src(zl_senml_source_fn source, const void *src, zl_buf_t *out);
+/* Parse a payload and zl_senml_dec_add() every record (no finish). */
+zl_err_t zl_senml_json_feed(zl_senml_dec_t *dec, const uint8_t *p, size_t n);
+zl_err_t zl_senml_cbor_feed(zl_senml_dec_t *dec, const uint8_t *p, size_t n);
+
+/* Composite operations (LwM2M 1.1 Read-/Observe-Composite, FETCH): the
+ * request payload names the paths only, [{"n":"/3/0/0"},{"n":"/3303"}].
+ * cf is ZL_CF_SENML_JSON or ZL_CF_SENML_CBOR (else ZL_ERR_UNSUPPORTED).
+ * Decoding keeps the payload's order; *out (count entries) is owned by the
+ * caller (free()).  At most ZL_SENML_MAX_RECORDS paths, none the root. */
+zl_err_t zl_senml_paths_encode(int cf, const zl_path_t *paths, size_t count, zl_buf_t *out);
+zl_err_t zl_senml_paths_decode(int cf, const uint8_t *p, size_t n, zl_path_t **out, size_t *count,
+                               char *errstr, size_t errstr_size);
 
 /* RFC 4648 §5 base64url without padding; the decoder also takes the standard
  * alphabet and padding.  Append to out; on error out's length is restored. */

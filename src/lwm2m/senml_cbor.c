@@ -349,25 +349,20 @@ static zl_err_t read_record(zl_senml_dec_t *dec, size_t idx, const cbor_item_t *
     return ZL_OK;
 }
 
-zl_err_t zl_senml_cbor_decode(const uint8_t *p, size_t n, const zl_path_t *path,
-                              const zl_models_t *models, zl_node_t **out,
-                              char *errstr, size_t errstr_size) {
-    zl_senml_dec_t dec;
-    *out = NULL;
-    zl_err_t e = zl_senml_dec_init(&dec, path, models, errstr, errstr_size);
-    if (e) return e;
-    if (!p && n) return derr(&dec, ZL_ERR_INVALID, "NULL payload");
-    if ((e = prescan(&dec, p, n))) return e;
+zl_err_t zl_senml_cbor_feed(zl_senml_dec_t *dec, const uint8_t *p, size_t n) {
+    zl_err_t e;
+    if (!p && n) return derr(dec, ZL_ERR_INVALID, "NULL payload");
+    if ((e = prescan(dec, p, n))) return e;
     struct cbor_load_result lr;
     cbor_item_t *root = cbor_load(p, n, &lr);
     if (!root) {
         if (lr.error.code == CBOR_ERR_MEMERROR) return ZL_ERR_NOMEM;
-        return derr(&dec, ZL_ERR_INVALID, "malformed CBOR (libcbor error %d at offset %zu)", (int)lr.error.code,
+        return derr(dec, ZL_ERR_INVALID, "malformed CBOR (libcbor error %d at offset %zu)", (int)lr.error.code,
                     lr.error.position);
     }
     if (!cbor_isa_array(root)) { /* prescan checked; defensive */
         cbor_decref(&root);
-        return derr(&dec, ZL_ERR_INVALID, "SenML CBOR payload is not an array");
+        return derr(dec, ZL_ERR_INVALID, "SenML CBOR payload is not an array");
     }
     size_t count = cbor_array_size(root);
     cbor_item_t **recs = cbor_array_handle(root);
@@ -377,23 +372,29 @@ zl_err_t zl_senml_cbor_decode(const uint8_t *p, size_t n, const zl_path_t *path,
     zl_buf_init(&s.n, 0);
     zl_buf_init(&s.val, 0);
     if (count > ZL_SENML_MAX_RECORDS)
-        e = derr(&dec, ZL_ERR_TOO_LARGE, "%zu SenML records (at most %d)", count, ZL_SENML_MAX_RECORDS);
+        e = derr(dec, ZL_ERR_TOO_LARGE, "%zu SenML records (at most %d)", count, ZL_SENML_MAX_RECORDS);
     for (size_t i = 0; i < count && !e; i++) {
-        if (!cbor_isa_map(recs[i])) {
-            e = derr(&dec, ZL_ERR_INVALID, "SenML record %zu is not a map", i);
-            break;
-        }
         zl_senml_raw_t raw;
-        if ((e = read_record(&dec, i, recs[i], &s, &raw))) break;
-        e = zl_senml_dec_add(&dec, &raw);
+        if (!cbor_isa_map(recs[i])) e = derr(dec, ZL_ERR_INVALID, "SenML record %zu is not a map", i);
+        else if (!(e = read_record(dec, i, recs[i], &s, &raw))) e = zl_senml_dec_add(dec, &raw);
     }
-    if (!e) e = zl_senml_dec_finish(&dec, out);
-    zl_senml_dec_free(&dec);
     zl_buf_free(&s.key);
     zl_buf_free(&s.bn);
     zl_buf_free(&s.n);
     zl_buf_free(&s.val);
     cbor_decref(&root);
+    return e;
+}
+
+zl_err_t zl_senml_cbor_decode(const uint8_t *p, size_t n, const zl_path_t *path,
+                              const zl_models_t *models, zl_node_t **out,
+                              char *errstr, size_t errstr_size) {
+    zl_senml_dec_t dec;
+    *out = NULL;
+    zl_err_t e = zl_senml_dec_init(&dec, path, models, errstr, errstr_size);
+    if (!e) e = zl_senml_cbor_feed(&dec, p, n);
+    if (!e) e = zl_senml_dec_finish(&dec, out);
+    zl_senml_dec_free(&dec);
     return e;
 }
 
@@ -437,12 +438,12 @@ static zl_err_t count_emit(void *ctx, const char *bn, const char *n, const zl_va
 static zl_err_t cbor_emit(void *ctx, const char *bn, const char *n, const zl_value_t *v) {
     static const uint8_t empty[1];
     cbor_item_t *arr = ctx;
-    cbor_item_t *map = cbor_new_definite_map(bn ? 3 : 2);
+    cbor_item_t *map = cbor_new_definite_map((bn ? 1u : 0u) + 1u + (v ? 1u : 0u));
     if (!map) return ZL_ERR_NOMEM;
     zl_err_t e = ZL_OK;
     if (bn) e = put(map, build_label(L_BN), cbor_build_stringn(bn, strlen(bn)));
     if (!e) e = put(map, build_label(L_N), cbor_build_stringn(n, strlen(n)));
-    if (!e) {
+    if (!e && v) {
         switch (v->type) {
         case ZL_T_INTEGER:
         case ZL_T_TIME:
@@ -481,15 +482,15 @@ static zl_err_t cbor_emit(void *ctx, const char *bn, const char *n, const zl_val
     return e;
 }
 
-zl_err_t zl_senml_cbor_encode(const zl_node_t *node, const zl_path_t *path, zl_buf_t *out) {
+zl_err_t zl_senml_cbor_encode_src(zl_senml_source_fn source, const void *src, zl_buf_t *out) {
     if (!out) return ZL_ERR_INVALID;
     size_t count = 0;
-    zl_err_t e = zl_senml_walk(node, path, count_emit, &count);
+    zl_err_t e = source(src, count_emit, &count);
     if (e) return e;
     cbor_item_t *arr = cbor_new_definite_array(count);
     if (!arr) return ZL_ERR_NOMEM;
     size_t start = out->len;
-    e = zl_senml_walk(node, path, cbor_emit, arr);
+    e = source(src, cbor_emit, arr);
     if (!e) {
         unsigned char *buf = NULL;
         size_t cap = 0;
@@ -501,4 +502,9 @@ zl_err_t zl_senml_cbor_encode(const zl_node_t *node, const zl_path_t *path, zl_b
     cbor_decref(&arr);
     if (e) out->len = start;
     return e;
+}
+
+zl_err_t zl_senml_cbor_encode(const zl_node_t *node, const zl_path_t *path, zl_buf_t *out) {
+    zl_senml_tree_t t = {node, path};
+    return zl_senml_cbor_encode_src(zl_senml_tree_source, &t, out);
 }

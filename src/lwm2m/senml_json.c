@@ -91,40 +91,37 @@ static zl_err_t read_record(zl_senml_dec_t *dec, size_t idx, json_t *rec, zl_sen
     return ZL_OK;
 }
 
+zl_err_t zl_senml_json_feed(zl_senml_dec_t *dec, const uint8_t *p, size_t n) {
+    if (!p && n) return derr(dec, ZL_ERR_INVALID, "NULL payload");
+    json_error_t je;
+    json_t *root = json_loadb((const char *)p, n, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
+    if (!root)
+        return derr(dec, ZL_ERR_INVALID, "SenML JSON: %s at offset %d", je.text, je.position);
+    zl_err_t e = ZL_OK;
+    size_t count = json_is_array(root) ? json_array_size(root) : 0;
+    if (!json_is_array(root))
+        e = derr(dec, ZL_ERR_INVALID, "SenML JSON payload is not an array");
+    else if (count > ZL_SENML_MAX_RECORDS)
+        e = derr(dec, ZL_ERR_TOO_LARGE, "%zu SenML records (at most %d)", count, ZL_SENML_MAX_RECORDS);
+    for (size_t i = 0; i < count && !e; i++) {
+        json_t *rec = json_array_get(root, i);
+        zl_senml_raw_t raw;
+        if (!json_is_object(rec)) e = derr(dec, ZL_ERR_INVALID, "SenML record %zu is not an object", i);
+        else if (!(e = read_record(dec, i, rec, &raw))) e = zl_senml_dec_add(dec, &raw);
+    }
+    json_decref(root);
+    return e;
+}
+
 zl_err_t zl_senml_json_decode(const uint8_t *p, size_t n, const zl_path_t *path,
                               const zl_models_t *models, zl_node_t **out,
                               char *errstr, size_t errstr_size) {
     zl_senml_dec_t dec;
     *out = NULL;
     zl_err_t e = zl_senml_dec_init(&dec, path, models, errstr, errstr_size);
-    if (e) return e;
-    if (!p && n) return derr(&dec, ZL_ERR_INVALID, "NULL payload");
-    json_error_t je;
-    json_t *root = json_loadb((const char *)p, n, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
-    if (!root)
-        return derr(&dec, ZL_ERR_INVALID, "SenML JSON: %s at offset %d", je.text, je.position);
-    if (!json_is_array(root)) {
-        json_decref(root);
-        return derr(&dec, ZL_ERR_INVALID, "SenML JSON payload is not an array");
-    }
-    size_t count = json_array_size(root);
-    if (count > ZL_SENML_MAX_RECORDS) {
-        json_decref(root);
-        return derr(&dec, ZL_ERR_TOO_LARGE, "%zu SenML records (at most %d)", count, ZL_SENML_MAX_RECORDS);
-    }
-    for (size_t i = 0; i < count && !e; i++) {
-        json_t *rec = json_array_get(root, i);
-        if (!json_is_object(rec)) {
-            e = derr(&dec, ZL_ERR_INVALID, "SenML record %zu is not an object", i);
-            break;
-        }
-        zl_senml_raw_t raw;
-        if ((e = read_record(&dec, i, rec, &raw))) break;
-        e = zl_senml_dec_add(&dec, &raw);
-    }
+    if (!e) e = zl_senml_json_feed(&dec, p, n);
     if (!e) e = zl_senml_dec_finish(&dec, out);
     zl_senml_dec_free(&dec);
-    json_decref(root);
     return e;
 }
 
@@ -156,7 +153,7 @@ static zl_err_t json_emit(void *ctx, const char *bn, const char *n, const zl_val
     zl_err_t e = ZL_OK;
     if (bn) e = set(obj, "bn", json_string(bn), ZL_ERR_NOMEM);
     if (!e) e = set(obj, "n", json_string(n), ZL_ERR_NOMEM);
-    if (!e) {
+    if (!e && v) {
         switch (v->type) {
         case ZL_T_INTEGER:
         case ZL_T_TIME:
@@ -202,12 +199,12 @@ static zl_err_t json_emit(void *ctx, const char *bn, const char *n, const zl_val
     return e;
 }
 
-zl_err_t zl_senml_json_encode(const zl_node_t *node, const zl_path_t *path, zl_buf_t *out) {
+zl_err_t zl_senml_json_encode_src(zl_senml_source_fn source, const void *src, zl_buf_t *out) {
     if (!out) return ZL_ERR_INVALID;
     jenc_t j = {.arr = json_array(), .prec = 1};
     if (!j.arr) return ZL_ERR_NOMEM;
     size_t start = out->len;
-    zl_err_t e = zl_senml_walk(node, path, json_emit, &j);
+    zl_err_t e = source(src, json_emit, &j);
     if (!e) {
         char *s = json_dumps(j.arr, JSON_COMPACT | JSON_REAL_PRECISION(j.prec));
         if (!s) e = ZL_ERR_NOMEM;
@@ -217,4 +214,9 @@ zl_err_t zl_senml_json_encode(const zl_node_t *node, const zl_path_t *path, zl_b
     json_decref(j.arr);
     if (e) out->len = start;
     return e;
+}
+
+zl_err_t zl_senml_json_encode(const zl_node_t *node, const zl_path_t *path, zl_buf_t *out) {
+    zl_senml_tree_t t = {node, path};
+    return zl_senml_json_encode_src(zl_senml_tree_source, &t, out);
 }

@@ -670,7 +670,78 @@ static void test_round_trips(void) {
     zl_node_free(obj);
 }
 
+/* Composite (LwM2M 1.1): path lists both ways, and values at the root. */
+static void test_composite(void) {
+    zl_path_t paths[3] = {P("/3/0/0"), P("/3303"), P("/3/0/7/1")};
+    zl_buf_t b;
+    zl_buf_init(&b, 0);
+    CHECK_EQ_INT(zl_senml_paths_encode(110, paths, 3, &b), ZL_OK);
+    CHECK_STR(zl_buf_cstr(&b), "[{\"n\":\"/3/0/0\"},{\"n\":\"/3303\"},{\"n\":\"/3/0/7/1\"}]");
+    zl_buf_reset(&b);
+    CHECK_EQ_INT(zl_senml_paths_encode(112, paths, 1, &b), ZL_OK);
+    /* [{0: "/3/0/0"}] */
+    static const uint8_t want[] = {0x81, 0xa1, 0x00, 0x66, '/', '3', '/', '0', '/', '0'};
+    CHECK(b.len == sizeof want && memcmp(b.data, want, sizeof want) == 0);
+    CHECK_EQ_INT(zl_senml_paths_encode(11543, paths, 1, &b), ZL_ERR_UNSUPPORTED);
+
+    zl_path_t *out = NULL;
+    size_t n = 0;
+    const char *js = "[{\"bn\":\"/3/0/\",\"n\":\"0\"},{\"n\":\"7/1\"},{\"bn\":\"/3303\"}]";
+    CHECK_EQ_INT(zl_senml_paths_decode(110, (const uint8_t *)js, strlen(js), &out, &n, err, sizeof err), ZL_OK);
+    CHECK_EQ_INT(n, 3);
+    CHECK(n == 3 && out[0].len == 3 && out[1].len == 4 && out[1].ids[3] == 1 && out[2].len == 1 &&
+          out[2].ids[0] == 3303);
+    free(out);
+    CHECK_EQ_INT(zl_senml_paths_decode(112, want, sizeof want, &out, &n, err, sizeof err), ZL_OK);
+    CHECK(n == 1 && out[0].len == 3 && out[0].ids[0] == 3);
+    free(out);
+    static const struct { const char *in; zl_err_t e; const char *msg; } bad[] = {
+        {"[]", ZL_ERR_INVALID, "names no path"},
+        {"[{\"n\":\"/\"}]", ZL_ERR_INVALID, "root path cannot be part"},
+        {"[{\"n\":\"/3/0/0\",\"v\":1}]", ZL_ERR_INVALID, "carries no values"},
+        {"[{\"n\":\"/3/x\"}]", ZL_ERR_INVALID, "is not a LwM2M path"},
+        {"{\"n\":\"/3\"}", ZL_ERR_INVALID, "not an array"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        CHECK_EQ_INT(zl_senml_paths_decode(110, (const uint8_t *)bad[i].in, strlen(bad[i].in), &out, &n, err,
+                                           sizeof err), bad[i].e);
+        CHECK(out == NULL && n == 0 && strstr(err, bad[i].msg) != NULL);
+    }
+    CHECK_EQ_INT(zl_senml_paths_decode(60, want, sizeof want, &out, &n, err, sizeof err), ZL_ERR_UNSUPPORTED);
+
+    /* values of several objects at the root: encode, decode, same tree */
+    zl_node_t *root = zl_node_new(ZL_N_OBJECT, ZL_SENML_ROOT_ID);
+    zl_node_t *r = zl_node_add_child(zl_node_add_child(zl_node_add_child(root, ZL_N_OBJECT, 3), ZL_N_INSTANCE, 0),
+                                     ZL_N_RESOURCE, 14);
+    zl_value_set_bytes(&r->value, ZL_T_STRING, "+02", 3);
+    r = zl_node_add_child(zl_node_add_child(zl_node_add_child(root, ZL_N_OBJECT, 3303), ZL_N_INSTANCE, 1),
+                          ZL_N_RESOURCE, 5700);
+    r->value.type = ZL_T_FLOAT;
+    r->value.u.f = 22.25;
+    zl_path_t rp = P("/");
+    for (int f = 0; f < 2; f++) {
+        zl_buf_reset(&b);
+        zl_node_t *back = NULL;
+        if (f == 0) {
+            CHECK_EQ_INT(zl_senml_json_encode(root, &rp, &b), ZL_OK);
+            CHECK_STR(zl_buf_cstr(&b), "[{\"bn\":\"/\",\"n\":\"3/0/14\",\"vs\":\"+02\"},{\"n\":\"3303/1/5700\",\"v\":22.25}]");
+            CHECK_EQ_INT(zl_senml_json_decode(b.data, b.len, &rp, NULL, &back, err, sizeof err), ZL_OK);
+        } else {
+            CHECK_EQ_INT(zl_senml_cbor_encode(root, &rp, &b), ZL_OK);
+            CHECK_EQ_INT(zl_senml_cbor_decode(b.data, b.len, &rp, NULL, &back, err, sizeof err), ZL_OK);
+        }
+        CHECK(back && same_tree(root, back));
+        zl_node_free(back);
+    }
+    /* a non-container node at the root is refused */
+    zl_buf_reset(&b);
+    CHECK_EQ_INT(zl_senml_json_encode(&root->children[0], &rp, &b), ZL_ERR_INVALID);
+    zl_node_free(root);
+    zl_buf_free(&b);
+}
+
 int main(void) {
+    test_composite();
     test_json_device();
     test_json_single_and_multi();
     test_json_types();
