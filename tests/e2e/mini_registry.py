@@ -16,8 +16,10 @@ Implements the subset of the Confluent REST API that zeelos and its tests use:
   DELETE /subjects/{subject}                     -> [versions]
   GET    /schemas/ids/{id}                       -> {"schema": "..."}
   GET    /schemas/ids/{id}/versions              -> [{subject, version}, ...]
-  POST   /compatibility/subjects/{subject}/versions/{v|latest} -> {"is_compatible": true}
+  POST   /compatibility/subjects/{subject}/versions/{v|latest}[?verbose=true]
+                                                 -> {"is_compatible": bool[, "messages": [...]]}
   GET    /config, PUT /config, GET /config/{subject}, PUT /config/{subject}
+                                                 {"compatibility": LEVEL}
 
 Semantics kept from Confluent's registry:
   * schema ids are global and deduplicated by the schema's identity (here: its JSON with
@@ -26,8 +28,22 @@ Semantics kept from Confluent's registry:
     creates no new version,
   * errors are {"error_code": N, "message": "..."} with Confluent's codes
     (40401 subject not found, 40402 version not found, 40403 schema not found,
-    42201 invalid schema, 42202 invalid version).
-Simplification: compatibility checks always answer true (the registry keeps no rules).
+    42201 invalid schema, 42202 invalid version, 42203 invalid compatibility level,
+    409 incompatible schema),
+  * compatibility levels BACKWARD (the default), BACKWARD_TRANSITIVE, FORWARD,
+    FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE and NONE, global (PUT /config) or per subject
+    (PUT /config/{subject}; GET /config/{subject} falls back to the global level).
+    BACKWARD: the new schema, as reader, can read data written with the previous schema;
+    FORWARD: the previous schema, as reader, can read data written with the new one;
+    FULL: both; *_TRANSITIVE: against every registered version instead of the latest only;
+    NONE: no check. Registering a schema that is new for a subject which already has versions
+    checks it at the subject's level and rejects an incompatible one with HTTP 409.
+    POST /compatibility/... checks against the one version named in the path, in the
+    direction(s) of the subject's level (transitivity does not apply there, as in Confluent).
+    The checks are Apache Avro's own (the `avro` package, avro.compatibility's
+    ReaderWriterCompatibilityChecker). Without that package the module still runs (e.g. with
+    a plain python3 for scripts/registry.sh) but every check answers "compatible", with a
+    warning on stderr when the registry starts.
 
 Usage: python3 mini_registry.py [--host 127.0.0.1] [--port 8081]
 In-process: reg = MiniRegistry(port=0).start(); reg.url; reg.stop()
@@ -41,9 +57,19 @@ import signal
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
+
+try:  # Apache Avro's Python library: schema parser and reader/writer compatibility checker
+    import avro.schema as avro_schema
+    from avro.compatibility import ReaderWriterCompatibilityChecker, SchemaCompatibilityType
+except ImportError:  # plain python3 (scripts/registry.sh): checks answer "compatible"
+    avro_schema = None
 
 CT = "application/vnd.schemaregistry.v1+json"
+
+LEVELS = ("BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE",
+          "FULL", "FULL_TRANSITIVE", "NONE")
+DEFAULT_LEVEL = "BACKWARD"
 
 
 class RegistryError(Exception):
@@ -68,7 +94,46 @@ def canonical(schema_text: str) -> str:
         pass
     except Exception as e:  # noqa: BLE001 - any parse error is an invalid schema
         raise RegistryError(422, 42201, f"Invalid schema: {e}")
+    if avro_schema is not None:  # the checker needs it parsed by Apache Avro too
+        parse_avro(schema_text)
     return json.dumps(obj, sort_keys=True, separators=(",", ":"))
+
+
+def parse_avro(schema_text: str):
+    """The schema parsed by Apache Avro (None without the avro package); 42201 when invalid."""
+    if avro_schema is None:
+        return None
+    try:
+        return avro_schema.parse(schema_text)
+    except Exception as e:  # noqa: BLE001 - any parse error is an invalid schema
+        raise RegistryError(422, 42201, f"Invalid schema: {e}")
+
+
+def reader_writer_problems(reader, writer, what: str) -> list[str]:
+    """Why `reader` cannot read data written with `writer` (empty list: it can)."""
+    res = ReaderWriterCompatibilityChecker().get_compatibility(reader, writer)
+    if res.compatibility is not SchemaCompatibilityType.incompatible:
+        return []
+    kinds = ",".join(sorted({i.name.upper() for i in res.incompatibilities}))
+    return [f"{{errorType:'{kinds}', description:'{'; '.join(sorted(res.messages))}', "
+            f"location:'{', '.join(sorted(res.locations))}', {what}}}"]
+
+
+def check_level(level: str, new, old, old_version: int) -> list[str]:
+    """Incompatibilities of parsed schema `new` with registered version `old_version` (`old`)
+    in the direction(s) of `level` (transitivity is the caller's business)."""
+    if new is None or old is None or level == "NONE":
+        return []
+    out = []
+    if level.startswith(("BACKWARD", "FULL")):
+        out += reader_writer_problems(new, old, f"oldSchemaVersion: {old_version}, "
+                                      f"reader: 'new schema', writer: 'version {old_version}', "
+                                      f"compatibility: '{level}'")
+    if level.startswith(("FORWARD", "FULL")):
+        out += reader_writer_problems(old, new, f"oldSchemaVersion: {old_version}, "
+                                      f"reader: 'version {old_version}', writer: 'new schema', "
+                                      f"compatibility: '{level}'")
+    return out
 
 
 class Store:
@@ -77,13 +142,45 @@ class Store:
         self.by_id: dict[int, str] = {}          # id -> schema text as first registered
         self.id_by_canon: dict[str, int] = {}    # canonical text -> id
         self.subjects: dict[str, list[int]] = {}  # subject -> [schema id per version]
-        self.config: dict[str, str] = {}
+        self.config: dict[str, str] = {}          # subject ("" = global) -> level
+        self.parsed: dict[int, object] = {}       # id -> Apache Avro schema (cache)
         self.next_id = 1
+
+    def level(self, subject: str) -> str:
+        """Compatibility level of a subject (its own, else the global one). Call with the lock."""
+        return self.config.get(subject) or self.config.get("") or DEFAULT_LEVEL
+
+    def _parsed(self, sid: int):
+        if sid not in self.parsed:
+            self.parsed[sid] = parse_avro(self.by_id[sid])
+        return self.parsed[sid]
+
+    def _problems(self, subject: str, new, versions: list[int]) -> list[str]:
+        """Incompatibilities of `new` (parsed) with the given versions (numbers) of a subject,
+        at the subject's level. Call with the lock."""
+        level = self.level(subject)
+        sids = self.subjects[subject]
+        out: list[str] = []
+        for v in versions:
+            out += check_level(level, new, self._parsed(sids[v - 1]), v)
+        return out
 
     def register(self, subject: str, schema_text: str) -> int:
         canon = canonical(schema_text)
+        new = parse_avro(schema_text)
         with self.lock:
             sid = self.id_by_canon.get(canon)
+            versions = self.subjects.get(subject) or []
+            if sid is not None and sid in versions:
+                return sid  # already registered under this subject: no check, no new version
+            if versions:
+                level = self.level(subject)
+                against = range(1, len(versions) + 1) if level.endswith("_TRANSITIVE") else [len(versions)]
+                problems = self._problems(subject, new, list(reversed(against)))
+                if problems:
+                    raise RegistryError(
+                        409, 409, "Schema being registered is incompatible with an earlier schema for "
+                        f"subject \"{subject}\", details: [{', '.join(problems)}]")
             if sid is None:
                 sid = self.next_id
                 self.next_id += 1
@@ -111,19 +208,30 @@ class Store:
 
     def get_version(self, subject: str, ver: str) -> dict:
         with self.lock:
-            versions = self.subjects.get(subject)
-            if versions is None:
-                raise RegistryError(404, 40401, f"Subject '{subject}' not found.")
-            if ver in ("latest", "-1"):
-                n = len(versions)
-            else:
-                try:
-                    n = int(ver)
-                except ValueError:
-                    raise RegistryError(422, 42202, f"The specified version '{ver}' is not a valid version id.")
-                if n < 1 or n > len(versions):
-                    raise RegistryError(404, 40402, f"Version {ver} not found.")
-            return self._version(subject, n)
+            return self.get_version_unlocked(subject, ver)
+
+    def get_version_unlocked(self, subject: str, ver: str) -> dict:
+        versions = self.subjects.get(subject)
+        if versions is None:
+            raise RegistryError(404, 40401, f"Subject '{subject}' not found.")
+        if ver in ("latest", "-1"):
+            n = len(versions)
+        else:
+            try:
+                n = int(ver)
+            except ValueError:
+                raise RegistryError(422, 42202, f"The specified version '{ver}' is not a valid version id.")
+            if n < 1 or n > len(versions):
+                raise RegistryError(404, 40402, f"Version {ver} not found.")
+        return self._version(subject, n)
+
+    def check_version(self, subject: str, ver: str, schema_text: str) -> list[str]:
+        """Incompatibilities of a schema with one version of a subject (404s like get_version)."""
+        canonical(schema_text)
+        new = parse_avro(schema_text)
+        with self.lock:
+            n = self.get_version_unlocked(subject, ver)["version"]
+            return self._problems(subject, new, [n])
 
     def get_schema(self, sid: int) -> str:
         with self.lock:
@@ -176,7 +284,9 @@ class Handler(BaseHTTPRequestHandler):
         return s
 
     def _dispatch(self, method: str) -> None:
-        path = urlsplit(self.path).path.rstrip("/")
+        url = urlsplit(self.path)
+        path = url.path.rstrip("/")
+        query = parse_qs(url.query)
         parts = [unquote(p) for p in path.split("/") if p]
         st = self.store
         try:
@@ -223,18 +333,24 @@ class Handler(BaseHTTPRequestHandler):
                 if len(parts) == 4 and parts[3] == "subjects":
                     with st.lock:
                         return self._send(200, sorted(s for s, vs in st.subjects.items() if sid in vs))
-            if parts[:2] == ["compatibility", "subjects"] and len(parts) == 5 and method == "POST":
-                self._schema_from_body()  # validates
-                st.get_version(parts[2], parts[4])  # 404s like Confluent
-                return self._send(200, {"is_compatible": True})
+            if (parts[:2] == ["compatibility", "subjects"] and len(parts) == 5 and parts[3] == "versions"
+                    and method == "POST"):
+                problems = st.check_version(parts[2], parts[4], self._schema_from_body())  # 404s like Confluent
+                out = {"is_compatible": not problems}
+                if problems and any(v.lower() == "true" for v in query.get("verbose", [])):
+                    out["messages"] = problems
+                return self._send(200, out)
             if parts[:1] == ["config"] and len(parts) <= 2:
                 key = parts[1] if len(parts) == 2 else ""
                 if method == "GET":
                     with st.lock:
-                        lvl = st.config.get(key) or st.config.get("") or "BACKWARD"
+                        lvl = st.level(key)
                     return self._send(200, {"compatibilityLevel": lvl})
                 if method == "PUT":
-                    lvl = self._body().get("compatibility", "BACKWARD")
+                    lvl = self._body().get("compatibility")
+                    lvl = lvl.upper() if isinstance(lvl, str) else lvl
+                    if lvl not in LEVELS:
+                        raise RegistryError(422, 42203, "Invalid compatibility level")
                     with st.lock:
                         st.config[key] = lvl
                     return self._send(200, {"compatibility": lvl})
@@ -266,6 +382,9 @@ class MiniRegistry:
         self.httpd.store = Store()  # type: ignore[attr-defined]
         self.httpd.verbose = verbose  # type: ignore[attr-defined]
         self.thread: threading.Thread | None = None
+        if avro_schema is None:
+            sys.stderr.write("mini-registry: warning: Python package 'avro' not installed; "
+                             "compatibility checks always answer compatible\n")
 
     @property
     def port(self) -> int:
