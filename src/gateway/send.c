@@ -1,5 +1,7 @@
-/* LwM2M 1.1 Send (device POST /dp, SenML JSON or CBOR): every object instance
- * the device sends becomes one AvroResponseObserve on topic.observations
+/* LwM2M Send (device POST /dp in SenML JSON or SenML CBOR as LwM2M 1.1 allows,
+ * or LwM2M CBOR as 1.2 adds; other formats get 4.15, undecodable payloads 4.00
+ * with the decoder's reason): every object instance the device sends becomes
+ * one AvroResponseObserve on topic.observations
  * (path "/o/i", ticket and observationId "send", kind observe, code CONTENT),
  * so consumers built on the zeelos schemas read Send data like notifications.
  * The device gets its 2.04 only after Kafka acknowledged every record (the
@@ -72,9 +74,10 @@ void zl_send_handle(zl_gw_t *gw, const zl_coap_addr_t *peer, const zl_coap_msg_t
         return;
     }
     int64_t cf = zl_coap_opt_uint(req, ZL_OPT_CONTENT_FORMAT, -1);
-    if (cf != ZL_CF_SENML_JSON && cf != ZL_CF_SENML_CBOR) {
+    if (cf != ZL_CF_SENML_JSON && cf != ZL_CF_SENML_CBOR && cf != ZL_CF_LWM2M_CBOR) {
         zl_counter_inc(gw->m.send_rejected);
-        answer(gw, resp, ZL_COAP_UNSUPPORTED_CF, "Send needs SenML JSON (110) or SenML CBOR (112)");
+        answer(gw, resp, ZL_COAP_UNSUPPORTED_CF,
+               "Send needs SenML JSON (110), SenML CBOR (112) or LwM2M CBOR (11544)");
         return;
     }
     zl_path_t root = {{0}, 0};

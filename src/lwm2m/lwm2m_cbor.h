@@ -25,6 +25,10 @@
  * the kind path addresses.  Every value must lie under path and at resource or
  * resource-instance level; values are typed with the model (unknown
  * resources: integers INTEGER, floats FLOAT, text STRING, bytes OPAQUE).
+ * At the root path "/" (what LwM2M Send carries) the result is, as for SenML,
+ * a container node of kind OBJECT with id ZL_SENML_ROOT_ID (senml.h) whose
+ * children are the OBJECT nodes the payload names, sorted by id; the encoder
+ * does not take such a container.
  * Errors: ZL_ERR_INVALID (message names the value's path), ZL_ERR_TOO_LARGE
  * (> 10000 values or 1 MiB), ZL_ERR_NOMEM. */
 zl_err_t zl_lwm2m_cbor_decode(const uint8_t *p, size_t n, const zl_path_t *path,

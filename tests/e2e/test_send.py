@@ -1,6 +1,9 @@
-"""LwM2M Send (device POST /dp with SenML JSON / CBOR): every object instance becomes one
-AvroResponseObserve on iot.<gw>.observations (path "/o/i", ticket and observationId "send"),
-and the device's 2.04 comes only after Kafka acknowledged the records."""
+"""LwM2M Send (device POST /dp with SenML JSON / CBOR, or LwM2M CBOR as LwM2M 1.2 allows): every
+object instance becomes one AvroResponseObserve on iot.<gw>.observations (path "/o/i", ticket and
+observationId "send"), and the device's 2.04 comes only after Kafka acknowledged the records.
+
+LwM2M CBOR payloads are built here with cbor2 from LwM2M 1.2 TS Core section 7.4.6 (nested maps
+keyed by path ids from the root, a key may be an array of several ids), never by the gateway."""
 from __future__ import annotations
 
 import json
@@ -13,7 +16,7 @@ from kafka_helpers import branch
 
 pytestmark = [pytest.mark.gateway, pytest.mark.kafka]
 
-CF_SENML_JSON, CF_SENML_CBOR = 110, 112
+CF_SENML_JSON, CF_SENML_CBOR, CF_TLV, CF_LWM2M_CBOR = 110, 112, 11542, 11544
 
 
 def send(dev, payload: bytes, cf: int):
@@ -77,3 +80,50 @@ def test_send_errors(gwenv):
     # and a good Send still works afterwards
     assert send(dev, b'[{"n":"/3/0/9","v":5}]', CF_SENML_JSON).code == "2.04"
     assert send_records(gwenv, dev.ep, 1)[0].value["path"] == "/3/0"
+
+
+def resources(rec) -> dict:
+    name, inst = content(rec)
+    assert name == "AvroInstanceResource"
+    return {x["id"]: (x["type"], x["value"]) for x in inst["resources"]}
+
+
+def test_send_lwm2m_cbor(gwenv):
+    dev = registered(gwenv)
+    # {3303: {0: {5700: 21.5, 5701: "cel"}, 1: {5700: 22}}, [3, 0, 9]: 77}: nested maps, an array
+    # key naming a resource from the root, and an integer for the FLOAT resource /3303/1/5700
+    payload = cbor2.dumps({3303: {0: {5700: 21.5, 5701: "cel"}, 1: {5700: 22}}, (3, 0, 9): 77})
+    r = send(dev, payload, CF_LWM2M_CBOR)
+    assert r.code == "2.04", r
+    got = {rec.value["path"]: rec for rec in send_records(gwenv, dev.ep, 3)}
+    assert set(got) == {"/3303/0", "/3303/1", "/3/0"}
+    for rec in got.values():
+        v = rec.value
+        assert v["ticket"] == "send" and v["observationId"] == "send" and v["serverId"] == gwenv.id
+        assert v["rep"]["code"] == "CONTENT" and v["rep"]["kind"] == "observe"
+    assert resources(got["/3303/0"]) == {5700: ("FLOAT", 21.5), 5701: ("STRING", "cel")}
+    assert resources(got["/3303/1"]) == {5700: ("FLOAT", 22.0)}
+    assert resources(got["/3/0"]) == {9: ("INTEGER", 77)}
+    name, inst = content(got["/3303/0"])
+    assert inst["id"] == 0 and {x["path"] for x in inst["resources"]} == {"/3303/0/5700", "/3303/0/5701"}
+    assert gwenv.gw.metrics().get("zeelos_send_records_total") == 3
+
+
+def test_send_lwm2m_cbor_errors(gwenv):
+    dev = registered(gwenv)
+    good = cbor2.dumps({3303: {0: {5700: 19.25}}})
+    bad = send(dev, good[:-3], CF_LWM2M_CBOR)                             # truncated float
+    assert bad.code == "4.00" and b"truncated" in bad.payload, bad
+    bad = send(dev, cbor2.dumps({3303: 21.5}), CF_LWM2M_CBOR)             # a value for an object
+    assert bad.code == "4.00" and b"/3303 carries a value but is not a resource" in bad.payload, bad
+    bad = send(dev, cbor2.dumps({3303: {0: {5700: "warm"}}}), CF_LWM2M_CBOR)  # wrong type
+    assert bad.code == "4.00" and b"does not fit the model type FLOAT" in bad.payload, bad
+    bad = send(dev, cbor2.dumps({}), CF_LWM2M_CBOR)                       # nothing in it
+    assert bad.code == "4.00" and b"without any value" in bad.payload, bad
+    r = send(dev, b"\x08\x00\x41\x05", CF_TLV)                            # TLV: not a Send format
+    assert r.code == "4.15" and b"11544" in r.payload, r
+    assert gwenv.gw.metrics().get("zeelos_send_rejected_total") == 5
+    # the gateway keeps serving: the same device's good Send goes through
+    assert send(dev, good, CF_LWM2M_CBOR).code == "2.04"
+    (rec,) = send_records(gwenv, dev.ep, 1)
+    assert rec.value["path"] == "/3303/0" and resources(rec) == {5700: ("FLOAT", 19.25)}

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "lwm2m/lwm2m_cbor.h"
+#include "lwm2m/senml.h"
 #include "test.h"
 #include "util/buf.h"
 
@@ -343,10 +344,89 @@ static void test_errors(void) {
         expect_err(b, big, "/3/0", ZL_ERR_TOO_LARGE, "at most");
         free(b);
     }
-    zl_path_t root = {{0}, 0};
+}
+
+/* The root path "/" (LwM2M Send): like SenML, a ZL_SENML_ROOT_ID container of
+ * the objects the payload names, each built as for an object read. */
+static void test_root(void) {
     zl_node_t *n = NULL;
+    /* {3303: {0: {5700: 21.5, 5701: "Cel"}, 1: {5700: -3}}, [3, 0]: {9: 77, 6: {0: 1}}} */
+    static const uint8_t send[] = {
+        0xA2,
+        0x19, 0x0C, 0xE7, 0xA2,
+        0x00, 0xA2, 0x19, 0x16, 0x44, 0xF9, 0x4D, 0x60, 0x19, 0x16, 0x45, 0x63, 'C', 'e', 'l',
+        0x01, 0xA1, 0x19, 0x16, 0x44, 0x22,
+        0x82, 0x03, 0x00, 0xA2, 0x09, 0x18, 0x4D, 0x06, 0xA1, 0x00, 0x01,
+    };
+    CHECK_EQ_INT(dec(send, sizeof send, "/", &n), ZL_OK);
+    if (n) {
+        CHECK(n->kind == ZL_N_OBJECT && n->id == ZL_SENML_ROOT_ID && n->n_children == 2);
+        const zl_node_t *dev = n->n_children == 2 ? &n->children[0] : NULL, *tmp = dev ? dev + 1 : NULL;
+        CHECK(dev && dev->kind == ZL_N_OBJECT && dev->id == 3 && dev->n_children == 1);
+        CHECK(tmp && tmp->kind == ZL_N_OBJECT && tmp->id == 3303 && tmp->n_children == 2);
+        if (dev && dev->n_children == 1) {
+            const zl_node_t *r = zl_node_child(&dev->children[0], 9);
+            CHECK(r && r->kind == ZL_N_RESOURCE && r->value.type == ZL_T_INTEGER && r->value.u.i == 77);
+            r = zl_node_child(&dev->children[0], 6);
+            CHECK(r && r->kind == ZL_N_MULTI && r->n_children == 1);
+        }
+        if (tmp && tmp->n_children == 2) {
+            const zl_node_t *i0 = &tmp->children[0], *i1 = &tmp->children[1];
+            CHECK(i0->kind == ZL_N_INSTANCE && i0->id == 0 && i0->n_children == 2);
+            CHECK(i1->kind == ZL_N_INSTANCE && i1->id == 1 && i1->n_children == 1);
+            const zl_node_t *r = zl_node_child(i0, 5700);
+            CHECK(r && r->value.type == ZL_T_FLOAT && r->value.u.f == 21.5);
+            r = zl_node_child(i0, 5701);
+            CHECK(r && r->value.type == ZL_T_STRING);
+            if (r) CHECK_STR((const char *)r->value.bytes, "Cel");
+            r = zl_node_child(i1, 5700); /* an integer where the model says FLOAT */
+            CHECK(r && r->value.type == ZL_T_FLOAT && r->value.u.f == -3.0);
+        }
+        /* each object encodes back at its own path */
+        for (size_t i = 0; i < n->n_children; i++) {
+            char ps[16];
+            snprintf(ps, sizeof ps, "/%u", (unsigned)n->children[i].id);
+            round_trip(&n->children[i], ps, NULL, 0);
+        }
+        /* the container is no LwM2M object: the encoder refuses it */
+        zl_path_t root = P("/");
+        zl_buf_t b;
+        zl_buf_init(&b, 0);
+        CHECK_EQ_INT(zl_lwm2m_cbor_encode(n, &root, &b), ZL_ERR_INVALID);
+        CHECK_EQ_INT(b.len, 0);
+        zl_buf_free(&b);
+        zl_node_free(n);
+    }
+    /* the same values as one array key per resource, in another order */
+    static const uint8_t flat[] = {
+        0xA2,
+        0x83, 0x03, 0x00, 0x09, 0x18, 0x4D,
+        0x83, 0x19, 0x0C, 0xE7, 0x00, 0x19, 0x16, 0x44, 0xF9, 0x4D, 0x60,
+    };
+    CHECK_EQ_INT(dec(flat, sizeof flat, "/", &n), ZL_OK);
+    if (n) {
+        CHECK(n->id == ZL_SENML_ROOT_ID && n->n_children == 2);
+        if (n->n_children == 2) CHECK(n->children[0].id == 3 && n->children[1].id == 3303);
+        zl_node_free(n);
+    }
+    /* an empty map: a container with no objects (Send rejects it as empty) */
     static const uint8_t m0[] = {0xA0};
-    CHECK_EQ_INT(zl_lwm2m_cbor_decode(m0, 1, &root, NULL, &n, last_err, sizeof last_err), ZL_ERR_INVALID);
+    CHECK_EQ_INT(dec(m0, 1, "/", &n), ZL_OK);
+    if (n) CHECK(n->kind == ZL_N_OBJECT && n->id == ZL_SENML_ROOT_ID && n->n_children == 0);
+    zl_node_free(n);
+    /* errors name the path, as below the root */
+    E("/", ZL_ERR_INVALID, "not a map", 0x80);
+    E("/", ZL_ERR_INVALID, "/3 carries a value but is not a resource", 0xA1, 0x03, 0x01);
+    E("/", ZL_ERR_INVALID, "/3/0 carries a value", 0xA1, 0x82, 0x03, 0x00, 0x01);
+    E("/", ZL_ERR_INVALID, "duplicate value /3/0/9", 0xA2, 0x83, 0x03, 0x00, 0x09, 0x01,
+      0x03, 0xA1, 0x00, 0xA1, 0x09, 0x02);
+    E("/", ZL_ERR_INVALID, "duplicate map key /3", 0xA2, 0x03, 0xA0, 0x03, 0xA0);
+    E("/", ZL_ERR_INVALID, "/3/0/6 given both", 0xA2, 0x83, 0x03, 0x00, 0x06, 0x01,
+      0x84, 0x03, 0x00, 0x06, 0x00, 0x01);
+    E("/", ZL_ERR_INVALID, "/3303/0/5700: a text string does not fit the model type FLOAT",
+      0xA1, 0x83, 0x19, 0x0C, 0xE7, 0x00, 0x19, 0x16, 0x44, 0x61, 'x');
+    E("/", ZL_ERR_TRUNCATED, "truncated", 0xA1, 0x19, 0x0C);
+    expect_err((const uint8_t *)"", 0, "/", ZL_ERR_INVALID, "empty");
 }
 
 static void test_single(void) {
@@ -420,6 +500,7 @@ int main(void) {
     test_device();
     test_types();
     test_errors();
+    test_root();
     test_single();
     TEST_MAIN_END();
 }
