@@ -1,6 +1,6 @@
 /* Built-in object models.  TLV and text carry no type information, so the
  * gateway types values from these static tables (OMA registry core objects
- * 0-7, common IPSO 3300-series sensors, the seed's Modbus object 26241).
+ * 0-7, the IPSO Smart Objects 3300-3350, the seed's Modbus object 26241).
  * Tables are sorted by id and const; objects loaded from DDF files live in a
  * zl_models_t handle (below) that is consulted first, so the built-ins need no
  * mutable state.  Unknown objects/resources return NULL and stay ZL_T_NONE.
@@ -173,7 +173,22 @@ static const zl_res_model_t r_connstat[] = {
     {8, "Collection Period", I, false, "RW"},
 };
 
-/* IPSO reusable resources shared by the 3300-series sensors. */
+/* IPSO Smart Objects 3300-3350 as the OMA LwM2M registry publishes them, in
+ * the latest version of each: 1.1, which adds resources to 1.0 (Application
+ * Type where it lacked, Timestamp, Fractional Timestamp and, for measuring
+ * objects, the measurement quality pair), so a 1.0 device's values are typed
+ * too; 1.0 for 3311, 3339-3341 and 3343-3345, which have no later version.
+ * Most resources are IPSO reusable resources with the same name, type and
+ * operations in every object; they are spelled once here. */
+#define IPSO_DIN_STATE {5500, "Digital Input State", B, false, "R"}
+#define IPSO_DIN_COUNTER {5501, "Digital Input Counter", I, false, "R"}
+#define IPSO_TIMESTAMP {5518, "Timestamp", T, false, "R"}
+#define IPSO_DELAY_DURATION {5521, "Delay Duration", F, false, "RW"}
+#define IPSO_TRIGGER {5523, "Trigger", X, false, "E"}
+#define IPSO_MIN_OFF_TIME {5525, "Minimum Off-time", F, false, "RW"}
+#define IPSO_REMAINING_TIME {5538, "Remaining Time", F, false, "R"}
+#define IPSO_CUMULATIVE_TIME {5544, "Cumulative Time", F, false, "RW"}
+#define IPSO_LEVEL {5548, "Level", F, false, "RW"}
 #define IPSO_MIN_MEAS {5601, "Min Measured Value", F, false, "R"}
 #define IPSO_MAX_MEAS {5602, "Max Measured Value", F, false, "R"}
 #define IPSO_MIN_RANGE {5603, "Min Range Value", F, false, "R"}
@@ -181,52 +196,280 @@ static const zl_res_model_t r_connstat[] = {
 #define IPSO_RESET_MINMAX {5605, "Reset Min and Max Measured Values", X, false, "E"}
 #define IPSO_VALUE {5700, "Sensor Value", F, false, "R"}
 #define IPSO_UNITS {5701, "Sensor Units", S, false, "R"}
+#define IPSO_X_VALUE {5702, "X Value", F, false, "R"}
+#define IPSO_Y_VALUE {5703, "Y Value", F, false, "R"}
+#define IPSO_Z_VALUE {5704, "Z Value", F, false, "R"}
+#define IPSO_COMPASS {5705, "Compass Direction", F, false, "R"}
+#define IPSO_COLOUR {5706, "Colour", S, false, "RW"}
 #define IPSO_APP_TYPE {5750, "Application Type", S, false, "RW"}
 #define IPSO_SENSOR_TYPE {5751, "Sensor Type", S, false, "R"}
+#define IPSO_CUMUL_ACTIVE_POWER {5805, "Cumulative active power", F, false, "R"}
+#define IPSO_POWER_FACTOR {5820, "Power factor", F, false, "R"}
 #define IPSO_CALIB {5821, "Current Calibration", F, false, "RW"}
-#define IPSO_STD_SENSOR IPSO_MIN_MEAS, IPSO_MAX_MEAS, IPSO_MIN_RANGE, IPSO_MAX_RANGE, \
+#define IPSO_RESET_CUMUL_ENERGY {5822, "Reset Cumulative energy", X, false, "E"}
+#define IPSO_ON_OFF {5850, "On/Off", B, false, "RW"}
+#define IPSO_DIMMER {5851, "Dimmer", I, false, "RW"}
+#define IPSO_ON_TIME {5852, "On time", I, false, "RW"}
+#define IPSO_OFF_TIME {5854, "Off Time", I, false, "RW"}
+#define IPSO_QUALITY_IND {6042, "Measurement Quality Indicator", I, false, "R"}
+#define IPSO_QUALITY_LVL {6049, "Measurement Quality Level", I, false, "R"}
+#define IPSO_FRAC_TIMESTAMP {6050, "Fractional Timestamp", F, false, "R"}
+/* The 1.1 tail of a measuring object, in id order: */
+#define IPSO_QUALITY IPSO_QUALITY_IND, IPSO_QUALITY_LVL, IPSO_FRAC_TIMESTAMP
+/* Timestamp, min/max, the value and its units (every table below is sorted by
+ * id: the lookup is a binary search). */
+#define IPSO_STD_SENSOR IPSO_TIMESTAMP, IPSO_MIN_MEAS, IPSO_MAX_MEAS, IPSO_MIN_RANGE, IPSO_MAX_RANGE, \
     IPSO_RESET_MINMAX, IPSO_VALUE, IPSO_UNITS
 
 /* 3300 Generic Sensor */
-static const zl_res_model_t r_generic[] = {IPSO_STD_SENSOR, IPSO_APP_TYPE, IPSO_SENSOR_TYPE};
-/* 3301 Illuminance, 3303 Temperature, 3304 Humidity, 3315 Barometer, 3323 Pressure */
-static const zl_res_model_t r_sensor[] = {IPSO_STD_SENSOR, IPSO_APP_TYPE};
-/* 3316 Voltage, 3317 Current */
-static const zl_res_model_t r_sensor_cal[] = {IPSO_STD_SENSOR, IPSO_APP_TYPE, IPSO_CALIB};
+static const zl_res_model_t r_generic[] = {IPSO_STD_SENSOR, IPSO_APP_TYPE, IPSO_SENSOR_TYPE, IPSO_QUALITY};
+/* 3301 Illuminance, 3303 Temperature, 3304 Humidity, 3315 Barometer */
+static const zl_res_model_t r_sensor[] = {IPSO_STD_SENSOR, IPSO_APP_TYPE, IPSO_QUALITY};
+/* 3316 Voltage, 3317 Current, 3318 Frequency, 3319 Depth, 3320 Percentage,
+ * 3321 Altitude, 3322 Load, 3323 Pressure, 3324 Loudness, 3325 Concentration,
+ * 3326 Acidity, 3327 Conductivity, 3328 Power, 3329 Power Factor,
+ * 3330 Distance, 3346 Rate */
+static const zl_res_model_t r_sensor_cal[] = {IPSO_STD_SENSOR, IPSO_APP_TYPE, IPSO_CALIB, IPSO_QUALITY};
 
 /* 3302 Presence */
 static const zl_res_model_t r_presence[] = {
-    {5500, "Digital Input State", B, false, "R"},
-    {5501, "Digital Input Counter", I, false, "R"},
+    IPSO_DIN_STATE,
+    IPSO_DIN_COUNTER,
     {5505, "Digital Input Counter Reset", X, false, "E"},
-    {5751, "Sensor Type", S, false, "R"},
+    IPSO_TIMESTAMP,
+    IPSO_APP_TYPE,
+    IPSO_SENSOR_TYPE,
     {5903, "Busy to Clear delay", I, false, "RW"},
     {5904, "Clear to Busy delay", I, false, "RW"},
+    IPSO_QUALITY,
 };
 
-/* 3311 Light Control */
+/* 3305 Power Measurement */
+static const zl_res_model_t r_power_meas[] = {
+    IPSO_TIMESTAMP,
+    IPSO_RESET_MINMAX,
+    IPSO_APP_TYPE,
+    {5800, "Instantaneous active power", F, false, "R"},
+    {5801, "Min Measured active power", F, false, "R"},
+    {5802, "Max Measured active power", F, false, "R"},
+    {5803, "Min Range active power", F, false, "R"},
+    {5804, "Max Range active power", F, false, "R"},
+    IPSO_CUMUL_ACTIVE_POWER,
+    {5806, "Active Power Calibration", F, false, "W"},
+    {5810, "Instantaneous reactive power", F, false, "R"},
+    {5811, "Min Measured reactive power", F, false, "R"},
+    {5812, "Max Measured reactive power", F, false, "R"},
+    {5813, "Min Range reactive power", F, false, "R"},
+    {5814, "Max Range reactive power", F, false, "R"},
+    {5815, "Cumulative reactive power", F, false, "R"},
+    {5816, "Reactive Power Calibration", F, false, "W"},
+    IPSO_POWER_FACTOR,
+    IPSO_CALIB,
+    IPSO_RESET_CUMUL_ENERGY,
+    IPSO_QUALITY,
+};
+
+/* 3306 Actuation */
+static const zl_res_model_t r_actuation[] = {
+    IPSO_TIMESTAMP,
+    IPSO_APP_TYPE,
+    IPSO_ON_OFF,
+    IPSO_DIMMER,
+    IPSO_ON_TIME,
+    {5853, "Multi-state Output", S, false, "RW"}, /* the registry spells it "Muti-state Output" */
+    IPSO_FRAC_TIMESTAMP,
+};
+
+/* 3308 Set Point */
+static const zl_res_model_t r_setpoint[] = {
+    IPSO_TIMESTAMP,
+    IPSO_UNITS,
+    IPSO_COLOUR,
+    IPSO_APP_TYPE,
+    {5900, "Set Point Value", F, false, "RW"},
+    IPSO_FRAC_TIMESTAMP,
+};
+
+/* 3310 Load Control */
+static const zl_res_model_t r_loadctl[] = {
+    IPSO_TIMESTAMP,
+    IPSO_APP_TYPE,
+    {5823, "Event Identifier", S, false, "RW"},
+    {5824, "Start Time", T, false, "RW"},
+    {5825, "Duration In Min", I, false, "RW"},
+    {5826, "Criticality Level", I, false, "RW"},
+    {5827, "Avg Load AdjPct", I, false, "RW"},
+    {5828, "Duty Cycle", I, false, "RW"},
+    IPSO_FRAC_TIMESTAMP,
+};
+
+/* 3311 Light Control (1.0) */
 static const zl_res_model_t r_light[] = {
-    {5701, "Sensor Units", S, false, "R"},
-    {5706, "Colour", S, false, "RW"},
-    {5750, "Application Type", S, false, "RW"},
-    {5805, "Cumulative active power", F, false, "R"},
-    {5820, "Power factor", F, false, "R"},
-    {5850, "On/Off", B, false, "RW"},
-    {5851, "Dimmer", I, false, "RW"},
-    {5852, "On time", I, false, "RW"},
+    IPSO_UNITS,
+    IPSO_COLOUR,
+    IPSO_APP_TYPE,
+    IPSO_CUMUL_ACTIVE_POWER,
+    IPSO_POWER_FACTOR,
+    IPSO_ON_OFF,
+    IPSO_DIMMER,
+    IPSO_ON_TIME,
+};
+
+/* 3312 Power Control */
+static const zl_res_model_t r_powerctl[] = {
+    IPSO_TIMESTAMP,
+    IPSO_APP_TYPE,
+    IPSO_CUMUL_ACTIVE_POWER,
+    IPSO_POWER_FACTOR,
+    IPSO_ON_OFF,
+    IPSO_DIMMER,
+    IPSO_ON_TIME,
+    IPSO_FRAC_TIMESTAMP,
 };
 
 /* 3313 Accelerometer */
 static const zl_res_model_t r_accel[] = {
-    {5603, "Min Range Value", F, false, "R"},
-    {5604, "Max Range Value", F, false, "R"},
-    {5701, "Sensor Units", S, false, "R"},
-    {5702, "X Value", F, false, "R"},
-    {5703, "Y Value", F, false, "R"},
-    {5704, "Z Value", F, false, "R"},
+    IPSO_TIMESTAMP,
+    IPSO_MIN_RANGE,
+    IPSO_MAX_RANGE,
+    IPSO_UNITS,
+    IPSO_X_VALUE,
+    IPSO_Y_VALUE,
+    IPSO_Z_VALUE,
+    IPSO_APP_TYPE,
+    IPSO_QUALITY,
 };
 
-/* 3341 Addressable Text Display */
+/* 3314 Magnetometer */
+static const zl_res_model_t r_magnet[] = {
+    IPSO_TIMESTAMP,
+    IPSO_UNITS,
+    IPSO_X_VALUE,
+    IPSO_Y_VALUE,
+    IPSO_Z_VALUE,
+    IPSO_COMPASS,
+    IPSO_APP_TYPE,
+    IPSO_QUALITY,
+};
+
+/* 3331 Energy */
+static const zl_res_model_t r_energy[] = {
+    IPSO_TIMESTAMP,
+    IPSO_VALUE,
+    IPSO_UNITS,
+    IPSO_APP_TYPE,
+    IPSO_RESET_CUMUL_ENERGY,
+    IPSO_QUALITY,
+};
+
+/* 3332 Direction */
+static const zl_res_model_t r_direction[] = {
+    IPSO_TIMESTAMP,
+    IPSO_MIN_MEAS,
+    IPSO_MAX_MEAS,
+    IPSO_RESET_MINMAX,
+    IPSO_COMPASS,
+    IPSO_APP_TYPE,
+    IPSO_QUALITY,
+};
+
+/* 3333 Time (its own time resources, no Timestamp) */
+static const zl_res_model_t r_time[] = {
+    {5506, "Current Time", T, false, "RW"},
+    {5507, "Fractional Time", F, false, "RW"},
+    IPSO_APP_TYPE,
+    IPSO_QUALITY_IND,
+    IPSO_QUALITY_LVL,
+};
+
+/* 3334 Gyrometer */
+static const zl_res_model_t r_gyro[] = {
+    {5508, "Min X Value", F, false, "R"},
+    {5509, "Max X Value", F, false, "R"},
+    {5510, "Min Y Value", F, false, "R"},
+    {5511, "Max Y Value", F, false, "R"},
+    {5512, "Min Z Value", F, false, "R"},
+    {5513, "Max Z Value", F, false, "R"},
+    IPSO_TIMESTAMP,
+    IPSO_MIN_RANGE,
+    IPSO_MAX_RANGE,
+    IPSO_RESET_MINMAX,
+    IPSO_UNITS,
+    IPSO_X_VALUE,
+    IPSO_Y_VALUE,
+    IPSO_Z_VALUE,
+    IPSO_APP_TYPE,
+    IPSO_QUALITY,
+};
+
+/* 3335 Colour */
+static const zl_res_model_t r_colour[] = {
+    IPSO_TIMESTAMP, IPSO_UNITS, IPSO_COLOUR, IPSO_APP_TYPE, IPSO_QUALITY,
+};
+
+/* 3336 Location (IPSO; latitude and longitude are decimal strings) */
+static const zl_res_model_t r_ipso_location[] = {
+    {5514, "Latitude", S, false, "R"},
+    {5515, "Longitude", S, false, "R"},
+    {5516, "Uncertainty", S, false, "R"},
+    {5517, "Velocity", O, false, "R"},
+    IPSO_TIMESTAMP,
+    IPSO_COMPASS,
+    IPSO_APP_TYPE,
+    IPSO_QUALITY,
+};
+
+/* 3337 Positioner */
+static const zl_res_model_t r_positioner[] = {
+    IPSO_TIMESTAMP,
+    {5519, "Min Limit", F, false, "R"},
+    {5520, "Max Limit", F, false, "R"},
+    {5536, "Current Position", F, false, "RW"},
+    {5537, "Transition Time", F, false, "RW"},
+    IPSO_REMAINING_TIME,
+    IPSO_MIN_MEAS,
+    IPSO_MAX_MEAS,
+    IPSO_RESET_MINMAX,
+    IPSO_APP_TYPE,
+    IPSO_QUALITY,
+};
+
+/* 3338 Buzzer */
+static const zl_res_model_t r_buzzer[] = {
+    IPSO_TIMESTAMP,
+    IPSO_DELAY_DURATION,
+    IPSO_MIN_OFF_TIME,
+    IPSO_LEVEL,
+    IPSO_APP_TYPE,
+    IPSO_ON_OFF,
+    IPSO_FRAC_TIMESTAMP,
+};
+
+/* 3339 Audio Clip (1.0) */
+static const zl_res_model_t r_audio[] = {
+    {5522, "Clip", O, false, "RW"},
+    IPSO_TRIGGER,
+    {5524, "Duration", F, false, "RW"},
+    IPSO_LEVEL,
+    IPSO_APP_TYPE,
+};
+
+/* 3340 Timer (1.0) */
+static const zl_res_model_t r_timer[] = {
+    IPSO_DIN_COUNTER,
+    IPSO_DELAY_DURATION,
+    IPSO_TRIGGER,
+    IPSO_MIN_OFF_TIME,
+    {5526, "Timer Mode", I, false, "RW"},
+    {5534, "Counter", I, false, "RW"},
+    IPSO_REMAINING_TIME,
+    {5543, "Digital State", B, false, "R"},
+    IPSO_CUMULATIVE_TIME,
+    IPSO_APP_TYPE,
+    IPSO_ON_OFF,
+};
+
+/* 3341 Addressable Text Display (1.0) */
 static const zl_res_model_t r_textdisp[] = {
     {5527, "Text", S, false, "RW"},
     {5528, "X Coordinate", I, false, "RW"},
@@ -235,17 +478,69 @@ static const zl_res_model_t r_textdisp[] = {
     {5531, "Contrast", F, false, "RW"},
     {5545, "Max X Coordinate", I, false, "R"},
     {5546, "Max Y Coordinate", I, false, "R"},
-    {5548, "Level", F, false, "RW"},
-    {5750, "Application Type", S, false, "RW"},
+    IPSO_LEVEL,
+    IPSO_APP_TYPE,
 };
 
 /* 3342 On/Off switch */
 static const zl_res_model_t r_onoff[] = {
-    {5500, "Digital Input State", B, false, "R"},
-    {5501, "Digital Input Counter", I, false, "R"},
-    {5750, "Application Type", S, false, "RW"},
-    {5852, "On time", I, false, "RW"},
-    {5854, "Off Time", I, false, "RW"},
+    IPSO_DIN_STATE,
+    IPSO_DIN_COUNTER,
+    IPSO_TIMESTAMP,
+    IPSO_APP_TYPE,
+    IPSO_ON_TIME,
+    IPSO_OFF_TIME,
+    IPSO_FRAC_TIMESTAMP,
+};
+
+/* 3343 Dimmer (1.0) */
+static const zl_res_model_t r_dimmer[] = {IPSO_LEVEL, IPSO_APP_TYPE, IPSO_ON_TIME, IPSO_OFF_TIME};
+
+/* 3344 Up/Down Control (1.0) */
+static const zl_res_model_t r_updown[] = {
+    {5532, "Increase Input State", B, false, "R"},
+    {5533, "Decrease Input State", B, false, "R"},
+    {5541, "Up Counter", I, false, "RW"},
+    {5542, "Down Counter", I, false, "RW"},
+    IPSO_APP_TYPE,
+};
+
+/* 3345 Multiple Axis Joystick (1.0) */
+static const zl_res_model_t r_joystick[] = {
+    IPSO_DIN_STATE, IPSO_DIN_COUNTER, IPSO_X_VALUE, IPSO_Y_VALUE, IPSO_Z_VALUE, IPSO_APP_TYPE,
+};
+
+/* 3347 Push button */
+static const zl_res_model_t r_button[] = {
+    IPSO_DIN_STATE, IPSO_DIN_COUNTER, IPSO_TIMESTAMP, IPSO_APP_TYPE, IPSO_FRAC_TIMESTAMP,
+};
+
+/* 3348 Multi-state Selector */
+static const zl_res_model_t r_selector[] = {
+    IPSO_TIMESTAMP,
+    {5547, "Multi-state Input", I, false, "R"},
+    IPSO_APP_TYPE,
+    IPSO_FRAC_TIMESTAMP,
+};
+
+/* 3349 Bitmap */
+static const zl_res_model_t r_bitmap[] = {
+    IPSO_TIMESTAMP,
+    IPSO_APP_TYPE,
+    {5910, "Bitmap Input", I, false, "R"},
+    {5911, "Bitmap Input Reset", X, false, "E"},
+    {5912, "Element Description", S, true, "RW"},
+    IPSO_FRAC_TIMESTAMP,
+};
+
+/* 3350 Stopwatch */
+static const zl_res_model_t r_stopwatch[] = {
+    IPSO_DIN_COUNTER,
+    IPSO_TIMESTAMP,
+    IPSO_CUMULATIVE_TIME,
+    IPSO_APP_TYPE,
+    IPSO_ON_OFF,
+    IPSO_QUALITY,
 };
 
 /* 26241 Modbus (seed's custom object) */
@@ -276,14 +571,50 @@ static const zl_obj_model_t objects[] = {
     OBJ(3302, "Presence", true, r_presence),
     OBJ(3303, "Temperature", true, r_sensor),
     OBJ(3304, "Humidity", true, r_sensor),
+    OBJ(3305, "Power Measurement", true, r_power_meas),
+    OBJ(3306, "Actuation", true, r_actuation),
+    OBJ(3308, "Set Point", true, r_setpoint),
+    OBJ(3310, "Load Control", true, r_loadctl),
     OBJ(3311, "Light Control", true, r_light),
+    OBJ(3312, "Power Control", true, r_powerctl),
     OBJ(3313, "Accelerometer", true, r_accel),
+    OBJ(3314, "Magnetometer", true, r_magnet),
     OBJ(3315, "Barometer", true, r_sensor),
     OBJ(3316, "Voltage", true, r_sensor_cal),
     OBJ(3317, "Current", true, r_sensor_cal),
-    OBJ(3323, "Pressure", true, r_sensor),
+    OBJ(3318, "Frequency", true, r_sensor_cal),
+    OBJ(3319, "Depth", true, r_sensor_cal),
+    OBJ(3320, "Percentage", true, r_sensor_cal),
+    OBJ(3321, "Altitude", true, r_sensor_cal),
+    OBJ(3322, "Load", true, r_sensor_cal),
+    OBJ(3323, "Pressure", true, r_sensor_cal),
+    OBJ(3324, "Loudness", true, r_sensor_cal),
+    OBJ(3325, "Concentration", true, r_sensor_cal),
+    OBJ(3326, "Acidity", true, r_sensor_cal),
+    OBJ(3327, "Conductivity", true, r_sensor_cal),
+    OBJ(3328, "Power", true, r_sensor_cal),
+    OBJ(3329, "Power Factor", true, r_sensor_cal),
+    OBJ(3330, "Distance", true, r_sensor_cal),
+    OBJ(3331, "Energy", true, r_energy),
+    OBJ(3332, "Direction", true, r_direction),
+    OBJ(3333, "Time", true, r_time),
+    OBJ(3334, "Gyrometer", true, r_gyro),
+    OBJ(3335, "Colour", true, r_colour),
+    OBJ(3336, "Location", true, r_ipso_location),
+    OBJ(3337, "Positioner", true, r_positioner),
+    OBJ(3338, "Buzzer", true, r_buzzer),
+    OBJ(3339, "Audio Clip", true, r_audio),
+    OBJ(3340, "Timer", true, r_timer),
     OBJ(3341, "Addressable Text Display", true, r_textdisp),
     OBJ(3342, "On/Off switch", true, r_onoff),
+    OBJ(3343, "Dimmer", true, r_dimmer),
+    OBJ(3344, "Up/Down Control", true, r_updown),
+    OBJ(3345, "Multiple Axis Joystick", true, r_joystick),
+    OBJ(3346, "Rate", true, r_sensor_cal),
+    OBJ(3347, "Push button", true, r_button),
+    OBJ(3348, "Multi-state Selector", true, r_selector),
+    OBJ(3349, "Bitmap", true, r_bitmap),
+    OBJ(3350, "Stopwatch", true, r_stopwatch),
     OBJ(26241, "Modbus", true, r_modbus),
 };
 
