@@ -9,6 +9,7 @@
  *   observe.c   observations: token -> ticket, persisted, restored on restart
  *   queue.c     queue mode: requests wait durably while a device sleeps
  *   send.c      LwM2M Send (POST /dp) -> observations, answered after Kafka acks
+ *   composite.c Read-/Write-/Observe-Composite: checks and builds the CoAP request
  *
  * Threading: everything here runs on the loop thread. */
 #ifndef ZL_GW_INT_H
@@ -41,7 +42,8 @@ typedef struct zl_mreq {
     int64_t offset;
     zl_request_t req;
     zl_reg_t *reg;     /* holds a pending reference while the device is asked */
-    char path[64];     /* normalised */
+    char path[64];     /* normalised; "" for composite requests (req.path holds the joined paths) */
+    char *obs_key;     /* composite observe/cancel: ZL_OBS_COMPOSITE_PREFIX + joined paths */
     uint64_t t0;
     /* while queued for a sleeping device */
     struct zl_mreq *q_next;
@@ -127,6 +129,15 @@ void zl_mgmt_dispatch(zl_mreq_t *m, zl_reg_t *reg);
 /* Answers m with an error code and a message. */
 void zl_mgmt_fail(zl_mreq_t *m, zl_resp_code_t code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* composite.c */
+/* Validates composite m (kind vs paths/resources), sets req.path to the
+ * joined paths ("/" for Write-Composite) and obs_key.  false: m was answered. */
+bool zl_composite_check(zl_mreq_t *m);
+/* Fills req (code, Content-Format, Accept, payload built in payload) for a
+ * checked composite m.  false: m was answered with the error. */
+bool zl_composite_build(zl_mreq_t *m, zl_coap_msg_t *req, zl_buf_t *payload, uint8_t cf_opt[4],
+                        uint8_t accept_opt[4], bool *observe);
+
 /* queue.c */
 /* Keeps m (decoded from value/len) until reg wakes up; persists it and
  * releases its Kafka offset. */
@@ -139,6 +150,10 @@ void zl_queue_drop(zl_gw_t *gw, zl_reg_t *reg, zl_reg_t *heir);
 void zl_queue_restore(zl_gw_t *gw);
 
 /* observe.c */
+/* Composite observations are keyed (in memory and in the store) by this
+ * prefix + the joined paths, so they never match a single-path cancel; the
+ * records show the joined paths without it. */
+#define ZL_OBS_COMPOSITE_PREFIX "c:"
 zl_err_t zl_obs_init(zl_gw_t *gw);
 void zl_obs_fini(zl_gw_t *gw);
 zl_obs_t *zl_obs_add(zl_gw_t *gw, zl_reg_t *reg, const uint8_t *token, uint8_t tkl,

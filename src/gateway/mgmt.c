@@ -19,6 +19,7 @@ typedef zl_mreq_t mreq_t;
 
 static void mreq_free(mreq_t *m) {
     zl_request_clear(&m->req);
+    free(m->obs_key);
     free(m);
 }
 
@@ -32,9 +33,10 @@ static void on_delivered(zl_dr_t *dr, rd_kafka_resp_err_t err) {
     mreq_free(m);
 }
 
-/* Publishes the response for m and hands m to the delivery report. */
-static void respond(mreq_t *m, zl_resp_code_t code, zl_body_kind_t body, const zl_node_t *node,
-                    const char *text) {
+/* Publishes the response for m and hands m to the delivery report.
+ * values: composite answers (rep.resources), else NULL. */
+static void respond_values(mreq_t *m, zl_resp_code_t code, zl_body_kind_t body, const zl_node_t *node,
+                           const char *text, const zl_node_t *values) {
     zl_gw_t *gw = m->gw;
     if (m->reg) {
         zl_reg_release(m->reg);
@@ -44,7 +46,7 @@ static void respond(mreq_t *m, zl_resp_code_t code, zl_body_kind_t body, const z
     zl_rec_response_t r = {.ticket = m->req.ticket, .server_id = gw->id, .ep = m->req.ep,
                            .path = m->path[0] ? m->path : m->req.path, .timestamp = zl_wall_ms(),
                            .code = code, .kind = m->req.kind, .body = body, .content = node,
-                           .text = text};
+                           .text = text, .values = values};
     m->dr.cb = on_delivered;
     if (zl_ev_response(gw, gw->t_rep, m->req.ep, &r, &m->dr) != ZL_OK) {
         /* not queued: leave the offset uncommitted so a restart replays it */
@@ -52,6 +54,11 @@ static void respond(mreq_t *m, zl_resp_code_t code, zl_body_kind_t body, const z
                  m->req.ticket);
         mreq_free(m);
     }
+}
+
+static void respond(mreq_t *m, zl_resp_code_t code, zl_body_kind_t body, const zl_node_t *node,
+                    const char *text) {
+    respond_values(m, code, body, node, text, NULL);
 }
 
 void zl_mgmt_fail(mreq_t *m, zl_resp_code_t code, const char *fmt, ...) {
@@ -77,8 +84,8 @@ static int cf_of(zl_avro_cf_t acf) {
 }
 
 static const char *method_name(uint8_t code) {
-    static const char *const names[] = {"?", "GET", "POST", "PUT", "DELETE"};
-    return code <= 4 ? names[code] : "?";
+    static const char *const names[] = {"?", "GET", "POST", "PUT", "DELETE", "FETCH", "PATCH", "iPATCH"};
+    return code <= 7 ? names[code] : "?";
 }
 
 zl_err_t zl_gw_decode_content(const zl_models_t *models, const zl_coap_msg_t *resp, const char *path,
@@ -152,7 +159,9 @@ static void on_device(void *ctx, zl_err_t err, const zl_coap_msg_t *resp) {
     case ZL_RK_READ:
     case ZL_RK_OBSERVE: {
         zl_node_t *node = NULL;
-        zl_err_t e = zl_gw_decode_content(m->gw->models, resp, m->path, &node, errbuf, sizeof errbuf);
+        bool composite = zl_request_is_composite(&m->req);
+        zl_err_t e = zl_gw_decode_content(m->gw->models, resp, composite ? "/" : m->path, &node, errbuf,
+                                          sizeof errbuf);
         if (e) {
             zl_mgmt_fail(m, e == ZL_ERR_UNSUPPORTED ? ZL_RC_UNSUPPORTED_CONTENT_FORMAT : ZL_RC_INTERNAL_SERVER_ERROR,
                  "cannot decode the device's answer: %s", errbuf);
@@ -161,14 +170,16 @@ static void on_device(void *ctx, zl_err_t err, const zl_coap_msg_t *resp) {
         if (m->req.kind == ZL_RK_OBSERVE && zl_coap_opt(resp, ZL_OPT_OBSERVE)) {
             zl_reg_t *reg = m->reg ? m->reg : zl_registry_by_ep(&gw->regs, m->req.ep);
             if (reg && !reg->dead) {
-                zl_obs_t *o = zl_obs_add(gw, reg, resp->token, resp->tkl, m->path, m->req.ticket);
+                zl_obs_t *o = zl_obs_add(gw, reg, resp->token, resp->tkl, composite ? m->obs_key : m->path,
+                                         m->req.ticket);
                 if (o) zl_coap_rebind(gw->coap, resp->token, resp->tkl, zl_obs_on_notify, o);
                 else zl_coap_cancel(gw->coap, resp->token, resp->tkl);
             } else {
                 zl_coap_cancel(gw->coap, resp->token, resp->tkl);
             }
         }
-        respond(m, code, ZL_BODY_READ, node, NULL);
+        if (composite) respond_values(m, code, ZL_BODY_NONE, NULL, NULL, node);
+        else respond(m, code, ZL_BODY_READ, node, NULL);
         zl_node_free(node);
         return;
     }
@@ -217,17 +228,22 @@ static bool valid_attr(const char *kv) {
 void zl_mgmt_dispatch(mreq_t *m, zl_reg_t *reg) {
     zl_gw_t *gw = m->gw;
     zl_request_t *rq = &m->req;
-    zl_path_t p;
+    zl_path_t p = {0};
     char perr[128];
-    if (zl_path_parse(rq->path, &p, perr, sizeof perr)) {
+    bool composite = zl_request_is_composite(rq);
+    if (composite) {
+        if (!zl_composite_check(m)) return;
+    } else if (zl_path_parse(rq->path, &p, perr, sizeof perr)) {
         zl_mgmt_fail(m, ZL_RC_BAD_REQUEST, "invalid path '%s': %s", rq->path, perr);
         return;
+    } else {
+        zl_path_format(&p, m->path, sizeof m->path);
     }
-    zl_path_format(&p, m->path, sizeof m->path);
 
     if (rq->kind == ZL_RK_OBSERVE_CANCEL) {
-        int n = zl_obs_cancel_mode(gw, reg, m->path, gw->cancel_active && !reg->asleep);
-        if (n == 0) zl_mgmt_fail(m, ZL_RC_NOT_FOUND, "no observation of %s on '%s'", m->path, rq->ep);
+        const char *what = composite ? rq->path : m->path;
+        int n = zl_obs_cancel_mode(gw, reg, composite ? m->obs_key : m->path, gw->cancel_active && !reg->asleep);
+        if (n == 0) zl_mgmt_fail(m, ZL_RC_NOT_FOUND, "no observation of %s on '%s'", what, rq->ep);
         else {
             char msg[64];
             snprintf(msg, sizeof msg, "cancelled %d observation(s)", n);
@@ -244,11 +260,20 @@ void zl_mgmt_dispatch(mreq_t *m, zl_reg_t *reg) {
     uint8_t s1[4], s2[4];
     zl_buf_t payload;
     zl_buf_init(&payload, 0);
-    char *attrs = NULL;
-    int cf = cf_of(rq->content_format);
+    char *attrs = NULL, depth[16];
+    int cf = rq->has_cf_code ? (int)rq->cf_code : cf_of(rq->content_format);
     bool observe = false;
+    if (!composite && !zl_cf_name(cf)) {
+        zl_mgmt_fail(m, ZL_RC_UNSUPPORTED_CONTENT_FORMAT, "content format %d is not one zeelos knows", cf);
+        return;
+    }
 
-    switch (rq->kind) {
+    if (composite) {
+        if (!zl_composite_build(m, &req, &payload, s2, s1, &observe)) {
+            zl_buf_free(&payload);
+            return;
+        }
+    } else switch (rq->kind) {
     case ZL_RK_READ:
     case ZL_RK_OBSERVE:
         if (cf == ZL_CF_LINK) {
@@ -260,6 +285,10 @@ void zl_mgmt_dispatch(mreq_t *m, zl_reg_t *reg) {
         break;
     case ZL_RK_DISCOVER:
         zl_coap_add_uint(&req, ZL_OPT_ACCEPT, ZL_CF_LINK, s1);
+        if (rq->has_depth) { /* LwM2M 1.2 Discover depth */
+            int k = snprintf(depth, sizeof depth, "depth=%d", (int)rq->depth);
+            zl_coap_add_opt(&req, ZL_OPT_URI_QUERY, depth, (size_t)k);
+        }
         break;
     case ZL_RK_DELETE:
         req.code = ZL_COAP_DELETE;

@@ -142,16 +142,21 @@ void zl_obs_on_notify(void *ctx, zl_err_t err, const zl_coap_msg_t *resp) {
     char oid[20], errbuf[160];
     format_obs_id(o, oid);
     zl_node_t *node = NULL;
-    zl_rec_response_t r = {.ticket = o->ticket, .server_id = gw->id, .ep = o->ep, .path = o->path,
+    const size_t plen = sizeof ZL_OBS_COMPOSITE_PREFIX - 1;
+    bool composite = strncmp(o->path, ZL_OBS_COMPOSITE_PREFIX, plen) == 0;
+    const char *path = composite ? o->path + plen : o->path;
+    zl_rec_response_t r = {.ticket = o->ticket, .server_id = gw->id, .ep = o->ep, .path = path,
                            .observation_id = oid, .timestamp = zl_wall_ms(),
                            .code = zl_resp_code_from_coap(resp->code), .kind = ZL_RK_OBSERVE};
-    zl_err_t e = zl_gw_decode_content(gw->models, resp, o->path, &node, errbuf, sizeof errbuf);
+    zl_err_t e = zl_gw_decode_content(gw->models, resp, composite ? "/" : path, &node, errbuf, sizeof errbuf);
     if (e) {
         zl_counter_inc(gw->m.notif_errors);
         ZL_WARN("observe", "undecodable notification from '%s' for %s: %s", o->ep, o->path, errbuf);
         r.code = e == ZL_ERR_UNSUPPORTED ? ZL_RC_UNSUPPORTED_CONTENT_FORMAT : ZL_RC_INTERNAL_SERVER_ERROR;
         r.body = ZL_BODY_GENERIC;
         r.text = errbuf;
+    } else if (composite) {
+        r.values = node;
     } else {
         r.body = ZL_BODY_READ;
         r.content = node;

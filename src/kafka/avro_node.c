@@ -7,6 +7,7 @@
 #include "kafka/avro_node.h"
 
 #include <errno.h>
+#include <math.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -317,6 +318,18 @@ static zl_err_t get_id(dctx_t *d, const avro_value_t *rec, const char *where, ui
     return ZL_OK;
 }
 
+/* A long, or a double with an integral value in range: writers that pick the
+ * union branch by Python/JS number type (fastavro puts 42 in "double") are
+ * not wrong about the value. */
+static bool get_integral(const avro_value_t *b, avro_type_t bt, int64_t *out) {
+    double x = 0;
+    if (bt == AVRO_INT64) return avro_value_get_long(b, out) == 0;
+    if (bt != AVRO_DOUBLE || avro_value_get_double(b, &x) || x != trunc(x) || x < -9.2e18 || x > 9.2e18)
+        return false;
+    *out = (int64_t)x;
+    return true;
+}
+
 static zl_err_t dec_value(dctx_t *d, const avro_value_t *rec, zl_value_t *out, const char *where) {
     avro_value_t f, u, b;
     int type = 0, disc = -1;
@@ -344,18 +357,18 @@ static zl_err_t dec_value(dctx_t *d, const avro_value_t *rec, zl_value_t *out, c
     snprintf(msg, sizeof msg, "expected a %s value for type %s",
              type == ZL_T_BOOLEAN ? "boolean"
              : type == ZL_T_FLOAT ? "double or long"
-             : (type == ZL_T_INTEGER || type == ZL_T_TIME) ? "long" : "string",
+             : (type == ZL_T_INTEGER || type == ZL_T_TIME) ? "long (or integral double)" : "string",
              zl_type_name((zl_type_t)type));
     switch ((zl_type_t)type) {
     case ZL_T_STRING:
         if (bt != AVRO_STRING) return dfail(d, w, msg);
         return zl_value_set_bytes(out, ZL_T_STRING, s, sl);
     case ZL_T_INTEGER:
-        if (bt != AVRO_INT64 || avro_value_get_long(&b, &out->u.i)) return dfail(d, w, msg);
+        if (!get_integral(&b, bt, &out->u.i)) return dfail(d, w, msg);
         return ZL_OK;
     case ZL_T_TIME: {
         int64_t ms = 0;
-        if (bt != AVRO_INT64 || avro_value_get_long(&b, &ms)) return dfail(d, w, msg);
+        if (!get_integral(&b, bt, &ms)) return dfail(d, w, msg);
         out->u.i = ms / 1000;
         return ZL_OK;
     }

@@ -121,8 +121,8 @@ class GatewayEnv:
         self.mgmt = Management(bootstrap, sr, gw.id)
         self.devices: list[LwM2MDevice] = []
 
-    def device(self, ep: str | None = None, **kw) -> LwM2MDevice:
-        d = LwM2MDevice(self.runner, ep or unique("dev-"), self.gw.coap_port, **kw).start()
+    def device(self, ep: str | None = None, cls=LwM2MDevice, **kw) -> LwM2MDevice:
+        d = cls(self.runner, ep or unique("dev-"), self.gw.coap_port, **kw).start()
         self.devices.append(d)
         return d
 

@@ -19,6 +19,7 @@ import struct
 import threading
 import time
 import uuid
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
@@ -29,6 +30,8 @@ from confluent_kafka import OFFSET_BEGINNING
 from confluent_kafka.admin import AdminClient, NewTopic
 
 import contract_schemas
+
+EXTENDED_REQUEST = Path(__file__).resolve().parents[2] / "schemas" / "extended" / "io.zeelos.leshan.avro.request.AvroRequest.avsc"
 
 MAGIC = 0
 
@@ -311,6 +314,7 @@ class Management:
         self.producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 0, "acks": "all"})
         self.rep = TopicReader(bootstrap, self.topics["rep"], self.codec)
         self.sent_tickets: list[str] = []
+        self.v11 = None
 
     def close(self):
         self.producer.flush(10)
@@ -326,11 +330,27 @@ class Management:
     def encode(self, value: dict) -> bytes:
         return AvroCodec.encode(self.schema_id, self.schema, value)
 
+    def encode_v11(self, value: dict) -> bytes:
+        """Encodes with the zeelos 1.1 AvroRequest (schemas/extended/), registered on first use
+        under the same subject (the registry checks it is compatible with the original)."""
+        if self.v11 is None:
+            text = EXTENDED_REQUEST.read_text()
+            self.v11 = (self.registry.register(f"{self.topics['req']}-value", text),
+                        fastavro.parse_schema(json.loads(text)))
+        return AvroCodec.encode(self.v11[0], self.v11[1], value)
+
     def send(self, ep: str, kind: str, path: str, content_format: str = "TLV", body=None,
-             ticket: Optional[str] = None) -> str:
+             ticket: Optional[str] = None, **v11) -> str:
+        """v11: zeelos 1.1 payload fields (paths=[...], resources=[...], depth=N,
+        contentFormatCode=N); with any, the request is written with the extended schema."""
         ticket = ticket or f"t-{uuid.uuid4().hex[:12]}"
         self.sent_tickets.append(ticket)
-        self.produce_raw(self.encode(request_value(self.gw, ep, ticket, kind, path, content_format, body)))
+        value = request_value(self.gw, ep, ticket, kind, path, content_format, body)
+        if v11:
+            value["payload"].update(v11)
+            self.produce_raw(self.encode_v11(value))
+        else:
+            self.produce_raw(self.encode(value))
         return ticket
 
     def wait_response(self, ticket: str, timeout: float = 15.0) -> Record:
@@ -338,8 +358,8 @@ class Management:
                                  timeout, what=f"with ticket {ticket!r}")
 
     def request(self, ep: str, kind: str, path: str, content_format: str = "TLV", body=None,
-                timeout: float = 15.0) -> Record:
-        return self.wait_response(self.send(ep, kind, path, content_format, body), timeout)
+                timeout: float = 15.0, **v11) -> Record:
+        return self.wait_response(self.send(ep, kind, path, content_format, body, **v11), timeout)
 
     def wait_ready(self, timeout: float = 45.0) -> None:
         """Until the gateway answers requests: a read for an endpoint that does not exist is

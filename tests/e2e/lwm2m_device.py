@@ -214,6 +214,7 @@ class _Node(resource.ObservableResource):
 
     async def render_get(self, request):
         self.dev.log.append(("GET", self.path, request.opt.accept, request.opt.observe))
+        self.dev.queries.append((self.path, tuple(request.opt.uri_query)))
         if request.opt.observe == 0:
             self.dev.observe_tokens.setdefault(self.path, []).append(request.token.hex())
         return self._render(request)
@@ -302,6 +303,7 @@ class LwM2MDevice:
         self.history: dict[tuple, list] = {}
         self.executions: list[tuple] = []
         self.log: list[tuple] = []
+        self.queries: list[tuple] = []  # (path, Uri-Query options) of every GET
         self.location = ""
         self._ticker: Optional[asyncio.Task] = None
 
@@ -310,8 +312,14 @@ class LwM2MDevice:
         self.runner.run(self._start(port))
         return self
 
+    def extra_resources(self) -> list:
+        """[(uri path list, resource)] a subclass serves besides the objects."""
+        return []
+
     async def _start(self, port: int):
         site = resource.Site()
+        for path, res in self.extra_resources():
+            site.add_resource(path, res)
         objs = sorted({k[0] for k in self.objects})
         for o in objs:
             self.nodes[(o,)] = _Node(self, (o,))

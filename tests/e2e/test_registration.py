@@ -8,7 +8,7 @@ import pytest
 
 import coap_raw as C
 import contract_schemas
-from gateway_proc import coap_client, coap_client_bin, now_ms, unique
+from gateway_proc import ROOT, coap_client, coap_client_bin, now_ms, unique
 from kafka_helpers import branch
 
 pytestmark = [pytest.mark.gateway, pytest.mark.kafka]
@@ -159,8 +159,9 @@ def test_register_with_libcoap_client(gwenv):
 
 
 def test_registered_schemas_are_the_contract_texts(gwenv):
-    """Contract §14.6: the gateway registers the §2.4 texts (same identity as the Java seed), so
-    consumers written for the seed resolve the same schemas."""
+    """Contract §14.6: the gateway registers the §2.4 texts (same identity as the Java seed) for
+    keys and registrations, and for management responses the zeelos 1.1 extension of the §2.4
+    text (schemas/extended/, optional fields only: test_contract.py checks it is FULL-compatible)."""
     dev = gwenv.device()
     assert dev.register(lt=60).code == "2.01"
     rec = gwenv.registration(dev.ep, "NEW")
@@ -172,7 +173,8 @@ def test_registered_schemas_are_the_contract_texts(gwenv):
     assert f"{gwenv.topics['registrations']}-key" in subjects
     # the warm-up answers (management.rep) were written with the AvroResponse text
     rep = gwenv.mgmt.rep.records[0]
-    assert json.loads(gwenv.sr.schema_text(rep.value_schema_id)) == json.loads(contract_schemas.AVRO_RESPONSE)
+    extended = (ROOT / "schemas" / "extended" / "io.zeelos.leshan.avro.response.AvroResponse.avsc").read_text()
+    assert json.loads(gwenv.sr.schema_text(rep.value_schema_id)) == json.loads(extended)
     assert json.loads(gwenv.sr.schema_text(rep.key_schema_id)) == json.loads(contract_schemas.AVRO_KEY)
 
 
