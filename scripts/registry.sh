@@ -26,7 +26,8 @@ SCRIPT="$ROOT/tests/e2e/mini_registry.py"
 say() { echo "registry.sh: $*"; }
 die() { echo "registry.sh: error: $*" >&2; exit 1; }
 
-# The venv's python validates schemas with fastavro; plain python3 works too (JSON check only).
+# The venv's python validates schemas with fastavro and checks compatibility with Apache Avro;
+# plain python3 works too (JSON check only, every schema counts as compatible).
 PY="$ROOT/.venv/bin/python"
 [ -x "$PY" ] || PY="$(command -v python3 || true)"
 

@@ -10,7 +10,10 @@
  *         execute [PARAMS] | writeAttributes "pmin=1&pmax=5" | write VALUE
  *   write: PATH must be a resource (/o/i/r); VALUE is converted by --type
  *   (OPAQUE: Base64 text, TIME: seconds since the epoch, OBJLNK: "oid:iid"),
- *   --mode REPLACE|UPDATE.  create is not offered here. */
+ *   --mode REPLACE|UPDATE.  create is not offered here.
+ *   read, observe, observeCancel with PATH "/3/0/0,/3303/0" (comma-separated)
+ *   are the composite forms (zeelos 1.1 payload.paths); --depth N for
+ *   discover, --cf N for any content format number. */
 #include <errno.h>
 #include <jansson.h>
 #include <signal.h>
@@ -117,12 +120,25 @@ int zl_cmd_request(int argc, char **argv, char **envp) {
     int kind = n_pos >= 2 ? zl_req_kind_parse(pos[0]) : -1;
     const char *ep = zl_conf_str(conf, "ep");
     unsigned long ids[4];
-    int depth = n_pos >= 2 ? path_ids(pos[1], ids) : -1;
+    zl_path_t paths[ZL_REQUEST_MAX_PATHS];
+    size_t n_paths = 0;
+    int depth = -1;
+    if (n_pos >= 2 && strchr(pos[1], ',')) {
+        /* composite: every comma-separated element must be a path */
+        char *list = strdup(pos[1]), *save = NULL;
+        depth = list ? 0 : -1;
+        for (char *t = list ? strtok_r(list, ",", &save) : NULL; t; t = strtok_r(NULL, ",", &save))
+            if (n_paths == ZL_REQUEST_MAX_PATHS || zl_path_parse(t, &paths[n_paths++], NULL, 0)) depth = -1;
+        free(list);
+    } else if (n_pos >= 2) {
+        depth = path_ids(pos[1], ids);
+    }
     if (kind < 0 || depth < 0 || n_pos > 3 || !*ep) {
         fprintf(stderr, "usage: zeelos request --gw ID --ep ENDPOINT [options] KIND PATH [ARG]\n"
                         "  KIND: read discover delete observe observeCancel execute writeAttributes write\n"
+                        "  PATH: /o[/i[/r[/ri]]], or several comma-separated for composite read/observe\n"
                         "%s", !*ep ? "  --ep is required\n" : kind < 0 && n_pos >= 2 ?
-                        "  unknown KIND\n" : depth < 0 && n_pos >= 2 ? "  PATH must look like /3/0/1\n" : "");
+                        "  unknown KIND\n" : depth < 0 && n_pos >= 2 ? "  PATH must look like /3/0/1 or /3/0/0,/3303/0\n" : "");
         goto out;
     }
     const char *arg = n_pos == 3 ? pos[2] : NULL;
@@ -139,7 +155,20 @@ int zl_cmd_request(int argc, char **argv, char **envp) {
     }
     zl_request_t req = {.server_id = (char *)zl_conf_str(conf, "id"), .ep = (char *)ep,
                         .ticket = ticket, .path = (char *)pos[1], .kind = (zl_req_kind_t)kind,
-                        .content_format = ZL_ACF_TLV};
+                        .content_format = ZL_ACF_TLV,
+                        .has_depth = zl_conf_int(conf, "depth") >= 0,
+                        .depth = (int32_t)zl_conf_int(conf, "depth"),
+                        .has_cf_code = zl_conf_int(conf, "content.format") >= 0,
+                        .cf_code = (int32_t)zl_conf_int(conf, "content.format")};
+    if (n_paths) {
+        if (kind != ZL_RK_READ && kind != ZL_RK_OBSERVE && kind != ZL_RK_OBSERVE_CANCEL) {
+            fprintf(stderr, "zeelos request: only read, observe and observeCancel take several paths\n");
+            goto out;
+        }
+        req.paths = paths;
+        req.n_paths = n_paths;
+        req.path = (char *)"/";
+    }
     switch (kind) {
     case ZL_RK_EXECUTE:
         req.body = ZL_RQB_EXECUTE;

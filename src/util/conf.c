@@ -268,6 +268,13 @@ static const zl_prop_t zl_props[] = {
     {"mode", ZL_PT_ENUM, "REPLACE", 0, 0, "REPLACE|UPDATE", NULL, ZL_CMD_REQUEST, S_REQ,
      "Write mode. `REPLACE` (CoAP PUT) replaces the whole object instance or resource; `UPDATE` "
      "(CoAP POST) changes only the resources given (LwM2M partial update)."},
+    {"depth", ZL_PT_INT, "-1", -1, 3, NULL, NULL, ZL_CMD_REQUEST, S_REQ,
+     "Discover depth (LwM2M 1.2, 0-3) sent as the zeelos 1.1 `payload.depth`. -1: none (the "
+     "device's default)."},
+    {"content.format", ZL_PT_INT, "-1", -1, 65535, NULL, "--cf", ZL_CMD_REQUEST, S_REQ,
+     "CoAP content format number for the request (zeelos 1.1 `payload.contentFormatCode`), e.g. "
+     "110 SenML JSON, 112 SenML CBOR, 11544 LwM2M CBOR. -1: TLV, or for composite requests "
+     "(several comma-separated paths) SenML CBOR."},
 
     /* zeelos tail */
     {"tail.from.beginning", ZL_PT_BOOL, "false", 0, 0, NULL, "--from-beginning", ZL_CMD_TAIL,

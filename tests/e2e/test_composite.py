@@ -273,3 +273,20 @@ def test_original_consumer_reads_composite_records(gwenv, cdev):
     old = fastavro.schemaless_reader(io.BytesIO(raw[5:]), writer, reader)
     assert old["ticket"] == rep.value["ticket"] and old["rep"]["code"] == "CONTENT"
     assert old["rep"]["body"] is None and "resources" not in old["rep"]
+
+
+def test_cli_composite_read_and_depth(gwenv, cdev):
+    """`zeelos request read /a,/b` is a Read-Composite (SenML CBOR by default, --cf 110 for
+    SenML JSON); its JSON line carries the values in rep.resources."""
+    from test_cli import cli
+    for extra, cf in (([], SENML_CBOR), (["--cf", "110"], SENML_JSON)):
+        p = cli(gwenv, "request", "--ep", cdev.ep, *extra, "read", "/3/0/0,/3303/0/5700")
+        assert p.returncode == 0, p.stdout + p.stderr
+        rep = json.loads(p.stdout.strip().splitlines()[-1])
+        vals = {r["path"]: r["value"] for r in rep["rep"]["resources"]["array"]}
+        assert vals == {"/3/0/0": {"string": "ACME"}, "/3303/0/5700": {"double": 21.5}}
+        assert [e for e in cdev.log if e[0] == "FETCH"][-1][1] == cf
+    p = cli(gwenv, "request", "--ep", cdev.ep, "write", "/3/0/0,/3/0/1", "x")
+    assert p.returncode == 2 and "only read, observe and observeCancel" in p.stderr
+    cli(gwenv, "request", "--ep", cdev.ep, "--depth", "1", "discover", "/3303/0")
+    assert ((3303, 0), ("depth=1",)) in cdev.queries
