@@ -6,7 +6,8 @@
  * device.notify.ms (1 s) on a rising trend, 3303/1 at twice that on a sine,
  * like the seed's demo client), with Read (text/plain for one resource, TLV
  * otherwise), Write, Execute, Discover and Observe (NON notifications on every
- * change).  SIGINT/SIGTERM de-register cleanly.
+ * change), and Read-/Write-/Observe-Composite (device_composite.c).
+ * SIGINT/SIGTERM de-register cleanly.
  *
  * Fleets (--count N, up to 100,000): the devices are split over
  * device.workers forked processes (a process may hold only so many sockets);
@@ -34,6 +35,7 @@
 
 #include "cmd/cmd.h"
 #include "cmd/common.h"
+#include "cmd/device.h"
 #include "coap/endpoint.h"
 #include "lwm2m/content.h"
 #include "lwm2m/path.h"
@@ -51,9 +53,9 @@ typedef struct {
     zl_path_t path;
     int accept;
     uint32_t seq;
+    zl_path_t *paths; /* Observe-Composite: the paths its FETCH named (path is "/"), else NULL */
+    uint16_t n_paths;
 } observer_t;
-
-typedef struct device device_t;
 
 /* Counters of one worker, in memory shared with the parent (MAP_SHARED). */
 typedef struct {
@@ -188,7 +190,7 @@ static zl_node_t *build_instance(device_t *d, uint16_t oid, uint16_t iid) {
 }
 
 /* Returns a node for path (caller frees) or NULL with *code set. */
-static zl_node_t *read_path(device_t *d, const zl_path_t *p, uint8_t *code) {
+zl_node_t *zl_dev_read(device_t *d, const zl_path_t *p, uint8_t *code) {
     *code = ZL_COAP_NOT_FOUND;
     if (p->len == 0) return NULL;
     if (p->len == 1) {
@@ -239,17 +241,34 @@ static zl_err_t encode(const zl_node_t *node, const zl_path_t *p, int accept, zl
 
 /* ----------------------------------------------------------- observation */
 
-static void notify(device_t *d, uint16_t oid, uint16_t iid) {
+bool zl_dev_paths_touch(const zl_path_t *paths, size_t n, uint16_t oid, uint16_t iid) {
+    for (size_t i = 0; i < n; i++)
+        if (paths[i].len >= 1 && paths[i].ids[0] == oid && (paths[i].len < 2 || paths[i].ids[1] == iid))
+            return true;
+    return false;
+}
+
+/* What o is sent now (encoded into body, format in *cf); false if nothing. */
+static bool observed_payload(device_t *d, const observer_t *o, zl_buf_t *body, int *cf) {
+    if (o->paths) {
+        *cf = o->accept;
+        return zl_dev_composite_encode(d, o->paths, o->n_paths, o->accept, body) == ZL_OK;
+    }
+    uint8_t code;
+    zl_node_t *node = zl_dev_read(d, &o->path, &code);
+    bool ok = node && encode(node, &o->path, o->accept, body, cf) == ZL_OK;
+    zl_node_free(node);
+    return ok;
+}
+
+void zl_dev_notify(device_t *d, uint16_t oid, uint16_t iid) {
     for (int i = 0; i < d->n_obs; i++) {
         observer_t *o = &d->obs[i];
-        if (o->path.ids[0] != oid || (o->path.len >= 2 && o->path.ids[1] != iid)) continue;
-        uint8_t code;
-        zl_node_t *node = read_path(d, &o->path, &code);
-        if (!node) continue;
+        if (!zl_dev_paths_touch(o->paths ? o->paths : &o->path, o->paths ? o->n_paths : 1, oid, iid)) continue;
         zl_buf_t body;
         zl_buf_init(&body, 0);
         int cf;
-        if (encode(node, &o->path, o->accept, &body, &cf) == ZL_OK) {
+        if (observed_payload(d, o, &body, &cf)) {
             zl_coap_msg_t m;
             zl_coap_init(&m, ZL_COAP_NON, ZL_COAP_CONTENT, 0);
             m.tkl = o->tkl;
@@ -262,8 +281,43 @@ static void notify(device_t *d, uint16_t oid, uint16_t iid) {
             if (zl_coap_send(d->ep, &o->peer, &m) == ZL_OK) ST_ADD(d->fleet, notifications, 1);
         }
         zl_buf_free(&body);
-        zl_node_free(node);
     }
+}
+
+static void drop_observer(device_t *d, int i) {
+    free(d->obs[i].paths);
+    d->obs[i] = d->obs[--d->n_obs];
+}
+
+/* Room for one more observer (the array grows on demand, up to MAX_OBSERVERS). */
+static bool observer_room(device_t *d) {
+    if (d->n_obs < d->cap_obs) return true;
+    if (d->cap_obs >= MAX_OBSERVERS) return false;
+    uint8_t cap = d->cap_obs ? (uint8_t)(d->cap_obs * 2) : 2;
+    observer_t *g = realloc(d->obs, cap * sizeof *g);
+    if (!g) return false;
+    d->obs = g;
+    d->cap_obs = cap;
+    return true;
+}
+
+bool zl_dev_observe(device_t *d, const zl_coap_addr_t *peer, const zl_coap_msg_t *req, int64_t obs,
+                    const zl_path_t *p, int accept, zl_path_t *paths, size_t n_paths) {
+    if (obs == 0 || obs == 1) {
+        for (int i = 0; i < d->n_obs; i++) { /* same token: replaced or cancelled */
+            observer_t *o = &d->obs[i];
+            if (o->tkl == req->tkl && !memcmp(o->token, req->token, req->tkl)) drop_observer(d, i--);
+        }
+    }
+    if (obs != 0 || !observer_room(d)) {
+        free(paths);
+        return false;
+    }
+    observer_t *o = &d->obs[d->n_obs++];
+    *o = (observer_t){.peer = *peer, .tkl = req->tkl, .path = *p, .accept = accept,
+                      .paths = paths, .n_paths = (uint16_t)n_paths};
+    memcpy(o->token, req->token, req->tkl);
+    return true;
 }
 
 static void on_sensor(zl_timer_t *t, void *ctx) {
@@ -275,10 +329,58 @@ static void on_sensor(zl_timer_t *t, void *ctx) {
     d->temp[i] = i == 0 ? 20.0 + 0.35 * (double)(k % 250) + 0.3 * sin((double)k * 1.7)
                         : 150.0 + 150.0 * sin((double)k * 2 * M_PI / 400.0);
     zl_timer_arm(&d->fleet->wheel, t, zl_now_ms() + (int64_t)d->fleet->notify_ms * (i + 1));
-    notify(d, 3303, (uint16_t)i);
+    zl_dev_notify(d, 3303, (uint16_t)i);
 }
 
 /* ---------------------------------------------------------- server side */
+
+/* The string a writable resource is kept in: /3/0/14 (UTC offset), /3/0/15 (timezone). */
+static char *writable(device_t *d, const zl_path_t *p, size_t *cap) {
+    if (p->len != 3 || p->ids[0] != 3 || p->ids[1] != 0) return NULL;
+    if (p->ids[2] == 14) return *cap = sizeof d->utc_offset, d->utc_offset;
+    if (p->ids[2] == 15) return *cap = sizeof d->timezone, d->timezone;
+    return NULL;
+}
+
+uint8_t zl_dev_write_check(device_t *d, const zl_path_t *p, const zl_value_t *v) {
+    size_t cap;
+    if (!writable(d, p, &cap)) {
+        uint8_t code;
+        zl_node_t *node = zl_dev_read(d, p, &code);
+        bool exists = node != NULL;
+        zl_node_free(node);
+        return exists ? ZL_COAP_METHOD_NOT_ALLOWED : ZL_COAP_NOT_FOUND;
+    }
+    return v && (v->type != ZL_T_STRING || v->len >= cap) ? ZL_COAP_BAD_REQUEST : 0;
+}
+
+void zl_dev_write(device_t *d, const zl_path_t *p, const zl_value_t *v) {
+    size_t cap;
+    char *dst = writable(d, p, &cap);
+    if (!dst || v->len >= cap) return;
+    if (v->len) memcpy(dst, v->bytes, v->len);
+    dst[v->len] = 0;
+    ZL_INFO("device", "%s: /3/0/%u written: '%s'", d->name, p->ids[2], dst);
+}
+
+/* Write (PUT) of one resource. */
+static void write_one(device_t *d, const zl_path_t *p, const zl_coap_msg_t *req, zl_coap_msg_t *resp) {
+    zl_node_t *node = NULL;
+    char err[96];
+    uint8_t code = zl_dev_write_check(d, p, NULL);
+    int64_t cf = zl_coap_opt_uint(req, ZL_OPT_CONTENT_FORMAT, ZL_CF_TEXT);
+    if (!code && (zl_content_decode((int)cf, req->payload ? req->payload : (const uint8_t *)"",
+                                    req->payload_len, p, NULL, &node, err, sizeof err) ||
+                  !node || node->kind != ZL_N_RESOURCE))
+        code = ZL_COAP_BAD_REQUEST;
+    if (!code) code = zl_dev_write_check(d, p, &node->value);
+    if (!code) {
+        zl_dev_write(d, p, &node->value);
+        zl_dev_notify(d, p->ids[0], p->ids[1]);
+    }
+    zl_node_free(node);
+    resp->code = code ? code : ZL_COAP_CHANGED;
+}
 
 static void handle(void *ctx, zl_coap_ep_t *ep, const zl_coap_addr_t *peer, const zl_coap_msg_t *req,
                    zl_coap_msg_t *resp) {
@@ -297,8 +399,16 @@ static void handle(void *ctx, zl_coap_ep_t *ep, const zl_coap_addr_t *peer, cons
     int64_t accept = zl_coap_opt_uint(req, ZL_OPT_ACCEPT, -1);
     int64_t obs = zl_coap_opt_uint(req, ZL_OPT_OBSERVE, -1);
     uint8_t code;
+    if (p.len == 0 && req->code == ZL_COAP_FETCH) { /* Read- or Observe-Composite */
+        zl_dev_fetch(d, peer, req, resp, &body);
+        return;
+    }
+    if (p.len == 0 && req->code == ZL_COAP_IPATCH) { /* Write-Composite */
+        zl_dev_ipatch(d, req, resp, &body);
+        return;
+    }
     if (req->code == ZL_COAP_GET && accept == ZL_CF_LINK) { /* Discover */
-        zl_node_t *node = read_path(d, &p, &code);
+        zl_node_t *node = zl_dev_read(d, &p, &code);
         if (!node) {
             resp->code = code;
             return;
@@ -317,7 +427,7 @@ static void handle(void *ctx, zl_coap_ep_t *ep, const zl_coap_addr_t *peer, cons
         return;
     }
     if (req->code == ZL_COAP_GET) {
-        zl_node_t *node = read_path(d, &p, &code);
+        zl_node_t *node = zl_dev_read(d, &p, &code);
         if (!node) {
             resp->code = code;
             return;
@@ -333,60 +443,28 @@ static void handle(void *ctx, zl_coap_ep_t *ep, const zl_coap_addr_t *peer, cons
         zl_coap_add_uint(resp, ZL_OPT_CONTENT_FORMAT, (uint32_t)cf, s1);
         resp->payload = body.data;
         resp->payload_len = body.len;
-        if (obs == 0 || obs == 1) {
-            for (int i = 0; i < d->n_obs; i++) { /* same token: replaced or cancelled */
-                observer_t *o = &d->obs[i];
-                if (o->tkl == req->tkl && !memcmp(o->token, req->token, req->tkl)) {
-                    d->obs[i--] = d->obs[--d->n_obs];
-                }
-            }
-            if (obs == 0 && d->n_obs == d->cap_obs && d->cap_obs < MAX_OBSERVERS) {
-                uint8_t cap = d->cap_obs ? (uint8_t)(d->cap_obs * 2) : 2;
-                observer_t *g = realloc(d->obs, cap * sizeof *g);
-                if (g) {
-                    d->obs = g;
-                    d->cap_obs = cap;
-                }
-            }
-            if (obs == 0 && d->n_obs < d->cap_obs) {
-                observer_t *o = &d->obs[d->n_obs++];
-                *o = (observer_t){.peer = *peer, .tkl = req->tkl, .path = p, .accept = (int)accept};
-                memcpy(o->token, req->token, req->tkl);
-                zl_coap_add_uint(resp, ZL_OPT_OBSERVE, 0, s2);
-            }
-        }
+        if (zl_dev_observe(d, peer, req, obs, &p, (int)accept, NULL, 0))
+            zl_coap_add_uint(resp, ZL_OPT_OBSERVE, 0, s2);
         return;
     }
-    if (req->code == ZL_COAP_PUT && p.len == 3 && p.ids[0] == 3 && p.ids[1] == 0 &&
-        (p.ids[2] == 14 || p.ids[2] == 15)) {
-        char *dst = p.ids[2] == 14 ? d->utc_offset : d->timezone;
-        size_t cap = p.ids[2] == 14 ? sizeof d->utc_offset : sizeof d->timezone;
-        zl_node_t *node = NULL;
-        int64_t cf = zl_coap_opt_uint(req, ZL_OPT_CONTENT_FORMAT, ZL_CF_TEXT);
-        if (zl_content_decode((int)cf, req->payload ? req->payload : (const uint8_t *)"", req->payload_len,
-                              &p, NULL, &node, err, sizeof err) || !node || node->value.len >= cap) {
-            zl_node_free(node);
-            resp->code = ZL_COAP_BAD_REQUEST;
-            return;
-        }
-        memcpy(dst, node->value.bytes, node->value.len);
-        dst[node->value.len] = 0;
-        zl_node_free(node);
-        resp->code = ZL_COAP_CHANGED;
-        ZL_INFO("device", "%s: /3/0/%u written: '%s'", d->name, p.ids[2], dst);
+    if (req->code == ZL_COAP_PUT) {
+        write_one(d, &p, req, resp);
         return;
     }
     if (req->code == ZL_COAP_POST && p.len == 3 &&
         ((p.ids[0] == 3 && p.ids[1] == 0 && (p.ids[2] == 4 || p.ids[2] == 5 || p.ids[2] == 12)) ||
          (p.ids[0] == 3303 && p.ids[1] <= 1 && p.ids[2] == 5605))) {
-        if (p.ids[0] == 3303) d->tmin[p.ids[1]] = d->tmax[p.ids[1]] = d->temp[p.ids[1]];
+        if (p.ids[0] == 3303) {
+            d->tmin[p.ids[1]] = d->tmax[p.ids[1]] = d->temp[p.ids[1]];
+            zl_dev_notify(d, 3303, p.ids[1]); /* min and max changed */
+        }
         ZL_INFO("device", "%s: executed %s (args '%.*s')", d->name, pbuf, (int)req->payload_len,
                 req->payload ? (const char *)req->payload : "");
         resp->code = ZL_COAP_CHANGED;
         return;
     }
     uint8_t c;
-    zl_node_t *exists = read_path(d, &p, &c);
+    zl_node_t *exists = zl_dev_read(d, &p, &c);
     resp->code = exists ? ZL_COAP_METHOD_NOT_ALLOWED : ZL_COAP_NOT_FOUND;
     zl_node_free(exists);
 }
@@ -453,7 +531,7 @@ static void send_register(device_t *d) {
     zl_coap_add_uint(&m, ZL_OPT_CONTENT_FORMAT, ZL_CF_LINK, s1);
     zl_coap_add_opt(&m, ZL_OPT_URI_QUERY, q_ep, strlen(q_ep));
     zl_coap_add_opt(&m, ZL_OPT_URI_QUERY, q_lt, strlen(q_lt));
-    zl_coap_add_opt(&m, ZL_OPT_URI_QUERY, "lwm2m=1.0", 9);
+    zl_coap_add_opt(&m, ZL_OPT_URI_QUERY, "lwm2m=1.1", 9); /* composite operations */
     zl_coap_add_opt(&m, ZL_OPT_URI_QUERY, "b=U", 3);
     m.payload = (const uint8_t *)links;
     m.payload_len = sizeof links - 1;
@@ -726,6 +804,7 @@ static int run_worker(const fleet_cfg_t *fc, int w, int first, int n) {
         zl_timer_disarm(&f.wheel, &f.devs[i].t_sensor0);
         zl_timer_disarm(&f.wheel, &f.devs[i].t_sensor1);
         zl_coap_ep_destroy(f.devs[i].ep);
+        while (f.devs[i].n_obs) drop_observer(&f.devs[i], 0);
         free(f.devs[i].obs);
     }
     if (fc->print) print_status(fc->st, 1, fc->total, f.start_ms, true);
