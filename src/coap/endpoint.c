@@ -112,7 +112,7 @@ struct zl_coap_ep {
     uint8_t rnd[256];
     size_t rnd_pos;
     zl_counter_t *c_rx, *c_tx, *c_malformed, *c_dup, *c_retx, *c_timeout, *c_rst_sent,
-        *c_unmatched;
+        *c_unmatched, *c_shed;
 };
 
 /* ---------------------------------------------------------------- helpers */
@@ -621,6 +621,10 @@ static void handle_response(zl_coap_ep_t *ep, const zl_coap_addr_t *from, const 
         C_INC(ep->c_unmatched);
         return;
     }
+    if (x->observing && m->type == ZL_COAP_CON && ep->cfg.admit && !ep->cfg.admit(ep->cfg.ctx)) {
+        C_INC(ep->c_shed); /* no ACK: a CON comes again after the device's backoff */
+        return;
+    }
     if (m->type == ZL_COAP_CON) send_empty(ep, from, ZL_COAP_ACK, m->mid);
     if (m->type == ZL_COAP_ACK) x->got_piggy = true;
     x->acked = true;
@@ -973,6 +977,9 @@ zl_coap_ep_t *zl_coap_ep_new(const zl_coap_ep_cfg_t *cfg, zl_wheel_t *wheel, cha
         ep->c_timeout = zl_metrics_counter(m, "zeelos_coap_timeouts_total", NULL,
                                            "Outgoing requests that got no answer in time.");
         ep->c_rst_sent = zl_metrics_counter(m, "zeelos_coap_rst_sent_total", NULL, "RST messages sent.");
+        ep->c_shed = zl_metrics_counter(m, "zeelos_coap_notifications_shed_total", NULL,
+                                        "Notifications not accepted because Kafka is behind (CON left "
+                                        "unacknowledged so the device retransmits, NON dropped).");
         ep->c_unmatched = zl_metrics_counter(m, "zeelos_coap_unmatched_total", NULL,
                                              "Responses/ACKs that matched no outstanding exchange.");
     }

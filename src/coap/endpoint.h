@@ -99,6 +99,12 @@ typedef struct {
     zl_metrics_t *metrics;     /* optional: exports zeelos_coap_* counters */
     zl_coap_req_cb on_request; /* NULL = answer every request 4.04 */
     void *ctx;
+    /* optional backpressure: asked before a CON notification of an
+     * established observation is acknowledged and delivered.  false = leave
+     * it unacknowledged (the device retransmits it after its backoff, RFC 7252
+     * §4.2), counted in zeelos_coap_notifications_shed_total.  NON
+     * notifications cannot be pushed back and are always delivered. */
+    bool (*admit)(void *ctx);
     zl_coap_iobuf_t *shared_io; /* optional: batch buffers shared with other endpoints
                                    of the same thread (see zl_coap_iobuf_t); also
                                    starts the hash maps small and skips the 4 MB

@@ -22,13 +22,41 @@ enum { EV_COAP = 1, EV_PRODUCER, EV_CONSUMER, EV_WAKE };
 
 /* Routes device requests: exactly /dp is LwM2M Send, everything else the
  * registration interface (which answers 4.04 for unknown paths). */
+void zl_gw_diag(zl_gw_t *gw, zl_coap_msg_t *resp, uint8_t code, const char *msg) {
+    resp->code = code;
+    snprintf(gw->scratch, sizeof gw->scratch, "%s", msg);
+    resp->payload = (const uint8_t *)gw->scratch;
+    resp->payload_len = strlen(gw->scratch);
+}
+
+void zl_gw_busy(zl_gw_t *gw, zl_coap_msg_t *resp, const char *why) {
+    zl_counter_inc(gw->m.backpressure);
+    zl_gw_diag(gw, resp, ZL_COAP_SERVICE_UNAVAILABLE, why);
+    zl_coap_add_uint(resp, ZL_OPT_MAX_AGE, (uint32_t)gw->retry_after_s, gw->max_age_opt);
+}
+
+/* Every device request (register, update, de-register, Send) produces a
+ * record; while the producer is over its high watermark they are turned
+ * away with 5.03 + Max-Age before any work is done. */
 static void on_coap_request(void *ctx, zl_coap_ep_t *ep, const zl_coap_addr_t *peer,
                             const zl_coap_msg_t *req, zl_coap_msg_t *resp) {
+    zl_gw_t *gw = ctx;
+    (void)ep;
     char path[8];
+    if (zl_producer_congested(gw->producer)) {
+        zl_gw_busy(gw, resp, "Kafka is behind; retry after Max-Age seconds");
+        return;
+    }
     if (zl_coap_path_string(req, ZL_OPT_URI_PATH, path, sizeof path) == ZL_OK && !strcmp(path, "/dp"))
-        zl_send_handle(ctx, peer, req, resp);
+        zl_send_handle(gw, peer, req, resp);
     else
-        zl_rd_handle(ctx, peer, req, resp);
+        zl_rd_handle(gw, peer, req, resp);
+}
+
+/* Notifications of established observations: accepted only while Kafka keeps up. */
+static bool admit_notification(void *ctx) {
+    zl_gw_t *gw = ctx;
+    return !zl_producer_congested(gw->producer);
 }
 
 static void init_metrics(zl_gw_t *gw) {
@@ -95,6 +123,7 @@ zl_gw_t *zl_gw_new(const zl_conf_t *conf, char *errstr, size_t n) {
     gw->queue_awake_ms = (int)zl_conf_int(conf, "queue.awake.ms");
     gw->cancel_active = zl_conf_enum(conf, "observe.cancel") == 0;
     gw->queue_ttl_ms = zl_conf_int(conf, "queue.request.ttl.ms");
+    gw->retry_after_s = (int)zl_conf_int(conf, "backpressure.retry.s");
     zl_buf_init(&gw->kbuf, 0);
     zl_buf_init(&gw->vbuf, 0);
     zl_wheel_init(&gw->wheel, zl_now_ms());
@@ -144,7 +173,7 @@ zl_gw_t *zl_gw_new(const zl_conf_t *conf, char *errstr, size_t n) {
         .ack_timeout_ms = (int)zl_conf_int(conf, "coap.ack.timeout.ms"),
         .max_retransmit = (int)zl_conf_int(conf, "coap.max.retransmit"),
         .max_body = (size_t)zl_conf_int(conf, "coap.max.payload"),
-        .metrics = gw->metrics, .on_request = on_coap_request, .ctx = gw};
+        .metrics = gw->metrics, .on_request = on_coap_request, .ctx = gw, .admit = admit_notification};
     gw->coap = zl_coap_ep_new(&cc, &gw->wheel, errstr, n);
     if (!gw->coap) goto fail;
     zl_coap_addr_host(zl_coap_ep_local(gw->coap), gw->local_host, sizeof gw->local_host);

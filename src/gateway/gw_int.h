@@ -97,7 +97,15 @@ struct zl_gw {
     int64_t default_lt;
     zl_buf_t kbuf, vbuf; /* scratch for encoding records, reused */
     char scratch[512];   /* response option scratch (Location-Path) */
+    int retry_after_s;   /* Max-Age of 5.03 answers under backpressure */
+    uint8_t max_age_opt[4];
 };
+
+/* gateway.c: response helpers for device requests (rd.c, send.c) */
+/* Sets code and a diagnostic payload (copied into gw->scratch). */
+void zl_gw_diag(zl_gw_t *gw, zl_coap_msg_t *resp, uint8_t code, const char *msg);
+/* 5.03 + Max-Age retry_after_s: Kafka is behind or unreachable; counted. */
+void zl_gw_busy(zl_gw_t *gw, zl_coap_msg_t *resp, const char *why);
 
 /* registration.c */
 zl_err_t zl_gw_regs_init(zl_gw_t *gw);

@@ -87,20 +87,13 @@ static const char *check_common(const rd_query_t *q, int64_t *lt) {
     return NULL;
 }
 
-static void set_diag(zl_gw_t *gw, zl_coap_msg_t *resp, uint8_t code, const char *msg) {
-    resp->code = code;
-    snprintf(gw->scratch, sizeof gw->scratch, "%s", msg);
-    resp->payload = (const uint8_t *)gw->scratch;
-    resp->payload_len = strlen(gw->scratch);
-}
-
 static void reject(zl_gw_t *gw, const zl_coap_addr_t *peer, zl_coap_msg_t *resp, uint8_t code,
                    const char *what, const char *why) {
     char host[64];
     zl_coap_addr_host(peer, host, sizeof host);
     zl_counter_inc(gw->m.reg_rejected);
     ZL_WARN("rd", "%s from %s:%d rejected: %s", what, host, zl_coap_addr_port(peer), why);
-    set_diag(gw, resp, code, why);
+    zl_gw_diag(gw, resp, code, why);
 }
 
 static bool has_attr(const zl_reg_t *reg, const char *name) {
@@ -143,7 +136,7 @@ static void do_register(zl_gw_t *gw, const zl_coap_addr_t *peer, const zl_coap_m
     zl_reg_t *reg = zl_reg_new();
     char err[160];
     if (!reg) {
-        set_diag(gw, resp, ZL_COAP_SERVICE_UNAVAILABLE, "out of memory");
+        zl_gw_diag(gw, resp, ZL_COAP_SERVICE_UNAVAILABLE, "out of memory");
         query_free(&q);
         return;
     }
@@ -169,11 +162,8 @@ static void do_register(zl_gw_t *gw, const zl_coap_addr_t *peer, const zl_coap_m
 
     /* Kafka first: a registration the platform never heard of must not exist. */
     if (zl_ev_registration(gw, reg, ZL_REG_NEW, false, NULL) != ZL_OK) {
-        zl_counter_inc(gw->m.backpressure);
         zl_reg_free(reg);
-        set_diag(gw, resp, ZL_COAP_SERVICE_UNAVAILABLE, "gateway cannot reach Kafka, retry later");
-        static uint8_t max_age[1] = {30};
-        zl_coap_add_opt(resp, ZL_OPT_MAX_AGE, max_age, 1);
+        zl_gw_busy(gw, resp, "gateway cannot reach Kafka, retry later");
         return;
     }
     reg->queue_mode = strchr(reg->bnd, 'Q') != NULL || has_attr(reg, "Q");
@@ -272,25 +262,25 @@ void zl_rd_handle(zl_gw_t *gw, const zl_coap_addr_t *peer, const zl_coap_msg_t *
     for (unsigned i = 0; i < req->n_opts; i++)
         if (req->opts[i].num == ZL_OPT_URI_PATH) {
             if (n == 3) {
-                set_diag(gw, resp, ZL_COAP_NOT_FOUND, "unknown resource");
+                zl_gw_diag(gw, resp, ZL_COAP_NOT_FOUND, "unknown resource");
                 return;
             }
             seg[n++] = &req->opts[i];
         }
     if (n == 0 || seg[0]->len != 2 || memcmp(seg[0]->val, "rd", 2)) {
-        set_diag(gw, resp, ZL_COAP_NOT_FOUND, "unknown resource");
+        zl_gw_diag(gw, resp, ZL_COAP_NOT_FOUND, "unknown resource");
         return;
     }
     if (n == 1) {
         if (req->code != ZL_COAP_POST) {
-            set_diag(gw, resp, ZL_COAP_METHOD_NOT_ALLOWED, "only POST on /rd");
+            zl_gw_diag(gw, resp, ZL_COAP_METHOD_NOT_ALLOWED, "only POST on /rd");
             return;
         }
         do_register(gw, peer, req, resp);
         return;
     }
     if (n != 2) {
-        set_diag(gw, resp, ZL_COAP_NOT_FOUND, "unknown resource");
+        zl_gw_diag(gw, resp, ZL_COAP_NOT_FOUND, "unknown resource");
         return;
     }
     char id[16];
@@ -307,5 +297,5 @@ void zl_rd_handle(zl_gw_t *gw, const zl_coap_addr_t *peer, const zl_coap_msg_t *
     }
     if (req->code == ZL_COAP_POST) do_update(gw, reg, peer, req, resp);
     else if (req->code == ZL_COAP_DELETE) do_deregister(gw, reg, resp);
-    else set_diag(gw, resp, ZL_COAP_METHOD_NOT_ALLOWED, "only POST and DELETE on /rd/<id>");
+    else zl_gw_diag(gw, resp, ZL_COAP_METHOD_NOT_ALLOWED, "only POST and DELETE on /rd/<id>");
 }

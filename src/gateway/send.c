@@ -54,29 +54,22 @@ static void on_delivered(zl_dr_t *dr, rd_kafka_resp_err_t err) {
 
 static void on_drop(void *ctx) { ((send_t *)ctx)->dropped = true; }
 
-static void answer(zl_gw_t *gw, zl_coap_msg_t *resp, uint8_t code, const char *msg) {
-    resp->code = code;
-    snprintf(gw->scratch, sizeof gw->scratch, "%s", msg);
-    resp->payload = (const uint8_t *)gw->scratch;
-    resp->payload_len = strlen(gw->scratch);
-}
-
 void zl_send_handle(zl_gw_t *gw, const zl_coap_addr_t *peer, const zl_coap_msg_t *req, zl_coap_msg_t *resp) {
     char err[200];
     if (req->code != ZL_COAP_POST) {
-        answer(gw, resp, ZL_COAP_METHOD_NOT_ALLOWED, "only POST on /dp");
+        zl_gw_diag(gw, resp, ZL_COAP_METHOD_NOT_ALLOWED, "only POST on /dp");
         return;
     }
     zl_reg_t *reg = zl_registry_by_peer(&gw->regs, peer);
     if (!reg) {
         zl_counter_inc(gw->m.send_rejected);
-        answer(gw, resp, ZL_COAP_FORBIDDEN, "Send from an address with no registration");
+        zl_gw_diag(gw, resp, ZL_COAP_FORBIDDEN, "Send from an address with no registration");
         return;
     }
     int64_t cf = zl_coap_opt_uint(req, ZL_OPT_CONTENT_FORMAT, -1);
     if (cf != ZL_CF_SENML_JSON && cf != ZL_CF_SENML_CBOR && cf != ZL_CF_LWM2M_CBOR) {
         zl_counter_inc(gw->m.send_rejected);
-        answer(gw, resp, ZL_COAP_UNSUPPORTED_CF,
+        zl_gw_diag(gw, resp, ZL_COAP_UNSUPPORTED_CF,
                "Send needs SenML JSON (110), SenML CBOR (112) or LwM2M CBOR (11544)");
         return;
     }
@@ -86,7 +79,7 @@ void zl_send_handle(zl_gw_t *gw, const zl_coap_addr_t *peer, const zl_coap_msg_t
                           gw->models, &all, err, sizeof err)) {
         zl_counter_inc(gw->m.send_rejected);
         ZL_WARN("send", "undecodable Send from '%s': %s", reg->ep, err);
-        answer(gw, resp, ZL_COAP_BAD_REQUEST, err);
+        zl_gw_diag(gw, resp, ZL_COAP_BAD_REQUEST, err);
         return;
     }
     size_t n = 0;
@@ -94,13 +87,13 @@ void zl_send_handle(zl_gw_t *gw, const zl_coap_addr_t *peer, const zl_coap_msg_t
     if (n == 0) {
         zl_node_free(all);
         zl_counter_inc(gw->m.send_rejected);
-        answer(gw, resp, ZL_COAP_BAD_REQUEST, "Send without any value");
+        zl_gw_diag(gw, resp, ZL_COAP_BAD_REQUEST, "Send without any value");
         return;
     }
     send_t *s = calloc(1, sizeof *s + n * sizeof s->recs[0]);
     if (!s) {
         zl_node_free(all);
-        answer(gw, resp, ZL_COAP_SERVICE_UNAVAILABLE, "out of memory");
+        zl_gw_diag(gw, resp, ZL_COAP_SERVICE_UNAVAILABLE, "out of memory");
         return;
     }
     s->gw = gw;
@@ -125,10 +118,7 @@ void zl_send_handle(zl_gw_t *gw, const zl_coap_addr_t *peer, const zl_coap_msg_t
     zl_queue_wake(gw, reg); /* the device is talking to us */
     if (s->pending == 0) { /* nothing queued: Kafka is unreachable or full */
         free(s);
-        zl_counter_inc(gw->m.backpressure);
-        answer(gw, resp, ZL_COAP_SERVICE_UNAVAILABLE, "gateway cannot reach Kafka, retry later");
-        static uint8_t max_age[1] = {30};
-        zl_coap_add_opt(resp, ZL_OPT_MAX_AGE, max_age, 1);
+        zl_gw_busy(gw, resp, "gateway cannot reach Kafka, retry later");
         return;
     }
     zl_counter_inc(gw->m.sends);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util/clock.h"
 #include "util/log.h"
 
 /* ---------------------------------------------------------------- shared */
@@ -72,15 +73,33 @@ static void drain_pipe(int fd) {
 
 /* -------------------------------------------------------------- producer */
 
+/* An integer property of a librdkafka configuration (its default if unset). */
+static int64_t conf_int(const rd_kafka_conf_t *kc, const char *name, int64_t dflt) {
+    char v[32];
+    size_t sz = sizeof v;
+    if (rd_kafka_conf_get(kc, name, v, &sz) != RD_KAFKA_CONF_OK) return dflt;
+    char *end;
+    long long x = strtoll(v, &end, 10);
+    return end != v && x > 0 ? x : dflt;
+}
+
 struct zl_producer {
     rd_kafka_t *rk;
     rd_kafka_queue_t *mainq;
     int pipefd[2];
     zl_counter_t *c_produced, *c_delivered, *c_failed, *c_enqueue_err;
+    zl_gauge_t *g_inflight_bytes;
+    /* backpressure: payload bytes and records handed over, not yet reported */
+    int64_t inflight_bytes, inflight_msgs, cap_bytes, cap_msgs;
+    bool congested;
+    int64_t enqueue_errs_logged_at; /* ms: enqueue errors are logged at most once a second */
 };
 
 static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
     zl_producer_t *p = opaque;
+    p->inflight_bytes -= (int64_t)(m->len + m->key_len);
+    p->inflight_msgs--;
+    zl_gauge_set(p->g_inflight_bytes, p->inflight_bytes);
     if (m->err) {
         zl_counter_inc(p->c_failed);
         ZL_ERROR("kafka", "delivery to %s failed: %s", rd_kafka_topic_name(m->rkt), rd_kafka_err2str(m->err));
@@ -100,6 +119,8 @@ zl_producer_t *zl_producer_new(const zl_conf_t *conf, zl_metrics_t *m, char *err
     rd_kafka_conf_set_opaque(kc, p);
     rd_kafka_conf_set_dr_msg_cb(kc, dr_msg_cb);
     rd_kafka_conf_set(kc, "log.queue", "true", NULL, 0);
+    p->cap_bytes = conf_int(kc, "queue.buffering.max.kbytes", 1048576) * 1024;
+    p->cap_msgs = conf_int(kc, "queue.buffering.max.messages", 100000);
     p->rk = rd_kafka_new(RD_KAFKA_PRODUCER, kc, errstr, n);
     if (!p->rk) {
         rd_kafka_conf_destroy(kc);
@@ -117,7 +138,10 @@ zl_producer_t *zl_producer_new(const zl_conf_t *conf, zl_metrics_t *m, char *err
     p->c_failed = zl_metrics_counter(m, "zeelos_kafka_delivery_failures_total", NULL,
                                      "Records Kafka did not acknowledge (message.timeout.ms passed or fatal error); each is logged.");
     p->c_enqueue_err = zl_metrics_counter(m, "zeelos_kafka_produce_errors_total", NULL,
-                                          "Records the producer refused to enqueue (queue full or error); each is logged.");
+                                          "Records the producer refused to enqueue (queue full or error); "
+                                          "logged at most once a second.");
+    p->g_inflight_bytes = zl_metrics_gauge(m, "zeelos_kafka_inflight_bytes", NULL,
+                                           "Key and value bytes handed to the producer and not yet acknowledged.");
     return p;
 fail:
     zl_producer_destroy(p, 0);
@@ -203,11 +227,29 @@ zl_err_t zl_producer_send(zl_producer_t *p, const char *topic, const zl_buf_t *k
         RD_KAFKA_V_VALUE(value->data, value->len), RD_KAFKA_V_OPAQUE(dr), RD_KAFKA_V_END);
     if (e) {
         zl_counter_inc(p->c_enqueue_err);
-        ZL_ERROR("kafka", "cannot produce to %s: %s", topic, rd_kafka_err2str(e));
+        int64_t now = zl_now_ms();
+        if (now - p->enqueue_errs_logged_at >= 1000) {
+            p->enqueue_errs_logged_at = now;
+            ZL_ERROR("kafka", "cannot produce to %s: %s (%d records in the producer queue; counted in "
+                     "zeelos_kafka_produce_errors_total, logged at most once a second)", topic,
+                     rd_kafka_err2str(e), rd_kafka_outq_len(p->rk));
+        }
         return e == RD_KAFKA_RESP_ERR__QUEUE_FULL ? ZL_ERR_FULL : ZL_ERR_KAFKA;
     }
+    p->inflight_bytes += (int64_t)((key ? key->len : 0) + value->len);
+    p->inflight_msgs++;
+    zl_gauge_set(p->g_inflight_bytes, p->inflight_bytes);
     zl_counter_inc(p->c_produced);
     return ZL_OK;
+}
+
+bool zl_producer_congested(zl_producer_t *p) {
+    /* hysteresis: on above 80 % of either cap, off below 60 % of both */
+    int64_t pct_b = p->inflight_bytes * 100 / p->cap_bytes, pct_m = p->inflight_msgs * 100 / p->cap_msgs;
+    int64_t pct = pct_b > pct_m ? pct_b : pct_m;
+    if (pct >= 80) p->congested = true;
+    else if (pct < 60) p->congested = false;
+    return p->congested;
 }
 
 /* -------------------------------------------------------------- consumer */

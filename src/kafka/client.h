@@ -47,6 +47,11 @@ zl_err_t zl_producer_ensure_topics(zl_producer_t *p, const char *const *topics, 
                                    char *errstr, size_t errstr_size);
 /* Messages waiting for delivery. */
 int zl_producer_outq(const zl_producer_t *p);
+/* Backpressure: true while the records handed over and not yet reported
+ * exceed 80 % of queue.buffering.max.kbytes or .max.messages (the memory cap
+ * librdkafka enforces), until they fall below 60 %.  Callers refuse new
+ * device data meanwhile instead of letting the produce call fail. */
+bool zl_producer_congested(zl_producer_t *p);
 
 typedef struct zl_consumer zl_consumer_t;
 /* Handler for one fetched message; the message is valid during the call. */

@@ -134,6 +134,15 @@ static const zl_prop_t zl_props[] = {
      S_KAFKA,
      "How long the producer waits to fill a batch before sending it, in milliseconds "
      "(librdkafka `linger.ms`)."},
+    {"kafka.queue.buffering.max.kbytes", ZL_PT_KAFKA, "65536", 0, 0, NULL, NULL, ZL_CMD_GATEWAY, S_KAFKA,
+     "Memory cap of the producer queue in KiB (librdkafka `queue.buffering.max.kbytes`; its own "
+     "default is 1 GiB). The gateway turns device data away above 80 % of it (or of "
+     "`kafka.queue.buffering.max.messages`) and accepts it again below 60 %: device requests get "
+     "5.03 with Max-Age `backpressure.retry.s`, confirmable notifications are left "
+     "unacknowledged so the device retransmits them (see docs/KAFKA.md)."},
+    {"backpressure.retry.s", ZL_PT_INT, "5", 1, 3600, NULL, NULL, ZL_CMD_GATEWAY, S_KAFKA,
+     "Max-Age, in seconds, of the 5.03 answers given to devices while Kafka is behind: how long "
+     "a device should wait before it tries again."},
     {"schema.registry.url", ZL_PT_STR, "http://127.0.0.1:8081", 0, 0, NULL, "--schema-registry",
      ZL_CMD_GRT, S_KAFKA,
      "Base URL of the Confluent-compatible Schema Registry that stores the Avro schemas of the "

@@ -195,9 +195,11 @@ def test_observe_composite_and_cancel(gwenv, cdev):
     wait_until(lambda: cdev.root_observers == 0, what="the device to drop the composite observer")
     assert any(e[0] == "FETCH" and e[3] == 1 for e in cdev.log), "no active cancel (FETCH Observe: 1)"
     assert gwenv.gw.metrics().get("zeelos_observations") == 0
+    gwenv.obs.poll(0.5)
     before = len(gwenv.obs.records)
     cdev.set((3303, 0, 5700), 26.0)
     time.sleep(1.0)
+    gwenv.obs.poll(0.5)
     assert not [r for r in gwenv.obs.records[before:] if r.value["ticket"] == rep.value["ticket"]]
 
 

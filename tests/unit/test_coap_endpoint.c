@@ -484,6 +484,60 @@ static void test_observe_attach(void) {
     close(raw.fd);
 }
 
+/* Backpressure: while admit() says no, a CON notification is neither ACKed
+ * nor delivered (and counted); its retransmission is taken once admit() says
+ * yes again.  A NON notification cannot be pushed back: delivered. */
+static bool admit_flag;
+static bool admit_fn(void *ctx) {
+    (void)ctx;
+    return admit_flag;
+}
+
+static void test_admit(void) {
+    zl_metrics_t *m = zl_metrics_new();
+    zl_coap_ep_t *A = ep_make((zl_coap_ep_cfg_t){.metrics = m, .admit = admit_fn});
+    raw_t raw = raw_open();
+    rec_t r = {0};
+    const uint8_t t[4] = {9, 8, 7, 6};
+    admit_flag = true;
+    CHECK_EQ_INT(zl_coap_observe_attach(A, &raw.addr, t, 4, rec_cb, &r), ZL_OK);
+    zl_coap_msg_t n, got;
+    uint8_t s[4], a[ZL_COAP_MAX_DGRAM];
+    zl_coap_init(&n, ZL_COAP_CON, ZL_COAP_CONTENT, 0x6001);
+    n.tkl = 4;
+    memcpy(n.token, t, 4);
+    zl_coap_add_uint(&n, ZL_OPT_OBSERVE, 2, s);
+    admit_flag = false;
+    raw_send_msg(&raw, zl_coap_ep_local(A), &n);
+    pump_for(50);
+    CHECK(!raw_recv_msg(&raw, a, &got, 100)); /* no ACK */
+    CHECK_EQ_INT(r.calls, 0);
+    zl_buf_t txt;
+    zl_buf_init(&txt, 0);
+    CHECK_EQ_INT(zl_metrics_render(m, &txt), ZL_OK);
+    CHECK(strstr(zl_buf_cstr(&txt), "zeelos_coap_notifications_shed_total 1\n") != NULL);
+    zl_buf_free(&txt);
+    admit_flag = true; /* the device retransmits the same message */
+    raw_send_msg(&raw, zl_coap_ep_local(A), &n);
+    CHECK(pump_until(&r.calls, 1, 2000));
+    CHECK(raw_recv_msg(&raw, a, &got, 1000) && got.type == ZL_COAP_ACK && got.mid == 0x6001);
+    /* NON while refusing: delivered (no ACK exists to withhold), nothing sent back */
+    admit_flag = false;
+    n.type = ZL_COAP_NON;
+    n.mid = 0x6002;
+    zl_coap_init(&n, ZL_COAP_NON, ZL_COAP_CONTENT, 0x6002);
+    n.tkl = 4;
+    memcpy(n.token, t, 4);
+    zl_coap_add_uint(&n, ZL_OPT_OBSERVE, 3, s);
+    raw_send_msg(&raw, zl_coap_ep_local(A), &n);
+    CHECK(pump_until(&r.calls, 2, 2000));
+    CHECK(!raw_recv_msg(&raw, a, &got, 100));
+    CHECK_EQ_INT(zl_coap_cancel(A, t, 4), ZL_OK);
+    close(raw.fd);
+    ep_del(A);
+    zl_metrics_destroy(m);
+}
+
 static void block1_send(const raw_t *raw, uint16_t mid, uint32_t num, bool more, const char *payload,
                         size_t len) {
     zl_coap_msg_t m;
@@ -1028,6 +1082,7 @@ int main(void) {
     test_rst();
     test_observe();
     test_observe_attach();
+    test_admit();
     test_block1();
     test_block2();
     test_block2_duplicate_first();

@@ -246,7 +246,8 @@ static void test_kafka(void) {
     char out[1024] = "";
     zl_conf_foreach_kafka(c, collect, out);
     CHECK_STR(out, "bootstrap.servers=127.0.0.1:9092;enable.idempotence=true;acks=1;"
-                   "partitioner=murmur2_random;linger.ms=50;client.id=zc;sasl.mechanism=PLAIN;");
+                   "partitioner=murmur2_random;linger.ms=50;queue.buffering.max.kbytes=65536;"
+                   "client.id=zc;sasl.mechanism=PLAIN;");
     CHECK_EQ_INT(zl_conf_set(c, "kafka.", "x", errbuf, sizeof errbuf), ZL_ERR_INVALID);
     CHECK_EQ_INT(zl_conf_set(c, "kafka.a b", "x", errbuf, sizeof errbuf), ZL_ERR_INVALID);
     zl_conf_destroy(c);
