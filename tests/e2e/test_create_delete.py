@@ -43,6 +43,9 @@ def create_body(iid: int, value: float):
 
 
 def test_create_then_delete(gwenv):
+    """LightweightM2M-1.1-int-270 / int-290 - Create Object Instance / Delete Object Instance: a
+    create of /3303 instance 7 in TLV (2.01, Location-Path), a delete (2.02), and a create on an
+    instance path answered BAD_REQUEST."""
     dev = gwenv.device()
     got = {}
 

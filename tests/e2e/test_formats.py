@@ -335,7 +335,10 @@ def check_value_type(got, want):
 # ------------------------------------------------------------------ (a) read an object instance
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_read_object_instance(gwenv, fmt):
-    """Read /3/0 answered in fmt: string, integer, TIME and a two-instance multiple resource."""
+    """LightweightM2M-1.1-int-223 / int-204 - Read on Object Instance / Querying basic information
+    in JSON format (the lwm2m_json case, Accept 11543): read /3/0 answered in fmt: string, integer,
+    TIME and a two-instance multiple resource. The senml_json and senml_cbor cases are the decoding
+    half of LightweightM2M-1.1-int-231 / int-232 (the request's Accept is TLV, not 110 or 112)."""
     dev = format_device(gwenv, fmt)
     device_3_0_only(dev)
     _, b = response(gwenv, dev, "read", "/3/0", "CONTENT", REQ_CF.get(fmt, "TLV"))
@@ -352,6 +355,7 @@ def test_read_object_instance(gwenv, fmt):
 # ------------------------------------------------------------------ (b) read a single resource
 @pytest.mark.parametrize("fmt", FORMATS + [CBOR])
 def test_read_float_resource(gwenv, fmt):
+    """LightweightM2M-1.1-int-224 - Read on Resource: /3303/0/5700 answered in fmt."""
     dev = format_device(gwenv, fmt)
     dev.objects[(3303, 0)][5700][1] = -12.375
     _, b = response(gwenv, dev, "read", "/3303/0/5700", "CONTENT", REQ_CF.get(fmt, "TLV"))
@@ -369,7 +373,8 @@ def test_read_float_resource(gwenv, fmt):
     ((3303, 0, 5700), "FLOAT", 0.1, 0.1),             # a double
 ])
 def test_read_single_resource_cbor(gwenv, path, typ, value, want):
-    """CBOR (60): one bare data item, typed by the object model."""
+    """LightweightM2M-1.1-int-211 - Querying basic information in CBOR format, decoding only (the
+    request's Accept is TLV, not 60): CBOR (60) is one bare data item, typed by the object model."""
     dev = format_device(gwenv, CBOR)
     dev.objects[path[:2]][path[2]][1] = value
     p = pstr(path)
@@ -383,7 +388,8 @@ def test_read_single_resource_cbor(gwenv, path, typ, value, want):
 # ------------------------------------------------------------------ (c) observe
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_observe_float_resource(gwenv, fmt):
-    """Observe /3303/0/5700: the first answer and three notifications, all in fmt."""
+    """LightweightM2M-1.1-int-301 - Observation and Notification of parameter values: observe
+    /3303/0/5700, the first answer and three notifications, all in fmt."""
     dev = format_device(gwenv, fmt)
     path = (3303, 0, 5700)
     rec, b = response(gwenv, dev, "observe", "/3303/0/5700", "CONTENT", REQ_CF.get(fmt, "TLV"))
@@ -473,6 +479,7 @@ def last_put(dev, path):
 
 
 def test_write_string_resource_lwm2m_json(gwenv):
+    """LightweightM2M-1.1-int-227 - Write (replace) on Resource, in LwM2M JSON (11543)."""
     dev = format_device(gwenv, LWM2M_JSON)
     rec, b = response(gwenv, dev, "write", "/3/0/14", "CHANGED", "JSON_CODE",
                       body=write_body("/3/0/14", "+02:00", "STRING"))
@@ -486,6 +493,8 @@ def test_write_string_resource_lwm2m_json(gwenv):
 
 
 def test_write_string_resource_text(gwenv):
+    """LightweightM2M-1.1-int-205 / int-227 - Setting basic information in Plain Text format /
+    Write (replace) on Resource: PUT /3/0/14 as text/plain."""
     dev = format_device(gwenv, LWM2M_JSON)
     response(gwenv, dev, "write", "/3/0/14", "CHANGED", "TEXT_CODE",
              body=write_body("/3/0/14", "-05:30", "STRING"))

@@ -98,6 +98,8 @@ def test_read_error_codes_and_diagnostics(gwenv):
 
 
 def test_write_execute_observe_errors(gwenv):
+    """LightweightM2M-1.1-int-256 - Write Operation Failure, the gateway's side (a Write the device
+    answers 4.05 is reported METHOD_NOT_ALLOWED); also errors of Execute, Observe and observeCancel."""
     dev, node = error_device(gwenv, (3, 0, 14))
 
     node.reply = (numbers.METHOD_NOT_ALLOWED, b"utc offset is read-only here")

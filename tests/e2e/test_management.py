@@ -49,7 +49,10 @@ def last_request(dev, method, path):
 
 
 @pytest.mark.parametrize("cf", ["TLV", "TEXT_CODE"])
-def test_read_single_resource(gwenv, cf):
+def test_int_224_read_on_resource(gwenv, cf):
+    """LightweightM2M-1.1-int-224 - Read on Resource: /3/0/0 with Accept TLV or text/plain; the
+    TEXT_CODE case is also LightweightM2M-1.1-int-201 - Querying basic information in Plain Text
+    format (Manufacturer only)."""
     # TEXT_CODE: the seed could not map the *_CODE formats (contract §13.5); the gateway must.
     dev = registered_device(gwenv)
     t0 = now_ms()
@@ -64,6 +67,9 @@ def test_read_single_resource(gwenv, cf):
 
 
 def test_read_float_resource_and_instance(gwenv):
+    """LightweightM2M-1.1-int-224 / int-223 / int-203 - Read on Resource (a FLOAT) / Read on Object
+    Instance / Querying basic information in TLV format (/3/0 with Accept TLV; this device has no
+    Error Code /3/0/11)."""
     dev = registered_device(gwenv)
     rec = gwenv.mgmt.request(dev.ep, "read", "/3303/0/5700", "TLV")
     name, body = check_response(rec, gwenv, dev.ep, rec.value["ticket"], "/3303/0/5700", "read", "CONTENT")
@@ -109,7 +115,9 @@ def test_malformed_path_is_bad_request(gwenv):
     assert dev.log[n_before:] == [], "nothing may be sent to the device for an invalid path"
 
 
-def test_write_string_resource(gwenv):
+def test_int_227_write_replace_on_resource(gwenv):
+    """LightweightM2M-1.1-int-227 - Write (replace) on Resource: PUT /3/0/14 in TLV changes the
+    device's value, and a read through Kafka sees it."""
     dev = registered_device(gwenv)
     ticket = gwenv.mgmt.send(dev.ep, "write", "/3/0/14", "TLV", body=write_body("/3/0/14", "+02:00", "STRING"))
     rec = gwenv.mgmt.wait_response(ticket)
@@ -124,6 +132,9 @@ def test_write_string_resource(gwenv):
 
 
 def test_execute(gwenv):
+    """LightweightM2M-1.1-int-241 - Executable Resource: Rebooting the device (the Execute of
+    /3/0/4; the device does not reboot and re-register here). Also: an Execute on a readable
+    resource is answered METHOD_NOT_ALLOWED."""
     dev = registered_device(gwenv)
     ticket = gwenv.mgmt.send(dev.ep, "execute", "/3/0/4", body=execute_body(""))
     rec = gwenv.mgmt.wait_response(ticket)
@@ -139,6 +150,9 @@ def test_execute(gwenv):
 
 
 def test_observe_notifications_and_cancel(gwenv):
+    """LightweightM2M-1.1-int-301 - Observation and Notification of parameter values: observe
+    /3303/0/5700, every notification is published with the observation id, and observeCancel
+    stops them (how the device is told: test_observe_cancel.py)."""
     dev = registered_device(gwenv)
     path = (3303, 0, 5700)
     ticket = gwenv.mgmt.send(dev.ep, "observe", "/3303/0/5700", "TLV")

@@ -27,7 +27,10 @@ def cancel_gets(dev):
     return [e for e in dev.log if e[0] == "GET" and e[1] == PATH and e[3] == 1]
 
 
-def test_active_cancel_tells_the_device_at_once(gwenv):
+def test_int_303_cancel_with_observe_cancel_parameter(gwenv):
+    """LightweightM2M-1.1-int-303 - Cancel observations using Observe with Cancel parameter: the
+    active cancel (the default) tells the device at once, with a GET carrying Observe 1 and the
+    observation's token."""
     dev = observed_device(gwenv)
     token = dev.observe_tokens[PATH][0]
     rec = gwenv.mgmt.request(dev.ep, "observeCancel", "/3303/0/5700")
@@ -45,7 +48,9 @@ def test_active_cancel_tells_the_device_at_once(gwenv):
     assert again.value["rep"]["code"] == "NOT_FOUND"
 
 
-def test_passive_cancel_waits_for_the_next_notification(gateway_factory):
+def test_int_302_cancel_using_reset(gateway_factory):
+    """LightweightM2M-1.1-int-302 - Cancel Observations using Reset Operation: the passive cancel
+    (--observe-cancel passive) waits for the next notification and answers it with RST."""
     gwenv = gateway_factory(extra_args=["--observe-cancel", "passive"])
     dev = observed_device(gwenv)
     rec = gwenv.mgmt.request(dev.ep, "observeCancel", "/3303/0/5700")

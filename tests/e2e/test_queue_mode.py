@@ -48,7 +48,10 @@ def no_response(gwenv, ticket, seconds):
                 f"answered while the device sleeps: {r.value}"
 
 
-def test_request_waits_for_the_device_to_wake(gateway_factory):
+def test_int_109_behavior_in_queue_mode(gateway_factory):
+    """LightweightM2M-1.1-int-109 - Behavior in Queue Mode: a read for a sleeping device is held
+    (no answer while it sleeps) and goes out when the device next talks (its Update). The device
+    registers with the LwM2M 1.0 binding UQ, not 1.1's b=U&Q."""
     gwenv = gateway_factory(extra_args=["--queue-awake-ms", str(AWAKE_MS)])
     dev = sleeping_device(gwenv)
     ticket = gwenv.mgmt.send(dev.ep, "read", "/3/0/0")

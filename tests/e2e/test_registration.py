@@ -28,6 +28,9 @@ def assert_recent(ms: int, t0: int, t1: int, slack_ms: int = 3000):
 
 
 def test_register_update_deregister(gwenv):
+    """LightweightM2M-1.1-int-101 / int-102 / int-103 - Initial Registration / Registration Update /
+    Deregistration, the gateway's side: Register, Update without and with lt and links, De-register,
+    each answered (2.01, 2.04, 2.02) and published as a registration record."""
     dev = gwenv.device()
     t0 = now_ms()
     r = dev.register(lt=60)
@@ -127,6 +130,9 @@ def test_reregistration_same_endpoint_replaces(gwenv):
 
 @pytest.mark.slow
 def test_registration_expires(gwenv):
+    """LightweightM2M-1.1-int-105 - Discarded Register Update, the gateway's side: the registration
+    expires after its lifetime (a DELETE record with expired=true), so the device's next Update gets
+    4.04 Not Found."""
     dev = gwenv.device()
     t0 = time.time()
     r = dev.register(lt=2)
@@ -179,7 +185,8 @@ def test_registered_schemas_are_the_contract_texts(gwenv):
 
 
 def test_raw_register_reply_codes(gwenv):
-    """Exact CoAP codes for the registration interface, seen on the wire."""
+    """LightweightM2M-1.1-int-101 / int-102 / int-103 - Initial Registration / Registration Update /
+    Deregistration: the exact CoAP codes for the registration interface, seen on the wire."""
     c = C.RawCoap(gwenv.gw.coap_port)
     try:
         ep = unique("raw-")

@@ -43,6 +43,8 @@ def content(rec):
 
 @pytest.mark.parametrize("fmt", ["json", "cbor"])
 def test_send_is_published_before_the_device_gets_204(gwenv, fmt):
+    """LightweightM2M-1.1-int-306 / int-311 - Send Operation / Send command, the gateway's side: a
+    Send in SenML JSON or CBOR gets 2.04 only after its records are in Kafka."""
     dev = registered(gwenv)
     recs = [{"bn": "/3303/0/", "n": "5700", "v": 21.5}, {"n": "5701", "vs": "cel"},
             {"bn": "/3/0/", "n": "9", "v": 77}]
