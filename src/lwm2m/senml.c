@@ -512,6 +512,17 @@ zl_err_t zl_senml_walk(const zl_node_t *node, const zl_path_t *path, zl_senml_em
     return walk_children(&w, node, "");
 }
 
+zl_err_t zl_senml_decode_with(zl_senml_feed_fn feed, const uint8_t *p, size_t n, const zl_path_t *path,
+                              const zl_models_t *models, zl_node_t **out, char *errstr, size_t errstr_size) {
+    zl_senml_dec_t dec;
+    *out = NULL;
+    zl_err_t e = zl_senml_dec_init(&dec, path, models, errstr, errstr_size);
+    if (!e) e = feed(&dec, p, n);
+    if (!e) e = zl_senml_dec_finish(&dec, out);
+    zl_senml_dec_free(&dec);
+    return e;
+}
+
 zl_err_t zl_senml_tree_source(const void *tree, zl_senml_emit_fn fn, void *ctx) {
     const zl_senml_tree_t *t = tree;
     return zl_senml_walk(t->node, t->path, fn, ctx);

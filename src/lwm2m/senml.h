@@ -142,6 +142,10 @@ zl_err_t zl_senml_cbor_encode_src(zl_senml_source_fn source, const void *src, zl
 /* Parse a payload and zl_senml_dec_add() every record (no finish). */
 zl_err_t zl_senml_json_feed(zl_senml_dec_t *dec, const uint8_t *p, size_t n);
 zl_err_t zl_senml_cbor_feed(zl_senml_dec_t *dec, const uint8_t *p, size_t n);
+typedef zl_err_t (*zl_senml_feed_fn)(zl_senml_dec_t *dec, const uint8_t *p, size_t n);
+/* init + feed + finish: the whole decode of one format. */
+zl_err_t zl_senml_decode_with(zl_senml_feed_fn feed, const uint8_t *p, size_t n, const zl_path_t *path,
+                              const zl_models_t *models, zl_node_t **out, char *errstr, size_t errstr_size);
 
 /* Composite operations (LwM2M 1.1 Read-/Observe-Composite, FETCH): the
  * request payload names the paths only, [{"n":"/3/0/0"},{"n":"/3303"}].

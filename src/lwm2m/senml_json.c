@@ -116,13 +116,7 @@ zl_err_t zl_senml_json_feed(zl_senml_dec_t *dec, const uint8_t *p, size_t n) {
 zl_err_t zl_senml_json_decode(const uint8_t *p, size_t n, const zl_path_t *path,
                               const zl_models_t *models, zl_node_t **out,
                               char *errstr, size_t errstr_size) {
-    zl_senml_dec_t dec;
-    *out = NULL;
-    zl_err_t e = zl_senml_dec_init(&dec, path, models, errstr, errstr_size);
-    if (!e) e = zl_senml_json_feed(&dec, p, n);
-    if (!e) e = zl_senml_dec_finish(&dec, out);
-    zl_senml_dec_free(&dec);
-    return e;
+    return zl_senml_decode_with(zl_senml_json_feed, p, n, path, models, out, errstr, errstr_size);
 }
 
 /* ---- encoding ---- */

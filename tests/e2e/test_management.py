@@ -188,7 +188,7 @@ def test_observe_notifications_and_cancel(gwenv):
     gwenv.obs.drain(2.5)
     n_end = len(gwenv.obs.matching(lambda r: r.value["observationId"] == obs_id))
     assert n_end == n_after_grace, f"{n_end - n_after_grace} notifications after observeCancel"
-    # the device is told (RST on the next notification, or a GET without Observe)
+    # the device is told (RST on the next notification, or a GET with Observe: 1)
     dev.wait_observers(path, 0, timeout=6)
     # an observeCancel reply is optional (the seed sends none); if there is one it is not an error
     rep = gwenv.mgmt.rep.matching(lambda r: r.value["ticket"] == cancel)

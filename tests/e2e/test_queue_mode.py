@@ -56,7 +56,7 @@ def test_int_109_behavior_in_queue_mode(gateway_factory):
     dev = sleeping_device(gwenv)
     ticket = gwenv.mgmt.send(dev.ep, "read", "/3/0/0")
     no_response(gwenv, ticket, 2.0)
-    assert not [e for e in dev.log if e[1] == "/3/0/0"], "the sleeping device was asked"
+    assert not [e for e in dev.log if e[1] == (3, 0, 0)], "the sleeping device was asked"
     assert gwenv.gw.metrics().get("zeelos_queue_held_total") == 1
 
     assert dev.update().code == "2.04"          # the device wakes up
@@ -81,7 +81,7 @@ def test_request_expires_in_the_queue(gateway_factory):
     msg = branch(rec.value["rep"]["body"])[1]["message"]
     assert msg.startswith("expired in queue") and dev.ep in msg
     assert gwenv.gw.metrics().get("zeelos_queue_expired_total") == 1
-    assert not [e for e in dev.log if e[1] == "/3/0/0"]
+    assert not [e for e in dev.log if e[1] == (3, 0, 0)]
 
 
 def test_queued_request_survives_a_gateway_crash(gateway_factory):
