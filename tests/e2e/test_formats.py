@@ -11,8 +11,9 @@ Python code (json, cbor2) from the specifications, never by the gateway's own co
 
 The device (FormatNode over lwm2m_device.LwM2MDevice, registered from its serving socket)
 answers every GET, including the notifications of an observation, in the format the test
-chose, whatever the Accept: the management request's contentFormat can only ask for TLV, LwM2M
-JSON, text or opaque, and the gateway must decode an answer by its Content-Format.
+chose, whatever the Accept: the gateway must decode an answer by its Content-Format, not by what
+it asked for.  The zeelos 1.1 contentFormatCode tests at the end check that the Accept (reads)
+and Content-Format (writes) sent are exactly the number asked for.
 
 Reads: /3/0 (string, integer, TIME and the multiple resource /3/0/11 with instances 0 and 1) ->
 an AvroInstanceResource with exactly those values and types (TIME in epoch ms, the multiple
@@ -206,6 +207,8 @@ class FormatNode(_Node):
 
     def _write(self, request) -> Message:
         cf = request.opt.content_format
+        if cf is not None and int(cf) in (CF_SENML_JSON, CF_SENML_CBOR):
+            return self._write_senml(int(cf), request.payload)
         if cf is None or int(cf) != CF_JSON:
             return super()._write(request)
         try:
@@ -216,6 +219,25 @@ class FormatNode(_Node):
                     return Message(code=numbers.BAD_REQUEST)
                 self.dev.set(parts, v, notify=True)
         except (ValueError, KeyError, TypeError):
+            return Message(code=numbers.BAD_REQUEST)
+        return Message(code=numbers.CHANGED)
+
+
+    def _write_senml(self, cf: int, payload: bytes) -> Message:
+        """SenML JSON / CBOR writes (RFC 8428 names: bn + n; values v, vs, vb)."""
+        try:
+            recs = json.loads(payload) if cf == CF_SENML_JSON else cbor2.loads(payload)
+            keys = {"bn": "bn", "n": "n", "v": "v", "vs": "vs", "vb": "vb"} if cf == CF_SENML_JSON else \
+                {"bn": -2, "n": 0, "v": 2, "vs": 3, "vb": 4}
+            bn = ""
+            for r in recs:
+                bn = r.get(keys["bn"], bn)
+                parts = tuple(int(x) for x in (bn + r.get(keys["n"], "")).strip("/").split("/"))
+                vals = [r[keys[k]] for k in ("v", "vs", "vb") if keys[k] in r]
+                if parts[:len(self.path)] != self.path or len(parts) != 3 or len(vals) != 1:
+                    return Message(code=numbers.BAD_REQUEST)
+                self.dev.set(parts, vals[0], notify=True)
+        except (ValueError, KeyError, TypeError, cbor2.CBORDecodeError):
             return Message(code=numbers.BAD_REQUEST)
         return Message(code=numbers.CHANGED)
 
@@ -658,3 +680,32 @@ def test_observe_malformed_notification(gwenv):
     notes = gwenv.obs.wait_for_n(lambda x: x.value["ticket"] == ticket, 2, timeout=10, what="the good notification")
     assert notes[1].value["rep"]["code"] == "CONTENT", notes[1]
     assert content(branch(notes[1].value["rep"]["body"])) == ("AvroResource", res("/3303/0/5700", "FLOAT", 31.75))
+
+
+# ------------------------------------------------------------------ any format through contentFormatCode
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_int_231_232_accept_chosen_by_content_format_code(gwenv, fmt):
+    """LightweightM2M-1.1-int-231 / int-232 (and the SenML/LwM2M-CBOR Accept of int-223): the
+    zeelos 1.1 contentFormatCode puts exactly that number in the Accept of the read, and the
+    answer in that format decodes to the right values."""
+    dev = format_device(gwenv, fmt)
+    device_3_0_only(dev)
+    rec = gwenv.mgmt.request(dev.ep, "read", "/3/0", contentFormatCode=CF_OF[fmt])
+    assert rec.value["rep"]["code"] == "CONTENT", rec.value
+    gets = [e for e in dev.log if e[0] == "GET" and e[1] == (3, 0)]
+    assert gets and gets[-1][2] is not None and int(gets[-1][2]) == CF_OF[fmt], gets
+    kind, inst = content(branch(rec.value["rep"]["body"]))
+    assert {r["id"]: r for r in inst["resources"]} == EXPECTED_3_0["resources"]
+
+
+@pytest.mark.parametrize("cf", [CF_SENML_JSON, CF_SENML_CBOR])
+def test_write_in_senml_by_content_format_code(gwenv, cf):
+    """A write with contentFormatCode 110/112 goes out as SenML in that Content-Format (the
+    device here parses it with json / cbor2) and changes the value."""
+    dev = format_device(gwenv, LWM2M_JSON)
+    rec = gwenv.mgmt.request(dev.ep, "write", "/3/0/14", body=write_body("/3/0/14", "+09:00", "STRING"),
+                             contentFormatCode=cf)
+    assert rec.value["rep"]["code"] == "CHANGED", rec.value
+    put = last_put(dev, (3, 0, 14))
+    assert put is not None and int(put[2]) == cf, dev.log
+    assert dev.value((3, 0, 14)) == "+09:00"
