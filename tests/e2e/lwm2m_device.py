@@ -221,6 +221,11 @@ class _Node(resource.ObservableResource):
 
     async def render_put(self, request):
         self.dev.log.append(("PUT", self.path, request.opt.content_format, request.payload))
+        if request.opt.uri_query and not request.payload:  # Write-Attributes
+            self.dev.queries.append((self.path, tuple(request.opt.uri_query)))
+            self.dev.attributes.setdefault(self.path, {}).update(
+                dict(q.split("=", 1) if "=" in q else (q, None) for q in request.opt.uri_query))
+            return Message(code=numbers.CHANGED)
         if len(self.path) != 3 and len(self.path) != 2:
             return Message(code=numbers.METHOD_NOT_ALLOWED)
         return self._write(request)
@@ -303,7 +308,8 @@ class LwM2MDevice:
         self.history: dict[tuple, list] = {}
         self.executions: list[tuple] = []
         self.log: list[tuple] = []
-        self.queries: list[tuple] = []  # (path, Uri-Query options) of every GET
+        self.queries: list[tuple] = []  # (path, Uri-Query options) of every GET and Write-Attributes
+        self.attributes: dict[tuple, dict] = {}  # path -> attributes written (None = removed)
         self.location = ""
         self._ticker: Optional[asyncio.Task] = None
 
