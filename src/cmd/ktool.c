@@ -1,5 +1,6 @@
 /* Shared Kafka helpers of the client tools (see ktool.h). */
 #include "cmd/ktool.h"
+#include "kafka/client.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -15,19 +16,9 @@ typedef struct {
     size_t n;
 } apply_t;
 
-static bool producer_only(const char *k) {
-    static const char *const keys[] = {"enable.idempotence", "acks", "request.required.acks",
-        "partitioner", "linger.ms", "queue.buffering.max.ms", "batch.size", "batch.num.messages",
-        "compression.type", "compression.codec", "message.timeout.ms", "delivery.timeout.ms",
-        "retries", "message.send.max.retries", "retry.backoff.ms", "request.timeout.ms", NULL};
-    for (int i = 0; keys[i]; i++)
-        if (!strcmp(k, keys[i])) return true;
-    return false;
-}
-
 static void apply(const char *k, const char *v, void *ctx) {
     apply_t *a = ctx;
-    if (a->failed || (a->consumer && producer_only(k))) return;
+    if (a->failed || (a->consumer && zl_kafka_producer_only(k))) return;
     if (rd_kafka_conf_set(a->kc, k, v, a->errstr, a->n) != RD_KAFKA_CONF_OK) a->failed = true;
 }
 

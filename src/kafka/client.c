@@ -23,9 +23,7 @@ typedef struct {
     int consumer;
 } conf_apply_t;
 
-/* Producer-only properties of the shared kafka.* set: not given to consumers,
- * where librdkafka would warn that it ignores them. */
-static int producer_only(const char *k) {
+bool zl_kafka_producer_only(const char *k) {
     static const char *const keys[] = {"enable.idempotence", "acks", "request.required.acks",
         "partitioner", "linger.ms", "queue.buffering.max.ms", "queue.buffering.max.messages",
         "queue.buffering.max.kbytes", "batch.num.messages", "batch.size", "compression.type",
@@ -33,13 +31,13 @@ static int producer_only(const char *k) {
         "message.send.max.retries", "retry.backoff.ms", "max.in.flight", "request.timeout.ms",
         "enable.gapless.guarantee", "sticky.partitioning.linger.ms", NULL};
     for (int i = 0; keys[i]; i++)
-        if (!strcmp(k, keys[i])) return 1;
-    return 0;
+        if (!strcmp(k, keys[i])) return true;
+    return false;
 }
 
 static void apply_kafka(const char *k, const char *v, void *ctx) {
     conf_apply_t *a = ctx;
-    if (a->failed || (a->consumer && producer_only(k))) return;
+    if (a->failed || (a->consumer && zl_kafka_producer_only(k))) return;
     if (rd_kafka_conf_set(a->conf, k, v, a->errstr, a->n) != RD_KAFKA_CONF_OK) a->failed = 1;
 }
 

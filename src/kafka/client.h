@@ -25,6 +25,10 @@ struct zl_dr {
     void (*cb)(zl_dr_t *dr, rd_kafka_resp_err_t err);
 };
 
+/* True for the librdkafka properties only a producer understands (the shared
+ * kafka.* set is given to consumers without them, so librdkafka does not warn). */
+bool zl_kafka_producer_only(const char *name);
+
 typedef struct zl_producer zl_producer_t;
 
 /* Applies every kafka.* property of conf. */
