@@ -11,10 +11,11 @@ runs=${*:-small reg20k n10k n20k}
 out=$root/bench/out
 mkdir -p "$out"
 port=15990
+http=15991
 for run in $runs; do
     id=bench$(date +%s)
     data=$(mktemp -d)
-    "$bin" gateway --id "$id" --coap-port $port --http-port 0 --format json --data-dir "$data" \
+    "$bin" gateway --id "$id" --coap-port $port --http-port $http --format json --data-dir "$data" \
         --log-level warn &
     gw=$!
     sleep 2
@@ -27,6 +28,7 @@ for run in $runs; do
     n10k-100ms) "$bin" bench $common --count 10000 --duration 60 --device-notify-ms 100 --mgmt-rate 0 ;;
     *) echo "unknown run $run" >&2 ;;
     esac
+    python3 "$root/bench/gwlatency.py" "http://127.0.0.1:$http/metrics" || true
     kill -INT $gw
     wait $gw || true
     rm -rf "$data"

@@ -2,6 +2,9 @@
  *   exchanges by token (responses, notifications) and by (peer, MID) (ACK/RST),
  *   the duplicate cache by (peer, MID) in a FIFO bounded by count and age,
  *   Block1 reassemblies by peer.
+ * A confirmable message that is not a request (zl_coap_send_con, a device's
+ * CON notification) is an exchange in the by-MID map only: it reuses the
+ * request retransmission (exch_transmit, on_retx) and ends on its ACK/RST.
  * Every lookup is one hash probe; nothing scans all peers, so the cost of a
  * datagram does not grow with the number of devices. */
 #include "coap/endpoint.h"
@@ -47,9 +50,11 @@ typedef struct exch {
     uint8_t parent_tkl;
     uint32_t parent_gen;
     uint8_t tkl;      /* token length: token_key() alone is not injective */
+    bool is_msg;      /* zl_coap_send_con(): no token, done on ACK/RST, sent_cb */
     int timeout_ms;
     zl_timer_t retx, deadline;
     zl_coap_resp_cb cb;
+    zl_coap_sent_cb sent_cb;
     void *ctx;
     zl_buf_t body; /* Block2 reassembly */
     zl_coap_ep_t *ep;
@@ -113,6 +118,7 @@ struct zl_coap_ep {
     size_t rnd_pos;
     zl_counter_t *c_rx, *c_tx, *c_malformed, *c_dup, *c_retx, *c_timeout, *c_rst_sent,
         *c_unmatched, *c_shed;
+    uint64_t rx_ns; /* when the batch being handled was read (zl_now_ns) */
 };
 
 /* ---------------------------------------------------------------- helpers */
@@ -257,18 +263,25 @@ static void exch_free(zl_coap_ep_t *ep, exch_t *x) {
     free(x);
 }
 
+/* Runs the callback of an unlinked exchange x (still allocated). */
+static void exch_report(zl_coap_ep_t *ep, exch_t *x, zl_err_t err, const zl_coap_msg_t *resp) {
+    if (!x->is_msg) {
+        if (x->cb) x->cb(x->ctx, err, resp);
+    } else if (x->sent_cb) {
+        x->sent_cb(x->ctx, err, x->mid, ep->cfg.max_retransmit - x->retries_left);
+    }
+}
+
 /* Ends an exchange: unlinks it, then runs the callback (which may start new
  * requests), then frees it. */
 static void exch_finish(zl_coap_ep_t *ep, exch_t *x, zl_err_t err, const zl_coap_msg_t *resp) {
-    zl_coap_resp_cb cb = x->cb;
-    void *ctx = x->ctx;
     zl_timer_disarm(ep->wheel, &x->retx);
     zl_timer_disarm(ep->wheel, &x->deadline);
     zl_hmap_remove(&ep->by_token, &x->by_token);
     if (x->in_mid_map) zl_hmap_remove(&ep->by_mid, &x->by_mid);
     x->in_mid_map = false;
     x->by_token.next = NULL;
-    if (cb) cb(ctx, err, resp);
+    exch_report(ep, x, err, resp);
     zl_buf_free(&x->body);
     free(x->dgram);
     free(x);
@@ -449,6 +462,23 @@ zl_err_t zl_coap_send(zl_coap_ep_t *ep, const zl_coap_addr_t *peer, zl_coap_msg_
     size_t n = zl_coap_serialize(msg, buf, sizeof buf);
     if (!n) return ZL_ERR_TOO_LARGE;
     enqueue(ep, peer, buf, n);
+    return ZL_OK;
+}
+
+zl_err_t zl_coap_send_con(zl_coap_ep_t *ep, const zl_coap_addr_t *peer, zl_coap_msg_t *msg, int timeout_ms,
+                          zl_coap_sent_cb cb, void *ctx) {
+    if (msg->code == ZL_COAP_EMPTY || zl_coap_is_request(msg->code)) return ZL_ERR_INVALID;
+    exch_t *x = exch_new(ep, peer, NULL, ctx);
+    if (!x) return ZL_ERR_NOMEM;
+    x->is_msg = x->confirmable = true;
+    x->sent_cb = cb;
+    msg->type = ZL_COAP_CON;
+    zl_err_t err = exch_transmit(ep, x, msg); /* MID, by-MID map, first RTO, first copy */
+    if (err) {
+        exch_free(ep, x);
+        return err;
+    }
+    if (timeout_ms > 0) zl_timer_arm(ep->wheel, &x->deadline, zl_now_ms() + timeout_ms);
     return ZL_OK;
 }
 
@@ -663,6 +693,8 @@ static void handle_empty(zl_coap_ep_t *ep, const zl_coap_addr_t *from, const zl_
         if (x->mid != m->mid || !zl_coap_addr_eq(&x->peer, from)) continue;
         if (m->type == ZL_COAP_RST) {
             exch_finish(ep, x, ZL_ERR_RESET, NULL);
+        } else if (m->type == ZL_COAP_ACK && x->is_msg) {
+            exch_finish(ep, x, ZL_OK, NULL); /* the ACK is all a non-request waits for */
         } else if (m->type == ZL_COAP_ACK) {
             x->acked = true; /* separate response follows; the deadline still runs */
             zl_timer_disarm(ep->wheel, &x->retx);
@@ -670,6 +702,7 @@ static void handle_empty(zl_coap_ep_t *ep, const zl_coap_addr_t *from, const zl_
         return;
     }
     C_INC(ep->c_unmatched);
+    if (m->type == ZL_COAP_RST && ep->cfg.on_rst) ep->cfg.on_rst(ep->cfg.ctx, from, m->mid);
 }
 
 /* ------------------------------------------------------ duplicate cache */
@@ -919,12 +952,15 @@ static void handle_dgram(zl_coap_ep_t *ep, zl_coap_dgram_t *d) {
     }
 }
 
+uint64_t zl_coap_ep_rx_ns(const zl_coap_ep_t *ep) { return ep->rx_ns; }
+
 int zl_coap_ep_read(zl_coap_ep_t *ep, int budget) {
     int total = 0;
     for (int b = 0; b < budget; b++) {
         zl_coap_dgram_t *in = ep->iob->in;
         int n = ep->io.recv(ep->io.impl, in, ZL_COAP_BATCH);
         if (n <= 0) break;
+        ep->rx_ns = zl_now_ns(); /* one clock read per batch */
         for (int i = 0; i < n; i++) handle_dgram(ep, &in[i]);
         total += n;
         if (n < ZL_COAP_BATCH) break;
@@ -986,6 +1022,16 @@ zl_coap_ep_t *zl_coap_ep_new(const zl_coap_ep_cfg_t *cfg, zl_wheel_t *wheel, cha
     return ep;
 }
 
+/* Ends the zl_coap_send_con() exchanges, the only ones left in the by-MID
+ * map once every token exchange is finished. */
+static void cancel_messages(zl_coap_ep_t *ep) {
+    while (ep->by_mid.count) {
+        size_t b = 0;
+        zl_hnode_t *n = zl_hmap_iter(&ep->by_mid, &b, NULL);
+        exch_finish(ep, ZL_CONTAINER_OF(n, exch_t, by_mid), ZL_ERR_CANCELLED, NULL);
+    }
+}
+
 void zl_coap_ep_destroy(zl_coap_ep_t *ep) {
     if (!ep) return;
     while (ep->deferred.next && ep->deferred.next != &ep->deferred) {
@@ -1006,6 +1052,7 @@ void zl_coap_ep_destroy(zl_coap_ep_t *ep) {
             }
         }
     }
+    if (ep->by_mid.buckets) cancel_messages(ep);
     if (ep->asm_by_peer.buckets) {
         size_t b = 0;
         zl_hnode_t *n = zl_hmap_iter(&ep->asm_by_peer, &b, NULL);

@@ -10,6 +10,10 @@
  *    responses, a deadline per request, and observations that keep the token
  *    alive for notifications (unknown tokens are answered with RST, which is
  *    how a passively cancelled observation ends on the device side);
+ *  - outgoing confirmable messages that are not requests (a device's CON
+ *    notifications): the same retransmission, matched by (peer, MID) only,
+ *    and RSTs that match nothing reported to the owner (on_rst), so a device
+ *    learns that its NON notifications are rejected;
  *  - I/O is batched: recvmmsg of up to ZL_COAP_BATCH datagrams per wakeup and
  *    an outgoing queue flushed with one sendmmsg (zl_coap_ep_flush()).  The
  *    batch buffers (~200 KB) are per endpoint unless the owner passes a
@@ -105,6 +109,11 @@ typedef struct {
      * §4.2), counted in zeelos_coap_notifications_shed_total.  NON
      * notifications cannot be pushed back and are always delivered. */
     bool (*admit)(void *ctx);
+    /* optional: an RST that matched no exchange (peer and MID).  RSTs answer
+     * messages the endpoint does not track, such as NON notifications sent with
+     * zl_coap_send(): this is how a device learns that the server forgot an
+     * observation (RFC 7641 §3.6) and maps the MID back to it. */
+    void (*on_rst)(void *ctx, const zl_coap_addr_t *peer, uint16_t mid);
     zl_coap_iobuf_t *shared_io; /* optional: batch buffers shared with other endpoints
                                    of the same thread (see zl_coap_iobuf_t); also
                                    starts the hash maps small and skips the 4 MB
@@ -120,6 +129,9 @@ const zl_coap_addr_t *zl_coap_ep_local(const zl_coap_ep_t *ep);
 
 /* Drains the socket (bounded: at most `budget` batches). Returns datagrams read. */
 int zl_coap_ep_read(zl_coap_ep_t *ep, int budget);
+/* zl_now_ns() when the datagram batch being handled was read from the
+ * socket: callbacks use it to measure the time spent since reception. */
+uint64_t zl_coap_ep_rx_ns(const zl_coap_ep_t *ep);
 /* Sends every queued datagram (with a shared iobuf: everything queued in it). */
 void zl_coap_ep_flush(zl_coap_ep_t *ep);
 
@@ -174,6 +186,25 @@ void zl_coap_respond(zl_coap_ep_t *ep, zl_coap_deferred_t *d, zl_coap_msg_t *res
 /* Sends a message outside any exchange (e.g. a NON notification from a
  * device). MID is assigned unless msg->mid is non-zero. */
 zl_err_t zl_coap_send(zl_coap_ep_t *ep, const zl_coap_addr_t *peer, zl_coap_msg_t *msg);
+
+/* Outcome of zl_coap_send_con(): ZL_OK (empty ACK), ZL_ERR_RESET (RST),
+ * ZL_ERR_TIMEOUT (MAX_RETRANSMIT exhausted, or timeout_ms passed) or
+ * ZL_ERR_CANCELLED (endpoint destroyed: do not send on it from here).  mid
+ * is the message's MID, retransmissions how many copies were re-sent. */
+typedef void (*zl_coap_sent_cb)(void *ctx, zl_err_t err, uint16_t mid, int retransmissions);
+
+/* Sends a confirmable message that is not a request, e.g. a CON notification
+ * (2.05 with the observation's token and an Observe option): retransmitted
+ * like a CON request (RFC 7252 §4.2: ACK_TIMEOUT with the random factor,
+ * doubling, MAX_RETRANSMIT) until an empty ACK or RST with its MID arrives
+ * from peer.  Matching is by (peer, MID) only; the token is the caller's and
+ * never registered.  The MID is assigned here and written to msg->mid; type
+ * is set to CON.  timeout_ms > 0 caps the whole exchange, 0 leaves it to the
+ * retransmissions (MAX_TRANSMIT_WAIT).  Returns ZL_OK or an error (cb is then
+ * not called).  State only while unacknowledged: one exchange plus the
+ * serialised datagram. */
+zl_err_t zl_coap_send_con(zl_coap_ep_t *ep, const zl_coap_addr_t *peer, zl_coap_msg_t *msg, int timeout_ms,
+                          zl_coap_sent_cb cb, void *ctx);
 
 /* Address helpers. */
 bool zl_coap_addr_eq(const zl_coap_addr_t *a, const zl_coap_addr_t *b);

@@ -98,6 +98,11 @@ static void init_metrics(zl_gw_t *gw) {
     g->mgmt_latency = zl_metrics_histogram(m, "zeelos_mgmt_request_duration_seconds",
                                            "Time from consuming a management request to queuing its response.",
                                            bounds, (int)(sizeof bounds / sizeof bounds[0]));
+    static const double fine[] = {25e-6, 50e-6, 100e-6, 250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3, 50e-3};
+    g->notif_latency = zl_metrics_histogram(m, "zeelos_notification_gateway_seconds",
+                                            "Gateway-added latency of a notification: datagram read from the "
+                                            "socket to the record handed to the Kafka producer.",
+                                            fine, (int)(sizeof fine / sizeof fine[0]));
 }
 
 static int add_fd(zl_gw_t *gw, int fd, uint32_t tag) {

@@ -67,7 +67,7 @@ typedef struct {
     zl_counter_t *mgmt_requests, *mgmt_invalid, *mgmt_errors, *mgmt_timeouts;
     zl_counter_t *store_errors, *backpressure, *queued, *queue_expired;
     zl_counter_t *sends, *send_records, *send_rejected;
-    zl_histogram_t *mgmt_latency;
+    zl_histogram_t *mgmt_latency, *notif_latency;
 } zl_gw_metrics_t;
 
 struct zl_gw {

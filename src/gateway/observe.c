@@ -162,7 +162,8 @@ void zl_obs_on_notify(void *ctx, zl_err_t err, const zl_coap_msg_t *resp) {
         r.content = node;
     }
     zl_counter_inc(gw->m.notifications);
-    zl_ev_response(gw, gw->t_obs, o->ep, &r, NULL);
+    if (zl_ev_response(gw, gw->t_obs, o->ep, &r, NULL) == ZL_OK)
+        zl_histogram_observe(gw->m.notif_latency, (double)(zl_now_ns() - zl_coap_ep_rx_ns(gw->coap)) / 1e9);
     zl_node_free(node);
 }
 

@@ -185,6 +185,8 @@ def test_observe_composite_and_cancel(gwenv, cdev):
     assert n.value["path"] == "/3303/0/5700,/3/0/9" and n.value["rep"]["kind"] == "observe"
     assert n.value["rep"]["body"] is None and flat(n)["/3/0/9"] == ("INTEGER", 87)
     assert n.value["observationId"].startswith("[")
+    m = gwenv.gw.metrics()  # every notification handed to Kafka has its gateway-added latency
+    assert m.get("zeelos_notification_gateway_seconds_count") == m.get("zeelos_notifications_total") >= 1
 
     # a single-path cancel of one of the paths does not touch the composite observation
     single = gwenv.mgmt.request(cdev.ep, "observeCancel", "/3303/0/5700")
