@@ -315,6 +315,7 @@ static pid_t start_fleet(bench_t *b, const char *log_path) {
         argv[n++] = "--device-bind";
         argv[n++] = zl_conf_str(c, "device.bind");
     }
+    if (zl_conf_bool(c, "device.notify.con")) argv[n++] = "--device-notify-con";
     argv[n] = NULL;
     fflush(stdout);
     fflush(stderr);

@@ -5,9 +5,20 @@
  * serves: Device (3/0) and two Temperature sensors (3303/0 moving every
  * device.notify.ms (1 s) on a rising trend, 3303/1 at twice that on a sine,
  * like the seed's demo client), with Read (text/plain for one resource, TLV
- * otherwise), Write, Execute, Discover and Observe (NON notifications on every
+ * otherwise), Write, Execute, Discover and Observe (a notification on every
  * change), and Read-/Write-/Observe-Composite (device_composite.c).
  * SIGINT/SIGTERM de-register cleanly.
+ *
+ * Notifications are NON, or CON with device.notify.con (so a gateway under
+ * backpressure can leave them unacknowledged and get them again, RFC 7252
+ * §4.2).  CON: at most one per observer in flight (RFC 7641 §4.5.2); a change
+ * meanwhile is not queued but marks the observer, and when the pending one
+ * is acknowledged the then-current state goes out, so the newest state always
+ * arrives and nothing older than it piles up.  A CON that times out removes
+ * the observer (RFC 7641 §4.5).  Either type answered with RST removes it too
+ * (reactive cancel, §3.6): a CON's RST ends its exchange, a NON's RST comes
+ * from the endpoint's on_rst hook with only the MID, matched against the
+ * last OBS_MIDS MIDs each observer sent.
  *
  * Fleets (--count N, up to 100,000): the devices are split over
  * device.workers forked processes (a process may hold only so many sockets);
@@ -43,6 +54,7 @@
 #include "util/log.h"
 
 #define MAX_OBSERVERS 16
+#define OBS_MIDS 4 /* recent notification MIDs per observer an RST is matched against */
 #define REG_WINDOW 256        /* outstanding (de-)registrations per worker */
 #define DEVS_PER_WORKER 15000 /* default split: sockets per process */
 #define STATUS_MS 5000
@@ -55,6 +67,11 @@ typedef struct {
     uint32_t seq;
     zl_path_t *paths; /* Observe-Composite: the paths its FETCH named (path is "/"), else NULL */
     uint16_t n_paths;
+    uint16_t mids[OBS_MIDS]; /* MIDs of its latest notifications (ring) */
+    uint8_t mid_next, n_mids;
+    bool con_busy;  /* a CON notification (MID con_mid) awaits its ACK */
+    bool con_again; /* ... and the state changed since: notify once it is acknowledged */
+    uint16_t con_mid;
 } observer_t;
 
 /* Counters of one worker, in memory shared with the parent (MAP_SHARED). */
@@ -62,6 +79,8 @@ typedef struct {
     _Atomic long registered; /* currently registered */
     _Atomic long registrations, updates, notifications, deregistrations;
     _Atomic long errors, timeouts;
+    _Atomic long notif_retx, notif_timeouts; /* CON notification retransmissions, timed-out CONs */
+    _Atomic long obs_reset;                  /* observers the server removed with an RST */
     _Atomic int done; /* worker finished (its last numbers are final) */
     char pad[64];
 } fleet_stats_t;
@@ -76,6 +95,7 @@ typedef struct {
     zl_coap_addr_t server;
     int lifetime, notify_ms;
     bool bench;            /* device.bench: 3303/0 = send time (epoch us) + sequence */
+    bool notify_con;       /* device.notify.con: CON notifications */
     device_t *devs;
     int n, total;          /* devices of this worker, of the whole fleet */
     int first;             /* global index of devs[0] */
@@ -261,32 +281,103 @@ static bool observed_payload(device_t *d, const observer_t *o, zl_buf_t *body, i
     return ok;
 }
 
+static void drop_observer(device_t *d, int i) {
+    free(d->obs[i].paths);
+    d->obs[i] = d->obs[--d->n_obs];
+}
+
+/* The server does not want observer i any more: RST (reset) or a CON
+ * notification it never acknowledged. */
+static void lose_observer(device_t *d, int i, bool reset) {
+    fleet_t *f = d->fleet;
+    char ps[64];
+    zl_path_format(&d->obs[i].path, ps, sizeof ps);
+    const char *why = reset ? "the server answered with RST" : "a CON notification was never acknowledged";
+    if (f->total == 1) ZL_INFO("device", "%s: stopped notifying %s: %s", d->name, ps, why);
+    else ZL_DEBUG("device", "%s: stopped notifying %s: %s", d->name, ps, why);
+    if (reset) ST_ADD(f, obs_reset, 1);
+    drop_observer(d, i);
+}
+
+static void remember_mid(observer_t *o, uint16_t mid) {
+    o->mids[o->mid_next] = mid;
+    o->mid_next = (uint8_t)((o->mid_next + 1) % OBS_MIDS);
+    if (o->n_mids < OBS_MIDS) o->n_mids++;
+}
+
+static bool sent_recently(const observer_t *o, uint16_t mid) {
+    for (int k = 0; k < o->n_mids; k++)
+        if (o->mids[k] == mid) return true;
+    return false;
+}
+
+static void on_note_done(void *ctx, zl_err_t err, uint16_t mid, int retransmissions);
+
+/* Sends o's current state (NON, or CON retransmitted until acknowledged). */
+static void send_notification(device_t *d, observer_t *o) {
+    zl_buf_t body;
+    zl_buf_init(&body, 0);
+    int cf;
+    if (observed_payload(d, o, &body, &cf)) {
+        zl_coap_msg_t m;
+        zl_coap_init(&m, ZL_COAP_NON, ZL_COAP_CONTENT, 0);
+        m.tkl = o->tkl;
+        memcpy(m.token, o->token, o->tkl);
+        uint8_t s1[4], s2[4];
+        zl_coap_add_uint(&m, ZL_OPT_OBSERVE, ++o->seq & 0xffffff, s1);
+        zl_coap_add_uint(&m, ZL_OPT_CONTENT_FORMAT, (uint32_t)cf, s2);
+        m.payload = body.data;
+        m.payload_len = body.len;
+        bool con = d->fleet->notify_con;
+        if ((con ? zl_coap_send_con(d->ep, &o->peer, &m, 0, on_note_done, d)
+                 : zl_coap_send(d->ep, &o->peer, &m)) == ZL_OK) {
+            ST_ADD(d->fleet, notifications, 1);
+            remember_mid(o, m.mid);
+            o->con_busy = con;
+            o->con_mid = m.mid;
+        }
+    }
+    zl_buf_free(&body);
+}
+
 void zl_dev_notify(device_t *d, uint16_t oid, uint16_t iid) {
     for (int i = 0; i < d->n_obs; i++) {
         observer_t *o = &d->obs[i];
         if (!zl_dev_paths_touch(o->paths ? o->paths : &o->path, o->paths ? o->n_paths : 1, oid, iid)) continue;
-        zl_buf_t body;
-        zl_buf_init(&body, 0);
-        int cf;
-        if (observed_payload(d, o, &body, &cf)) {
-            zl_coap_msg_t m;
-            zl_coap_init(&m, ZL_COAP_NON, ZL_COAP_CONTENT, 0);
-            m.tkl = o->tkl;
-            memcpy(m.token, o->token, o->tkl);
-            uint8_t s1[4], s2[4];
-            zl_coap_add_uint(&m, ZL_OPT_OBSERVE, ++o->seq & 0xffffff, s1);
-            zl_coap_add_uint(&m, ZL_OPT_CONTENT_FORMAT, (uint32_t)cf, s2);
-            m.payload = body.data;
-            m.payload_len = body.len;
-            if (zl_coap_send(d->ep, &o->peer, &m) == ZL_OK) ST_ADD(d->fleet, notifications, 1);
-        }
-        zl_buf_free(&body);
+        if (o->con_busy) o->con_again = true; /* sent once the pending one is acknowledged */
+        else send_notification(d, o);
     }
 }
 
-static void drop_observer(device_t *d, int i) {
-    free(d->obs[i].paths);
-    d->obs[i] = d->obs[--d->n_obs];
+/* A CON notification ended (see zl_coap_sent_cb). */
+static void on_note_done(void *ctx, zl_err_t err, uint16_t mid, int retransmissions) {
+    device_t *d = ctx;
+    fleet_t *f = d->fleet;
+    if (retransmissions) ST_ADD(f, notif_retx, retransmissions);
+    if (err == ZL_ERR_TIMEOUT) ST_ADD(f, notif_timeouts, 1);
+    if (err == ZL_ERR_CANCELLED) return; /* the endpoint is going away */
+    int i = 0;
+    while (i < d->n_obs && !(d->obs[i].con_busy && d->obs[i].con_mid == mid)) i++;
+    if (i == d->n_obs) return; /* its observer was cancelled meanwhile */
+    observer_t *o = &d->obs[i];
+    o->con_busy = false;
+    if (err) {
+        lose_observer(d, i, err == ZL_ERR_RESET);
+    } else if (o->con_again && !f->stopping) {
+        o->con_again = false;
+        send_notification(d, o);
+    }
+}
+
+/* An RST the endpoint could not match: the answer to a NON notification of
+ * an observation the server no longer has (RFC 7641 §3.6). */
+static void on_rst(void *ctx, const zl_coap_addr_t *peer, uint16_t mid) {
+    device_t *d = ctx;
+    for (int i = 0; i < d->n_obs; i++)
+        if (sent_recently(&d->obs[i], mid) && zl_coap_addr_eq(&d->obs[i].peer, peer)) {
+            lose_observer(d, i, true);
+            return;
+        }
 }
 
 /* Room for one more observer (the array grows on demand, up to MAX_OBSERVERS). */
@@ -630,7 +721,7 @@ static void fleet_pump(fleet_t *f) {
 
 /* One line for the whole fleet, from every worker's counters. */
 static void print_status(fleet_stats_t *st, int n_st, int total, int64_t t0, bool final) {
-    long reg = 0, regs = 0, upd = 0, notif = 0, dereg = 0, errs = 0, tmo = 0;
+    long reg = 0, regs = 0, upd = 0, notif = 0, dereg = 0, errs = 0, tmo = 0, retx = 0, ntmo = 0, rst = 0;
     for (int i = 0; i < n_st; i++) {
         reg += ST_GET(&st[i], registered);
         regs += ST_GET(&st[i], registrations);
@@ -639,12 +730,16 @@ static void print_status(fleet_stats_t *st, int n_st, int total, int64_t t0, boo
         dereg += ST_GET(&st[i], deregistrations);
         errs += ST_GET(&st[i], errors);
         tmo += ST_GET(&st[i], timeouts);
+        retx += ST_GET(&st[i], notif_retx);
+        ntmo += ST_GET(&st[i], notif_timeouts);
+        rst += ST_GET(&st[i], obs_reset);
     }
     fprintf(stderr,
             "zeelos device: %s%llds registered %ld/%d (registrations %ld, updates %ld, notifications "
-            "sent %ld, de-registrations %ld, errors %ld of which timeouts %ld)\n",
+            "sent %ld, de-registrations %ld, errors %ld of which timeouts %ld); notification "
+            "retransmissions %ld, CON notifications timed out %ld, observations reset by the server %ld\n",
             final ? "final " : "", (long long)((zl_now_ms() - t0) / 1000), reg, total, regs, upd, notif,
-            dereg, errs, tmo);
+            dereg, errs, tmo, retx, ntmo, rst);
 }
 
 /* ------------------------------------------------------------------ main */
@@ -688,6 +783,7 @@ static int run_worker(const fleet_cfg_t *fc, int w, int first, int n) {
     f.lifetime = (int)zl_conf_int(conf, "device.lifetime");
     f.notify_ms = (int)zl_conf_int(conf, "device.notify.ms");
     f.bench = zl_conf_bool(conf, "device.bench");
+    f.notify_con = zl_conf_bool(conf, "device.notify.con");
     f.server = fc->server;
     f.total = fc->total;
     f.first = first;
@@ -717,7 +813,7 @@ static int run_worker(const fleet_cfg_t *fc, int w, int first, int n) {
                                .port = fc->base_port ? fc->base_port + g : 0,
                                .ack_timeout_ms = (int)zl_conf_int(conf, "coap.ack.timeout.ms"),
                                .max_retransmit = (int)zl_conf_int(conf, "coap.max.retransmit"),
-                               .on_request = handle, .ctx = d,
+                               .on_request = handle, .on_rst = on_rst, .ctx = d,
                                /* one device's socket needs no 200 KB of batch buffers;
                                   the loop flushes f.iob, so every device must use it */
                                .shared_io = f.iob};

@@ -24,7 +24,9 @@ zl_node_t *zl_dev_read(device_t *d, const zl_path_t *p, uint8_t *code);
 uint8_t zl_dev_write_check(device_t *d, const zl_path_t *p, const zl_value_t *v);
 /* Writes v to p; zl_dev_write_check() must have said 0. */
 void zl_dev_write(device_t *d, const zl_path_t *p, const zl_value_t *v);
-/* Sends a notification to every observer of something in oid/iid. */
+/* Sends a notification to every observer of something in oid/iid (CON
+ * notifications: one whose last is still unacknowledged gets the then-current
+ * state once it is). */
 void zl_dev_notify(device_t *d, uint16_t oid, uint16_t iid);
 /* Applies req's Observe option obs (0 registers, 1 cancels; either drops an
  * earlier observation with req's token) for path p in format accept.  paths

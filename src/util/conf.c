@@ -218,6 +218,16 @@ static const zl_prop_t zl_props[] = {
      "How often, in milliseconds, each simulated device's temperature `/3303/0/5700` changes "
      "(and is notified to its observers); `/3303/1` changes at twice this period. The first "
      "change of each device is at a random phase so a fleet does not tick in lockstep."},
+    {"device.notify.con", ZL_PT_BOOL, "false", 0, 0, NULL, NULL, ZL_CMD_DB, S_DEV,
+     "Send notifications as confirmable (CON) messages, retransmitted until the server "
+     "acknowledges them, instead of NON. Retransmission follows `coap.ack.timeout.ms` and "
+     "`coap.max.retransmit`, so a gateway under backpressure can hold notifications back "
+     "without losing them (`zeelos bench` passes the option to its fleet). At most one "
+     "CON notification per observation is in flight; changes meanwhile are not queued: once it "
+     "is acknowledged the then-current state is sent (RFC 7641 §4.5.2). One never acknowledged "
+     "ends the observation. Either type answered with RST ends it too (the server forgot it). "
+     "The fleet status line adds retransmissions, CON notifications timed out and observations "
+     "reset by the server."},
     {"device.workers", ZL_PT_INT, "0", 0, 64, NULL, NULL, ZL_CMD_DB, S_DEV,
      "Worker processes a fleet is split over (each with its own event loop, timer wheel and "
      "slice of the devices; one UDP socket per device). 0: `ceil(device.count / 15000)`, which "

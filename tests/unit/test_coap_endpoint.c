@@ -1064,6 +1064,192 @@ static void test_deferred(void) {
     ep_del(D);
 }
 
+/* ------------------------------------- CON messages that are not requests */
+
+typedef struct {
+    int calls;
+    zl_err_t err;
+    uint16_t mid;
+    int retx;
+} sent_t;
+
+static void sent_cb(void *ctx, zl_err_t err, uint16_t mid, int retransmissions) {
+    sent_t *s = ctx;
+    s->calls++;
+    s->err = err;
+    s->mid = mid;
+    s->retx = retransmissions;
+}
+
+static const uint8_t note_tok[4] = {0xaa, 0xbb, 0xcc, 0xdd};
+
+/* A CON notification as a device sends it (2.05, the observer's token, Observe
+ * seq); returns its MID. */
+static uint16_t send_note(zl_coap_ep_t *ep, const zl_coap_addr_t *to, uint32_t seq, int timeout_ms, sent_t *s) {
+    zl_coap_msg_t n;
+    uint8_t o[4];
+    zl_coap_init(&n, ZL_COAP_NON, ZL_COAP_CONTENT, 0);
+    n.tkl = 4;
+    memcpy(n.token, note_tok, 4);
+    zl_coap_add_uint(&n, ZL_OPT_OBSERVE, seq, o);
+    n.payload = (const uint8_t *)"21.5";
+    n.payload_len = 4;
+    CHECK_EQ_INT(zl_coap_send_con(ep, to, &n, timeout_ms, sent_cb, s), ZL_OK);
+    CHECK_EQ_INT(n.type, ZL_COAP_CON);
+    return n.mid;
+}
+
+static void raw_empty(const raw_t *r, const zl_coap_addr_t *to, uint8_t type, uint16_t mid) {
+    uint8_t e[4] = {(uint8_t)(0x40 | type << 4), 0, (uint8_t)(mid >> 8), (uint8_t)mid};
+    raw_send(r, to, e, 4);
+}
+
+/* The copy on the wire is the message: CON, 2.05, token and Observe kept. */
+static void check_note(const zl_coap_msg_t *m, uint16_t mid, uint32_t seq) {
+    CHECK_EQ_INT(m->type, ZL_COAP_CON);
+    CHECK_EQ_INT(m->code, ZL_COAP_CONTENT);
+    CHECK_EQ_INT(m->mid, mid);
+    CHECK_EQ_INT(m->tkl, 4);
+    CHECK_MEM(m->token, note_tok, 4);
+    CHECK_EQ_INT(zl_coap_opt_uint(m, ZL_OPT_OBSERVE, -1), seq);
+    CHECK_EQ_INT(m->payload_len, 4);
+}
+
+/* Retransmitted until the empty ACK with its MID from its peer; an ACK with
+ * another MID, or from another peer, does not count; a late duplicate ACK
+ * is only an unmatched datagram. */
+static void test_send_con_ack(void) {
+    raw_t raw = raw_open(), other = raw_open();
+    zl_counter_t *unm = zl_metrics_counter(M, "zeelos_coap_unmatched_total", NULL, "x");
+    sent_t s = {0};
+    uint16_t mid = send_note(C, &raw.addr, 7, 0, &s);
+    uint8_t a[ZL_COAP_MAX_DGRAM], b[ZL_COAP_MAX_DGRAM];
+    zl_coap_msg_t m1, m2;
+    CHECK(raw_recv_msg(&raw, a, &m1, 2000));
+    int64_t t1 = zl_now_ms();
+    check_note(&m1, mid, 7);
+    raw_empty(&raw, zl_coap_ep_local(C), ZL_COAP_ACK, (uint16_t)(mid + 1)); /* wrong MID */
+    raw_empty(&other, zl_coap_ep_local(C), ZL_COAP_ACK, mid);               /* wrong peer */
+    CHECK(raw_recv_msg(&raw, b, &m2, 2000)); /* so it is retransmitted */
+    int64_t dt = zl_now_ms() - t1;
+    CHECK(dt >= 90 && dt <= 400);
+    check_note(&m2, mid, 7);
+    CHECK_EQ_INT(s.calls, 0);
+    raw_empty(&raw, zl_coap_ep_local(C), ZL_COAP_ACK, mid);
+    CHECK(pump_until(&s.calls, 1, 2000));
+    CHECK_EQ_INT(s.err, ZL_OK);
+    CHECK_EQ_INT(s.mid, mid);
+    CHECK_EQ_INT(s.retx, 1);
+    CHECK_EQ_INT(raw_recv(&raw, a, sizeof a, 400), -1); /* retransmission stopped */
+    uint64_t unm0 = zl_counter_get(unm);
+    raw_empty(&raw, zl_coap_ep_local(C), ZL_COAP_ACK, mid); /* late duplicate */
+    pump_for(50);
+    CHECK_EQ_INT(s.calls, 1);
+    CHECK_EQ_INT(zl_counter_get(unm), unm0 + 1);
+    CHECK_EQ_INT(raw_recv(&raw, a, sizeof a, 200), -1); /* not answered */
+    close(raw.fd);
+    close(other.fd);
+}
+
+/* No ACK: MAX_RETRANSMIT (2) copies at doubling intervals, then ZL_ERR_TIMEOUT
+ * after the last interval doubled once more; a late ACK then is harmless. */
+static void test_send_con_timeout(void) {
+    raw_t raw = raw_open();
+    zl_counter_t *to = zl_metrics_counter(M, "zeelos_coap_timeouts_total", NULL, "x");
+    zl_counter_t *retx = zl_metrics_counter(M, "zeelos_coap_retransmissions_total", NULL, "x");
+    uint64_t to0 = zl_counter_get(to), retx0 = zl_counter_get(retx);
+    sent_t s = {0};
+    uint16_t mid = send_note(C, &raw.addr, 8, 0, &s);
+    uint8_t a[ZL_COAP_MAX_DGRAM];
+    zl_coap_msg_t m;
+    int64_t at[3];
+    for (int i = 0; i < 3; i++) {
+        CHECK(raw_recv_msg(&raw, a, &m, 2000));
+        at[i] = zl_now_ms();
+        check_note(&m, mid, 8);
+    }
+    int64_t d1 = at[1] - at[0], d2 = at[2] - at[1];
+    CHECK(d1 >= 90 && d1 <= 250);        /* ACK_TIMEOUT 100 ms .. x 1.5, plus slack */
+    CHECK(d2 >= d1 * 3 / 2 && d2 <= 500); /* doubled */
+    CHECK_EQ_INT(s.calls, 0);
+    CHECK(pump_until(&s.calls, 1, 2000));
+    int64_t d3 = zl_now_ms() - at[2];
+    CHECK(d3 >= d2 * 3 / 2); /* the last copy gets its doubled interval too */
+    CHECK_EQ_INT(s.err, ZL_ERR_TIMEOUT);
+    CHECK_EQ_INT(s.retx, 2);
+    CHECK_EQ_INT(zl_counter_get(to), to0 + 1);
+    CHECK_EQ_INT(zl_counter_get(retx), retx0 + 2);
+    CHECK_EQ_INT(raw_recv(&raw, a, sizeof a, 300), -1); /* no fourth copy */
+    raw_empty(&raw, zl_coap_ep_local(C), ZL_COAP_ACK, mid);
+    pump_for(50);
+    CHECK_EQ_INT(s.calls, 1);
+
+    /* timeout_ms caps the exchange before the first retransmission */
+    sent_t s2 = {0};
+    send_note(C, &raw.addr, 9, 40, &s2);
+    CHECK(pump_until(&s2.calls, 1, 2000));
+    CHECK_EQ_INT(s2.err, ZL_ERR_TIMEOUT);
+    CHECK_EQ_INT(s2.retx, 0);
+    CHECK(raw_recv(&raw, a, sizeof a, 50) > 0);    /* the one copy */
+    CHECK_EQ_INT(raw_recv(&raw, a, sizeof a, 300), -1);
+
+    zl_coap_msg_t get_msg;
+    zl_coap_init(&get_msg, 0, ZL_COAP_GET, 0); /* requests go through zl_coap_request */
+    CHECK_EQ_INT(zl_coap_send_con(C, &raw.addr, &get_msg, 0, sent_cb, &s2), ZL_ERR_INVALID);
+    close(raw.fd);
+}
+
+typedef struct {
+    int calls;
+    uint16_t mid;
+    zl_coap_addr_t peer;
+} rst_rec_t;
+
+static void rst_hook(void *ctx, const zl_coap_addr_t *peer, uint16_t mid) {
+    rst_rec_t *r = ctx;
+    r->calls++;
+    r->mid = mid;
+    r->peer = *peer;
+}
+
+/* RST ends a CON message with ZL_ERR_RESET (not reported to on_rst: it
+ * matched); an RST to a NON sent with zl_coap_send() reaches on_rst with its
+ * MID; destroying the endpoint cancels a CON message in flight. */
+static void test_send_con_rst(void) {
+    rst_rec_t hook = {0};
+    zl_coap_ep_t *H = ep_make((zl_coap_ep_cfg_t){.ack_timeout_ms = 100, .max_retransmit = 2,
+                                                 .on_rst = rst_hook, .ctx = &hook});
+    raw_t raw = raw_open();
+    uint8_t a[ZL_COAP_MAX_DGRAM];
+    zl_coap_msg_t m;
+    sent_t s = {0};
+    uint16_t mid = send_note(H, &raw.addr, 1, 0, &s);
+    CHECK(raw_recv_msg(&raw, a, &m, 2000));
+    raw_empty(&raw, zl_coap_ep_local(H), ZL_COAP_RST, mid);
+    CHECK(pump_until(&s.calls, 1, 2000));
+    CHECK_EQ_INT(s.err, ZL_ERR_RESET);
+    CHECK_EQ_INT(s.retx, 0);
+    CHECK_EQ_INT(hook.calls, 0);
+    CHECK_EQ_INT(raw_recv(&raw, a, sizeof a, 300), -1); /* no retransmission after RST */
+
+    zl_coap_msg_t n;
+    zl_coap_init(&n, ZL_COAP_NON, ZL_COAP_CONTENT, 0);
+    CHECK_EQ_INT(zl_coap_send(H, &raw.addr, &n), ZL_OK);
+    CHECK(raw_recv_msg(&raw, a, &m, 2000));
+    CHECK_EQ_INT(m.mid, n.mid);
+    raw_empty(&raw, zl_coap_ep_local(H), ZL_COAP_RST, n.mid);
+    CHECK(pump_until(&hook.calls, 1, 2000));
+    CHECK_EQ_INT(hook.mid, n.mid);
+    CHECK(zl_coap_addr_eq(&hook.peer, &raw.addr));
+
+    sent_t s2 = {0};
+    send_note(H, &raw.addr, 2, 0, &s2);
+    ep_del(H);
+    CHECK_EQ_INT(s2.calls, 1);
+    CHECK_EQ_INT(s2.err, ZL_ERR_CANCELLED);
+    close(raw.fd);
+}
+
 int main(void) {
     zl_wheel_init(&W, zl_now_ms());
     M = zl_metrics_new();
@@ -1094,6 +1280,9 @@ int main(void) {
     test_port_in_use();
     test_shared_iobuf();
     test_deferred();
+    test_send_con_ack();
+    test_send_con_timeout();
+    test_send_con_rst();
 
     ep_del(C);
     ep_del(S);
