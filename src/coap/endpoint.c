@@ -57,8 +57,12 @@ typedef struct exch {
     zl_coap_sent_cb sent_cb;
     void *ctx;
     zl_buf_t body; /* Block2 reassembly */
+    uint8_t *tx;   /* Block1 upload (RFC 7959 §2.5): the whole payload, owned */
+    size_t tx_len;
     zl_coap_ep_t *ep;
 } exch_t;
+
+#define BLOCK1_SZX 6 /* 1024-byte blocks for payloads that do not fit a datagram */
 
 typedef struct dedup {
     zl_hnode_t node;
@@ -260,6 +264,7 @@ static void exch_free(zl_coap_ep_t *ep, exch_t *x) {
     if (x->in_mid_map) zl_hmap_remove(&ep->by_mid, &x->by_mid);
     zl_buf_free(&x->body);
     free(x->dgram);
+    free(x->tx);
     free(x);
 }
 
@@ -284,6 +289,7 @@ static void exch_finish(zl_coap_ep_t *ep, exch_t *x, zl_err_t err, const zl_coap
     exch_report(ep, x, err, resp);
     zl_buf_free(&x->body);
     free(x->dgram);
+    free(x->tx);
     free(x);
 }
 
@@ -354,11 +360,70 @@ static zl_err_t exch_transmit(zl_coap_ep_t *ep, exch_t *x, zl_coap_msg_t *req) {
     return ZL_OK;
 }
 
+/* Sends the Block1 block of x->tx that starts at byte off, blocks of 2^(szx+4)
+ * bytes, as a new message of the exchange (same token, fresh MID).  base is
+ * the request the blocks are cut from (x->dgram: the previous block). */
+static zl_err_t block1_send(zl_coap_ep_t *ep, exch_t *x, size_t off, unsigned szx) {
+    zl_coap_msg_t req;
+    uint8_t copy[ZL_COAP_MAX_DGRAM], b1[4], s1[4];
+    if (!x->dgram || zl_coap_parse(x->dgram, x->dlen, &req) != ZL_OK) return ZL_ERR_INVALID;
+    memcpy(copy, x->dgram, x->dlen); /* the view borrows x->dgram, which transmit replaces */
+    unsigned k = 0;
+    for (unsigned i = 0; i < req.n_opts; i++)
+        if (req.opts[i].num != ZL_OPT_BLOCK1 && req.opts[i].num != ZL_OPT_SIZE1) {
+            req.opts[k] = req.opts[i];
+            req.opts[k].val = copy + (req.opts[i].val - x->dgram);
+            k++;
+        }
+    req.n_opts = k;
+    size_t size = (size_t)1 << (szx + 4), n = x->tx_len - off < size ? x->tx_len - off : size;
+    zl_coap_block_t b = {.num = (uint32_t)(off / size), .more = off + n < x->tx_len, .szx = (uint8_t)szx};
+    zl_coap_add_uint(&req, ZL_OPT_BLOCK1, zl_coap_block_encode(&b), b1);
+    if (off == 0) zl_coap_add_uint(&req, ZL_OPT_SIZE1, (uint32_t)x->tx_len, s1); /* RFC 7959 §4 */
+    req.payload = x->tx + off;
+    req.payload_len = n;
+    return exch_transmit(ep, x, &req);
+}
+
+/* Keeps req (without payload) as the template block1_send() cuts blocks into. */
+static zl_err_t block1_template(exch_t *x, const zl_coap_msg_t *req) {
+    uint8_t buf[ZL_COAP_MAX_DGRAM];
+    size_t n = zl_coap_serialize(req, buf, sizeof buf);
+    if (!n) return ZL_ERR_TOO_LARGE;
+    if (!(x->dgram = malloc(n))) return ZL_ERR_NOMEM;
+    memcpy(x->dgram, buf, n);
+    x->dlen = n;
+    return ZL_OK;
+}
+
+/* A 2.31 Continue for a Block1 upload: the next block, in the size the
+ * server asked for (§2.5: it may lower SZX; blocks are renumbered from the
+ * byte offset).  Returns false when this is not such an answer. */
+static bool block1_continue(zl_coap_ep_t *ep, exch_t *x, const zl_coap_msg_t *m) {
+    zl_coap_block_t e;
+    if (!x->tx || m->code != ZL_COAP_CONTINUE || zl_coap_get_block(m, ZL_OPT_BLOCK1, &e) != 1) return false;
+    unsigned szx = e.szx < BLOCK1_SZX ? e.szx : BLOCK1_SZX;
+    size_t off = ((size_t)e.num + 1) << (szx + 4);
+    zl_err_t err = off < x->tx_len ? block1_send(ep, x, off, szx) : ZL_ERR_INVALID;
+    if (err) exch_finish(ep, x, err, NULL);
+    return true;
+}
+
 zl_err_t zl_coap_request(zl_coap_ep_t *ep, const zl_coap_addr_t *peer, zl_coap_msg_t *req,
                          const zl_coap_req_opts_t *opts, zl_coap_resp_cb cb, void *ctx,
                          uint8_t token_out[8]) {
     exch_t *x = exch_new(ep, peer, cb, ctx);
     if (!x) return ZL_ERR_NOMEM;
+    size_t whole = req->payload_len;
+    if (whole > ((size_t)1 << (BLOCK1_SZX + 4))) { /* too big for one datagram: Block1 */
+        if (!(x->tx = malloc(whole))) {
+            exch_free(ep, x);
+            return ZL_ERR_NOMEM;
+        }
+        memcpy(x->tx, req->payload, whole);
+        x->tx_len = whole;
+        req->payload_len = 0; /* block1_send() cuts the blocks from x->tx */
+    }
     x->confirmable = opts->confirmable;
     x->observe = opts->observe;
     x->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : 60000;
@@ -371,7 +436,9 @@ zl_err_t zl_coap_request(zl_coap_ep_t *ep, const zl_coap_addr_t *peer, zl_coap_m
         x->token = token_key(req->token, 8);
         x->tkl = 8;
     } while (zl_hmap_first(&ep->by_token, zl_hash_u64(ep->by_token.seed, x->token)));
-    zl_err_t err = exch_transmit(ep, x, req);
+    zl_err_t err = x->tx ? block1_template(x, req) : exch_transmit(ep, x, req);
+    if (!err && x->tx) err = block1_send(ep, x, 0, BLOCK1_SZX);
+    req->payload_len = whole;
     if (err) {
         exch_free(ep, x);
         return err;
@@ -664,6 +731,7 @@ static void handle_response(zl_coap_ep_t *ep, const zl_coap_addr_t *from, const 
         child_response(ep, x, m);
         return;
     }
+    if (block1_continue(ep, x, m)) return;
     /* Block2: a first block with more to come starts a follow-up fetch; the
      * assembled body is delivered by deliver_assembled(). */
     zl_coap_block_t b2;

@@ -687,16 +687,70 @@ static void test_block2_duplicate_first(void) {
     close(raw.fd);
 }
 
+/* Block1 upload (RFC 7959 §2.5): a 3000-byte PUT goes out in 1024-byte blocks
+ * (Size1 on the first); the server lowers the size to 512 in its first
+ * 2.31, the client continues from byte 512 in 512-byte blocks, and the
+ * final 2.04 reaches the callback.  The bytes the server got are the bytes sent. */
+static void test_block1_upload(void) {
+    raw_t raw = raw_open();
+    rec_t r = {0};
+    static uint8_t big[3000], got[3000];
+    for (size_t i = 0; i < sizeof big; i++) big[i] = (uint8_t)(i * 7 + 3);
+    zl_coap_msg_t req;
+    zl_coap_init(&req, 0, ZL_COAP_PUT, 0);
+    zl_coap_add_opt(&req, ZL_OPT_URI_PATH, "fw", 2);
+    req.payload = big;
+    req.payload_len = sizeof big;
+    zl_coap_req_opts_t o = {.confirmable = true, .timeout_ms = 5000};
+    CHECK_EQ_INT(zl_coap_request(C, &raw.addr, &req, &o, rec_cb, &r, NULL), ZL_OK);
+    CHECK_EQ_INT(req.payload_len, sizeof big); /* the caller's message is left as it was */
+    uint8_t a[ZL_COAP_MAX_DGRAM], s[4];
+    zl_coap_msg_t m, resp;
+    size_t have = 0;
+    int blocks = 0;
+    for (;;) {
+        if (!raw_recv_msg(&raw, a, &m, 2000)) break;
+        zl_coap_block_t b;
+        CHECK_EQ_INT(zl_coap_get_block(&m, ZL_OPT_BLOCK1, &b), 1);
+        size_t size = (size_t)1 << (b.szx + 4), off = b.num * size;
+        CHECK_EQ_INT(blocks == 0 ? (int)b.szx : 5, (int)b.szx);
+        CHECK_EQ_INT(off, have); /* in order, no gap, no overlap */
+        if (blocks == 0) CHECK_EQ_INT(zl_coap_opt_uint(&m, ZL_OPT_SIZE1, -1), (int64_t)sizeof big);
+        size_t keep = blocks == 0 ? 512 : m.payload_len; /* block 0 is accepted as 512 bytes */
+        CHECK(off + keep <= sizeof got);
+        if (off + keep > sizeof got) break;
+        memcpy(got + off, m.payload, keep);
+        have = off + keep;
+        blocks++;
+        reply_init(&resp, &m, b.more ? ZL_COAP_CONTINUE : ZL_COAP_CHANGED);
+        zl_coap_block_t e = {.num = blocks == 1 ? 0 : b.num, .more = b.more, .szx = 5};
+        zl_coap_add_uint(&resp, ZL_OPT_BLOCK1, zl_coap_block_encode(&e), s);
+        raw_send_msg(&raw, zl_coap_ep_local(C), &resp);
+        if (!b.more) break;
+    }
+    CHECK(pump_until(&r.calls, 1, 2000));
+    CHECK_EQ_INT(r.err, ZL_OK);
+    CHECK_EQ_INT(r.code, ZL_COAP_CHANGED);
+    CHECK_EQ_INT(have, sizeof big);
+    CHECK(memcmp(got, big, sizeof big) == 0);
+    CHECK_EQ_INT(blocks, 6); /* 0..511 (of the first 1024), then 512-byte blocks 1..5 */
+    close(raw.fd);
+}
+
 /* A request that fits one datagram but not once the Block2 option of the
  * follow-up is added: the exchange must end with an error, not crash. */
 static void test_block2_followup_too_big(void) {
     raw_t raw = raw_open();
     rec_t r = {0};
-    static uint8_t big[1520];
+    /* 12 (header, token) + 2 x 257 (Uri-Path of 255) + 1 + 1009 = 1536: exactly one datagram,
+     * payload under the 1024 of Block1; the follow-up's Block2 option adds 2 bytes */
+    static uint8_t big[1009], seg[255];
     memset(big, 'p', sizeof big);
+    memset(seg, 's', sizeof seg);
     zl_coap_msg_t req;
     zl_coap_init(&req, 0, ZL_COAP_FETCH, 0);
-    zl_coap_add_opt(&req, ZL_OPT_URI_PATH, "x", 1);
+    zl_coap_add_opt(&req, ZL_OPT_URI_PATH, seg, sizeof seg);
+    zl_coap_add_opt(&req, ZL_OPT_URI_PATH, seg, sizeof seg);
     req.payload = big;
     req.payload_len = sizeof big;
     zl_coap_req_opts_t o = {.confirmable = true, .timeout_ms = 5000};
@@ -1273,6 +1327,7 @@ int main(void) {
     test_block2();
     test_block2_duplicate_first();
     test_block2_followup_too_big();
+    test_block1_upload();
     test_observe_block2();
     test_malformed();
     test_callback_reentry();
