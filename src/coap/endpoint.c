@@ -360,22 +360,32 @@ static zl_err_t exch_transmit(zl_coap_ep_t *ep, exch_t *x, zl_coap_msg_t *req) {
     return ZL_OK;
 }
 
+/* The request last sent on x, parsed into req over a copy of its bytes (the
+ * view must not borrow x->dgram, which the next transmit replaces), without
+ * the options drop_a and drop_b.  Non-zero if there is none. */
+static int resend_view(const exch_t *x, zl_coap_msg_t *req, uint8_t copy[ZL_COAP_MAX_DGRAM],
+                       uint16_t drop_a, uint16_t drop_b) {
+    if (!x->dgram || zl_coap_parse(x->dgram, x->dlen, req) != ZL_OK) return -1;
+    memcpy(copy, x->dgram, x->dlen);
+    unsigned k = 0;
+    for (unsigned i = 0; i < req->n_opts; i++)
+        if (req->opts[i].num != drop_a && req->opts[i].num != drop_b) {
+            req->opts[k] = req->opts[i];
+            req->opts[k].val = copy + (req->opts[i].val - x->dgram);
+            k++;
+        }
+    req->n_opts = k;
+    if (req->payload) req->payload = copy + (req->payload - x->dgram);
+    return 0;
+}
+
 /* Sends the Block1 block of x->tx that starts at byte off, blocks of 2^(szx+4)
  * bytes, as a new message of the exchange (same token, fresh MID).  base is
  * the request the blocks are cut from (x->dgram: the previous block). */
 static zl_err_t block1_send(zl_coap_ep_t *ep, exch_t *x, size_t off, unsigned szx) {
     zl_coap_msg_t req;
     uint8_t copy[ZL_COAP_MAX_DGRAM], b1[4], s1[4];
-    if (!x->dgram || zl_coap_parse(x->dgram, x->dlen, &req) != ZL_OK) return ZL_ERR_INVALID;
-    memcpy(copy, x->dgram, x->dlen); /* the view borrows x->dgram, which transmit replaces */
-    unsigned k = 0;
-    for (unsigned i = 0; i < req.n_opts; i++)
-        if (req.opts[i].num != ZL_OPT_BLOCK1 && req.opts[i].num != ZL_OPT_SIZE1) {
-            req.opts[k] = req.opts[i];
-            req.opts[k].val = copy + (req.opts[i].val - x->dgram);
-            k++;
-        }
-    req.n_opts = k;
+    if (resend_view(x, &req, copy, ZL_OPT_BLOCK1, ZL_OPT_SIZE1)) return ZL_ERR_INVALID;
     size_t size = (size_t)1 << (szx + 4), n = x->tx_len - off < size ? x->tx_len - off : size;
     zl_coap_block_t b = {.num = (uint32_t)(off / size), .more = off + n < x->tx_len, .szx = (uint8_t)szx};
     zl_coap_add_uint(&req, ZL_OPT_BLOCK1, zl_coap_block_encode(&b), b1);
@@ -485,18 +495,8 @@ zl_err_t zl_coap_observe_cancel(zl_coap_ep_t *ep, const uint8_t *token, uint8_t 
     exch_t *x = find_token(ep, token, tkl);
     if (!x) return ZL_ERR_NOT_FOUND;
     zl_coap_msg_t req;
-    if (!x->dgram || zl_coap_parse(x->dgram, x->dlen, &req) != ZL_OK) return ZL_ERR_UNSUPPORTED;
-    uint8_t copy[ZL_COAP_MAX_DGRAM]; /* the view borrows x->dgram, which transmit replaces */
-    memcpy(copy, x->dgram, x->dlen);
-    unsigned k = 0;
-    for (unsigned i = 0; i < req.n_opts; i++)
-        if (req.opts[i].num != ZL_OPT_OBSERVE && req.opts[i].num != ZL_OPT_BLOCK2) {
-            req.opts[k] = req.opts[i];
-            req.opts[k].val = copy + (req.opts[i].val - x->dgram);
-            k++;
-        }
-    req.n_opts = k;
-    if (req.payload) req.payload = copy + (req.payload - x->dgram);
+    uint8_t copy[ZL_COAP_MAX_DGRAM];
+    if (resend_view(x, &req, copy, ZL_OPT_OBSERVE, ZL_OPT_BLOCK2)) return ZL_ERR_UNSUPPORTED;
     uint8_t one[4];
     zl_coap_add_uint(&req, ZL_OPT_OBSERVE, 1, one);
     req.type = ZL_COAP_CON;
