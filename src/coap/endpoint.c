@@ -619,18 +619,8 @@ static void on_child_error(void *ctx, zl_err_t err, const zl_coap_msg_t *resp) {
  * token on the first call). */
 static zl_err_t blk_request(zl_coap_ep_t *ep, exch_t *x, exch_t *c, const zl_coap_block_t *want) {
     zl_coap_msg_t req;
-    if (!x->dgram || zl_coap_parse(x->dgram, x->dlen, &req) != ZL_OK) return ZL_ERR_INVALID;
-    uint8_t copy[ZL_COAP_MAX_DGRAM]; /* the view borrows x->dgram: point it into a copy */
-    memcpy(copy, x->dgram, x->dlen);
-    unsigned k = 0;
-    for (unsigned i = 0; i < req.n_opts; i++)
-        if (req.opts[i].num != ZL_OPT_BLOCK2 && req.opts[i].num != ZL_OPT_OBSERVE) {
-            req.opts[k] = req.opts[i];
-            req.opts[k].val = copy + (req.opts[i].val - x->dgram);
-            k++;
-        }
-    req.n_opts = k;
-    if (req.payload) req.payload = copy + (req.payload - x->dgram);
+    uint8_t copy[ZL_COAP_MAX_DGRAM];
+    if (resend_view(x, &req, copy, ZL_OPT_BLOCK2, ZL_OPT_OBSERVE)) return ZL_ERR_INVALID;
     req.type = ZL_COAP_CON;
     req.tkl = 8;
     memcpy(req.token, &c->token, 8);
