@@ -4,10 +4,11 @@
  *   Block1 reassemblies by peer.
  * A confirmable message that is not a request (zl_coap_send_con, a device's
  * CON notification) is an exchange in the by-MID map only: it reuses the
- * request retransmission (exch_transmit, on_retx) and ends on its ACK/RST.
+ * request retransmission (zl_ep_exch_transmit, on_retx) and ends on its ACK/RST.
  * Every lookup is one hash probe; nothing scans all peers, so the cost of a
  * datagram does not grow with the number of devices. */
 #include "coap/endpoint.h"
+#include "coap/ep_int.h"
 
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -22,108 +23,6 @@
 #include "util/hmap.h"
 #include "util/log.h"
 
-#define C_INC(c) do { if (c) zl_counter_inc(c); } while (0)
-
-typedef struct exch {
-    zl_hnode_t by_token, by_mid;
-    bool in_mid_map;
-    zl_coap_addr_t peer;
-    uint64_t token;
-    uint16_t mid;
-    uint8_t *dgram; /* serialised request, for retransmission and Block2 follow-ups */
-    size_t dlen;
-    int retries_left;
-    int rto_ms;
-    bool confirmable, acked, observe, observing;
-    uint32_t obs_seq;
-    int64_t obs_time;
-    bool blk_obs;     /* the Block2 transfer in progress is a notification */
-    uint32_t blk_seq; /* its Observe number (only the first block carries it) */
-    uint8_t blk_code; /* code of the first block */
-    int64_t blk_cf;   /* its Content-Format, -1 when absent */
-    uint32_t blk_gen; /* bumped by every block 0, so a stale follow-up is recognised */
-    /* Block2 follow-up fetches run as child exchanges with their own token
-     * (RFC 7959 §3.4: reusing an observation's token would replace it) */
-    bool got_piggy;   /* a piggybacked answer was processed: later ACKs are duplicates */
-    bool is_child;
-    uint64_t parent_token;
-    uint8_t parent_tkl;
-    uint32_t parent_gen;
-    uint8_t tkl;      /* token length: token_key() alone is not injective */
-    bool is_msg;      /* zl_coap_send_con(): no token, done on ACK/RST, sent_cb */
-    int timeout_ms;
-    zl_timer_t retx, deadline;
-    zl_coap_resp_cb cb;
-    zl_coap_sent_cb sent_cb;
-    void *ctx;
-    zl_buf_t body; /* Block2 reassembly */
-    uint8_t *tx;   /* Block1 upload (RFC 7959 §2.5): the whole payload, owned */
-    size_t tx_len;
-    zl_coap_ep_t *ep;
-} exch_t;
-
-#define BLOCK1_SZX 6 /* 1024-byte blocks for payloads that do not fit a datagram */
-
-typedef struct dedup {
-    zl_hnode_t node;
-    struct dedup *next; /* FIFO */
-    zl_coap_addr_t peer;
-    uint16_t mid;
-    int64_t at;
-    uint16_t len; /* cached response (0 = none yet) */
-    uint8_t data[];
-} dedup_t;
-
-typedef struct assembly {
-    zl_hnode_t node;
-    zl_coap_addr_t peer;
-    zl_buf_t body;
-    uint32_t next_num;
-    uint8_t szx;
-    zl_timer_t expiry;
-    zl_coap_ep_t *ep;
-} assembly_t;
-
-struct zl_coap_iobuf {
-    zl_coap_ep_t *owner; /* endpoint whose datagrams are queued in out[] */
-    int n_out;
-    /* receive batch */
-    zl_coap_dgram_t in[ZL_COAP_BATCH];
-    uint8_t in_data[ZL_COAP_BATCH][ZL_COAP_MAX_DGRAM];
-    /* send queue */
-    zl_coap_dgram_t out[ZL_COAP_BATCH];
-    uint8_t out_data[ZL_COAP_BATCH][ZL_COAP_MAX_DGRAM];
-};
-
-struct zl_coap_deferred {
-    zl_coap_deferred_t *next, *prev; /* the endpoint's list, for destroy */
-    zl_coap_ep_t *ep;
-    zl_coap_addr_t peer;
-    uint16_t mid;
-    uint8_t type, tkl, token[ZL_COAP_MAX_TOKEN];
-    bool acked;
-    zl_timer_t ack_timer;
-    void (*on_drop)(void *ctx);
-    void *ctx;
-};
-
-struct zl_coap_ep {
-    zl_coap_ep_cfg_t cfg;
-    zl_coap_deferred_t deferred; /* list sentinel */
-    zl_coap_deferred_t *deferring; /* set by zl_coap_defer() during a handler */
-    zl_coap_iobuf_t *iob; /* cfg.shared_io or owned */
-    zl_coap_io_t io;
-    zl_coap_addr_t local;
-    zl_wheel_t *wheel;
-    zl_hmap_t by_token, by_mid, dedup, asm_by_peer;
-    dedup_t *dd_head, *dd_tail;
-    uint16_t next_mid;
-    uint8_t rnd[256];
-    size_t rnd_pos;
-    zl_counter_t *c_rx, *c_tx, *c_malformed, *c_dup, *c_retx, *c_timeout, *c_rst_sent,
-        *c_unmatched, *c_shed;
-    uint64_t rx_ns; /* when the batch being handled was read (zl_now_ns) */
-};
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -197,7 +96,7 @@ zl_err_t zl_coap_addr_parse(const char *host, int port, zl_coap_addr_t *out) {
 
 /* The token bytes themselves (zero-padded); the length is kept and compared
  * separately, and deliver_assembled() copies the bytes back out of the key. */
-static uint64_t token_key(const uint8_t *t, uint8_t tkl) {
+uint64_t zl_ep_token_key(const uint8_t *t, uint8_t tkl) {
     uint64_t k = 0;
     memcpy(&k, t, tkl);
     return k;
@@ -257,7 +156,7 @@ void zl_coap_iobuf_free(zl_coap_iobuf_t *b) { free(b); }
 
 /* ---------------------------------------------------------- exchanges */
 
-static void exch_free(zl_coap_ep_t *ep, exch_t *x) {
+void zl_ep_exch_free(zl_coap_ep_t *ep, exch_t *x) {
     zl_timer_disarm(ep->wheel, &x->retx);
     zl_timer_disarm(ep->wheel, &x->deadline);
     zl_hmap_remove(&ep->by_token, &x->by_token);
@@ -279,7 +178,7 @@ static void exch_report(zl_coap_ep_t *ep, exch_t *x, zl_err_t err, const zl_coap
 
 /* Ends an exchange: unlinks it, then runs the callback (which may start new
  * requests), then frees it. */
-static void exch_finish(zl_coap_ep_t *ep, exch_t *x, zl_err_t err, const zl_coap_msg_t *resp) {
+void zl_ep_exch_finish(zl_coap_ep_t *ep, exch_t *x, zl_err_t err, const zl_coap_msg_t *resp) {
     zl_timer_disarm(ep->wheel, &x->retx);
     zl_timer_disarm(ep->wheel, &x->deadline);
     zl_hmap_remove(&ep->by_token, &x->by_token);
@@ -300,7 +199,7 @@ static void on_retx(zl_timer_t *t, void *arg) {
     if (x->acked) return;
     if (x->retries_left == 0) {
         C_INC(ep->c_timeout);
-        exch_finish(ep, x, ZL_ERR_TIMEOUT, NULL);
+        zl_ep_exch_finish(ep, x, ZL_ERR_TIMEOUT, NULL);
         return;
     }
     x->retries_left--;
@@ -314,10 +213,10 @@ static void on_deadline(zl_timer_t *t, void *arg) {
     exch_t *x = arg;
     (void)t;
     C_INC(x->ep->c_timeout);
-    exch_finish(x->ep, x, ZL_ERR_TIMEOUT, NULL);
+    zl_ep_exch_finish(x->ep, x, ZL_ERR_TIMEOUT, NULL);
 }
 
-static exch_t *exch_new(zl_coap_ep_t *ep, const zl_coap_addr_t *peer, zl_coap_resp_cb cb, void *ctx) {
+exch_t *zl_ep_exch_new(zl_coap_ep_t *ep, const zl_coap_addr_t *peer, zl_coap_resp_cb cb, void *ctx) {
     exch_t *x = calloc(1, sizeof *x);
     if (!x) return NULL;
     x->ep = ep;
@@ -331,7 +230,7 @@ static exch_t *exch_new(zl_coap_ep_t *ep, const zl_coap_addr_t *peer, zl_coap_re
 }
 
 /* Serialises req into x->dgram with a fresh MID and transmits it. */
-static zl_err_t exch_transmit(zl_coap_ep_t *ep, exch_t *x, zl_coap_msg_t *req) {
+zl_err_t zl_ep_exch_transmit(zl_coap_ep_t *ep, exch_t *x, zl_coap_msg_t *req) {
     uint8_t buf[ZL_COAP_MAX_DGRAM];
     if (x->in_mid_map) {
         zl_hmap_remove(&ep->by_mid, &x->by_mid);
@@ -363,7 +262,7 @@ static zl_err_t exch_transmit(zl_coap_ep_t *ep, exch_t *x, zl_coap_msg_t *req) {
 /* The request last sent on x, parsed into req over a copy of its bytes (the
  * view must not borrow x->dgram, which the next transmit replaces), without
  * the options drop_a and drop_b.  Non-zero if there is none. */
-static int resend_view(const exch_t *x, zl_coap_msg_t *req, uint8_t copy[ZL_COAP_MAX_DGRAM],
+int zl_ep_resend_view(const exch_t *x, zl_coap_msg_t *req, uint8_t copy[ZL_COAP_MAX_DGRAM],
                        uint16_t drop_a, uint16_t drop_b) {
     if (!x->dgram || zl_coap_parse(x->dgram, x->dlen, req) != ZL_OK) return -1;
     memcpy(copy, x->dgram, x->dlen);
@@ -379,60 +278,23 @@ static int resend_view(const exch_t *x, zl_coap_msg_t *req, uint8_t copy[ZL_COAP
     return 0;
 }
 
-/* Sends the Block1 block of x->tx that starts at byte off, blocks of 2^(szx+4)
- * bytes, as a new message of the exchange (same token, fresh MID).  base is
- * the request the blocks are cut from (x->dgram: the previous block). */
-static zl_err_t block1_send(zl_coap_ep_t *ep, exch_t *x, size_t off, unsigned szx) {
-    zl_coap_msg_t req;
-    uint8_t copy[ZL_COAP_MAX_DGRAM], b1[4], s1[4];
-    if (resend_view(x, &req, copy, ZL_OPT_BLOCK1, ZL_OPT_SIZE1)) return ZL_ERR_INVALID;
-    size_t size = (size_t)1 << (szx + 4), n = x->tx_len - off < size ? x->tx_len - off : size;
-    zl_coap_block_t b = {.num = (uint32_t)(off / size), .more = off + n < x->tx_len, .szx = (uint8_t)szx};
-    zl_coap_add_uint(&req, ZL_OPT_BLOCK1, zl_coap_block_encode(&b), b1);
-    if (off == 0) zl_coap_add_uint(&req, ZL_OPT_SIZE1, (uint32_t)x->tx_len, s1); /* RFC 7959 §4 */
-    req.payload = x->tx + off;
-    req.payload_len = n;
-    return exch_transmit(ep, x, &req);
-}
 
-/* Keeps req (without payload) as the template block1_send() cuts blocks into. */
-static zl_err_t block1_template(exch_t *x, const zl_coap_msg_t *req) {
-    uint8_t buf[ZL_COAP_MAX_DGRAM];
-    size_t n = zl_coap_serialize(req, buf, sizeof buf);
-    if (!n) return ZL_ERR_TOO_LARGE;
-    if (!(x->dgram = malloc(n))) return ZL_ERR_NOMEM;
-    memcpy(x->dgram, buf, n);
-    x->dlen = n;
-    return ZL_OK;
-}
 
-/* A 2.31 Continue for a Block1 upload: the next block, in the size the
- * server asked for (§2.5: it may lower SZX; blocks are renumbered from the
- * byte offset).  Returns false when this is not such an answer. */
-static bool block1_continue(zl_coap_ep_t *ep, exch_t *x, const zl_coap_msg_t *m) {
-    zl_coap_block_t e;
-    if (!x->tx || m->code != ZL_COAP_CONTINUE || zl_coap_get_block(m, ZL_OPT_BLOCK1, &e) != 1) return false;
-    unsigned szx = e.szx < BLOCK1_SZX ? e.szx : BLOCK1_SZX;
-    size_t off = ((size_t)e.num + 1) << (szx + 4);
-    zl_err_t err = off < x->tx_len ? block1_send(ep, x, off, szx) : ZL_ERR_INVALID;
-    if (err) exch_finish(ep, x, err, NULL);
-    return true;
-}
 
 zl_err_t zl_coap_request(zl_coap_ep_t *ep, const zl_coap_addr_t *peer, zl_coap_msg_t *req,
                          const zl_coap_req_opts_t *opts, zl_coap_resp_cb cb, void *ctx,
                          uint8_t token_out[8]) {
-    exch_t *x = exch_new(ep, peer, cb, ctx);
+    exch_t *x = zl_ep_exch_new(ep, peer, cb, ctx);
     if (!x) return ZL_ERR_NOMEM;
     size_t whole = req->payload_len;
     if (whole > ((size_t)1 << (BLOCK1_SZX + 4))) { /* too big for one datagram: Block1 */
         if (!(x->tx = malloc(whole))) {
-            exch_free(ep, x);
+            zl_ep_exch_free(ep, x);
             return ZL_ERR_NOMEM;
         }
         memcpy(x->tx, req->payload, whole);
         x->tx_len = whole;
-        req->payload_len = 0; /* block1_send() cuts the blocks from x->tx */
+        req->payload_len = 0; /* zl_ep_block1_send() cuts the blocks from x->tx */
     }
     x->confirmable = opts->confirmable;
     x->observe = opts->observe;
@@ -443,14 +305,14 @@ zl_err_t zl_coap_request(zl_coap_ep_t *ep, const zl_coap_addr_t *peer, zl_coap_m
     req->tkl = 8;
     do {
         zl_coap_random(ep, req->token, 8);
-        x->token = token_key(req->token, 8);
+        x->token = zl_ep_token_key(req->token, 8);
         x->tkl = 8;
     } while (zl_hmap_first(&ep->by_token, zl_hash_u64(ep->by_token.seed, x->token)));
-    zl_err_t err = x->tx ? block1_template(x, req) : exch_transmit(ep, x, req);
-    if (!err && x->tx) err = block1_send(ep, x, 0, BLOCK1_SZX);
+    zl_err_t err = x->tx ? zl_ep_block1_template(x, req) : zl_ep_exch_transmit(ep, x, req);
+    if (!err && x->tx) err = zl_ep_block1_send(ep, x, 0, BLOCK1_SZX);
     req->payload_len = whole;
     if (err) {
-        exch_free(ep, x);
+        zl_ep_exch_free(ep, x);
         return err;
     }
     zl_hmap_insert(&ep->by_token, &x->by_token, zl_hash_u64(ep->by_token.seed, x->token));
@@ -462,17 +324,17 @@ zl_err_t zl_coap_request(zl_coap_ep_t *ep, const zl_coap_addr_t *peer, zl_coap_m
 zl_err_t zl_coap_observe_attach(zl_coap_ep_t *ep, const zl_coap_addr_t *peer, const uint8_t *token,
                                 uint8_t tkl, zl_coap_resp_cb cb, void *ctx) {
     if (tkl > 8) return ZL_ERR_INVALID;
-    exch_t *x = exch_new(ep, peer, cb, ctx);
+    exch_t *x = zl_ep_exch_new(ep, peer, cb, ctx);
     if (!x) return ZL_ERR_NOMEM;
     x->observe = x->observing = x->acked = true;
-    x->token = token_key(token, tkl);
+    x->token = zl_ep_token_key(token, tkl);
     x->tkl = tkl;
     zl_hmap_insert(&ep->by_token, &x->by_token, zl_hash_u64(ep->by_token.seed, x->token));
     return ZL_OK;
 }
 
 static exch_t *find_token(zl_coap_ep_t *ep, const uint8_t *token, uint8_t tkl) {
-    uint64_t key = token_key(token, tkl);
+    uint64_t key = zl_ep_token_key(token, tkl);
     for (zl_hnode_t *n = zl_hmap_first(&ep->by_token, zl_hash_u64(ep->by_token.seed, key)); n;
          n = zl_hmap_next_same(n)) {
         exch_t *x = ZL_CONTAINER_OF(n, exch_t, by_token);
@@ -496,7 +358,7 @@ zl_err_t zl_coap_observe_cancel(zl_coap_ep_t *ep, const uint8_t *token, uint8_t 
     if (!x) return ZL_ERR_NOT_FOUND;
     zl_coap_msg_t req;
     uint8_t copy[ZL_COAP_MAX_DGRAM];
-    if (resend_view(x, &req, copy, ZL_OPT_OBSERVE, ZL_OPT_BLOCK2)) return ZL_ERR_UNSUPPORTED;
+    if (zl_ep_resend_view(x, &req, copy, ZL_OPT_OBSERVE, ZL_OPT_BLOCK2)) return ZL_ERR_UNSUPPORTED;
     uint8_t one[4];
     zl_coap_add_uint(&req, ZL_OPT_OBSERVE, 1, one);
     req.type = ZL_COAP_CON;
@@ -507,9 +369,9 @@ zl_err_t zl_coap_observe_cancel(zl_coap_ep_t *ep, const uint8_t *token, uint8_t 
     x->ctx = ctx;
     zl_buf_reset(&x->body);
     x->blk_gen++; /* a Block2 fetch in flight belongs to the old observation */
-    zl_err_t e = exch_transmit(ep, x, &req);
+    zl_err_t e = zl_ep_exch_transmit(ep, x, &req);
     if (e) {
-        exch_free(ep, x);
+        zl_ep_exch_free(ep, x);
         return e;
     }
     zl_timer_arm(ep->wheel, &x->deadline, zl_now_ms() + (timeout_ms > 0 ? timeout_ms : 60000));
@@ -519,7 +381,7 @@ zl_err_t zl_coap_observe_cancel(zl_coap_ep_t *ep, const uint8_t *token, uint8_t 
 zl_err_t zl_coap_cancel(zl_coap_ep_t *ep, const uint8_t *token, uint8_t tkl) {
     exch_t *x = find_token(ep, token, tkl);
     if (!x) return ZL_ERR_NOT_FOUND;
-    exch_free(ep, x);
+    zl_ep_exch_free(ep, x);
     return ZL_OK;
 }
 
@@ -535,14 +397,14 @@ zl_err_t zl_coap_send(zl_coap_ep_t *ep, const zl_coap_addr_t *peer, zl_coap_msg_
 zl_err_t zl_coap_send_con(zl_coap_ep_t *ep, const zl_coap_addr_t *peer, zl_coap_msg_t *msg, int timeout_ms,
                           zl_coap_sent_cb cb, void *ctx) {
     if (msg->code == ZL_COAP_EMPTY || zl_coap_is_request(msg->code)) return ZL_ERR_INVALID;
-    exch_t *x = exch_new(ep, peer, NULL, ctx);
+    exch_t *x = zl_ep_exch_new(ep, peer, NULL, ctx);
     if (!x) return ZL_ERR_NOMEM;
     x->is_msg = x->confirmable = true;
     x->sent_cb = cb;
     msg->type = ZL_COAP_CON;
-    zl_err_t err = exch_transmit(ep, x, msg); /* MID, by-MID map, first RTO, first copy */
+    zl_err_t err = zl_ep_exch_transmit(ep, x, msg); /* MID, by-MID map, first RTO, first copy */
     if (err) {
-        exch_free(ep, x);
+        zl_ep_exch_free(ep, x);
         return err;
     }
     if (timeout_ms > 0) zl_timer_arm(ep->wheel, &x->deadline, zl_now_ms() + timeout_ms);
@@ -557,7 +419,7 @@ static bool obs_newer(uint32_t v1, int64_t t1, uint32_t v2, int64_t t2) {
 
 /* ------------------------------------------------------- Block2 fetches */
 
-static exch_t *find_key(zl_coap_ep_t *ep, uint64_t key, uint8_t tkl) {
+exch_t *zl_ep_find_key(zl_coap_ep_t *ep, uint64_t key, uint8_t tkl) {
     for (zl_hnode_t *n = zl_hmap_first(&ep->by_token, zl_hash_u64(ep->by_token.seed, key)); n;
          n = zl_hmap_next_same(n)) {
         exch_t *x = ZL_CONTAINER_OF(n, exch_t, by_token);
@@ -568,7 +430,7 @@ static exch_t *find_key(zl_coap_ep_t *ep, uint64_t key, uint8_t tkl) {
 
 /* Delivers a response (or notification) to x: an observation stays, anything
  * else ends the exchange. The callback may free x. */
-static void deliver(zl_coap_ep_t *ep, exch_t *x, const zl_coap_msg_t *m, bool is_notification,
+void zl_ep_deliver(zl_coap_ep_t *ep, exch_t *x, const zl_coap_msg_t *m, bool is_notification,
                     uint32_t seq) {
     if (x->observe && is_notification && (m->code >> 5) == 2) {
         int64_t now = zl_now_ms();
@@ -585,113 +447,13 @@ static void deliver(zl_coap_ep_t *ep, exch_t *x, const zl_coap_msg_t *m, bool is
         return;
     }
     if (x->observing) return; /* e.g. a late non-notification: keep observing */
-    exch_finish(ep, x, ZL_OK, m);
+    zl_ep_exch_finish(ep, x, ZL_OK, m);
 }
 
-/* The body of x is complete: rebuild the first block's response around it. */
-static void deliver_assembled(zl_coap_ep_t *ep, exch_t *x) {
-    zl_coap_msg_t full;
-    uint8_t s1[4], s2[4];
-    zl_coap_init(&full, ZL_COAP_ACK, x->blk_code, x->mid);
-    full.tkl = x->tkl;
-    memcpy(full.token, &x->token, x->tkl); /* token_key keeps the bytes in the low part */
-    if (x->blk_obs) zl_coap_add_uint(&full, ZL_OPT_OBSERVE, x->blk_seq, s1);
-    if (x->blk_cf >= 0) zl_coap_add_uint(&full, ZL_OPT_CONTENT_FORMAT, (uint32_t)x->blk_cf, s2);
-    zl_buf_t body = x->body; /* the callback may free x: detach the body first */
-    zl_buf_init(&x->body, ep->cfg.max_body);
-    full.payload = body.data;
-    full.payload_len = body.len;
-    deliver(ep, x, &full, x->blk_obs, x->blk_seq);
-    zl_buf_free(&body);
-}
 
-/* A follow-up fetch failed (timeout, RST, shutdown). */
-static void on_child_error(void *ctx, zl_err_t err, const zl_coap_msg_t *resp) {
-    exch_t *c = ctx;
-    (void)resp;
-    exch_t *p = find_key(c->ep, c->parent_token, c->parent_tkl);
-    if (!p || p->blk_gen != c->parent_gen) return;
-    zl_buf_reset(&p->body);
-    if (!p->observing) exch_finish(c->ep, p, err, NULL);
-}
 
-/* Asks for block num of the body x is assembling, on child exchange c (new
- * token on the first call). */
-static zl_err_t blk_request(zl_coap_ep_t *ep, exch_t *x, exch_t *c, const zl_coap_block_t *want) {
-    zl_coap_msg_t req;
-    uint8_t copy[ZL_COAP_MAX_DGRAM];
-    if (resend_view(x, &req, copy, ZL_OPT_BLOCK2, ZL_OPT_OBSERVE)) return ZL_ERR_INVALID;
-    req.type = ZL_COAP_CON;
-    req.tkl = 8;
-    memcpy(req.token, &c->token, 8);
-    uint8_t s[4];
-    zl_coap_add_uint(&req, ZL_OPT_BLOCK2, zl_coap_block_encode(want), s);
-    return exch_transmit(ep, c, &req);
-}
 
-static void blk_start(zl_coap_ep_t *ep, exch_t *x, const zl_coap_msg_t *m, const zl_coap_block_t *b2) {
-    int64_t bseq = zl_coap_opt_uint(m, ZL_OPT_OBSERVE, -1);
-    x->blk_gen++;
-    x->blk_obs = x->observe && bseq >= 0 && (m->code >> 5) == 2;
-    x->blk_seq = bseq >= 0 ? (uint32_t)bseq : 0;
-    x->blk_code = m->code;
-    x->blk_cf = zl_coap_opt_uint(m, ZL_OPT_CONTENT_FORMAT, -1);
-    zl_buf_reset(&x->body);
-    zl_err_t e = zl_buf_append(&x->body, m->payload, m->payload_len);
-    exch_t *c = e ? NULL : exch_new(ep, &x->peer, on_child_error, NULL);
-    if (!e && !c) e = ZL_ERR_NOMEM;
-    if (!e) {
-        c->ctx = c;
-        c->is_child = true;
-        c->confirmable = true;
-        c->parent_token = x->token;
-        c->parent_tkl = x->tkl;
-        c->parent_gen = x->blk_gen;
-        c->tkl = 8;
-        do zl_coap_random(ep, &c->token, 8);
-        while (find_key(ep, c->token, 8));
-        zl_coap_block_t want = {.num = 1, .more = false, .szx = b2->szx};
-        e = blk_request(ep, x, c, &want);
-        if (!e) {
-            zl_hmap_insert(&ep->by_token, &c->by_token, zl_hash_u64(ep->by_token.seed, c->token));
-            zl_timer_arm(ep->wheel, &c->deadline, zl_now_ms() + (x->timeout_ms > 0 ? x->timeout_ms : 60000));
-        } else {
-            exch_free(ep, c);
-        }
-    }
-    if (e) {
-        zl_buf_reset(&x->body);
-        if (!x->observing) exch_finish(ep, x, e, NULL);
-    }
-}
 
-/* A block answered on a child exchange. */
-static void child_response(zl_coap_ep_t *ep, exch_t *c, const zl_coap_msg_t *m) {
-    exch_t *p = find_key(ep, c->parent_token, c->parent_tkl);
-    if (!p || p->blk_gen != c->parent_gen) { /* parent gone or a newer notification started */
-        exch_free(ep, c);
-        return;
-    }
-    zl_coap_block_t b2;
-    zl_err_t e = ZL_OK;
-    if (zl_coap_get_block(m, ZL_OPT_BLOCK2, &b2) != 1 || (m->code >> 5) != 2 ||
-        (size_t)b2.num * ((size_t)16 << b2.szx) != p->body.len)
-        e = ZL_ERR_INVALID;
-    else if (zl_buf_append(&p->body, m->payload, m->payload_len) != ZL_OK)
-        e = ZL_ERR_TOO_LARGE;
-    else if (b2.more) {
-        zl_coap_block_t want = {.num = b2.num + 1, .more = false, .szx = b2.szx};
-        e = blk_request(ep, p, c, &want);
-        if (!e) return;
-    }
-    exch_free(ep, c);
-    if (e) {
-        zl_buf_reset(&p->body);
-        if (!p->observing) exch_finish(ep, p, e, NULL);
-        return;
-    }
-    deliver_assembled(ep, p);
-}
 
 /* Handles a response (piggybacked, separate or notification) to one of our requests. */
 static void handle_response(zl_coap_ep_t *ep, const zl_coap_addr_t *from, const zl_coap_msg_t *m) {
@@ -718,26 +480,26 @@ static void handle_response(zl_coap_ep_t *ep, const zl_coap_addr_t *from, const 
     zl_timer_disarm(ep->wheel, &x->retx);
 
     if (x->is_child) {
-        child_response(ep, x, m);
+        zl_ep_child_response(ep, x, m);
         return;
     }
-    if (block1_continue(ep, x, m)) return;
+    if (zl_ep_block1_continue(ep, x, m)) return;
     /* Block2: a first block with more to come starts a follow-up fetch; the
      * assembled body is delivered by deliver_assembled(). */
     zl_coap_block_t b2;
     int hb = zl_coap_get_block(m, ZL_OPT_BLOCK2, &b2);
     if (hb < 0 || (hb == 1 && b2.num != 0)) {
         if (x->observing) return; /* a bad notification does not end the observation */
-        exch_finish(ep, x, ZL_ERR_INVALID, NULL);
+        zl_ep_exch_finish(ep, x, ZL_ERR_INVALID, NULL);
         return;
     }
     if (hb == 1 && b2.more) {
-        blk_start(ep, x, m, &b2);
+        zl_ep_blk_start(ep, x, m, &b2);
         return;
     }
 
     int64_t seq = zl_coap_opt_uint(m, ZL_OPT_OBSERVE, -1);
-    deliver(ep, x, m, seq >= 0, seq >= 0 ? (uint32_t)seq : 0); /* may free x */
+    zl_ep_deliver(ep, x, m, seq >= 0, seq >= 0 ? (uint32_t)seq : 0); /* may free x */
 }
 
 static void handle_empty(zl_coap_ep_t *ep, const zl_coap_addr_t *from, const zl_coap_msg_t *m) {
@@ -750,9 +512,9 @@ static void handle_empty(zl_coap_ep_t *ep, const zl_coap_addr_t *from, const zl_
         exch_t *x = ZL_CONTAINER_OF(n, exch_t, by_mid);
         if (x->mid != m->mid || !zl_coap_addr_eq(&x->peer, from)) continue;
         if (m->type == ZL_COAP_RST) {
-            exch_finish(ep, x, ZL_ERR_RESET, NULL);
+            zl_ep_exch_finish(ep, x, ZL_ERR_RESET, NULL);
         } else if (m->type == ZL_COAP_ACK && x->is_msg) {
-            exch_finish(ep, x, ZL_OK, NULL); /* the ACK is all a non-request waits for */
+            zl_ep_exch_finish(ep, x, ZL_OK, NULL); /* the ACK is all a non-request waits for */
         } else if (m->type == ZL_COAP_ACK) {
             x->acked = true; /* separate response follows; the deadline still runs */
             zl_timer_disarm(ep->wheel, &x->retx);
@@ -800,73 +562,9 @@ static void dedup_add(zl_coap_ep_t *ep, const zl_coap_addr_t *from, uint16_t mid
     dedup_expire(ep, d->at);
 }
 
-/* ------------------------------------------------------ Block1 assembly */
 
-static void asm_free(zl_coap_ep_t *ep, assembly_t *a) {
-    zl_timer_disarm(ep->wheel, &a->expiry);
-    zl_hmap_remove(&ep->asm_by_peer, &a->node);
-    zl_buf_free(&a->body);
-    free(a);
-}
 
-static void on_asm_expiry(zl_timer_t *t, void *ctx) {
-    assembly_t *a = ctx;
-    (void)t;
-    asm_free(a->ep, a);
-}
 
-static assembly_t *asm_find(zl_coap_ep_t *ep, const zl_coap_addr_t *from) {
-    uint64_t h = zl_coap_addr_hash(ep->asm_by_peer.seed, from);
-    for (zl_hnode_t *n = zl_hmap_first(&ep->asm_by_peer, h); n; n = zl_hmap_next_same(n)) {
-        assembly_t *a = ZL_CONTAINER_OF(n, assembly_t, node);
-        if (zl_coap_addr_eq(&a->peer, from)) return a;
-    }
-    return NULL;
-}
-
-/* Returns 1 when the request is complete (body in *full), 0 when a 2.31 or an
- * error response has been prepared in resp. */
-static int block1_step(zl_coap_ep_t *ep, const zl_coap_addr_t *from, const zl_coap_msg_t *req,
-                       const zl_coap_block_t *b1, zl_coap_msg_t *resp, uint8_t scratch[4],
-                       zl_buf_t **full, assembly_t **done) {
-    assembly_t *a = asm_find(ep, from);
-    if (b1->num == 0) {
-        if (a) asm_free(ep, a);
-        a = calloc(1, sizeof *a);
-        if (!a) { resp->code = ZL_COAP_SERVICE_UNAVAILABLE; return 0; }
-        a->peer = *from;
-        a->ep = ep;
-        zl_buf_init(&a->body, ep->cfg.max_body);
-        zl_timer_init(&a->expiry, on_asm_expiry, a);
-        zl_hmap_insert(&ep->asm_by_peer, &a->node, zl_coap_addr_hash(ep->asm_by_peer.seed, from));
-    } else if (!a || a->next_num != b1->num || a->szx != b1->szx) {
-        resp->code = ZL_COAP_INCOMPLETE;
-        if (a) asm_free(ep, a);
-        return 0;
-    }
-    a->szx = b1->szx;
-    if (b1->more && req->payload_len != ((size_t)16 << b1->szx)) {
-        resp->code = ZL_COAP_BAD_REQUEST;
-        asm_free(ep, a);
-        return 0;
-    }
-    if (zl_buf_append(&a->body, req->payload, req->payload_len) != ZL_OK) {
-        resp->code = ZL_COAP_TOO_LARGE;
-        asm_free(ep, a);
-        return 0;
-    }
-    a->next_num = b1->num + 1;
-    zl_coap_block_t echo = *b1;
-    zl_coap_add_uint(resp, ZL_OPT_BLOCK1, zl_coap_block_encode(&echo), scratch);
-    if (b1->more) {
-        resp->code = ZL_COAP_CONTINUE;
-        zl_timer_arm(ep->wheel, &a->expiry, zl_now_ms() + ep->cfg.exchange_lifetime_ms);
-        return 0;
-    }
-    *full = &a->body;
-    *done = a;
-    return 1;
-}
 
 /* ---------------------------------------------------------- requests in */
 
@@ -898,7 +596,7 @@ static void handle_request(zl_coap_ep_t *ep, const zl_coap_addr_t *from, const z
         resp.code = ZL_COAP_BAD_OPTION;
     } else if (hb == 1) {
         zl_buf_t *full = NULL;
-        if (block1_step(ep, from, m, &b1, &resp, scratch, &full, &done)) {
+        if (zl_ep_block1_step(ep, from, m, &b1, &resp, scratch, &full, &done)) {
             zl_coap_msg_t whole = *m;
             whole.payload = full->data;
             whole.payload_len = full->len;
@@ -915,7 +613,7 @@ static void handle_request(zl_coap_ep_t *ep, const zl_coap_addr_t *from, const z
     }
     if (ep->deferring) { /* the handler will answer later: remember the request, send nothing */
         ep->deferring = NULL;
-        if (done) asm_free(ep, done);
+        if (done) zl_ep_asm_free(ep, done);
         dedup_add(ep, from, m->mid, h, NULL, 0);
         return;
     }
@@ -927,7 +625,7 @@ static void handle_request(zl_coap_ep_t *ep, const zl_coap_addr_t *from, const z
         memcpy(resp.token, m->token, m->tkl);
         n = zl_coap_serialize(&resp, buf, sizeof buf);
     }
-    if (done) asm_free(ep, done); /* after serialisation: resp may borrow nothing from it */
+    if (done) zl_ep_asm_free(ep, done); /* after serialisation: resp may borrow nothing from it */
     enqueue(ep, from, buf, n);
     dedup_add(ep, from, m->mid, h, buf, n);
 }
@@ -1086,7 +784,7 @@ static void cancel_messages(zl_coap_ep_t *ep) {
     while (ep->by_mid.count) {
         size_t b = 0;
         zl_hnode_t *n = zl_hmap_iter(&ep->by_mid, &b, NULL);
-        exch_finish(ep, ZL_CONTAINER_OF(n, exch_t, by_mid), ZL_ERR_CANCELLED, NULL);
+        zl_ep_exch_finish(ep, ZL_CONTAINER_OF(n, exch_t, by_mid), ZL_ERR_CANCELLED, NULL);
     }
 }
 
@@ -1105,7 +803,7 @@ void zl_coap_ep_destroy(zl_coap_ep_t *ep) {
             size_t b = 0;
             zl_hnode_t *n = zl_hmap_iter(&ep->by_token, &b, NULL);
             while (n) {
-                exch_finish(ep, ZL_CONTAINER_OF(n, exch_t, by_token), ZL_ERR_CANCELLED, NULL);
+                zl_ep_exch_finish(ep, ZL_CONTAINER_OF(n, exch_t, by_token), ZL_ERR_CANCELLED, NULL);
                 n = zl_hmap_iter(&ep->by_token, &b, NULL); /* restarts at bucket b */
             }
         }
@@ -1116,7 +814,7 @@ void zl_coap_ep_destroy(zl_coap_ep_t *ep) {
         zl_hnode_t *n = zl_hmap_iter(&ep->asm_by_peer, &b, NULL);
         while (n) {
             zl_hnode_t *next = zl_hmap_iter(&ep->asm_by_peer, &b, n);
-            asm_free(ep, ZL_CONTAINER_OF(n, assembly_t, node));
+            zl_ep_asm_free(ep, ZL_CONTAINER_OF(n, assembly_t, node));
             n = next;
         }
     }
