@@ -1,7 +1,8 @@
 /* Fuzzes the LwM2M CBOR (11544) and plain CBOR (60) decoders: the first byte
  * picks the request path and (bit 7) the format, the rest is the payload.
  * Successful decodes are re-encoded (always possible in CBOR), decoded again
- * (must succeed with the same node count) and re-encoded to identical bytes. */
+ * (must succeed with the same node count) and re-encoded to identical bytes.
+ * The payload is also decoded at the root path (LwM2M Send), decode only. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -27,5 +28,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         zl_fz_roundtrip(data + 1, size - 1, p, zl_cbor_single_decode, zl_cbor_single_encode, false, false);
     else
         zl_fz_roundtrip(data + 1, size - 1, p, zl_lwm2m_cbor_decode, zl_lwm2m_cbor_encode, false, false);
+    /* the root path (what Send carries): decode only; a success is the container of objects */
+    static const zl_path_t root;
+    zl_node_t *all = NULL;
+    char err[200];
+    if (zl_lwm2m_cbor_decode(data + 1, size - 1, &root, NULL, &all, err, sizeof err) == ZL_OK) {
+        if (!all || all->kind != ZL_N_OBJECT) abort();
+        for (size_t i = 0; i < all->n_children; i++)
+            if (all->children[i].kind != ZL_N_OBJECT) abort();
+    } else if (all || !err[0]) {
+        abort();
+    }
+    zl_node_free(all);
     return 0;
 }
