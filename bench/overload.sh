@@ -4,7 +4,8 @@
 # the Admin API by bench/Quota.java), the producer queue is capped at CAP_KB, and `zeelos bench`
 # drives 10,000 devices notifying every second.  Reported: the gateway's RSS over the run (must
 # stay under the cap plus its baseline), what Kafka took, what the gateway pushed back and
-# counted in /metrics, and the drain once the quota is lifted.
+# counted in /metrics, and the recovery once the quota is lifted (LIFT_S after the start).
+# Devices notify with CON (--device-notify-con), so what is pushed back is retransmitted.
 #   bench/overload.sh [BUILD_DIR]      (needs `make kafka-up`; ~3 minutes; stops by itself)
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -14,8 +15,9 @@ boot=127.0.0.1:${KAFKA_PORT:-9092}
 out=$root/bench/out
 mkdir -p "$out"
 COUNT=${COUNT:-10000}
-DURATION=${DURATION:-60}
-QUOTA=${QUOTA:-450000}    # bytes/s Kafka accepts from the gateway (~1/10 of the offered load)
+DURATION=${DURATION:-90}
+LIFT_S=${LIFT_S:-75}
+QUOTA=${QUOTA:-832000}    # bytes/s Kafka takes from the gateway: ~1,000 records of ~832 B, 1/10 of the offered load
 CAP_KB=${CAP_KB:-16384}   # producer queue cap (kafka.queue.buffering.max.kbytes)
 port=15993 http=15994 client=zeelos-overload id=overload$(date +%s)
 data=$(mktemp -d)
@@ -32,18 +34,22 @@ gw=$!
 sleep 2
 base=$(rss_kb $gw)
 echo "overload: gateway pid $gw, idle RSS $base KiB, queue cap $CAP_KB KiB, quota $QUOTA B/s, $COUNT devices"
+# the quota holds for LIFT_S seconds (registrations, observe setup and the first part of the
+# notification window), then Kafka is let through again and the rest of the window shows recovery
+(sleep "$LIFT_S"; quota remove; echo "overload: quota lifted at +${LIFT_S} s") &
+lifter=$!
 "$bin" bench --gw "$id" --format json --server coap://127.0.0.1:$port --gateway-pid $gw \
-    --count "$COUNT" --duration "$DURATION" --device-notify-ms 1000 --mgmt-rate 0 \
-    --out "$out/overload.json" || true
+    --count "$COUNT" --duration "$DURATION" --device-notify-ms 1000 --device-notify-con --mgmt-rate 0 \
+    --bench-drain-ms 15000 --out "$out/overload.json" || true
+wait $lifter || true
 peak=$(python3 -c "import json;print(max(s['rss_mib'] for s in json.load(open('$out/overload.json'))['gateway_process']['samples']))" 2>/dev/null || echo "?")
-echo "overload: while overloaded: backpressure_total=$(metric zeelos_backpressure_total)" \
+echo "overload: after the run: backpressure_total=$(metric zeelos_backpressure_total)" \
      "shed_total=$(metric zeelos_coap_notifications_shed_total)" \
      "produce_errors_total=$(metric zeelos_kafka_produce_errors_total)" \
      "produced_total=$(metric zeelos_kafka_produced_total) delivered_total=$(metric zeelos_kafka_delivered_total)" \
      "inflight_bytes=$(metric zeelos_kafka_inflight_bytes) rss_now=$(rss_kb $gw)KiB"
 t0=$(date +%s)
-quota remove
 while [ "$(metric zeelos_kafka_inflight_bytes)" != "0" ] && [ $(( $(date +%s) - t0 )) -lt 120 ]; do sleep 1; done
-echo "overload: quota lifted; producer queue drained in $(( $(date +%s) - t0 )) s;" \
+echo "overload: producer queue drained in $(( $(date +%s) - t0 )) s;" \
      "delivered_total=$(metric zeelos_kafka_delivered_total) failures=$(metric zeelos_kafka_delivery_failures_total)" \
      "rss_now=$(rss_kb $gw)KiB (idle baseline $base KiB, max during the run ${peak} MiB)"
