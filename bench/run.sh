@@ -2,7 +2,7 @@
 # Reproduces the figures of bench/RESULTS.md on one host: a fresh gateway per
 # run (format json, Kafka on 127.0.0.1:9092), then `zeelos bench` with the
 # fleet it starts.  Results: bench/out/<run>.json, table on stdout.
-#   bench/run.sh [BUILD_DIR] [RUN...]    runs: small reg20k n10k n20k n10k-100ms
+#   bench/run.sh [BUILD_DIR] [RUN...]    runs: small reg20k n10k n20k n10k-100ms n8k (half the n20k peak)
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${1:-$root/build-bench}/zeelos
@@ -26,6 +26,7 @@ for run in $runs; do
     n10k)       "$bin" bench $common --count 10000 --duration 20 --device-notify-ms 1000 --mgmt-rate 0 ;;
     n20k)       "$bin" bench $common --count 20000 --duration 20 --device-notify-ms 1000 --mgmt-rate 0 ;;
     n10k-100ms) "$bin" bench $common --count 10000 --duration 60 --device-notify-ms 100 --mgmt-rate 0 ;;
+    n8k)        "$bin" bench $common --count 8000 --duration 30 --device-notify-ms 1000 --mgmt-rate 0 ;;
     *) echo "unknown run $run" >&2 ;;
     esac
     python3 "$root/bench/gwlatency.py" "http://127.0.0.1:$http/metrics" || true
