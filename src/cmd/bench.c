@@ -329,6 +329,23 @@ static pid_t start_fleet(bench_t *b, const char *log_path) {
     return pid;
 }
 
+/* "notifications sent N" of the fleet's last status line in its log, -1 if none.
+ * With CON notifications a device coalesces state changes made while one is
+ * unacknowledged (RFC 7641 §4.5.2), so "missing" sequence numbers are not
+ * losses; sent - delivered is. */
+static long fleet_sent(const char *log_path) {
+    FILE *f = fopen(log_path, "r");
+    if (!f) return -1;
+    char line[1024];
+    long sent = -1;
+    while (fgets(line, sizeof line, f)) {
+        const char *p = strstr(line, "notifications sent ");
+        if (p) sent = strtol(p + strlen("notifications sent "), NULL, 10);
+    }
+    fclose(f);
+    return sent;
+}
+
 static void stop_fleet(pid_t pid) {
     if (pid <= 0) return;
     kill(pid, SIGINT);
@@ -432,9 +449,9 @@ int zl_cmd_bench(int argc, char **argv, char **envp) {
 
     /* 1. registrations */
     b->phase = "registrations";
+    char log_path[600];
+    snprintf(log_path, sizeof log_path, "%s%s", *out_path ? out_path : "zeelos-bench", ".fleet.log");
     if (fleet) {
-        char log_path[600];
-        snprintf(log_path, sizeof log_path, "%s%s", *out_path ? out_path : "zeelos-bench", ".fleet.log");
         b->fleet_start_us = wall_us();
         fleet_pid = start_fleet(b, log_path);
         if (fleet_pid < 0) {
@@ -500,6 +517,12 @@ int zl_cmd_bench(int argc, char **argv, char **envp) {
         b->win_lo_us = wall_us();
         b->win_hi_us = b->win_lo_us + (int64_t)duration * 1000000;
         while (!stop && wall_us() < b->win_hi_us) pump(b, 100);
+        /* the fleet stops first, so nothing is in flight when the drain ends and
+         * what it says it sent can be held against what arrived */
+        if (fleet_pid > 0) {
+            stop_fleet(fleet_pid);
+            fleet_pid = 0;
+        }
         b->phase = "drain";
         int64_t drain_end = zl_now_ms() + zl_conf_int(conf, "bench.drain.ms");
         while (!stop && zl_now_ms() < drain_end) pump(b, 100);
@@ -537,6 +560,11 @@ int zl_cmd_bench(int argc, char **argv, char **envp) {
     printf("| %-44s | %ld ok, %ld error of %d |\n", "observe /3303/0", b->obs_ok, b->obs_err, b->count);
     printf("| %-44s | %ld in %d s = %.0f/s (expected %.0f/s) |\n", "notifications delivered (sent in window)",
            b->in_window, duration, notif_rate, expected / duration);
+    long sent = fleet ? fleet_sent(log_path) : -1;
+    long long undelivered = sent >= 0 ? (long long)sent - (long long)b->st.delivered : -1;
+    if (sent >= 0)
+        printf("| %-44s | %ld sent, %llu delivered, %lld not delivered |\n", "fleet notifications (whole run)", sent,
+               (unsigned long long)b->st.delivered, undelivered);
     printf("| %-44s | %llu delivered, %llu missing, %llu duplicated, %llu late |\n", "sequence accounting (whole run)",
            (unsigned long long)b->st.delivered, (unsigned long long)b->st.missing,
            (unsigned long long)b->st.duplicated, (unsigned long long)b->st.reordered);
@@ -577,6 +605,10 @@ int zl_cmd_bench(int argc, char **argv, char **envp) {
                                (json_int_t)b->st.missing, "duplicated", (json_int_t)b->st.duplicated, "late",
                                (json_int_t)b->st.reordered, "undecodable", (json_int_t)b->undecodable,
                                "foreign", (json_int_t)b->foreign);
+        if (sent >= 0) {
+            json_object_set_new(no, "fleet_sent", json_integer(sent));
+            json_object_set_new(no, "not_delivered", json_integer(undelivered));
+        }
         json_object_set_new(no, "latency_e2e_ms", hist_json(&b->e2e, 1000.0));
         json_object_set_new(no, "latency_createtime_ms", hist_json(&b->gw, 1000.0));
         json_object_set_new(j, "notifications", no);

@@ -33,6 +33,8 @@ def test_bench_small_fleet_has_no_missing_or_duplicated_record(gwenv, tmp_path):
     assert r["management"]["ok"] == 40 and r["management"]["error"] == 0
     n = r["notifications"]
     assert n["missing"] == 0 and n["duplicated"] == 0, n
+    # the fleet stopped before the drain: everything it says it sent arrived
+    assert n["fleet_sent"] == n["delivered"] and n["not_delivered"] == 0, n
     assert n["delivered_in_window"] >= 0.8 * 20 * 5 * 5, n  # 20 devices x 5/s x 5 s
     assert n["undecodable"] == 0 and n["foreign"] == 0
     assert n["latency_createtime_ms"]["count"] == n["delivered_in_window"]
