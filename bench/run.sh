@@ -7,7 +7,7 @@ set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${1:-$root/build-bench}/zeelos
 [ $# -gt 0 ] && shift
-runs=${*:-small reg20k n10k n20k}
+runs=${*:-small reg20k n10k n20k n8k}
 out=$root/bench/out
 mkdir -p "$out"
 port=15990
