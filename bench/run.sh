@@ -19,6 +19,8 @@ for run in $runs; do
         --log-level warn &
     gw=$!
     sleep 2
+    set -- $(cat /proc/$gw/schedstat) # ns on a CPU, ns waiting for one, timeslices
+    cpu0=$1 wait0=$2 t0=$(date +%s%N)
     common="--gw $id --format json --server coap://127.0.0.1:$port --gateway-pid $gw --out $out/$run.json"
     case $run in
     small)      "$bin" bench $common --count 20 --duration 5 --mgmt-rate 100 --mgmt-duration 2 ;;
@@ -30,6 +32,9 @@ for run in $runs; do
     *) echo "unknown run $run" >&2 ;;
     esac
     python3 "$root/bench/gwlatency.py" "http://127.0.0.1:$http/metrics" || true
+    set -- $(cat /proc/$gw/schedstat)
+    echo "gateway scheduling: on a CPU $(( ($1 - cpu0) / 1000000 )) ms, runnable but waiting for a CPU" \
+         "$(( ($2 - wait0) / 1000000 )) ms, of $(( ($(date +%s%N) - t0) / 1000000 )) ms (/proc/$gw/schedstat)"
     kill -INT $gw
     wait $gw || true
     rm -rf "$data"
