@@ -5,6 +5,7 @@
  * Histograms keep per-bucket (non-cumulative) counts and derive _count from
  * them at render time, so _count always equals the +Inf bucket. */
 #include "http/metrics.h"
+#include "util/num.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -244,10 +245,7 @@ static void zl_fmt_double(char *out, size_t n, double d) {
         snprintf(out, n, "%.0f", d);
         return;
     }
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(out, n, "%.*g", prec, d);
-        if (strtod(out, NULL) == d) return;
-    }
+    snprintf(out, n, "%.*g", zl_double_precision(d), d);
 }
 
 static zl_err_t zl_render_help(zl_buf_t *out, const zl_metric_t *x) {

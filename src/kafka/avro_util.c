@@ -2,6 +2,7 @@
  * untrusted Avro binary, on top of avro-c values.  Why this exists instead of
  * avro_value_to_json(): see avro_util.h. */
 #include "kafka/avro_util.h"
+#include "util/num.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -329,15 +330,16 @@ static void jw_int(jw_t *w, int64_t i) {
     jw_put(w, d + k, sizeof d - (size_t)k);
 }
 
-/* jansson's jsonp_dtostr (the snprintf variant, precision 17); NaN and
- * infinities have no JSON form: null, as json_real() refuses them. */
+/* jansson's jsonp_dtostr (the snprintf variant) with the shortest precision
+ * that reads back as the same double (21.55, not 21.550000000000001); NaN
+ * and infinities have no JSON form: null, as json_real() refuses them. */
 static void jw_real(jw_t *w, double d) {
     if (d != d || d - d != 0) {
         jw_put(w, "null", 4);
         return;
     }
     char b[40];
-    int len = snprintf(b, sizeof b, "%.17g", d);
+    int len = snprintf(b, sizeof b, "%.*g", zl_double_precision(d), d);
     if (len < 0 || (size_t)len >= sizeof b - 3) {
         if (!w->fail) w->fail = 1;
         return;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "lwm2m/senml.h"
+#include "util/num.h"
 
 #define derr(d, e, ...) zl_err_fmt((d)->errstr, (d)->errstr_size, (e), __VA_ARGS__)
 
@@ -126,15 +127,6 @@ typedef struct {
     int prec; /* largest %.Ng precision any float needs */
 } jenc_t;
 
-static int shortest_prec(double d) {
-    char tmp[40];
-    for (int prec = 1; prec < 17; prec++) {
-        snprintf(tmp, sizeof tmp, "%.*g", prec, d);
-        if (strtod(tmp, NULL) == d) return prec;
-    }
-    return 17;
-}
-
 static zl_err_t set(json_t *obj, const char *key, json_t *v, zl_err_t if_null) {
     if (!v) return if_null;
     return json_object_set_new(obj, key, v) == 0 ? ZL_OK : ZL_ERR_NOMEM;
@@ -155,7 +147,7 @@ static zl_err_t json_emit(void *ctx, const char *bn, const char *n, const zl_val
             break;
         case ZL_T_FLOAT: {
             if (!isfinite(v->u.f)) { e = ZL_ERR_INVALID; break; }
-            int prec = shortest_prec(v->u.f);
+            int prec = zl_double_precision(v->u.f);
             if (prec > j->prec) j->prec = prec;
             e = set(obj, "v", json_real(v->u.f), ZL_ERR_NOMEM);
             break;

@@ -2,6 +2,7 @@
  * consumed, no whitespace, no NaN/inf, overflow is an error) because a value
  * that silently parses as 0 would be published to Kafka as a real reading. */
 #include "lwm2m/text.h"
+#include "util/num.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -135,12 +136,8 @@ zl_err_t zl_text_encode(const zl_value_t *v, zl_buf_t *out) {
         return zl_buf_printf(out, "%" PRId64, v->u.i);
     case ZL_T_FLOAT: {
         if (!isfinite(v->u.f)) return ZL_ERR_INVALID;
-        /* Shortest of %.15g..%.17g that reads back as the same double. */
-        char tmp[40];
-        for (int prec = 15; prec <= 17; prec++) {
-            snprintf(tmp, sizeof tmp, "%.*g", prec, v->u.f);
-            if (strtod(tmp, NULL) == v->u.f) break;
-        }
+        char tmp[40]; /* the shortest digits that read back as the same double */
+        snprintf(tmp, sizeof tmp, "%.*g", zl_double_precision(v->u.f), v->u.f);
         return zl_buf_append(out, tmp, strlen(tmp));
     }
     case ZL_T_BOOLEAN:

@@ -706,9 +706,12 @@ static void test_records(void) {
     CHECK_EQ_INT(zl_format_parse("xml"), -1);
 }
 
-/* format=json writes records with zl_avro_write_json; its text must be the
- * bytes jansson's json_dumps(zl_avro_to_json(v), JSON_COMPACT|JSON_ENCODE_ANY)
- * gave before (the wire format of format=json). */
+/* format=json writes records with zl_avro_write_json; its text must be what
+ * jansson's json_dumps(zl_avro_to_json(v), JSON_COMPACT|JSON_ENCODE_ANY)
+ * gave before (the wire format of format=json), except that doubles use the
+ * shortest digits that read back as the same value (0.1, where jansson writes
+ * 0.10000000000000001): checked by parsing ours with jansson and dumping it
+ * again, which must give jansson's bytes exactly. */
 static void json_same(avro_value_t *v, const char *what) {
     char e1[128] = "", e2[128] = "";
     json_t *j = zl_avro_to_json(v, e1, sizeof e1);
@@ -718,9 +721,14 @@ static void json_same(avro_value_t *v, const char *what) {
     zl_buf_init(&b, 0);
     zl_buf_append(&b, "x", 1); /* appends after what is there */
     zl_err_t e = zl_avro_write_json(v, &b, e2, sizeof e2);
+    json_t *back = e == ZL_OK ? json_loadb((const char *)b.data + 1, b.len - 1, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL) : NULL;
+    char *again = back ? json_dumps(back, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    json_decref(back);
+    bool same = want && again && strcmp(again, want) == 0;
+    free(again);
     if (!want) {
         CHECK(e != ZL_OK && b.len == 1);
-    } else if (e == ZL_OK && b.len == 1 + strlen(want) && memcmp(b.data + 1, want, b.len - 1) == 0) {
+    } else if (same) {
         zt_pass++;
     } else {
         zt_fail++;
