@@ -47,7 +47,7 @@ typedef struct {
 /* Number of entries of zl_props; conf_props.c checks it at compile time. */
 #define ZL_NPROPS 56
 
-extern const zl_prop_t zl_props[ZL_NPROPS];
+extern const zl_prop_t *const zl_props; /* ZL_NPROPS entries */
 extern const char *const zl_sections[10];
 typedef struct {
     unsigned bit;

@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-const zl_prop_t zl_props[] = { /* its length must equal ZL_NPROPS */
+static const zl_prop_t props[] = {
     /* General */
     {"id", ZL_PT_STR, "edge1", 0, 0, NULL, "--gw", ZL_CMD_GRT, S_GEN,
      "Gateway id: the LwM2M server's `serverId` and the `<id>` of the default topic names "
@@ -254,7 +254,8 @@ const zl_prop_t zl_props[] = { /* its length must equal ZL_NPROPS */
      "Exit after printing this many records. 0: run until interrupted."},
 };
 
-_Static_assert(sizeof zl_props / sizeof zl_props[0] == ZL_NPROPS, "ZL_NPROPS in conf_int.h");
+_Static_assert(sizeof props / sizeof props[0] == ZL_NPROPS, "ZL_NPROPS in conf_int.h");
+const zl_prop_t *const zl_props = props;
 
 const char *const zl_sections[10] = {S_GEN, S_COAP, S_HTTP, S_KAFKA, S_TOPIC,
                                      S_REG, S_DEV,  S_REQ,  S_TAIL, S_BENCH};
