@@ -322,10 +322,18 @@ zl_err_t zl_coap_request(zl_coap_ep_t *ep, const zl_coap_addr_t *peer, zl_coap_m
 }
 
 zl_err_t zl_coap_observe_attach(zl_coap_ep_t *ep, const zl_coap_addr_t *peer, const uint8_t *token,
-                                uint8_t tkl, zl_coap_resp_cb cb, void *ctx) {
-    if (tkl > 8) return ZL_ERR_INVALID;
+                                uint8_t tkl, zl_coap_resp_cb cb, void *ctx, const uint8_t *req, size_t len) {
+    if (tkl > 8 || len > ZL_COAP_MAX_DGRAM) return ZL_ERR_INVALID;
     exch_t *x = zl_ep_exch_new(ep, peer, cb, ctx);
     if (!x) return ZL_ERR_NOMEM;
+    if (req && len) {
+        if (!(x->dgram = malloc(len))) {
+            zl_ep_exch_free(ep, x);
+            return ZL_ERR_NOMEM;
+        }
+        memcpy(x->dgram, req, len);
+        x->dlen = len;
+    }
     x->observe = x->observing = x->acked = true;
     x->token = zl_ep_token_key(token, tkl);
     x->tkl = tkl;
@@ -341,6 +349,15 @@ static exch_t *find_token(zl_coap_ep_t *ep, const uint8_t *token, uint8_t tkl) {
         if (x->token == key && x->tkl == tkl) return x;
     }
     return NULL;
+}
+
+zl_err_t zl_coap_exchange_request(zl_coap_ep_t *ep, const uint8_t *token, uint8_t tkl, const uint8_t **req,
+                                  size_t *len) {
+    exch_t *x = find_token(ep, token, tkl);
+    if (!x || !x->dgram) return ZL_ERR_NOT_FOUND;
+    *req = x->dgram;
+    *len = x->dlen;
+    return ZL_OK;
 }
 
 zl_err_t zl_coap_rebind(zl_coap_ep_t *ep, const uint8_t *token, uint8_t tkl, zl_coap_resp_cb cb,

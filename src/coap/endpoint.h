@@ -148,10 +148,19 @@ typedef struct {
 zl_err_t zl_coap_request(zl_coap_ep_t *ep, const zl_coap_addr_t *peer, zl_coap_msg_t *req,
                          const zl_coap_req_opts_t *opts, zl_coap_resp_cb cb, void *ctx,
                          uint8_t token_out[8]);
+/* The serialized request a live exchange last sent (the observe request of an
+ * observation), borrowed until the exchange changes; ZL_ERR_NOT_FOUND if none.
+ * Persisted with an observation, it lets zl_coap_observe_attach() restore
+ * active cancel and Block2 follow-ups after a restart. */
+zl_err_t zl_coap_exchange_request(zl_coap_ep_t *ep, const uint8_t *token, uint8_t tkl, const uint8_t **req,
+                                  size_t *len);
 /* Re-creates the token state of an observation that existed before a restart,
- * so its notifications are accepted again. */
+ * so its notifications are accepted again.  req/len: the observe request it
+ * was started with (copied; NULL when unknown: then it can only be cancelled
+ * passively and cannot fetch Block2 follow-ups). */
 zl_err_t zl_coap_observe_attach(zl_coap_ep_t *ep, const zl_coap_addr_t *peer,
-                                const uint8_t *token, uint8_t tkl, zl_coap_resp_cb cb, void *ctx);
+                                const uint8_t *token, uint8_t tkl, zl_coap_resp_cb cb, void *ctx,
+                                const uint8_t *req, size_t len);
 /* Changes the callback of a live exchange/observation (e.g. once an observe
  * request is answered, notifications go to the observation's handler). */
 zl_err_t zl_coap_rebind(zl_coap_ep_t *ep, const uint8_t *token, uint8_t tkl, zl_coap_resp_cb cb,

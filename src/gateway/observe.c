@@ -62,7 +62,12 @@ zl_obs_t *zl_obs_add(zl_gw_t *gw, zl_reg_t *reg, const uint8_t *token, uint8_t t
                      const char *path, const char *ticket) {
     zl_obs_t *o = obs_new(gw, reg, token, tkl, path, ticket);
     if (!o) return NULL;
-    zl_store_obs_t so = {token, tkl, reg->id, reg->ep, path, ticket};
+    /* the observe request is kept so that after a restart the observation
+     * can still be cancelled actively and fetch Block2 notifications */
+    const uint8_t *req = NULL;
+    size_t req_len = 0;
+    zl_coap_exchange_request(gw->coap, token, tkl, &req, &req_len);
+    zl_store_obs_t so = {token, tkl, reg->id, reg->ep, path, ticket, req, req_len};
     if (zl_store_put_obs(gw->store, &so)) zl_counter_inc(gw->m.store_errors);
     return o;
 }
@@ -175,7 +180,8 @@ static void restore_one(void *ctx, const zl_store_obs_t *so) {
         return;
     }
     zl_obs_t *o = obs_new(gw, reg, so->token, (uint8_t)so->tkl, so->path, so->ticket);
-    if (o && zl_coap_observe_attach(gw->coap, &reg->peer, o->token, o->tkl, zl_obs_on_notify, o))
+    if (o && zl_coap_observe_attach(gw->coap, &reg->peer, o->token, o->tkl, zl_obs_on_notify, o, so->request,
+                                    so->request_len))
         obs_drop(gw, o, true);
 }
 

@@ -17,7 +17,8 @@ static const char *const stmt_sql[ST__COUNT] = {
                     "attrs,lt,reg_date,last_up) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)"),
     [ST_DEL_REG] = "DELETE FROM registrations WHERE id=?",
     [ST_DEL_REG_OBS] = "DELETE FROM observations WHERE reg_id=?",
-    [ST_PUT_OBS] = "INSERT OR REPLACE INTO observations(token,reg_id,ep,path,ticket) VALUES(?,?,?,?,?)",
+    [ST_PUT_OBS] = "INSERT OR REPLACE INTO observations(token,reg_id,ep,path,ticket,request) "
+                   "VALUES(?,?,?,?,?,?)",
     [ST_DEL_OBS] = "DELETE FROM observations WHERE token=?",
     [ST_PUT_Q] = "INSERT INTO queued(ep,value,deadline) VALUES(?,?,?)",
     [ST_DEL_Q] = "DELETE FROM queued WHERE id=?",
@@ -32,7 +33,7 @@ static const char schema_sql[] =
     " lt INTEGER NOT NULL, reg_date INTEGER NOT NULL, last_up INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS observations("
     " token BLOB PRIMARY KEY, reg_id TEXT NOT NULL, ep TEXT NOT NULL, path TEXT NOT NULL,"
-    " ticket TEXT NOT NULL);"
+    " ticket TEXT NOT NULL, request BLOB);"
     "CREATE TABLE IF NOT EXISTS queued("
     " id INTEGER PRIMARY KEY AUTOINCREMENT, ep TEXT NOT NULL, value BLOB NOT NULL,"
     " deadline INTEGER NOT NULL);";
@@ -64,6 +65,9 @@ zl_store_t *zl_store_open(const char *dir, char *errstr, size_t errstr_size) {
         zl_store_close(s);
         return NULL;
     }
+    /* stores written before the observe request was kept: add its column
+     * (fails harmlessly with "duplicate column" on a current store) */
+    sqlite3_exec(s->db, "ALTER TABLE observations ADD COLUMN request BLOB", NULL, NULL, NULL);
     for (int i = 0; i < ST__COUNT; i++) {
         if (sqlite3_prepare_v2(s->db, stmt_sql[i], -1, &s->st[i], NULL) != SQLITE_OK) {
             snprintf(errstr, errstr_size, "store: %s", sqlite3_errmsg(s->db));
@@ -145,6 +149,8 @@ zl_err_t zl_store_put_obs(zl_store_t *s, const zl_store_obs_t *o) {
     bind_text(st, 3, o->ep);
     bind_text(st, 4, o->path);
     bind_text(st, 5, o->ticket);
+    if (o->request && o->request_len) sqlite3_bind_blob(st, 6, o->request, (int)o->request_len, SQLITE_TRANSIENT);
+    else sqlite3_bind_null(st, 6);
     return step(st);
 }
 
@@ -176,13 +182,14 @@ zl_err_t zl_store_load_regs(zl_store_t *s, void (*cb)(void *ctx, const zl_store_
 
 zl_err_t zl_store_load_obs(zl_store_t *s, void (*cb)(void *ctx, const zl_store_obs_t *o), void *ctx) {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "SELECT token,reg_id,ep,path,ticket FROM observations", -1, &st,
+    if (sqlite3_prepare_v2(s->db, "SELECT token,reg_id,ep,path,ticket,request FROM observations", -1, &st,
                            NULL) != SQLITE_OK)
         return ZL_ERR_IO;
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         zl_store_obs_t o = {sqlite3_column_blob(st, 0), sqlite3_column_bytes(st, 0), col(st, 1),
-                            col(st, 2), col(st, 3), col(st, 4)};
+                            col(st, 2), col(st, 3), col(st, 4), sqlite3_column_blob(st, 5),
+                            (size_t)sqlite3_column_bytes(st, 5)};
         cb(ctx, &o);
     }
     sqlite3_finalize(st);

@@ -28,6 +28,8 @@ typedef struct {
     const uint8_t *token;
     int tkl;
     const char *reg_id, *ep, *path, *ticket;
+    const uint8_t *request; /* the observe request as sent (NULL: unknown, databases before 1.1) */
+    size_t request_len;
 } zl_store_obs_t;
 
 /* Opens (creating dir and schema) <dir>/zeelos.db. */

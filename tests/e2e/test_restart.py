@@ -42,3 +42,31 @@ def test_registration_survives_kill_9(gwenv):
     assert dev.deregister().code == "2.02"
     de = branch(gwenv.registration(dev.ep, "DELETE").value["body"])[1]
     assert de["expired"] is False
+
+
+def test_restored_observation_is_cancelled_actively(gwenv):
+    """An observation restored after kill -9 keeps its observe request (SQLite), so an
+    observeCancel after the restart still tells the device (GET with Observe: 1, RFC 7641 §3.6)
+    instead of silently forgetting the token; notifications in between keep their ticket."""
+    from lwm2m_device import wait_until
+    dev = gwenv.device()
+    assert dev.register(lt=300).code == "2.01"
+    gwenv.registration(dev.ep, "NEW")
+    rep = gwenv.mgmt.request(dev.ep, "observe", "/3303/0/5700", "TEXT_CODE")
+    assert rep.value["rep"]["code"] == "CONTENT"
+    wait_until(lambda: dev.observers.get((3303, 0, 5700)) == 1, what="the observer at the device")
+
+    gwenv.gw.kill()
+    gwenv.gw.start()
+    gwenv.mgmt.wait_ready()
+    dev.set((3303, 0, 5700), 33.25)
+    n = gwenv.obs.wait_for(lambda r: r.value["ticket"] == rep.value["ticket"] and
+                           branch(branch(r.value["rep"]["body"])[1]["content"])[1]["value"] == 33.25,
+                           15, what="a notification after the restart")
+    assert n.value["path"] == "/3303/0/5700"
+
+    cancel = gwenv.mgmt.request(dev.ep, "observeCancel", "/3303/0/5700")
+    assert cancel.value["rep"]["code"] == "CHANGED", cancel.value
+    wait_until(lambda: any(e[0] == "GET" and e[1] == (3303, 0, 5700) and e[3] == 1 for e in dev.log),
+               timeout=10, what="the active cancel (GET with Observe: 1) at the device")
+    wait_until(lambda: dev.observers.get((3303, 0, 5700)) == 0, what="the device to drop the observer")

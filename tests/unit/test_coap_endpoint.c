@@ -459,7 +459,7 @@ static void test_observe_attach(void) {
     raw_t raw = raw_open();
     rec_t r = {0};
     const uint8_t t7[7] = {1, 2, 3, 4, 5, 6, 7};
-    CHECK_EQ_INT(zl_coap_observe_attach(C, &raw.addr, t7, 7, rec_cb, &r), ZL_OK);
+    CHECK_EQ_INT(zl_coap_observe_attach(C, &raw.addr, t7, 7, rec_cb, &r, NULL, 0), ZL_OK);
     zl_coap_msg_t n;
     uint8_t s[4];
     zl_coap_init(&n, ZL_COAP_NON, ZL_COAP_CONTENT, 0x5001);
@@ -500,7 +500,7 @@ static void test_admit(void) {
     rec_t r = {0};
     const uint8_t t[4] = {9, 8, 7, 6};
     admit_flag = true;
-    CHECK_EQ_INT(zl_coap_observe_attach(A, &raw.addr, t, 4, rec_cb, &r), ZL_OK);
+    CHECK_EQ_INT(zl_coap_observe_attach(A, &raw.addr, t, 4, rec_cb, &r, NULL, 0), ZL_OK);
     zl_coap_msg_t n, got;
     uint8_t s[4], a[ZL_COAP_MAX_DGRAM];
     zl_coap_init(&n, ZL_COAP_CON, ZL_COAP_CONTENT, 0x6001);

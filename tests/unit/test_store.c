@@ -1,6 +1,8 @@
 /* SQLite store: put/flush/close/reopen/load of registrations and observation
  * tickets, cascade delete, insert-or-replace, unflushed writes at close. */
+#include <sqlite3.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "store/store.h"
@@ -40,6 +42,8 @@ typedef struct {
     uint8_t tok[8][8];
     int tkl[8];
     char reg[8][32], path[8][32], ticket[8][32];
+    uint8_t req[8][16];
+    size_t req_len[8];
 } obs_t;
 
 static void obs_cb(void *ctx, const zl_store_obs_t *o) {
@@ -51,6 +55,8 @@ static void obs_cb(void *ctx, const zl_store_obs_t *o) {
     snprintf(g->reg[i], sizeof g->reg[i], "%s", o->reg_id);
     snprintf(g->path[i], sizeof g->path[i], "%s", o->path);
     snprintf(g->ticket[i], sizeof g->ticket[i], "%s", o->ticket);
+    g->req_len[i] = o->request ? o->request_len : 0;
+    if (g->req_len[i] <= sizeof g->req[i] && g->req_len[i]) memcpy(g->req[i], o->request, g->req_len[i]);
 }
 
 static int obs_index(const obs_t *g, const char *ticket) {
@@ -98,8 +104,9 @@ int main(void) {
                          t3[8] = {9, 9, 9, 9, 9, 9, 9, 9};
     zl_store_obs_t o1 = {.token = t1, .tkl = 8, .reg_id = "r1", .ep = "dev1", .path = "/3303/0/5700",
                          .ticket = "tk1"};
+    static const uint8_t get_obs[] = {0x48, 0x01, 0x12, 0x34, 0xaa, 0, 0xbb, 0, 0x60, 0xb1, '3'};
     zl_store_obs_t o2 = {.token = t2, .tkl = 4, .reg_id = "r1", .ep = "dev1", .path = "/3/0/9",
-                         .ticket = "tk2"};
+                         .ticket = "tk2", .request = get_obs, .request_len = sizeof get_obs};
     zl_store_obs_t o3 = {.token = t3, .tkl = 8, .reg_id = "r2", .ep = "dev2", .path = "/3/0",
                          .ticket = "tk3"};
     CHECK_EQ_INT(zl_store_put_obs(s, &o1), ZL_OK);
@@ -141,7 +148,11 @@ int main(void) {
         CHECK_MEM(ob.tok[i], t2, 4); /* embedded zero bytes survive */
         CHECK_STR(ob.reg[i], "r1");
         CHECK_STR(ob.path[i], "/3/0/9");
+        /* the observe request survives byte for byte; o1 had none */
+        CHECK_EQ_INT(ob.req_len[i], sizeof get_obs);
+        CHECK_MEM(ob.req[i], get_obs, sizeof get_obs);
     }
+    CHECK_EQ_INT(ob.req_len[obs_index(&ob, "tk1")], 0);
 
     /* insert-or-replace by id: update r1 */
     r1.lt = 600;
@@ -217,6 +228,31 @@ int main(void) {
     CHECK_STR(g.id[0], "r3");
     CHECK_STR(zl_store_errmsg(s), "not an error");
     zl_store_close(s);
+
+    /* a store written before the observe request was kept (no "request"
+     * column) opens, gains the column and keeps its observations */
+    char old_dir[200], old_db[260];
+    snprintf(old_dir, sizeof old_dir, "%s/old", dir);
+    snprintf(old_db, sizeof old_db, "%s/zeelos.db", old_dir);
+    CHECK(mkdir(old_dir, 0755) == 0);
+    sqlite3 *db = NULL;
+    CHECK(sqlite3_open(old_db, &db) == SQLITE_OK);
+    CHECK(sqlite3_exec(db,
+                       "CREATE TABLE observations(token BLOB PRIMARY KEY, reg_id TEXT NOT NULL, ep TEXT NOT "
+                       "NULL, path TEXT NOT NULL, ticket TEXT NOT NULL);"
+                       "INSERT INTO observations VALUES(x'0102', 'r9', 'd9', '/3/0/0', 'tk9');",
+                       NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close(db);
+    s = zl_store_open(old_dir, err, sizeof err);
+    CHECK(s != NULL);
+    if (s) {
+        memset(&ob, 0, sizeof ob);
+        CHECK_EQ_INT(zl_store_load_obs(s, obs_cb, &ob), ZL_OK);
+        CHECK(ob.n == 1 && strcmp(ob.ticket[0], "tk9") == 0 && ob.req_len[0] == 0);
+        CHECK_EQ_INT(zl_store_put_obs(s, &o2), ZL_OK);
+        CHECK_EQ_INT(zl_store_flush(s), ZL_OK);
+        zl_store_close(s);
+    }
 
     /* a data dir that cannot be created: clean error */
     char bad[128];
