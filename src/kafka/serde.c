@@ -850,7 +850,7 @@ zl_err_t zl_serde_to_json(zl_serde_t *s, const void *data, size_t len, zl_buf_t 
         if ((e = writer_value(w, &wv, errstr, errstr_size)) ||
             (e = read_binary(data, len, wv, errstr, errstr_size)))
             return e;
-        if (!(j = zl_avro_to_json(wv, errstr, errstr_size))) return ZL_ERR_NOMEM;
+        return zl_avro_write_json(wv, out, errstr, errstr_size); /* what format=json writes */
     }
     char *txt = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
     json_decref(j);
