@@ -2,7 +2,7 @@
  *
  * Each device has its own CoAP endpoint (own UDP port), registers with the
  * gateway, sends an update at 90 % of its lifetime (like Leshan clients) and
- * serves: Device (3/0) and two Temperature sensors (3303/0 moving every
+ * serves: LwM2M Server (1/0), Device (3/0) and two Temperature sensors (3303/0 moving every
  * device.notify.ms (1 s) on a rising trend, 3303/1 at twice that on a sine,
  * like the seed's demo client), with Read (text/plain for one resource, TLV
  * otherwise), Write, Execute, Discover and Observe (a notification on every
@@ -166,7 +166,18 @@ static void add_float(zl_node_t *inst, uint16_t rid, double v) {
 /* Builds object instance oid/iid; NULL if it does not exist. */
 static zl_node_t *build_instance(device_t *d, uint16_t oid, uint16_t iid) {
     zl_node_t *inst = NULL;
-    if (oid == 3 && iid == 0) {
+    if (oid == 1 && iid == 0) { /* LwM2M Server: what the registration announced */
+        inst = zl_node_new(ZL_N_INSTANCE, 0);
+        if (!inst) return NULL;
+        add_int(inst, 0, ZL_T_INTEGER, 1);                  /* Short Server ID */
+        add_int(inst, 1, ZL_T_INTEGER, d->fleet->lifetime); /* Lifetime */
+        zl_node_t *r = zl_node_add_child(inst, ZL_N_RESOURCE, 6); /* Notification Storing */
+        if (r) {
+            r->value.type = ZL_T_BOOLEAN;
+            r->value.u.b = false;
+        }
+        add_str(inst, 7, "U");                              /* Binding */
+    } else if (oid == 3 && iid == 0) {
         inst = zl_node_new(ZL_N_INSTANCE, 0);
         if (!inst) return NULL;
         add_str(inst, 0, "zeelos");
@@ -216,7 +227,7 @@ zl_node_t *zl_dev_read(device_t *d, const zl_path_t *p, uint8_t *code) {
     if (p->len == 1) {
         uint16_t ids[2];
         int n = 0;
-        if (p->ids[0] == 3) ids[n++] = 0;
+        if (p->ids[0] == 1 || p->ids[0] == 3) ids[n++] = 0;
         if (p->ids[0] == 3303) ids[n++] = 0, ids[n++] = 1;
         if (!n) return NULL;
         zl_node_t *obj = zl_node_new(ZL_N_OBJECT, p->ids[0]);

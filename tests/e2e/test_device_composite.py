@@ -213,3 +213,15 @@ def test_composite_errors_over_raw_coap(gwenv, zdev):
         assert [(r.get(-2, "") + r[0], r[3]) for r in recs] == [("/3/0/0", "zeelos")]
     finally:
         coap.close()
+
+
+def test_server_object_matches_the_registration(gwenv, zdev):
+    """/1/0, which the device registers, is served: Short Server ID 1, the lifetime it registered
+    with (60), binding U; Read-Composite across /1/0/1 and /3/0/0 works too."""
+    rep = gwenv.mgmt.request(zdev.ep, "read", "/1/0")
+    assert rep.value["rep"]["code"] == "CONTENT", rep.value
+    inst = rep.value["rep"]["body"][1]["content"][1]
+    got = {r["id"]: (r["type"], r["value"]) for r in inst["resources"]}
+    assert got == {0: ("INTEGER", 1), 1: ("INTEGER", 60), 6: ("BOOLEAN", False), 7: ("STRING", "U")}, got
+    rep = gwenv.mgmt.request(zdev.ep, "read", "/", paths=["/1/0/1", "/3/0/0"])
+    assert flat(rep) == {"/1/0/1": ("INTEGER", 60), "/3/0/0": ("STRING", "zeelos")}
