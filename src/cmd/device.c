@@ -430,6 +430,9 @@ static void on_sensor(zl_timer_t *t, void *ctx) {
     /* instance 0: slow upward trend with small noise; instance 1: sine wave */
     d->temp[i] = i == 0 ? 20.0 + 0.35 * (double)(k % 250) + 0.3 * sin((double)k * 1.7)
                         : 150.0 + 150.0 * sin((double)k * 2 * M_PI / 400.0);
+    double shown = round(d->temp[i] * 100) / 100; /* what 5700 reports */
+    if (shown < d->tmin[i]) d->tmin[i] = shown;   /* 5601/5602: min/max measured since reset */
+    if (shown > d->tmax[i]) d->tmax[i] = shown;
     zl_timer_arm(&d->fleet->wheel, t, zl_now_ms() + (int64_t)d->fleet->notify_ms * (i + 1));
     zl_dev_notify(d, 3303, (uint16_t)i);
 }
@@ -849,7 +852,8 @@ static int run_worker(const fleet_cfg_t *fc, int w, int first, int n) {
         snprintf(d->timezone, sizeof d->timezone, "UTC");
         d->temp[0] = 20.0;
         d->temp[1] = 150.0;
-        d->tmin[0] = d->tmin[1] = d->tmax[0] = d->tmax[1] = 20.0;
+        d->tmin[0] = d->tmax[0] = d->temp[0];
+        d->tmin[1] = d->tmax[1] = d->temp[1];
         zl_timer_init(&d->t_update, on_update_timer, d);
         zl_timer_init(&d->t_sensor0, on_sensor, d);
         zl_timer_init(&d->t_sensor1, on_sensor, d);

@@ -225,3 +225,17 @@ def test_server_object_matches_the_registration(gwenv, zdev):
     assert got == {0: ("INTEGER", 1), 1: ("INTEGER", 60), 6: ("BOOLEAN", False), 7: ("STRING", "U")}, got
     rep = gwenv.mgmt.request(zdev.ep, "read", "/", paths=["/1/0/1", "/3/0/0"])
     assert flat(rep) == {"/1/0/1": ("INTEGER", 60), "/3/0/0": ("STRING", "zeelos")}
+
+
+def test_min_max_follow_the_temperature(gwenv, zdev):
+    """3303/x 5601/5602 (min/max measured value) bracket every reading the device reported."""
+    import time
+    seen = []
+    for _ in range(4):
+        vals = plain_read(gwenv, zdev.ep, "/3303/1")
+        seen.append(vals["/3303/1/5700"][1])
+        time.sleep(1.1)
+    vals = plain_read(gwenv, zdev.ep, "/3303/1")
+    lo, hi = vals["/3303/1/5601"][1], vals["/3303/1/5602"][1]
+    assert lo <= min(seen) and hi >= max(seen), (lo, hi, seen)
+    assert lo < hi, (lo, hi)  # instance 1 moves on a sine wave every 2 s
