@@ -784,7 +784,7 @@ zl_coap_ep_t *zl_coap_ep_new(const zl_coap_ep_cfg_t *cfg, zl_wheel_t *wheel, cha
                                        "Duplicate requests answered from the duplicate cache.");
         ep->c_retx = zl_metrics_counter(m, "zeelos_coap_retransmissions_total", NULL, "CON retransmissions sent.");
         ep->c_timeout = zl_metrics_counter(m, "zeelos_coap_timeouts_total", NULL,
-                                           "Outgoing requests that got no answer in time.");
+                                           "Outgoing requests (and confirmable notifications) that got no answer in time.");
         ep->c_rst_sent = zl_metrics_counter(m, "zeelos_coap_rst_sent_total", NULL, "RST messages sent.");
         ep->c_shed = zl_metrics_counter(m, "zeelos_coap_notifications_shed_total", NULL,
                                         "Notifications not accepted because Kafka is behind (CON left "
