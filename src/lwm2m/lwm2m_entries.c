@@ -192,10 +192,7 @@ static zl_err_t check_children(const zl_node_t *n, uint8_t depth) {
     if (n->n_children && !n->children) return ZL_ERR_INVALID;
     for (size_t i = 0; i < n->n_children; i++) {
         const zl_node_t *c = &n->children[i];
-        bool ok = (n->kind == ZL_N_OBJECT && c->kind == ZL_N_INSTANCE) ||
-                  (n->kind == ZL_N_INSTANCE && (c->kind == ZL_N_RESOURCE || c->kind == ZL_N_MULTI)) ||
-                  (n->kind == ZL_N_MULTI && c->kind == ZL_N_RES_INSTANCE);
-        if (!ok || c->id > ZL_ID_MAX) return ZL_ERR_INVALID;
+        if (!zl_node_child_ok(n->kind, c->kind) || c->id > ZL_ID_MAX) return ZL_ERR_INVALID;
         zl_err_t e = check_children(c, (uint8_t)(depth + 1));
         if (e) return e;
     }

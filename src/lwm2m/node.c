@@ -79,3 +79,12 @@ const char *zl_type_name(zl_type_t t) {
     if ((unsigned)t < sizeof names / sizeof names[0]) return names[t];
     return "NONE";
 }
+
+bool zl_node_child_ok(zl_node_kind_t parent, zl_node_kind_t child) {
+    switch (parent) {
+    case ZL_N_OBJECT: return child == ZL_N_INSTANCE;
+    case ZL_N_INSTANCE: return child == ZL_N_RESOURCE || child == ZL_N_MULTI;
+    case ZL_N_MULTI: return child == ZL_N_RES_INSTANCE;
+    default: return false;
+    }
+}

@@ -67,5 +67,8 @@ zl_node_t *zl_node_child(const zl_node_t *parent, uint16_t id);
 zl_err_t zl_value_set_bytes(zl_value_t *v, zl_type_t type, const void *p, size_t n);
 
 const char *zl_type_name(zl_type_t t); /* "STRING", ... "OBJLNK", "NONE" */
+/* The tree's shape rule: an object holds instances, an instance resources
+ * and multiple resources, a multiple resource resource instances. */
+bool zl_node_child_ok(zl_node_kind_t parent, zl_node_kind_t child);
 
 #endif

@@ -454,19 +454,10 @@ typedef struct {
     bool first;
 } walk_t;
 
-static bool child_ok(zl_node_kind_t parent, zl_node_kind_t child) {
-    switch (parent) {
-    case ZL_N_OBJECT: return child == ZL_N_INSTANCE;
-    case ZL_N_INSTANCE: return child == ZL_N_RESOURCE || child == ZL_N_MULTI;
-    case ZL_N_MULTI: return child == ZL_N_RES_INSTANCE;
-    default: return false;
-    }
-}
-
 static zl_err_t walk_children(walk_t *w, const zl_node_t *node, const char *rel) {
     for (size_t i = 0; i < node->n_children; i++) {
         const zl_node_t *ch = &node->children[i];
-        if (!child_ok(node->kind, ch->kind)) return ZL_ERR_INVALID;
+        if (!zl_node_child_ok(node->kind, ch->kind)) return ZL_ERR_INVALID;
         char name[32];
         snprintf(name, sizeof name, "%s%s%u", rel, rel[0] ? "/" : "", (unsigned)ch->id);
         zl_err_t e;

@@ -449,15 +449,6 @@ static int kind_tlv_type(zl_node_kind_t k) {
     }
 }
 
-static bool child_ok(zl_node_kind_t parent, zl_node_kind_t child) {
-    switch (parent) {
-    case ZL_N_OBJECT: return child == ZL_N_INSTANCE;
-    case ZL_N_INSTANCE: return child == ZL_N_RESOURCE || child == ZL_N_MULTI;
-    case ZL_N_MULTI: return child == ZL_N_RES_INSTANCE;
-    default: return false;
-    }
-}
-
 /* Size of the value part of node's TLV (or, for OBJECT, of all its instances). */
 static zl_err_t content_size(const zl_node_t *node, size_t *out);
 
@@ -479,7 +470,7 @@ static zl_err_t content_size(const zl_node_t *node, size_t *out) {
     size_t total = 0;
     for (size_t i = 0; i < node->n_children; i++) {
         const zl_node_t *ch = &node->children[i];
-        if (!child_ok(node->kind, ch->kind)) return ZL_ERR_INVALID;
+        if (!zl_node_child_ok(node->kind, ch->kind)) return ZL_ERR_INVALID;
         size_t s;
         zl_err_t e = tlv_size(ch, &s);
         if (e) return e;
