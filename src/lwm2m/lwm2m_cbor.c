@@ -20,7 +20,6 @@
 #include <string.h>
 
 #include "lwm2m/lwm2m_entries.h"
-#include "lwm2m/senml.h"
 #include "lwm2m/text.h"
 
 typedef struct {
@@ -323,53 +322,6 @@ static zl_err_t walk_pairs(ldec_t *d, const struct cbor_pair *pairs, const zl_pa
     return ZL_OK;
 }
 
-static int cmp_oid(const void *a, const void *b) {
-    const zl_entry_t *x = a, *y = b;
-    if (x->path.ids[0] != y->path.ids[0]) return x->path.ids[0] < y->path.ids[0] ? -1 : 1;
-    return x->index < y->index ? -1 : x->index > y->index;
-}
-
-/* Root path (LwM2M Send): groups the entries by object, builds each object
- * with zl_entries_build (which checks duplicates and structure as for an
- * object read) and gathers the objects under a ZL_SENML_ROOT_ID container. */
-static zl_err_t build_root(ldec_t *d, zl_node_t **out) {
-    zl_entries_t *es = &d->es;
-    zl_node_t *root = zl_node_new(ZL_N_OBJECT, ZL_SENML_ROOT_ID);
-    if (!root) return ZL_ERR_NOMEM;
-    if (es->n > 1) qsort(es->v, es->n, sizeof *es->v, cmp_oid);
-    zl_err_t e = ZL_OK;
-    char berr[128];
-    for (size_t i = 0, j; i < es->n && !e; i = j) {
-        zl_path_t req = {{es->v[i].path.ids[0]}, 1};
-        zl_entries_t obj;
-        zl_entries_init(&obj, &req, es->models, es->what);
-        for (j = i; j < es->n && es->v[j].path.ids[0] == req.ids[0]; j++) {
-            berr[0] = 0;
-            if (!e && (e = zl_entries_add(&obj, &es->v[j].path, &es->v[j].value, berr, sizeof berr)) && berr[0])
-                cerr(&d->c, e, "%s", berr);
-        }
-        zl_node_t *o = NULL;
-        berr[0] = 0;
-        if (!e && (e = zl_entries_build(&obj, &o, berr, sizeof berr)) && berr[0]) cerr(&d->c, e, "%s", berr);
-        zl_entries_free(&obj);
-        if (e) break;
-        zl_node_t *c = zl_node_add_child(root, ZL_N_OBJECT, req.ids[0]);
-        if (!c) {
-            zl_node_free(o);
-            e = ZL_ERR_NOMEM;
-            break;
-        }
-        *c = *o; /* the child takes over o's children; o's shell goes */
-        free(o);
-    }
-    if (e) {
-        zl_node_free(root);
-        return e;
-    }
-    *out = root;
-    return ZL_OK;
-}
-
 zl_err_t zl_lwm2m_cbor_decode(const uint8_t *p, size_t n, const zl_path_t *path,
                               const zl_models_t *models, zl_node_t **out,
                               char *errstr, size_t errstr_size) {
@@ -394,9 +346,7 @@ zl_err_t zl_lwm2m_cbor_decode(const uint8_t *p, size_t n, const zl_path_t *path,
     zl_path_t top = {{0}, 0};
     e = walk_map(&d, root, &top);
     cbor_decref(&root);
-    if (!e && path->len == 0) {
-        e = build_root(&d, out);
-    } else if (!e) {
+    if (!e) {
         char berr[128] = "";
         e = zl_entries_build(&d.es, out, berr, sizeof berr);
         if (e && berr[0]) cerr(&d.c, e, "%s", berr);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "lwm2m/model.h"
+#include "lwm2m/senml.h"
 
 #define eerr(errstr, size, e, ...) zl_err_fmt((errstr), (size), (e), __VA_ARGS__)
 
@@ -111,9 +112,9 @@ zl_err_t zl_entries_build(zl_entries_t *es, zl_node_t **out, char *errstr, size_
     const zl_path_t *req = &es->req;
     char ps[32], qs[32];
     *out = NULL;
-    if (req->len < 1 || req->len > ZL_PATH_MAX_DEPTH)
+    if (req->len > ZL_PATH_MAX_DEPTH)
         return eerr(errstr, errstr_size, ZL_ERR_INVALID,
-                    "an object, instance, resource or resource instance path is required");
+                    "a root, object, instance, resource or resource instance path is required");
     if (es->n > 1) qsort(es->v, es->n, sizeof *es->v, cmp_entry);
     for (size_t i = 1; i < es->n; i++) {
         const zl_path_t *a = &es->v[i - 1].path, *b = &es->v[i].path;
@@ -127,7 +128,8 @@ zl_err_t zl_entries_build(zl_entries_t *es, zl_node_t **out, char *errstr, size_
     }
     fmt_path(req, ps);
     zl_node_t *root;
-    uint16_t last = req->ids[req->len - 1];
+    /* the root path (LwM2M Send): a ZL_SENML_ROOT_ID container of objects */
+    uint16_t last = req->len ? req->ids[req->len - 1] : ZL_SENML_ROOT_ID;
     if (req->len == 4) {
         if (es->n != 1)
             return eerr(errstr, errstr_size, ZL_ERR_INVALID, "no value for %s", ps);
@@ -149,7 +151,8 @@ zl_err_t zl_entries_build(zl_entries_t *es, zl_node_t **out, char *errstr, size_
                 return eerr(errstr, errstr_size, ZL_ERR_INVALID, "no value for single resource %s", ps);
         }
     }
-    root = zl_node_new(req->len == 3 ? ZL_N_MULTI : kind_at((uint8_t)(req->len - 1), 0), last);
+    root = zl_node_new(req->len == 3 ? ZL_N_MULTI : req->len ? kind_at((uint8_t)(req->len - 1), 0) : ZL_N_OBJECT,
+                       last);
     if (!root) return ZL_ERR_NOMEM;
     for (size_t i = 0; i < es->n; i++) {
         zl_entry_t *en = &es->v[i];

@@ -37,7 +37,8 @@ void zl_entries_free(zl_entries_t *es);
 zl_err_t zl_entries_add(zl_entries_t *es, const zl_path_t *path, zl_value_t *value,
                         char *errstr, size_t errstr_size);
 /* Builds the node tree for es->req (OBJECT, INSTANCE, RESOURCE or MULTI,
- * RES_INSTANCE by depth); children are sorted by id.  Rejects duplicates and a
+ * RES_INSTANCE by depth; at the root path the ZL_SENML_ROOT_ID container of
+ * objects that Send payloads decode to); children are sorted by id.  Rejects duplicates and a
  * resource given both as a value and as instances.  Entries' values move into
  * the tree; es stays valid for zl_entries_free. */
 zl_err_t zl_entries_build(zl_entries_t *es, zl_node_t **out, char *errstr, size_t errstr_size);
