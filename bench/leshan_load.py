@@ -3,7 +3,7 @@
 
 `zeelos bench` counts what reaches Kafka; Leshan's demo does not write to Kafka, so what it
 "handled" is counted where the demo hands its data on: its Server-Sent-Events stream
-(GET /api/event, the feed of its web UI). Phases, as in src/cmd/bench.c:
+(GET /api/event, the feed of its web UI). Phases, as in src/roles/bench/bench.c:
 
   1. registrations: start the same fleet command bench starts (`zeelos device --device-bench
      --device-ramp 0 ...`) against Leshan and count REGISTRATION events of its endpoints;
@@ -56,7 +56,7 @@ def read_proc(pid):
 
 
 class SeqStats:
-    """Per-device sequence accounting, the rules of zl_seq_add (src/cmd/benchstat.c)."""
+    """Per-device sequence accounting, the rules of zl_seq_add (src/roles/bench/benchstat.c)."""
 
     def __init__(self, n):
         self.last = [None] * n
@@ -294,7 +294,7 @@ def main():
     idle_rss = smp.samples[-1][3] if smp.samples else 0.0
     heap_idle = heap_used_mib(jcmd(a.pid, "GC.heap_info"))
 
-    # 1. registrations: the argv of start_fleet() in src/cmd/bench.c, with Leshan as the server
+    # 1. registrations: the argv of start_fleet() in src/roles/bench/bench.c, with Leshan as the server
     smp.phase = "registrations"
     argv = [a.zeelos, "device", "--server", a.server, "--ep", a.ep, "--count", str(a.count),
             "--device-ramp", "0", "--device-notify-ms", str(a.notify_ms), "--device-lifetime", "3600",

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Regenerates docs/CONFIGURATION.md from the property table in src/util/conf.c.
+# Regenerates docs/CONFIGURATION.md from the property table in src/common/conf.c.
 # Builds a throwaway generator with the system C compiler (no CMake build
 # needed), so it works even while the rest of the tree is mid-change.
 #   scripts/gen-config-doc.sh           rewrite docs/CONFIGURATION.md
@@ -10,11 +10,11 @@ cc=${CC:-cc}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cat > "$tmp/gen.c" <<'C'
-#include "util/conf.h"
+#include "common/conf.h"
 int main(int argc, char **argv, char **envp) { return zl_conf_cmd_doc(argc, argv, envp); }
 C
 "$cc" -std=c11 -D_GNU_SOURCE -I"$root/src" -o "$tmp/gen" "$tmp/gen.c" \
-    "$root/src/util/conf.c" "$root/src/util/log.c" "$root/src/util/err.c"
+    "$root/src/common/conf.c" "$root/src/common/conf_props.c" "$root/src/common/log.c" "$root/src/common/err.c"
 "$tmp/gen" "$tmp/CONFIGURATION.md"
 if [ "${1:-}" = "--check" ]; then
     if cmp -s "$tmp/CONFIGURATION.md" "$root/docs/CONFIGURATION.md"; then

@@ -3,9 +3,9 @@
 #include <stdio.h>
 
 #include "cmd/cmd.h"
-#include "cmd/common.h"
-#include "gateway/gateway.h"
-#include "util/log.h"
+#include "roles/gateway/gateway.h"
+#include "common/conf.h"
+#include "common/log.h"
 
 /* The one process-wide pointer: signal handlers cannot take a context. */
 static zl_gw_t *running_gw;
@@ -17,7 +17,7 @@ static void on_signal(int sig) {
 
 int zl_cmd_gateway(int argc, char **argv, char **envp) {
     int status;
-    zl_conf_t *conf = zl_cmd_setup("gateway", argc, argv, envp, NULL, 0, NULL, &status);
+    zl_conf_t *conf = zl_conf_setup("gateway", argc, argv, envp, NULL, 0, NULL, &status);
     if (!conf) return status;
     char err[512] = "";
     zl_gw_t *gw = zl_gw_new(conf, err, sizeof err);

@@ -3,7 +3,10 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
-#include "util/conf.h"
+#include "roles/bench/bench.h"
+#include "roles/sim/sim.h"
+#include "roles/tools/tools.h"
+#include "common/conf.h"
 
 static const struct {
     const char *name;

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "coap/ep_int.h"
-#include "util/clock.h"
+#include "common/clock.h"
 
 /* Sends the Block1 block of x->tx that starts at byte off, blocks of 2^(szx+4)
  * bytes, as a new message of the exchange (same token, fresh MID).  base is

@@ -18,10 +18,10 @@
 #include <sys/random.h>
 
 #include "coap/udp.h"
-#include "util/buf.h"
-#include "util/clock.h"
-#include "util/hmap.h"
-#include "util/log.h"
+#include "common/buf.h"
+#include "common/clock.h"
+#include "common/hmap.h"
+#include "common/log.h"
 
 
 /* ---------------------------------------------------------------- helpers */

@@ -34,8 +34,8 @@
 #include <sys/socket.h>
 
 #include "coap/msg.h"
-#include "http/metrics.h"
-#include "util/wheel.h"
+#include "common/metrics.h"
+#include "common/wheel.h"
 
 #define ZL_COAP_BATCH 64
 #define ZL_COAP_MAX_DGRAM 1536

@@ -9,9 +9,9 @@
 #include <stdint.h>
 
 #include "coap/endpoint.h"
-#include "util/buf.h"
-#include "util/hmap.h"
-#include "util/wheel.h"
+#include "common/buf.h"
+#include "common/hmap.h"
+#include "common/wheel.h"
 
 #define C_INC(c) do { if (c) zl_counter_inc(c); } while (0)
 

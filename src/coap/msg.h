@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "util/err.h"
+#include "common/err.h"
 
 enum { ZL_COAP_CON = 0, ZL_COAP_NON = 1, ZL_COAP_ACK = 2, ZL_COAP_RST = 3 };
 

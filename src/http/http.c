@@ -19,7 +19,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "util/log.h"
+#include "common/log.h"
 
 #if MHD_VERSION < 0x00097002
 typedef int zl_mhd_result_t;

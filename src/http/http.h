@@ -6,8 +6,8 @@
 #define ZL_HTTP_H
 
 #include <stddef.h>
-#include "http/metrics.h"
-#include "util/buf.h"
+#include "common/metrics.h"
+#include "common/buf.h"
 
 typedef struct zl_http zl_http_t;
 

@@ -16,7 +16,7 @@
 #include "lwm2m/base64.h"
 #include "lwm2m/path.h"
 #include "lwm2m/senml.h"
-#include "util/buf.h"
+#include "common/buf.h"
 
 /* AvroResourceKind ordinals */
 enum { K_OBJECT = 0, K_INSTANCE = 1, K_MULTIPLE = 2, K_SINGLE = 3 };

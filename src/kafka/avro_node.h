@@ -10,7 +10,7 @@
 #include <avro.h>
 #include <stddef.h>
 #include "lwm2m/node.h"
-#include "util/err.h"
+#include "common/err.h"
 
 /* Sets union u to the branch matching node->kind (OBJECT -> AvroObjectResource,
  * INSTANCE -> AvroInstanceResource, RESOURCE -> AvroResource, MULTI ->

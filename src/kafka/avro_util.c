@@ -2,7 +2,7 @@
  * untrusted Avro binary, on top of avro-c values.  Why this exists instead of
  * avro_value_to_json(): see avro_util.h. */
 #include "kafka/avro_util.h"
-#include "util/num.h"
+#include "common/num.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -16,8 +16,8 @@
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "util/buf.h"
-#include "util/err.h"
+#include "common/buf.h"
+#include "common/err.h"
 
 /* Follows named-type references (avro-c "link" schemas) to the definition. */
 avro_schema_t zl_avro_deref(avro_schema_t s);

@@ -10,8 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "util/clock.h"
-#include "util/log.h"
+#include "common/clock.h"
+#include "common/log.h"
 
 /* ---------------------------------------------------------------- shared */
 

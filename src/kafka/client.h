@@ -15,9 +15,9 @@
 #include <librdkafka/rdkafka.h>
 #include <stdint.h>
 
-#include "http/metrics.h"
-#include "util/buf.h"
-#include "util/conf.h"
+#include "common/metrics.h"
+#include "common/buf.h"
+#include "common/conf.h"
 
 typedef struct zl_dr zl_dr_t;
 /* Runs on the loop thread with the delivery result of one message. */

@@ -15,7 +15,7 @@
 
 #include <stddef.h>
 #include "kafka/records.h"
-#include "util/buf.h"
+#include "common/buf.h"
 
 typedef enum { ZL_FORMAT_AVRO = 0, ZL_FORMAT_JSON = 1 } zl_format_t;
 

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "util/buf.h"
+#include "common/buf.h"
 
 struct zl_sr {
     char *url; /* without trailing '/' */

@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "util/err.h"
+#include "common/err.h"
 
 typedef struct zl_sr zl_sr_t;
 

@@ -5,7 +5,7 @@
 #define ZL_BASE64_H
 #include <stddef.h>
 #include <stdint.h>
-#include "util/buf.h"
+#include "common/buf.h"
 
 /* Appends the padded Base64 encoding of p[0..n) to out (no NUL counted). */
 zl_err_t zl_base64_encode(const uint8_t *p, size_t n, zl_buf_t *out);

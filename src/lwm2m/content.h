@@ -8,7 +8,7 @@
 #include "lwm2m/model.h"
 #include "lwm2m/node.h"
 #include "lwm2m/path.h"
-#include "util/buf.h"
+#include "common/buf.h"
 
 enum {
     ZL_CF_TEXT = 0,

@@ -12,7 +12,7 @@
 #include <stddef.h>
 
 #include "lwm2m/model.h"
-#include "util/err.h"
+#include "common/err.h"
 
 #define ZL_DDF_MAX_SIZE (1u << 20)  /* bytes per document */
 #define ZL_DDF_MAX_OBJECTS 4096     /* per document and per models handle */

@@ -4,8 +4,8 @@
 #define ZL_LINK_H
 
 #include <stddef.h>
-#include "util/buf.h"
-#include "util/err.h"
+#include "common/buf.h"
+#include "common/err.h"
 
 typedef struct {
     char *name;   /* owned */

@@ -10,7 +10,7 @@
 #include "lwm2m/model.h"
 #include "lwm2m/node.h"
 #include "lwm2m/path.h"
-#include "util/buf.h"
+#include "common/buf.h"
 
 /* Largest payload the decoder accepts (ZL_ERR_TOO_LARGE beyond). */
 #define ZL_LWM2M_JSON_MAX_INPUT (1u << 20)

@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "lwm2m/ddf.h"
-#include "util/log.h"
+#include "common/log.h"
 
 #define S ZL_T_STRING
 #define F ZL_T_FLOAT

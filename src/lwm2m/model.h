@@ -11,7 +11,7 @@
 #include <stddef.h>
 
 #include "lwm2m/node.h"
-#include "util/err.h"
+#include "common/err.h"
 
 typedef struct {
     uint16_t id;

@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "util/err.h"
+#include "common/err.h"
 
 /* Ordinals 0..6 equal the AvroType enum of the zeelos schemas. */
 typedef enum {

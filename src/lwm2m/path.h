@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "util/err.h"
+#include "common/err.h"
 
 #define ZL_PATH_MAX_DEPTH 4
 #define ZL_ID_MAX 65534 /* 65535 is reserved by the LwM2M spec */

@@ -33,7 +33,7 @@
 #include "lwm2m/model.h"
 #include "lwm2m/node.h"
 #include "lwm2m/path.h"
-#include "util/buf.h"
+#include "common/buf.h"
 
 #define ZL_SENML_MAX_RECORDS 10000
 /* Decoding at the root path "/" (what LwM2M Send carries) yields a container

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "lwm2m/senml.h"
-#include "util/num.h"
+#include "common/num.h"
 
 #define derr(d, e, ...) zl_err_fmt((d)->errstr, (d)->errstr_size, (e), __VA_ARGS__)
 

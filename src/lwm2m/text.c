@@ -2,7 +2,7 @@
  * consumed, no whitespace, no NaN/inf, overflow is an error) because a value
  * that silently parses as 0 would be published to Kafka as a real reading. */
 #include "lwm2m/text.h"
-#include "util/num.h"
+#include "common/num.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -2,7 +2,7 @@
 #ifndef ZL_TEXT_H
 #define ZL_TEXT_H
 #include "lwm2m/node.h"
-#include "util/buf.h"
+#include "common/buf.h"
 /* Parses text as type (FLOAT "21.5", INTEGER "-3", BOOLEAN "0"/"1", TIME seconds,
  * OBJLNK "3:0", STRING as is, OPAQUE = base64 per LwM2M 1.1).
  * *out is overwritten on success (any bytes it held are not freed) and left

@@ -4,7 +4,7 @@
 #include "lwm2m/model.h"
 #include "lwm2m/node.h"
 #include "lwm2m/path.h"
-#include "util/buf.h"
+#include "common/buf.h"
 
 /* Decodes a TLV payload that answers a request on path. Returns a node of the
  * kind the path addresses (object for "/3", instance for "/3/0", resource or

@@ -14,7 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "util/err.h"
+#include "common/err.h"
 
 typedef struct zl_store zl_store_t;
 

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/conf.h"
+#include "common/conf.h"
 
 static void sink(const char *k, const char *v, void *ctx) {
     size_t *n = ctx;

@@ -8,7 +8,7 @@
 
 #include "lwm2m/ddf.h"
 #include "lwm2m/model.h"
-#include "util/log.h"
+#include "common/log.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -14,7 +14,7 @@
 #include "lwm2m/node.h"
 #include "lwm2m/path.h"
 #include "lwm2m/senml.h"
-#include "util/buf.h"
+#include "common/buf.h"
 
 typedef zl_err_t (*zl_fz_dec_fn)(const uint8_t *, size_t, const zl_path_t *, const zl_models_t *,
                                  zl_node_t **, char *, size_t);

@@ -1,7 +1,7 @@
 /* zeelos bench accounting: an injected gap is counted missing, a repeated
  * record duplicated, a late record closes its gap; histogram quantiles. */
 #include "test.h"
-#include "cmd/benchstat.c" /* not in zeelos_core: src/cmd is the binary's */
+#include "roles/bench/benchstat.h"
 
 static void test_seq(void) {
     zl_seq_t s = {0};

@@ -8,9 +8,9 @@
 #include <unistd.h>
 
 #include "coap/endpoint.h"
-#include "http/metrics.h"
-#include "util/clock.h"
-#include "util/wheel.h"
+#include "common/metrics.h"
+#include "common/clock.h"
+#include "common/wheel.h"
 #include "test.h"
 
 static zl_wheel_t W;

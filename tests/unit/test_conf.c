@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "test.h"
-#include "util/conf.h"
+#include "common/conf.h"
 
 static char errbuf[512];
 

@@ -13,7 +13,7 @@
 #include "lwm2m/model.h"
 #include "lwm2m/tlv.h"
 #include "test.h"
-#include "util/log.h"
+#include "common/log.h"
 
 static char err[512];
 

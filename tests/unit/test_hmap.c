@@ -2,7 +2,7 @@
  * (including removal during iteration with the "fetch next first" rule). */
 #include <stdlib.h>
 
-#include "util/hmap.h"
+#include "common/hmap.h"
 #include "test.h"
 
 typedef struct {

@@ -7,7 +7,7 @@
 #include "lwm2m/lwm2m_cbor.h"
 #include "lwm2m/senml.h"
 #include "test.h"
-#include "util/buf.h"
+#include "common/buf.h"
 
 /* Read /3/0 (Device): {3: {0: {0: "ACME", 6: {0: 1, 1: 5}, 9: 95, 13: 1367491215, 16: "U"}}} */
 static const uint8_t dev_nested[] = {

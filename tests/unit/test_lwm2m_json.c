@@ -6,7 +6,7 @@
 
 #include "lwm2m/lwm2m_json.h"
 #include "test.h"
-#include "util/buf.h"
+#include "common/buf.h"
 
 /* LwM2M 1.0 §6.4.4: Read /3/0 (Device) answered in JSON. */
 static const char device0[] =

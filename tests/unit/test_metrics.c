@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http/metrics.h"
+#include "common/metrics.h"
 #include "test.h"
 
 static void test_render_exact(void) {

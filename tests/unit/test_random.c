@@ -7,7 +7,7 @@
 
 #include "coap/endpoint.h"
 #include "test.h"
-#include "util/clock.h"
+#include "common/clock.h"
 
 static zl_coap_ep_t *mk(zl_wheel_t *w) {
     char err[128];

@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gateway/registry.h"
+#include "roles/gateway/registry.h"
 #include "test.h"
-#include "util/clock.h"
+#include "common/clock.h"
 
 typedef struct {
     int expired;

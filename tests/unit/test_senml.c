@@ -7,7 +7,7 @@
 
 #include "lwm2m/senml.h"
 #include "test.h"
-#include "util/buf.h"
+#include "common/buf.h"
 
 static zl_path_t P(const char *s) {
     zl_path_t p;

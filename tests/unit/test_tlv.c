@@ -6,7 +6,7 @@
 
 #include "lwm2m/tlv.h"
 #include "test.h"
-#include "util/buf.h"
+#include "common/buf.h"
 
 /* LwM2M 1.0 §6.4.3.1: Read /3/0 (Device) answered with bare resource TLVs. */
 static const uint8_t device0[] = {

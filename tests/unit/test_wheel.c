@@ -1,7 +1,7 @@
 /* Timer wheel: simulated time only (zl_wheel_run with chosen now_ms values). */
 #include <stdlib.h>
 
-#include "util/wheel.h"
+#include "common/wheel.h"
 #include "test.h"
 
 static zl_wheel_t W;

@@ -1,0 +1,181 @@
+/* Gateway internals shared by the files of src/gateway/ (not a public API).
+ *
+ *   gateway.c   handle, event loop, start-up and shutdown
+ *   registry.c  registrations in memory: maps by endpoint, id and address; expiry timers
+ *   registration.c what happens to a registration: added, persisted, expired, removed, restored
+ *   rd.c        the LwM2M registration interface (/rd) on CoAP
+ *   events.c    registration events and notifications -> Kafka
+ *   mgmt.c      management requests from Kafka -> device -> management.rep
+ *   observe.c   observations: token -> ticket, persisted, restored on restart
+ *   queue.c     queue mode: requests wait durably while a device sleeps
+ *   send.c      LwM2M Send (POST /dp) -> observations, answered after Kafka acks
+ *   composite.c Read-/Write-/Observe-Composite: checks and builds the CoAP request
+ *
+ * Threading: everything here runs on the loop thread. */
+#ifndef ZL_GW_INT_H
+#define ZL_GW_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "coap/endpoint.h"
+#include "roles/gateway/gateway.h"
+#include "http/http.h"
+#include "common/metrics.h"
+#include "kafka/client.h"
+#include "kafka/serde.h"
+#include "lwm2m/link.h"
+#include "lwm2m/model.h"
+#include "lwm2m/path.h"
+#include "roles/gateway/registry.h"
+#include "store/store.h"
+#include "common/hmap.h"
+#include "common/wheel.h"
+
+typedef struct zl_obs zl_obs_t;
+
+/* One management request from consumption to its answer (mgmt.c, queue.c). */
+typedef struct zl_mreq {
+    zl_dr_t dr;
+    struct zl_gw *gw;
+    int32_t partition; /* -1 once its offset no longer depends on it (queued durably) */
+    int64_t offset;
+    zl_request_t req;
+    zl_reg_t *reg;     /* holds a pending reference while the device is asked */
+    char path[64];     /* normalised; "" for composite requests (req.path holds the joined paths) */
+    char *obs_key;     /* composite observe/cancel: ZL_OBS_COMPOSITE_PREFIX + joined paths */
+    uint64_t t0;
+    /* while queued for a sleeping device */
+    struct zl_mreq *q_next;
+    zl_timer_t ttl;
+    int64_t q_id;
+} zl_mreq_t;
+
+struct zl_obs {
+    zl_hnode_t by_token;
+    uint8_t token[8];
+    uint8_t tkl;
+    char *ep, *path, *ticket, *reg_id;
+    zl_obs_t *next_in_reg;
+    struct zl_gw *gw;
+};
+
+typedef struct {
+    zl_counter_t *reg_new, *reg_update, *reg_delete, *reg_expired, *reg_rejected;
+    zl_gauge_t *registrations, *observations;
+    zl_counter_t *notifications, *notif_errors;
+    zl_counter_t *mgmt_requests, *mgmt_invalid, *mgmt_errors, *mgmt_timeouts;
+    zl_counter_t *store_errors, *backpressure, *queued, *queue_expired;
+    zl_counter_t *sends, *send_records, *send_rejected;
+    zl_histogram_t *mgmt_latency, *notif_latency;
+} zl_gw_metrics_t;
+
+struct zl_gw {
+    const zl_conf_t *conf;
+    const char *id;
+    const char *t_reg, *t_obs, *t_req, *t_rep;
+    int epfd, wakefd;
+    volatile int stop;
+    zl_wheel_t wheel;
+    zl_coap_ep_t *coap;
+    char local_host[64];
+    int local_port;
+    zl_registry_t regs;
+    zl_hmap_t obs_by_token;
+    zl_store_t *store;
+    zl_models_t *models; /* built-ins + models.dir DDFs; types decoded values */
+    zl_serde_t *serde;
+    zl_producer_t *producer;
+    zl_consumer_t *consumer;
+    zl_metrics_t *metrics;
+    zl_http_t *http;
+    zl_gw_metrics_t m;
+    int request_timeout_ms;
+    bool cancel_active;
+    int queue_awake_ms;
+    int64_t queue_ttl_ms;
+    int64_t default_lt;
+    zl_buf_t kbuf, vbuf; /* scratch for encoding records, reused */
+    char scratch[512];   /* response option scratch (Location-Path) */
+    int retry_after_s;   /* Max-Age of 5.03 answers under backpressure */
+    uint8_t max_age_opt[4];
+};
+
+/* gateway.c: response helpers for device requests (rd.c, send.c) */
+/* Sets code and a diagnostic payload (copied into gw->scratch). */
+void zl_gw_diag(zl_gw_t *gw, zl_coap_msg_t *resp, uint8_t code, const char *msg);
+/* 5.03 + Max-Age retry_after_s: Kafka is behind or unreachable; counted. */
+void zl_gw_busy(zl_gw_t *gw, zl_coap_msg_t *resp, const char *why);
+
+/* registration.c */
+zl_err_t zl_gw_regs_init(zl_gw_t *gw);
+/* Links a new registration (takes ownership). */
+void zl_gw_reg_add(zl_gw_t *gw, zl_reg_t *reg);
+/* Cancels its observations and unlinks it (freed once no request holds it). */
+void zl_gw_reg_remove(zl_gw_t *gw, zl_reg_t *reg);
+zl_err_t zl_gw_reg_persist(zl_gw_t *gw, const zl_reg_t *reg);
+void zl_gw_reg_restore(zl_gw_t *gw); /* loads registrations from the store */
+
+/* send.c: LwM2M Send (POST /dp) */
+void zl_send_handle(zl_gw_t *gw, const zl_coap_addr_t *peer, const zl_coap_msg_t *req, zl_coap_msg_t *resp);
+
+/* rd.c */
+void zl_rd_handle(zl_gw_t *gw, const zl_coap_addr_t *peer, const zl_coap_msg_t *req,
+                  zl_coap_msg_t *resp);
+
+/* events.c: return ZL_ERR_FULL / ZL_ERR_KAFKA when the record could not be queued */
+zl_err_t zl_ev_registration(zl_gw_t *gw, const zl_reg_t *reg, zl_reg_kind_t kind, bool expired,
+                            const zl_reg_t *update_fields);
+zl_err_t zl_ev_response(zl_gw_t *gw, const char *topic, const char *key_ep,
+                        const zl_rec_response_t *r, zl_dr_t *dr);
+
+/* mgmt.c */
+void zl_mgmt_on_message(void *ctx, const rd_kafka_message_t *msg);
+zl_mreq_t *zl_mgmt_new(zl_gw_t *gw, int32_t partition, int64_t offset);
+/* Sends m to the device of reg (or answers it). */
+void zl_mgmt_dispatch(zl_mreq_t *m, zl_reg_t *reg);
+/* Answers m with an error code and a message. */
+void zl_mgmt_fail(zl_mreq_t *m, zl_resp_code_t code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* composite.c */
+/* Validates composite m (kind vs paths/resources), sets req.path to the
+ * joined paths ("/" for Write-Composite) and obs_key.  false: m was answered. */
+bool zl_composite_check(zl_mreq_t *m);
+/* Fills req (code, Content-Format, Accept, payload built in payload) for a
+ * checked composite m.  false: m was answered with the error. */
+bool zl_composite_build(zl_mreq_t *m, zl_coap_msg_t *req, zl_buf_t *payload, uint8_t cf_opt[4],
+                        uint8_t accept_opt[4], bool *observe);
+
+/* queue.c */
+/* Keeps m (decoded from value/len) until reg wakes up; persists it and
+ * releases its Kafka offset. */
+void zl_queue_hold(zl_gw_t *gw, zl_reg_t *reg, zl_mreq_t *m, const void *value, size_t len);
+/* reg talked to us: AWAKE event if it slept, deliver its queue, re-arm the sleep timer. */
+void zl_queue_wake(zl_gw_t *gw, zl_reg_t *reg);
+/* reg is going away: answer its queued requests. With `heir` (re-registration
+ * of the same endpoint) they move to the new registration instead. */
+void zl_queue_drop(zl_gw_t *gw, zl_reg_t *reg, zl_reg_t *heir);
+void zl_queue_restore(zl_gw_t *gw);
+
+/* observe.c */
+/* Composite observations are keyed (in memory and in the store) by this
+ * prefix + the joined paths, so they never match a single-path cancel; the
+ * records show the joined paths without it. */
+#define ZL_OBS_COMPOSITE_PREFIX "c:"
+zl_err_t zl_obs_init(zl_gw_t *gw);
+void zl_obs_fini(zl_gw_t *gw);
+zl_obs_t *zl_obs_add(zl_gw_t *gw, zl_reg_t *reg, const uint8_t *token, uint8_t tkl,
+                     const char *path, const char *ticket);
+/* Cancels (passively) every observation of reg on path (NULL = all). Returns count. */
+int zl_obs_cancel(zl_gw_t *gw, zl_reg_t *reg, const char *path);
+/* Same; active = also tell the device (GET with Observe: 1, RFC 7641 §3.6). */
+int zl_obs_cancel_mode(zl_gw_t *gw, zl_reg_t *reg, const char *path, bool active);
+void zl_obs_restore(zl_gw_t *gw);
+/* CoAP callback for notifications of an observation (ctx = zl_obs_t). */
+void zl_obs_on_notify(void *ctx, zl_err_t err, const zl_coap_msg_t *resp);
+
+/* Decodes a device response payload for path into a READ body. */
+zl_err_t zl_gw_decode_content(const zl_models_t *models, const zl_coap_msg_t *resp, const char *path,
+                              zl_node_t **out, char *errstr, size_t n);
+
+#endif

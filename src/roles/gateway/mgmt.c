@@ -1,0 +1,419 @@
+/* Management requests: AvroRequest records from topic.management.req become
+ * CoAP requests to the device; the device's answer (or the reason there is
+ * none) becomes an AvroResponse on topic.management.rep with the request's
+ * ticket.  Every consumed record ends in exactly one of: a response (whose
+ * Kafka delivery releases the record's offset for commit), or - when the
+ * record cannot even be decoded, so there is no ticket to answer - a log line
+ * and zeelos_mgmt_requests_invalid_total. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "roles/gateway/gw_int.h"
+#include "lwm2m/content.h"
+#include "common/clock.h"
+#include "common/log.h"
+
+typedef zl_mreq_t mreq_t;
+
+static void mreq_free(mreq_t *m) {
+    zl_request_clear(&m->req);
+    free(m->obs_key);
+    free(m);
+}
+
+static void on_delivered(zl_dr_t *dr, rd_kafka_resp_err_t err) {
+    mreq_t *m = (mreq_t *)dr;
+    if (err)
+        ZL_ERROR("mgmt", "response for ticket '%s' was not delivered (%s); the request is "
+                 "considered answered", m->req.ticket, rd_kafka_err2str(err));
+    if (m->partition >= 0) zl_consumer_done(m->gw->consumer, m->partition, m->offset);
+    zl_histogram_observe(m->gw->m.mgmt_latency, (double)(zl_now_ns() - m->t0) / 1e9);
+    mreq_free(m);
+}
+
+/* Publishes the response for m and hands m to the delivery report.
+ * values: composite answers (rep.resources), else NULL. */
+static void respond_values(mreq_t *m, zl_resp_code_t code, zl_body_kind_t body, const zl_node_t *node,
+                           const char *text, const zl_node_t *values) {
+    zl_gw_t *gw = m->gw;
+    if (m->reg) {
+        zl_reg_release(m->reg);
+        m->reg = NULL;
+    }
+    if (code >= ZL_RC_BAD_REQUEST) zl_counter_inc(gw->m.mgmt_errors);
+    zl_rec_response_t r = {.ticket = m->req.ticket, .server_id = gw->id, .ep = m->req.ep,
+                           .path = m->path[0] ? m->path : m->req.path, .timestamp = zl_wall_ms(),
+                           .code = code, .kind = m->req.kind, .body = body, .content = node,
+                           .text = text, .values = values};
+    m->dr.cb = on_delivered;
+    if (zl_ev_response(gw, gw->t_rep, m->req.ep, &r, &m->dr) != ZL_OK) {
+        /* not queued: leave the offset uncommitted so a restart replays it */
+        ZL_ERROR("mgmt", "cannot publish response for ticket '%s'; request stays uncommitted",
+                 m->req.ticket);
+        mreq_free(m);
+    }
+}
+
+static void respond(mreq_t *m, zl_resp_code_t code, zl_body_kind_t body, const zl_node_t *node,
+                    const char *text) {
+    respond_values(m, code, body, node, text, NULL);
+}
+
+void zl_mgmt_fail(mreq_t *m, zl_resp_code_t code, const char *fmt, ...) {
+    char msg[300];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    ZL_INFO("mgmt", "ticket '%s' %s %s on '%s': %s %s", m->req.ticket, zl_req_kind_name(m->req.kind),
+            m->req.path, m->req.ep, zl_resp_code_name(code), msg);
+    respond(m, code, ZL_BODY_GENERIC, NULL, msg);
+}
+
+static int cf_of(zl_avro_cf_t acf) {
+    switch (acf) {
+    case ZL_ACF_TLV: return ZL_CF_TLV;
+    case ZL_ACF_JSON: return ZL_CF_JSON;
+    case ZL_ACF_TEXT: return ZL_CF_TEXT;
+    case ZL_ACF_OPAQUE: return ZL_CF_OPAQUE;
+    case ZL_ACF_LINK: return ZL_CF_LINK;
+    }
+    return ZL_CF_TLV;
+}
+
+static const char *method_name(uint8_t code) {
+    static const char *const names[] = {"?", "GET", "POST", "PUT", "DELETE", "FETCH", "PATCH", "iPATCH"};
+    return code <= 7 ? names[code] : "?";
+}
+
+zl_err_t zl_gw_decode_content(const zl_models_t *models, const zl_coap_msg_t *resp, const char *path,
+                              zl_node_t **out, char *errstr, size_t n) {
+    zl_path_t p;
+    if (zl_path_parse(path, &p, errstr, n)) return ZL_ERR_INVALID;
+    int64_t cf = zl_coap_opt_uint(resp, ZL_OPT_CONTENT_FORMAT, ZL_CF_TEXT);
+    if (cf < 0) {
+        snprintf(errstr, n, "malformed Content-Format option");
+        return ZL_ERR_INVALID;
+    }
+    zl_err_t e = zl_content_decode((int)cf, resp->payload ? resp->payload : (const uint8_t *)"",
+                                   resp->payload_len, &p, models, out, errstr, n);
+    if (e == ZL_ERR_UNSUPPORTED && !errstr[0])
+        snprintf(errstr, n, "content format %lld is not supported", (long long)cf);
+    return e;
+}
+
+/* Length of the valid UTF-8 sequence at p (1-4), 0 if invalid. */
+static size_t utf8_seq(const uint8_t *p, size_t n) {
+    size_t len = p[0] < 0x80 ? 1 : (p[0] & 0xe0) == 0xc0 ? 2 : (p[0] & 0xf0) == 0xe0 ? 3
+               : (p[0] & 0xf8) == 0xf0 ? 4 : 0;
+    if (!len || len > n || (len == 2 && p[0] < 0xc2)) return 0;
+    for (size_t i = 1; i < len; i++)
+        if ((p[i] & 0xc0) != 0x80) return 0;
+    if (len == 3 && ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] >= 0xa0))) return 0;
+    if (len == 4 && ((p[0] == 0xf0 && p[1] < 0x90) || p[0] > 0xf4 || (p[0] == 0xf4 && p[1] >= 0x90))) return 0;
+    return len;
+}
+
+/* A device's diagnostic payload (RFC 7252 §5.5.2: UTF-8) as a message for
+ * Kafka: valid UTF-8 is kept, control characters and invalid bytes become
+ * '?' (Avro strings must be UTF-8), cut at a character boundary to fit. */
+static void diag_text(const uint8_t *p, size_t n, char *out, size_t cap) {
+    size_t k = 0;
+    for (size_t i = 0; i < n;) {
+        size_t l = utf8_seq(p + i, n - i);
+        if (k + (l ? l : 1) >= cap) break;
+        if (l == 1 && (p[i] < 0x20 || p[i] == 0x7f)) l = 0;
+        if (l) memcpy(out + k, p + i, l), k += l, i += l;
+        else out[k++] = '?', i++;
+    }
+    out[k] = 0;
+}
+
+/* Device answer (or timeout) for m. */
+static void on_device(void *ctx, zl_err_t err, const zl_coap_msg_t *resp) {
+    mreq_t *m = ctx;
+    zl_gw_t *gw = m->gw;
+    if (err) {
+        if (err == ZL_ERR_TIMEOUT) {
+            zl_counter_inc(gw->m.mgmt_timeouts);
+            zl_mgmt_fail(m, zl_err2mgmt(err), "timeout: device '%s' did not answer %s within %d ms",
+                 m->req.ep, m->path, gw->request_timeout_ms);
+        } else if (err == ZL_ERR_RESET) {
+            zl_mgmt_fail(m, ZL_RC_UNKNOWN, "device '%s' rejected the request with RST", m->req.ep);
+        } else {
+            zl_mgmt_fail(m, zl_err2mgmt(err), "request to '%s' failed: %s", m->req.ep, zl_err2str(err));
+        }
+        return;
+    }
+    zl_resp_code_t code = zl_resp_code_from_coap(resp->code);
+    if ((resp->code >> 5) != 2) {
+        char msg[1024];
+        diag_text(resp->payload, resp->payload_len, msg, sizeof msg);
+        respond(m, code, ZL_BODY_GENERIC, NULL, msg[0] ? msg : zl_resp_code_name(code));
+        return;
+    }
+    char errbuf[200] = "";
+    switch (m->req.kind) {
+    case ZL_RK_READ:
+    case ZL_RK_OBSERVE: {
+        zl_node_t *node = NULL;
+        bool composite = zl_request_is_composite(&m->req);
+        zl_err_t e = zl_gw_decode_content(m->gw->models, resp, composite ? "/" : m->path, &node, errbuf,
+                                          sizeof errbuf);
+        if (e) {
+            zl_mgmt_fail(m, e == ZL_ERR_UNSUPPORTED ? ZL_RC_UNSUPPORTED_CONTENT_FORMAT : ZL_RC_INTERNAL_SERVER_ERROR,
+                 "cannot decode the device's answer: %s", errbuf);
+            return;
+        }
+        if (m->req.kind == ZL_RK_OBSERVE && zl_coap_opt(resp, ZL_OPT_OBSERVE)) {
+            zl_reg_t *reg = m->reg ? m->reg : zl_registry_by_ep(&gw->regs, m->req.ep);
+            if (reg && !reg->dead) {
+                zl_obs_t *o = zl_obs_add(gw, reg, resp->token, resp->tkl, composite ? m->obs_key : m->path,
+                                         m->req.ticket);
+                if (o) zl_coap_rebind(gw->coap, resp->token, resp->tkl, zl_obs_on_notify, o);
+                else zl_coap_cancel(gw->coap, resp->token, resp->tkl);
+            } else {
+                zl_coap_cancel(gw->coap, resp->token, resp->tkl);
+            }
+        }
+        if (composite) respond_values(m, code, ZL_BODY_NONE, NULL, NULL, node);
+        else respond(m, code, ZL_BODY_READ, node, NULL);
+        zl_node_free(node);
+        return;
+    }
+    case ZL_RK_DISCOVER: {
+        zl_links_t links = {0};
+        zl_buf_t out;
+        zl_buf_init(&out, 0);
+        if (zl_link_parse((const char *)resp->payload, resp->payload_len, &links, errbuf, sizeof errbuf)) {
+            zl_mgmt_fail(m, ZL_RC_INTERNAL_SERVER_ERROR, "invalid link format from device: %s", errbuf);
+        } else {
+            zl_link_format_list(&links, &out);
+            respond(m, code, ZL_BODY_DISCOVER, NULL, zl_buf_cstr(&out));
+        }
+        zl_links_clear(&links);
+        zl_buf_free(&out);
+        return;
+    }
+    case ZL_RK_CREATE: {
+        char loc[64];
+        if (zl_coap_path_string(resp, ZL_OPT_LOCATION_PATH, loc, sizeof loc) || !loc[0])
+            snprintf(loc, sizeof loc, "%s", m->path);
+        respond(m, code, ZL_BODY_CREATE, NULL, loc);
+        return;
+    }
+    default:
+        respond(m, code, ZL_BODY_GENERIC, NULL, zl_resp_code_name(code));
+        return;
+    }
+}
+
+static bool valid_attr(const char *kv) {
+    static const char *const names[] = {"pmin", "pmax", "gt", "lt", "st", "epmin", "epmax", NULL};
+    const char *eq = strchr(kv, '=');
+    size_t klen = eq ? (size_t)(eq - kv) : strlen(kv);
+    for (int i = 0; names[i]; i++)
+        if (strlen(names[i]) == klen && !strncmp(kv, names[i], klen)) {
+            if (!eq) return true; /* "pmin" alone removes the attribute */
+            char *end;
+            strtod(eq + 1, &end);
+            return eq[1] && !*end;
+        }
+    return false;
+}
+
+/* Builds and sends the CoAP request for m. On any error m is answered. */
+void zl_mgmt_dispatch(mreq_t *m, zl_reg_t *reg) {
+    zl_gw_t *gw = m->gw;
+    zl_request_t *rq = &m->req;
+    zl_path_t p = {0};
+    char perr[128];
+    bool composite = zl_request_is_composite(rq);
+    if (composite) {
+        if (!zl_composite_check(m)) return;
+    } else if (zl_path_parse(rq->path, &p, perr, sizeof perr)) {
+        zl_mgmt_fail(m, ZL_RC_BAD_REQUEST, "invalid path '%s': %s", rq->path, perr);
+        return;
+    } else {
+        zl_path_format(&p, m->path, sizeof m->path);
+    }
+
+    if (rq->kind == ZL_RK_OBSERVE_CANCEL) {
+        const char *what = composite ? rq->path : m->path;
+        int n = zl_obs_cancel_mode(gw, reg, composite ? m->obs_key : m->path, gw->cancel_active && !reg->asleep);
+        if (n == 0) zl_mgmt_fail(m, ZL_RC_NOT_FOUND, "no observation of %s on '%s'", what, rq->ep);
+        else {
+            char msg[64];
+            snprintf(msg, sizeof msg, "cancelled %d observation(s)", n);
+            respond(m, ZL_RC_CHANGED, ZL_BODY_GENERIC, NULL, msg);
+        }
+        return;
+    }
+
+    zl_coap_msg_t req;
+    zl_coap_init(&req, ZL_COAP_CON, ZL_COAP_GET, 0);
+    char pathbuf[64];
+    snprintf(pathbuf, sizeof pathbuf, "%s", m->path);
+    if (p.len > 0) zl_coap_add_path(&req, ZL_OPT_URI_PATH, pathbuf);
+    uint8_t s1[4], s2[4];
+    zl_buf_t payload;
+    zl_buf_init(&payload, 0);
+    char *attrs = NULL, depth[16];
+    int cf = rq->has_cf_code ? (int)rq->cf_code : cf_of(rq->content_format);
+    bool observe = false;
+    if (!composite && !zl_cf_name(cf)) {
+        zl_mgmt_fail(m, ZL_RC_UNSUPPORTED_CONTENT_FORMAT, "content format %d is not one zeelos knows", cf);
+        return;
+    }
+
+    if (composite) {
+        if (!zl_composite_build(m, &req, &payload, s2, s1, &observe)) {
+            zl_buf_free(&payload);
+            return;
+        }
+    } else switch (rq->kind) {
+    case ZL_RK_READ:
+    case ZL_RK_OBSERVE:
+        if (cf == ZL_CF_LINK) {
+            zl_mgmt_fail(m, ZL_RC_BAD_REQUEST, "LINK is not a content format for %s", zl_req_kind_name(rq->kind));
+            return;
+        }
+        zl_coap_add_uint(&req, ZL_OPT_ACCEPT, (uint32_t)cf, s1);
+        observe = rq->kind == ZL_RK_OBSERVE;
+        break;
+    case ZL_RK_DISCOVER:
+        zl_coap_add_uint(&req, ZL_OPT_ACCEPT, ZL_CF_LINK, s1);
+        if (rq->has_depth) { /* LwM2M 1.2 Discover depth */
+            int k = snprintf(depth, sizeof depth, "depth=%d", (int)rq->depth);
+            zl_coap_add_opt(&req, ZL_OPT_URI_QUERY, depth, (size_t)k);
+        }
+        break;
+    case ZL_RK_DELETE:
+        req.code = ZL_COAP_DELETE;
+        break;
+    case ZL_RK_EXECUTE:
+        if (p.len != 3) {
+            zl_mgmt_fail(m, ZL_RC_BAD_REQUEST, "execute needs a resource path (/o/i/r), got %s", m->path);
+            return;
+        }
+        req.code = ZL_COAP_POST;
+        if (rq->text && *rq->text) {
+            req.payload = (const uint8_t *)rq->text;
+            req.payload_len = strlen(rq->text);
+        }
+        break;
+    case ZL_RK_WRITE_ATTRIBUTES: {
+        req.code = ZL_COAP_PUT;
+        attrs = strdup(rq->text ? rq->text : "");
+        char *save = NULL;
+        int count = 0;
+        for (char *kv = strtok_r(attrs, "&", &save); kv; kv = strtok_r(NULL, "&", &save)) {
+            if (!valid_attr(kv)) {
+                zl_mgmt_fail(m, ZL_RC_BAD_REQUEST, "invalid attribute '%s' (expected pmin, pmax, gt, lt, st, epmin, epmax with numeric values)", kv);
+                free(attrs);
+                return;
+            }
+            zl_coap_add_opt(&req, ZL_OPT_URI_QUERY, kv, strlen(kv));
+            count++;
+        }
+        if (!count) {
+            zl_mgmt_fail(m, ZL_RC_BAD_REQUEST, "writeAttributes needs observeSpec like 'pmin=10&pmax=60'");
+            free(attrs);
+            return;
+        }
+        break;
+    }
+    case ZL_RK_WRITE:
+    case ZL_RK_CREATE: {
+        if (!rq->node) {
+            zl_mgmt_fail(m, ZL_RC_BAD_REQUEST, "%s needs a body", zl_req_kind_name(rq->kind));
+            return;
+        }
+        if (rq->kind == ZL_RK_CREATE && p.len != 1) {
+            zl_mgmt_fail(m, ZL_RC_BAD_REQUEST, "create needs an object path (/o), got %s", m->path);
+            return;
+        }
+        if (rq->kind == ZL_RK_WRITE && (p.len < 2 || p.len > 3)) {
+            zl_mgmt_fail(m, ZL_RC_BAD_REQUEST, "write needs an instance or resource path, got %s", m->path);
+            return;
+        }
+        if (rq->kind == ZL_RK_WRITE && (size_t)(rq->node->kind == ZL_N_INSTANCE ? 2 : rq->node->kind == ZL_N_OBJECT ? 1 : 3) != p.len) {
+            zl_mgmt_fail(m, ZL_RC_BAD_REQUEST, "write node kind does not match path %s", m->path);
+            return;
+        }
+        zl_err_t e = zl_content_encode(cf, rq->node, &p, &payload);
+        if (e) {
+            zl_mgmt_fail(m, e == ZL_ERR_UNSUPPORTED ? ZL_RC_UNSUPPORTED_CONTENT_FORMAT : ZL_RC_BAD_REQUEST,
+                 "cannot encode the %s body as content format %d: %s", zl_req_kind_name(rq->kind), cf,
+                 zl_err2str(e));
+            zl_buf_free(&payload);
+            return;
+        }
+        req.code = rq->kind == ZL_RK_CREATE ? ZL_COAP_POST
+                   : rq->write_mode == ZL_WRITE_UPDATE ? ZL_COAP_POST : ZL_COAP_PUT;
+        zl_coap_add_uint(&req, ZL_OPT_CONTENT_FORMAT, (uint32_t)cf, s2);
+        req.payload = payload.data;
+        req.payload_len = payload.len;
+        break;
+    }
+    default:
+        zl_mgmt_fail(m, ZL_RC_BAD_REQUEST, "unsupported request kind");
+        return;
+    }
+
+    zl_coap_req_opts_t o = {.confirmable = true, .observe = observe, .timeout_ms = gw->request_timeout_ms};
+    uint8_t token[8];
+    m->reg = reg;
+    zl_reg_hold(reg);
+    zl_err_t e = zl_coap_request(gw->coap, &reg->peer, &req, &o, on_device, m, token);
+    zl_buf_free(&payload);
+    free(attrs);
+    if (e) zl_mgmt_fail(m, ZL_RC_INTERNAL_SERVER_ERROR, "cannot send %s to device: %s", method_name(req.code), zl_err2str(e));
+}
+
+mreq_t *zl_mgmt_new(zl_gw_t *gw, int32_t partition, int64_t offset) {
+    mreq_t *m = calloc(1, sizeof *m);
+    if (!m) return NULL;
+    m->gw = gw;
+    m->partition = partition;
+    m->offset = offset;
+    m->t0 = zl_now_ns();
+    return m;
+}
+
+void zl_mgmt_on_message(void *ctx, const rd_kafka_message_t *msg) {
+    zl_gw_t *gw = ctx;
+    zl_counter_inc(gw->m.mgmt_requests);
+    mreq_t *m = zl_mgmt_new(gw, msg->partition, msg->offset);
+    if (!m) return; /* offset stays unstored: replayed after restart */
+    char err[256] = "empty value";
+    bool ok = msg->payload &&
+              zl_serde_decode_request(gw->serde, msg->payload, msg->len, &m->req, err, sizeof err) == ZL_OK;
+    if (!ok) zl_counter_inc(gw->m.mgmt_invalid);
+    if (!ok && m->req.ticket && m->req.ep) {
+        /* decodable enough to know whom to answer: say what is wrong */
+        if (!m->req.path) m->req.path = strdup("");
+        zl_mgmt_fail(m, ZL_RC_BAD_REQUEST, "invalid request: %s", err);
+        return;
+    }
+    if (!ok || !m->req.ticket || !m->req.ep || !m->req.path) {
+        ZL_WARN("mgmt", "skipping undecodable request at %s[%d]@%lld (%zu bytes): %s",
+                rd_kafka_topic_name(msg->rkt), msg->partition, (long long)msg->offset, msg->len,
+                ok ? "ticket, ep or path missing" : err);
+        zl_consumer_done(gw->consumer, m->partition, m->offset);
+        mreq_free(m);
+        return;
+    }
+    zl_reg_t *reg = zl_registry_by_ep(&gw->regs, m->req.ep);
+    if (!reg) {
+        zl_mgmt_fail(m, ZL_RC_NOT_FOUND, "No registration for this endpoint '%s'", m->req.ep);
+        return;
+    }
+    if (reg->queue_mode && reg->asleep && m->req.kind != ZL_RK_OBSERVE_CANCEL) {
+        zl_queue_hold(gw, reg, m, msg->payload, msg->len);
+        return;
+    }
+    zl_mgmt_dispatch(m, reg);
+}

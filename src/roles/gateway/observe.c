@@ -1,0 +1,192 @@
+/* Observations started through Kafka. The CoAP token is the observation id
+ * ("[hex]" on the wire, like the seed); the token -> ticket map is kept in
+ * SQLite so that notifications arriving after a gateway restart still carry
+ * the ticket of the request that started them. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "roles/gateway/gw_int.h"
+#include "common/clock.h"
+#include "common/log.h"
+
+static uint64_t tok_hash(const zl_gw_t *gw, const uint8_t *t, uint8_t tkl) {
+    return zl_hash_bytes(gw->obs_by_token.seed, t, tkl);
+}
+
+zl_err_t zl_obs_init(zl_gw_t *gw) { return zl_hmap_init(&gw->obs_by_token, 256); }
+
+static void obs_free(zl_obs_t *o) {
+    free(o->ep);
+    free(o->path);
+    free(o->ticket);
+    free(o->reg_id);
+    free(o);
+}
+
+void zl_obs_fini(zl_gw_t *gw) {
+    if (!gw->obs_by_token.buckets) return;
+    size_t b = 0;
+    zl_hnode_t *n = zl_hmap_iter(&gw->obs_by_token, &b, NULL);
+    while (n) {
+        zl_hnode_t *next = zl_hmap_iter(&gw->obs_by_token, &b, n);
+        obs_free(ZL_CONTAINER_OF(n, zl_obs_t, by_token));
+        n = next;
+    }
+    zl_hmap_free(&gw->obs_by_token);
+}
+
+static zl_obs_t *obs_new(zl_gw_t *gw, zl_reg_t *reg, const uint8_t *token, uint8_t tkl,
+                         const char *path, const char *ticket) {
+    zl_obs_t *o = calloc(1, sizeof *o);
+    if (!o) return NULL;
+    o->gw = gw;
+    memcpy(o->token, token, tkl);
+    o->tkl = tkl;
+    o->ep = strdup(reg->ep);
+    o->path = strdup(path);
+    o->ticket = strdup(ticket);
+    o->reg_id = strdup(reg->id);
+    if (!o->ep || !o->path || !o->ticket || !o->reg_id) {
+        obs_free(o);
+        return NULL;
+    }
+    o->next_in_reg = reg->obs;
+    reg->obs = o;
+    zl_hmap_insert(&gw->obs_by_token, &o->by_token, tok_hash(gw, token, tkl));
+    zl_gauge_add(gw->m.observations, 1);
+    return o;
+}
+
+zl_obs_t *zl_obs_add(zl_gw_t *gw, zl_reg_t *reg, const uint8_t *token, uint8_t tkl,
+                     const char *path, const char *ticket) {
+    zl_obs_t *o = obs_new(gw, reg, token, tkl, path, ticket);
+    if (!o) return NULL;
+    /* the observe request is kept so that after a restart the observation
+     * can still be cancelled actively and fetch Block2 notifications */
+    const uint8_t *req = NULL;
+    size_t req_len = 0;
+    zl_coap_exchange_request(gw->coap, token, tkl, &req, &req_len);
+    zl_store_obs_t so = {token, tkl, reg->id, reg->ep, path, ticket, req, req_len};
+    if (zl_store_put_obs(gw->store, &so)) zl_counter_inc(gw->m.store_errors);
+    return o;
+}
+
+/* Unlinks o from the map and from its registration's list, frees it. */
+static void obs_drop(zl_gw_t *gw, zl_obs_t *o, bool forget_in_store) {
+    zl_reg_t *reg = zl_registry_by_id(&gw->regs, o->reg_id);
+    if (reg) {
+        for (zl_obs_t **pp = &reg->obs; *pp; pp = &(*pp)->next_in_reg)
+            if (*pp == o) {
+                *pp = o->next_in_reg;
+                break;
+            }
+    }
+    zl_hmap_remove(&gw->obs_by_token, &o->by_token);
+    if (forget_in_store && zl_store_del_obs(gw->store, o->token, o->tkl)) zl_counter_inc(gw->m.store_errors);
+    zl_gauge_add(gw->m.observations, -1);
+    obs_free(o);
+}
+
+static void on_cancel_answer(void *ctx, zl_err_t err, const zl_coap_msg_t *resp) {
+    (void)ctx;
+    if (err) ZL_DEBUG("observe", "active cancel not answered: %s", zl_err2str(err));
+    (void)resp;
+}
+
+int zl_obs_cancel(zl_gw_t *gw, zl_reg_t *reg, const char *path) {
+    return zl_obs_cancel_mode(gw, reg, path, false);
+}
+
+int zl_obs_cancel_mode(zl_gw_t *gw, zl_reg_t *reg, const char *path, bool active) {
+    int n = 0;
+    zl_obs_t **pp = &reg->obs;
+    while (*pp) {
+        zl_obs_t *o = *pp;
+        if (path && strcmp(o->path, path)) {
+            pp = &o->next_in_reg;
+            continue;
+        }
+        *pp = o->next_in_reg;
+        /* active: tell the device (falls back to passive for restored observations) */
+        if (!active || zl_coap_observe_cancel(gw->coap, o->token, o->tkl, gw->request_timeout_ms,
+                                              on_cancel_answer, NULL) != ZL_OK)
+            zl_coap_cancel(gw->coap, o->token, o->tkl);
+        zl_hmap_remove(&gw->obs_by_token, &o->by_token);
+        if (zl_store_del_obs(gw->store, o->token, o->tkl)) zl_counter_inc(gw->m.store_errors);
+        zl_gauge_add(gw->m.observations, -1);
+        obs_free(o);
+        n++;
+    }
+    return n;
+}
+
+static void format_obs_id(const zl_obs_t *o, char out[20]) {
+    static const char hex[] = "0123456789abcdef";
+    int k = 0;
+    out[k++] = '[';
+    for (int i = 0; i < o->tkl; i++) {
+        out[k++] = hex[o->token[i] >> 4];
+        out[k++] = hex[o->token[i] & 15];
+    }
+    out[k++] = ']';
+    out[k] = 0;
+}
+
+void zl_obs_on_notify(void *ctx, zl_err_t err, const zl_coap_msg_t *resp) {
+    zl_obs_t *o = ctx;
+    zl_gw_t *gw = o->gw;
+    if (err || (resp->code >> 5) != 2) {
+        char cs[6];
+        ZL_INFO("observe", "observation %s of '%s' ended: %s", o->path, o->ep,
+                err ? zl_err2str(err) : zl_coap_code_str(resp->code, cs));
+        /* CANCELLED = gateway shutdown: keep it in the store for the restart */
+        obs_drop(gw, o, err != ZL_ERR_CANCELLED);
+        return;
+    }
+    char oid[20], errbuf[160];
+    format_obs_id(o, oid);
+    zl_node_t *node = NULL;
+    const size_t plen = sizeof ZL_OBS_COMPOSITE_PREFIX - 1;
+    bool composite = strncmp(o->path, ZL_OBS_COMPOSITE_PREFIX, plen) == 0;
+    const char *path = composite ? o->path + plen : o->path;
+    zl_rec_response_t r = {.ticket = o->ticket, .server_id = gw->id, .ep = o->ep, .path = path,
+                           .observation_id = oid, .timestamp = zl_wall_ms(),
+                           .code = zl_resp_code_from_coap(resp->code), .kind = ZL_RK_OBSERVE};
+    zl_err_t e = zl_gw_decode_content(gw->models, resp, composite ? "/" : path, &node, errbuf, sizeof errbuf);
+    if (e) {
+        zl_counter_inc(gw->m.notif_errors);
+        ZL_WARN("observe", "undecodable notification from '%s' for %s: %s", o->ep, o->path, errbuf);
+        r.code = e == ZL_ERR_UNSUPPORTED ? ZL_RC_UNSUPPORTED_CONTENT_FORMAT : ZL_RC_INTERNAL_SERVER_ERROR;
+        r.body = ZL_BODY_GENERIC;
+        r.text = errbuf;
+    } else if (composite) {
+        r.values = node;
+    } else {
+        r.body = ZL_BODY_READ;
+        r.content = node;
+    }
+    zl_counter_inc(gw->m.notifications);
+    if (zl_ev_response(gw, gw->t_obs, o->ep, &r, NULL) == ZL_OK)
+        zl_histogram_observe(gw->m.notif_latency, (double)(zl_now_ns() - zl_coap_ep_rx_ns(gw->coap)) / 1e9);
+    zl_node_free(node);
+}
+
+static void restore_one(void *ctx, const zl_store_obs_t *so) {
+    zl_gw_t *gw = ctx;
+    zl_reg_t *reg = zl_registry_by_id(&gw->regs, so->reg_id);
+    if (!reg || so->tkl < 1 || so->tkl > 8) {
+        zl_store_del_obs(gw->store, so->token, so->tkl);
+        return;
+    }
+    zl_obs_t *o = obs_new(gw, reg, so->token, (uint8_t)so->tkl, so->path, so->ticket);
+    if (o && zl_coap_observe_attach(gw->coap, &reg->peer, o->token, o->tkl, zl_obs_on_notify, o, so->request,
+                                    so->request_len))
+        obs_drop(gw, o, true);
+}
+
+void zl_obs_restore(zl_gw_t *gw) {
+    zl_store_load_obs(gw->store, restore_one, gw);
+    if (gw->obs_by_token.count)
+        ZL_INFO("observe", "restored %zu observation(s) from the store", gw->obs_by_token.count);
+}

@@ -1,0 +1,1101 @@
+/* `zeelos device`: virtual LwM2M device(s) for demos, tests and load.
+ *
+ * Each device has its own CoAP endpoint (own UDP port), registers with the
+ * gateway, sends an update at 90 % of its lifetime (like Leshan clients) and
+ * serves: LwM2M Server (1/0), Device (3/0) and two Temperature sensors (3303/0 moving every
+ * device.notify.ms (1 s) on a rising trend, 3303/1 at twice that on a sine,
+ * like the seed's demo client), with Read (text/plain for one resource, TLV
+ * otherwise), Write, Execute, Discover and Observe (a notification on every
+ * change), and Read-/Write-/Observe-Composite (device_composite.c).
+ * SIGINT/SIGTERM de-register cleanly.
+ *
+ * Notifications are NON, or CON with device.notify.con (so a gateway under
+ * backpressure can leave them unacknowledged and get them again, RFC 7252
+ * §4.2).  CON: at most one per observer in flight (RFC 7641 §4.5.2); a change
+ * meanwhile is not queued but marks the observer, and when the pending one
+ * is acknowledged the then-current state goes out, so the newest state always
+ * arrives and nothing older than it piles up.  A CON that times out removes
+ * the observer (RFC 7641 §4.5).  Either type answered with RST removes it too
+ * (reactive cancel, §3.6): a CON's RST ends its exchange, a NON's RST comes
+ * from the endpoint's on_rst hook with only the MID, matched against the
+ * last OBS_MIDS MIDs each observer sent.
+ *
+ * Fleets (--count N, up to 100,000): the devices are split over
+ * device.workers forked processes (a process may hold only so many sockets);
+ * each worker runs one epoll loop and one timer wheel for its slice, and all
+ * its endpoints share one zl_coap_iobuf_t, so a device costs its CoAP state
+ * and a socket (~2 KB), not 200 KB of batch buffers.  Registrations go out at
+ * device.ramp per second with at most REG_WINDOW outstanding per worker;
+ * de-registrations at shutdown use the same window.  The parent forwards
+ * SIGINT/SIGTERM and prints the fleet's status line from counters the workers
+ * keep in shared memory. */
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "roles/sim/sim.h"
+#include "roles/sim/device.h"
+#include "coap/endpoint.h"
+#include "lwm2m/content.h"
+#include "lwm2m/path.h"
+#include "common/conf.h"
+#include "common/clock.h"
+#include "common/log.h"
+
+#define MAX_OBSERVERS 16
+#define OBS_MIDS 4 /* recent notification MIDs per observer an RST is matched against */
+#define REG_WINDOW 256        /* outstanding (de-)registrations per worker */
+#define DEVS_PER_WORKER 15000 /* default split: sockets per process */
+#define STATUS_MS 5000
+
+typedef struct {
+    zl_coap_addr_t peer;
+    uint8_t token[8], tkl;
+    zl_path_t path;
+    int accept;
+    uint32_t seq;
+    zl_path_t *paths; /* Observe-Composite: the paths its FETCH named (path is "/"), else NULL */
+    uint16_t n_paths;
+    uint16_t mids[OBS_MIDS]; /* MIDs of its latest notifications (ring) */
+    uint8_t mid_next, n_mids;
+    bool con_busy;  /* a CON notification (MID con_mid) awaits its ACK */
+    bool con_again; /* ... and the state changed since: notify once it is acknowledged */
+    uint16_t con_mid;
+} observer_t;
+
+/* Counters of one worker, in memory shared with the parent (MAP_SHARED). */
+typedef struct {
+    _Atomic long registered; /* currently registered */
+    _Atomic long registrations, updates, notifications, deregistrations;
+    _Atomic long errors, timeouts;
+    _Atomic long notif_retx, notif_timeouts; /* CON notification retransmissions, timed-out CONs */
+    _Atomic long obs_reset;                  /* observers the server removed with an RST */
+    _Atomic int done; /* worker finished (its last numbers are final) */
+    char pad[64];
+} fleet_stats_t;
+
+#define ST_ADD(f, field, v) atomic_fetch_add_explicit(&(f)->st->field, (v), memory_order_relaxed)
+#define ST_GET(s, field) atomic_load_explicit(&(s)->field, memory_order_relaxed)
+
+typedef struct {
+    volatile sig_atomic_t stop;
+    zl_wheel_t wheel;
+    zl_coap_iobuf_t *iob;
+    zl_coap_addr_t server;
+    int lifetime, notify_ms;
+    bool bench;            /* device.bench: 3303/0 = send time (epoch us) + sequence */
+    bool notify_con;       /* device.notify.con: CON notifications */
+    device_t *devs;
+    int n, total;          /* devices of this worker, of the whole fleet */
+    int first;             /* global index of devs[0] */
+    double ramp;           /* registrations per second for this worker, 0 = unlimited */
+    int64_t start_ms;
+    int next_reg, reg_inflight;
+    bool stopping;
+    int next_dereg, dereg_inflight;
+    int warnings;          /* per-device failures logged at WARN (then DEBUG) */
+    fleet_stats_t *st;
+} fleet_t;
+
+struct device {
+    fleet_t *fleet;
+    zl_coap_ep_t *ep;
+    char name[80];
+    char location[64]; /* "/rd/<id>", empty until registered */
+    double temp[2], tmin[2], tmax[2];
+    long tick[2];
+    double bench_seq; /* device.bench: changes of 3303/0 so far */
+    char utc_offset[16], timezone[32];
+    observer_t *obs; /* grown on demand: most devices have none or a few */
+    uint8_t n_obs, cap_obs;
+    bool registering, deregistering;
+    zl_timer_t t_update, t_sensor0, t_sensor1;
+};
+
+static fleet_t *running_fleet;
+
+static void on_signal(int sig) {
+    (void)sig;
+    if (running_fleet) running_fleet->stop = 1;
+}
+
+/* A failure of one device: always counted, logged at WARN for a single
+ * device and for the first few of a fleet, at DEBUG after that. */
+#define DEV_FAIL(d, ...)                                                        \
+    do {                                                                        \
+        fleet_t *f_ = (d)->fleet;                                               \
+        ST_ADD(f_, errors, 1);                                                  \
+        if (f_->total == 1 || f_->warnings++ < 5) ZL_WARN("device", __VA_ARGS__); \
+        else ZL_DEBUG("device", __VA_ARGS__);                                   \
+    } while (0)
+
+/* ------------------------------------------------------------ data model */
+
+static void add_str(zl_node_t *inst, uint16_t rid, const char *s) {
+    zl_node_t *r = zl_node_add_child(inst, ZL_N_RESOURCE, rid);
+    if (r) zl_value_set_bytes(&r->value, ZL_T_STRING, s, strlen(s));
+}
+
+static void add_int(zl_node_t *inst, uint16_t rid, zl_type_t t, int64_t v) {
+    zl_node_t *r = zl_node_add_child(inst, ZL_N_RESOURCE, rid);
+    if (r) {
+        r->value.type = t;
+        r->value.u.i = v;
+    }
+}
+
+static void add_float(zl_node_t *inst, uint16_t rid, double v) {
+    zl_node_t *r = zl_node_add_child(inst, ZL_N_RESOURCE, rid);
+    if (r) {
+        r->value.type = ZL_T_FLOAT;
+        r->value.u.f = v;
+    }
+}
+
+/* Builds object instance oid/iid; NULL if it does not exist. */
+static zl_node_t *build_instance(device_t *d, uint16_t oid, uint16_t iid) {
+    zl_node_t *inst = NULL;
+    if (oid == 1 && iid == 0) { /* LwM2M Server: what the registration announced */
+        inst = zl_node_new(ZL_N_INSTANCE, 0);
+        if (!inst) return NULL;
+        add_int(inst, 0, ZL_T_INTEGER, 1);                  /* Short Server ID */
+        add_int(inst, 1, ZL_T_INTEGER, d->fleet->lifetime); /* Lifetime */
+        zl_node_t *r = zl_node_add_child(inst, ZL_N_RESOURCE, 6); /* Notification Storing */
+        if (r) {
+            r->value.type = ZL_T_BOOLEAN;
+            r->value.u.b = false;
+        }
+        add_str(inst, 7, "U");                              /* Binding */
+    } else if (oid == 3 && iid == 0) {
+        inst = zl_node_new(ZL_N_INSTANCE, 0);
+        if (!inst) return NULL;
+        add_str(inst, 0, "zeelos");
+        add_str(inst, 1, "zeelos virtual device");
+        add_str(inst, 2, d->name);
+        add_str(inst, 3, "1.0.0");
+        add_int(inst, 9, ZL_T_INTEGER, 80 + (zl_wall_ms() / 60000) % 20);
+        add_int(inst, 10, ZL_T_INTEGER, 512);
+        zl_node_t *ec = zl_node_add_child(inst, ZL_N_MULTI, 11);
+        if (ec) {
+            zl_node_t *ri = zl_node_add_child(ec, ZL_N_RES_INSTANCE, 0);
+            if (ri) {
+                ri->value.type = ZL_T_INTEGER;
+                ri->value.u.i = 0;
+            }
+        }
+        add_int(inst, 13, ZL_T_TIME, zl_wall_ms() / 1000);
+        add_str(inst, 14, d->utc_offset);
+        add_str(inst, 15, d->timezone);
+        add_str(inst, 16, "U");
+        add_str(inst, 17, "Demo");
+        add_str(inst, 18, "1.0.1");
+        add_str(inst, 19, "1.0.2");
+        add_int(inst, 21, ZL_T_INTEGER, 1024);
+    } else if (oid == 3303 && iid <= 1) {
+        inst = zl_node_new(ZL_N_INSTANCE, iid);
+        if (!inst) return NULL;
+        if (d->fleet->bench && iid == 0) { /* send time in epoch us, sequence number */
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            add_float(inst, 5700, (double)((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000));
+            add_float(inst, 5601, d->bench_seq);
+        } else {
+            add_float(inst, 5700, round(d->temp[iid] * 100) / 100);
+            add_float(inst, 5601, d->tmin[iid]);
+        }
+        add_float(inst, 5602, d->tmax[iid]);
+        add_str(inst, 5701, "cel");
+    }
+    return inst;
+}
+
+/* Returns a node for path (caller frees) or NULL with *code set. */
+zl_node_t *zl_dev_read(device_t *d, const zl_path_t *p, uint8_t *code) {
+    *code = ZL_COAP_NOT_FOUND;
+    if (p->len == 0) return NULL;
+    if (p->len == 1) {
+        uint16_t ids[2];
+        int n = 0;
+        if (p->ids[0] == 1 || p->ids[0] == 3) ids[n++] = 0;
+        if (p->ids[0] == 3303) ids[n++] = 0, ids[n++] = 1;
+        if (!n) return NULL;
+        zl_node_t *obj = zl_node_new(ZL_N_OBJECT, p->ids[0]);
+        for (int i = 0; obj && i < n; i++) {
+            zl_node_t *inst = build_instance(d, p->ids[0], ids[i]);
+            zl_node_t *slot = inst ? zl_node_add_child(obj, ZL_N_INSTANCE, ids[i]) : NULL;
+            if (slot) {
+                *slot = *inst; /* move */
+                free(inst);
+            } else {
+                zl_node_free(inst);
+            }
+        }
+        return obj;
+    }
+    zl_node_t *inst = build_instance(d, p->ids[0], p->ids[1]);
+    if (!inst || p->len == 2) return inst;
+    zl_node_t *res = zl_node_child(inst, p->ids[2]);
+    zl_node_t *out = NULL;
+    if (res && p->len == 3) {
+        out = zl_node_new(res->kind, res->id);
+        if (out) {
+            *out = *res;
+            memset(res, 0, sizeof *res); /* moved */
+        }
+    } else if (res && p->len == 4 && res->kind == ZL_N_MULTI) {
+        zl_node_t *ri = zl_node_child(res, p->ids[3]);
+        if (ri && (out = zl_node_new(ZL_N_RES_INSTANCE, ri->id))) {
+            *out = *ri;
+            memset(ri, 0, sizeof *ri);
+        }
+    }
+    zl_node_free(inst);
+    return out;
+}
+
+static zl_err_t encode(const zl_node_t *node, const zl_path_t *p, int accept, zl_buf_t *out, int *cf) {
+    if (accept < 0) accept = (p->len >= 3 && node->kind != ZL_N_MULTI) ? ZL_CF_TEXT : ZL_CF_TLV;
+    *cf = accept;
+    return zl_content_encode(accept, node, p, out);
+}
+
+/* ----------------------------------------------------------- observation */
+
+bool zl_dev_paths_touch(const zl_path_t *paths, size_t n, uint16_t oid, uint16_t iid) {
+    for (size_t i = 0; i < n; i++)
+        if (paths[i].len >= 1 && paths[i].ids[0] == oid && (paths[i].len < 2 || paths[i].ids[1] == iid))
+            return true;
+    return false;
+}
+
+/* What o is sent now (encoded into body, format in *cf); false if nothing. */
+static bool observed_payload(device_t *d, const observer_t *o, zl_buf_t *body, int *cf) {
+    if (o->paths) {
+        *cf = o->accept;
+        return zl_dev_composite_encode(d, o->paths, o->n_paths, o->accept, body) == ZL_OK;
+    }
+    uint8_t code;
+    zl_node_t *node = zl_dev_read(d, &o->path, &code);
+    bool ok = node && encode(node, &o->path, o->accept, body, cf) == ZL_OK;
+    zl_node_free(node);
+    return ok;
+}
+
+static void drop_observer(device_t *d, int i) {
+    free(d->obs[i].paths);
+    d->obs[i] = d->obs[--d->n_obs];
+}
+
+/* The server does not want observer i any more: RST (reset) or a CON
+ * notification it never acknowledged. */
+static void lose_observer(device_t *d, int i, bool reset) {
+    fleet_t *f = d->fleet;
+    char ps[64];
+    zl_path_format(&d->obs[i].path, ps, sizeof ps);
+    const char *why = reset ? "the server answered with RST" : "a CON notification was never acknowledged";
+    if (f->total == 1) ZL_INFO("device", "%s: stopped notifying %s: %s", d->name, ps, why);
+    else ZL_DEBUG("device", "%s: stopped notifying %s: %s", d->name, ps, why);
+    if (reset) ST_ADD(f, obs_reset, 1);
+    drop_observer(d, i);
+}
+
+static void remember_mid(observer_t *o, uint16_t mid) {
+    o->mids[o->mid_next] = mid;
+    o->mid_next = (uint8_t)((o->mid_next + 1) % OBS_MIDS);
+    if (o->n_mids < OBS_MIDS) o->n_mids++;
+}
+
+static bool sent_recently(const observer_t *o, uint16_t mid) {
+    for (int k = 0; k < o->n_mids; k++)
+        if (o->mids[k] == mid) return true;
+    return false;
+}
+
+static void on_note_done(void *ctx, zl_err_t err, uint16_t mid, int retransmissions);
+
+/* Sends o's current state (NON, or CON retransmitted until acknowledged). */
+static void send_notification(device_t *d, observer_t *o) {
+    zl_buf_t body;
+    zl_buf_init(&body, 0);
+    int cf;
+    if (observed_payload(d, o, &body, &cf)) {
+        zl_coap_msg_t m;
+        zl_coap_init(&m, ZL_COAP_NON, ZL_COAP_CONTENT, 0);
+        m.tkl = o->tkl;
+        memcpy(m.token, o->token, o->tkl);
+        uint8_t s1[4], s2[4];
+        zl_coap_add_uint(&m, ZL_OPT_OBSERVE, ++o->seq & 0xffffff, s1);
+        zl_coap_add_uint(&m, ZL_OPT_CONTENT_FORMAT, (uint32_t)cf, s2);
+        m.payload = body.data;
+        m.payload_len = body.len;
+        bool con = d->fleet->notify_con;
+        if ((con ? zl_coap_send_con(d->ep, &o->peer, &m, 0, on_note_done, d)
+                 : zl_coap_send(d->ep, &o->peer, &m)) == ZL_OK) {
+            ST_ADD(d->fleet, notifications, 1);
+            remember_mid(o, m.mid);
+            o->con_busy = con;
+            o->con_mid = m.mid;
+        }
+    }
+    zl_buf_free(&body);
+}
+
+void zl_dev_notify(device_t *d, uint16_t oid, uint16_t iid) {
+    for (int i = 0; i < d->n_obs; i++) {
+        observer_t *o = &d->obs[i];
+        if (!zl_dev_paths_touch(o->paths ? o->paths : &o->path, o->paths ? o->n_paths : 1, oid, iid)) continue;
+        if (o->con_busy) o->con_again = true; /* sent once the pending one is acknowledged */
+        else send_notification(d, o);
+    }
+}
+
+/* A CON notification ended (see zl_coap_sent_cb). */
+static void on_note_done(void *ctx, zl_err_t err, uint16_t mid, int retransmissions) {
+    device_t *d = ctx;
+    fleet_t *f = d->fleet;
+    if (retransmissions) ST_ADD(f, notif_retx, retransmissions);
+    if (err == ZL_ERR_TIMEOUT) ST_ADD(f, notif_timeouts, 1);
+    if (err == ZL_ERR_CANCELLED) return; /* the endpoint is going away */
+    int i = 0;
+    while (i < d->n_obs && !(d->obs[i].con_busy && d->obs[i].con_mid == mid)) i++;
+    if (i == d->n_obs) return; /* its observer was cancelled meanwhile */
+    observer_t *o = &d->obs[i];
+    o->con_busy = false;
+    if (err) {
+        lose_observer(d, i, err == ZL_ERR_RESET);
+    } else if (o->con_again && !f->stopping) {
+        o->con_again = false;
+        send_notification(d, o);
+    }
+}
+
+/* An RST the endpoint could not match: the answer to a NON notification of
+ * an observation the server no longer has (RFC 7641 §3.6). */
+static void on_rst(void *ctx, const zl_coap_addr_t *peer, uint16_t mid) {
+    device_t *d = ctx;
+    for (int i = 0; i < d->n_obs; i++)
+        if (sent_recently(&d->obs[i], mid) && zl_coap_addr_eq(&d->obs[i].peer, peer)) {
+            lose_observer(d, i, true);
+            return;
+        }
+}
+
+/* Room for one more observer (the array grows on demand, up to MAX_OBSERVERS). */
+static bool observer_room(device_t *d) {
+    if (d->n_obs < d->cap_obs) return true;
+    if (d->cap_obs >= MAX_OBSERVERS) return false;
+    uint8_t cap = d->cap_obs ? (uint8_t)(d->cap_obs * 2) : 2;
+    observer_t *g = realloc(d->obs, cap * sizeof *g);
+    if (!g) return false;
+    d->obs = g;
+    d->cap_obs = cap;
+    return true;
+}
+
+bool zl_dev_observe(device_t *d, const zl_coap_addr_t *peer, const zl_coap_msg_t *req, int64_t obs,
+                    const zl_path_t *p, int accept, zl_path_t *paths, size_t n_paths) {
+    if (obs == 0 || obs == 1) {
+        for (int i = 0; i < d->n_obs; i++) { /* same token: replaced or cancelled */
+            observer_t *o = &d->obs[i];
+            if (o->tkl == req->tkl && !memcmp(o->token, req->token, req->tkl)) drop_observer(d, i--);
+        }
+    }
+    if (obs != 0 || !observer_room(d)) {
+        free(paths);
+        return false;
+    }
+    observer_t *o = &d->obs[d->n_obs++];
+    *o = (observer_t){.peer = *peer, .tkl = req->tkl, .path = *p, .accept = accept,
+                      .paths = paths, .n_paths = (uint16_t)n_paths};
+    memcpy(o->token, req->token, req->tkl);
+    return true;
+}
+
+static void on_sensor(zl_timer_t *t, void *ctx) {
+    device_t *d = ctx;
+    int i = t == &d->t_sensor0 ? 0 : 1;
+    long k = ++d->tick[i];
+    if (i == 0) d->bench_seq++;
+    /* instance 0: slow upward trend with small noise; instance 1: sine wave */
+    d->temp[i] = i == 0 ? 20.0 + 0.35 * (double)(k % 250) + 0.3 * sin((double)k * 1.7)
+                        : 150.0 + 150.0 * sin((double)k * 2 * M_PI / 400.0);
+    double shown = round(d->temp[i] * 100) / 100; /* what 5700 reports */
+    if (shown < d->tmin[i]) d->tmin[i] = shown;   /* 5601/5602: min/max measured since reset */
+    if (shown > d->tmax[i]) d->tmax[i] = shown;
+    zl_timer_arm(&d->fleet->wheel, t, zl_now_ms() + (int64_t)d->fleet->notify_ms * (i + 1));
+    zl_dev_notify(d, 3303, (uint16_t)i);
+}
+
+/* ---------------------------------------------------------- server side */
+
+/* The string a writable resource is kept in: /3/0/14 (UTC offset), /3/0/15 (timezone). */
+static char *writable(device_t *d, const zl_path_t *p, size_t *cap) {
+    if (p->len != 3 || p->ids[0] != 3 || p->ids[1] != 0) return NULL;
+    if (p->ids[2] == 14) return *cap = sizeof d->utc_offset, d->utc_offset;
+    if (p->ids[2] == 15) return *cap = sizeof d->timezone, d->timezone;
+    return NULL;
+}
+
+uint8_t zl_dev_write_check(device_t *d, const zl_path_t *p, const zl_value_t *v) {
+    size_t cap;
+    if (!writable(d, p, &cap)) {
+        uint8_t code;
+        zl_node_t *node = zl_dev_read(d, p, &code);
+        bool exists = node != NULL;
+        zl_node_free(node);
+        return exists ? ZL_COAP_METHOD_NOT_ALLOWED : ZL_COAP_NOT_FOUND;
+    }
+    return v && (v->type != ZL_T_STRING || v->len >= cap) ? ZL_COAP_BAD_REQUEST : 0;
+}
+
+void zl_dev_write(device_t *d, const zl_path_t *p, const zl_value_t *v) {
+    size_t cap;
+    char *dst = writable(d, p, &cap);
+    if (!dst || v->len >= cap) return;
+    if (v->len) memcpy(dst, v->bytes, v->len);
+    dst[v->len] = 0;
+    ZL_INFO("device", "%s: /3/0/%u written: '%s'", d->name, p->ids[2], dst);
+}
+
+/* Write (PUT) of one resource. */
+static void write_one(device_t *d, const zl_path_t *p, const zl_coap_msg_t *req, zl_coap_msg_t *resp) {
+    zl_node_t *node = NULL;
+    char err[96];
+    uint8_t code = zl_dev_write_check(d, p, NULL);
+    int64_t cf = zl_coap_opt_uint(req, ZL_OPT_CONTENT_FORMAT, ZL_CF_TEXT);
+    if (!code && (zl_content_decode((int)cf, req->payload ? req->payload : (const uint8_t *)"",
+                                    req->payload_len, p, NULL, &node, err, sizeof err) ||
+                  !node || node->kind != ZL_N_RESOURCE))
+        code = ZL_COAP_BAD_REQUEST;
+    if (!code) code = zl_dev_write_check(d, p, &node->value);
+    if (!code) {
+        zl_dev_write(d, p, &node->value);
+        zl_dev_notify(d, p->ids[0], p->ids[1]);
+    }
+    zl_node_free(node);
+    resp->code = code ? code : ZL_COAP_CHANGED;
+}
+
+static void handle(void *ctx, zl_coap_ep_t *ep, const zl_coap_addr_t *peer, const zl_coap_msg_t *req,
+                   zl_coap_msg_t *resp) {
+    device_t *d = ctx;
+    static _Thread_local char pbuf[128];
+    static _Thread_local zl_buf_t body;
+    static _Thread_local uint8_t s1[4], s2[4];
+    zl_buf_reset(&body);
+    zl_path_t p;
+    char err[96];
+    if (zl_coap_path_string(req, ZL_OPT_URI_PATH, pbuf, sizeof pbuf) ||
+        zl_path_parse(pbuf[0] ? pbuf : "/", &p, err, sizeof err)) {
+        resp->code = ZL_COAP_NOT_FOUND;
+        return;
+    }
+    int64_t accept = zl_coap_opt_uint(req, ZL_OPT_ACCEPT, -1);
+    int64_t obs = zl_coap_opt_uint(req, ZL_OPT_OBSERVE, -1);
+    uint8_t code;
+    if (p.len == 0 && req->code == ZL_COAP_FETCH) { /* Read- or Observe-Composite */
+        zl_dev_fetch(d, peer, req, resp, &body);
+        return;
+    }
+    if (p.len == 0 && req->code == ZL_COAP_IPATCH) { /* Write-Composite */
+        zl_dev_ipatch(d, req, resp, &body);
+        return;
+    }
+    if (req->code == ZL_COAP_GET && accept == ZL_CF_LINK) { /* Discover */
+        zl_node_t *node = zl_dev_read(d, &p, &code);
+        if (!node) {
+            resp->code = code;
+            return;
+        }
+        char base[64];
+        zl_path_format(&p, base, sizeof base);
+        zl_buf_printf(&body, "<%s>", base);
+        if (node->kind == ZL_N_INSTANCE)
+            for (size_t i = 0; i < node->n_children; i++)
+                zl_buf_printf(&body, ",<%s/%u>", base, node->children[i].id);
+        zl_node_free(node);
+        resp->code = ZL_COAP_CONTENT;
+        zl_coap_add_uint(resp, ZL_OPT_CONTENT_FORMAT, ZL_CF_LINK, s1);
+        resp->payload = body.data;
+        resp->payload_len = body.len;
+        return;
+    }
+    if (req->code == ZL_COAP_GET) {
+        zl_node_t *node = zl_dev_read(d, &p, &code);
+        if (!node) {
+            resp->code = code;
+            return;
+        }
+        int cf;
+        if (encode(node, &p, (int)accept, &body, &cf) != ZL_OK) {
+            zl_node_free(node);
+            resp->code = ZL_COAP_NOT_ACCEPTABLE;
+            return;
+        }
+        zl_node_free(node);
+        resp->code = ZL_COAP_CONTENT;
+        zl_coap_add_uint(resp, ZL_OPT_CONTENT_FORMAT, (uint32_t)cf, s1);
+        resp->payload = body.data;
+        resp->payload_len = body.len;
+        if (zl_dev_observe(d, peer, req, obs, &p, (int)accept, NULL, 0))
+            zl_coap_add_uint(resp, ZL_OPT_OBSERVE, 0, s2);
+        return;
+    }
+    if (req->code == ZL_COAP_PUT) {
+        write_one(d, &p, req, resp);
+        return;
+    }
+    if (req->code == ZL_COAP_POST && p.len == 3 &&
+        ((p.ids[0] == 3 && p.ids[1] == 0 && (p.ids[2] == 4 || p.ids[2] == 5 || p.ids[2] == 12)) ||
+         (p.ids[0] == 3303 && p.ids[1] <= 1 && p.ids[2] == 5605))) {
+        if (p.ids[0] == 3303) {
+            d->tmin[p.ids[1]] = d->tmax[p.ids[1]] = d->temp[p.ids[1]];
+            zl_dev_notify(d, 3303, p.ids[1]); /* min and max changed */
+        }
+        ZL_INFO("device", "%s: executed %s (args '%.*s')", d->name, pbuf, (int)req->payload_len,
+                req->payload ? (const char *)req->payload : "");
+        resp->code = ZL_COAP_CHANGED;
+        return;
+    }
+    uint8_t c;
+    zl_node_t *exists = zl_dev_read(d, &p, &c);
+    resp->code = exists ? ZL_COAP_METHOD_NOT_ALLOWED : ZL_COAP_NOT_FOUND;
+    zl_node_free(exists);
+}
+
+/* ---------------------------------------------------------- client side */
+
+static void send_update(device_t *d);
+static void send_register(device_t *d);
+static void send_deregister(device_t *d);
+
+static void on_update_timer(zl_timer_t *t, void *ctx) {
+    (void)t;
+    send_update(ctx);
+}
+
+/* Update at 90 % of the lifetime, up to 5 % earlier at random so a fleet that
+ * registered in a burst does not update in one. */
+static void arm_update(device_t *d) {
+    fleet_t *f = d->fleet;
+    int64_t at = (int64_t)f->lifetime * 900;
+    if (f->total > 1) {
+        uint32_t r;
+        zl_coap_random(d->ep, &r, sizeof r);
+        at -= (int64_t)(r % ((uint32_t)f->lifetime * 50u + 1u));
+    }
+    zl_timer_arm(&f->wheel, &d->t_update, zl_now_ms() + at);
+}
+
+static void on_registered(void *ctx, zl_err_t err, const zl_coap_msg_t *resp) {
+    device_t *d = ctx;
+    fleet_t *f = d->fleet;
+    char cs[6];
+    d->registering = false;
+    f->reg_inflight--;
+    if (err || resp->code != ZL_COAP_CREATED) {
+        if (err == ZL_ERR_TIMEOUT) ST_ADD(f, timeouts, 1);
+        d->location[0] = 0;
+        if (err == ZL_ERR_CANCELLED) return; /* shutting down */
+        DEV_FAIL(d, "%s: registration failed: %s; retrying in 5 s", d->name,
+                 err ? zl_err2str(err) : zl_coap_code_str(resp->code, cs));
+        if (!f->stopping) zl_timer_arm(&f->wheel, &d->t_update, zl_now_ms() + 5000);
+        return;
+    }
+    if (zl_coap_path_string(resp, ZL_OPT_LOCATION_PATH, d->location, sizeof d->location)) d->location[0] = 0;
+    ST_ADD(f, registered, 1);
+    ST_ADD(f, registrations, 1);
+    if (f->total == 1) ZL_INFO("device", "%s registered at %s", d->name, d->location);
+    else ZL_DEBUG("device", "%s registered at %s", d->name, d->location);
+    if (f->stopping) send_deregister(d); /* answered after the stop: leave right away */
+    else arm_update(d);
+}
+
+static void send_register(device_t *d) {
+    fleet_t *f = d->fleet;
+    if (d->registering) return;
+    zl_coap_msg_t m;
+    zl_coap_init(&m, ZL_COAP_CON, ZL_COAP_POST, 0);
+    char q_ep[100], q_lt[32];
+    snprintf(q_ep, sizeof q_ep, "ep=%s", d->name);
+    snprintf(q_lt, sizeof q_lt, "lt=%d", f->lifetime);
+    static const char links[] = "</1/0>,</3/0>,</3303/0>,</3303/1>";
+    uint8_t s1[4];
+    zl_coap_add_path(&m, ZL_OPT_URI_PATH, "rd");
+    zl_coap_add_uint(&m, ZL_OPT_CONTENT_FORMAT, ZL_CF_LINK, s1);
+    zl_coap_add_opt(&m, ZL_OPT_URI_QUERY, q_ep, strlen(q_ep));
+    zl_coap_add_opt(&m, ZL_OPT_URI_QUERY, q_lt, strlen(q_lt));
+    zl_coap_add_opt(&m, ZL_OPT_URI_QUERY, "lwm2m=1.1", 9); /* composite operations */
+    zl_coap_add_opt(&m, ZL_OPT_URI_QUERY, "b=U", 3);
+    m.payload = (const uint8_t *)links;
+    m.payload_len = sizeof links - 1;
+    zl_coap_req_opts_t o = {.confirmable = true, .timeout_ms = 30000};
+    if (zl_coap_request(d->ep, &f->server, &m, &o, on_registered, d, NULL)) {
+        DEV_FAIL(d, "%s: cannot send the registration; retrying in 5 s", d->name);
+        zl_timer_arm(&f->wheel, &d->t_update, zl_now_ms() + 5000);
+        return;
+    }
+    d->registering = true;
+    f->reg_inflight++;
+}
+
+static void on_updated(void *ctx, zl_err_t err, const zl_coap_msg_t *resp) {
+    device_t *d = ctx;
+    fleet_t *f = d->fleet;
+    if (err == ZL_ERR_CANCELLED || d->deregistering) return;
+    if (!err && resp->code == ZL_COAP_CHANGED) {
+        ST_ADD(f, updates, 1);
+        if (f->stopping) send_deregister(d);
+        else arm_update(d);
+        return;
+    }
+    if (err == ZL_ERR_TIMEOUT) ST_ADD(f, timeouts, 1);
+    char cs[6];
+    DEV_FAIL(d, "%s: update failed (%s): registering again", d->name,
+             err ? zl_err2str(err) : zl_coap_code_str(resp->code, cs));
+    d->location[0] = 0;
+    ST_ADD(f, registered, -1);
+    if (!f->stopping) send_register(d);
+}
+
+static void send_update(device_t *d) {
+    if (!d->location[0]) {
+        send_register(d);
+        return;
+    }
+    zl_coap_msg_t m;
+    zl_coap_init(&m, ZL_COAP_CON, ZL_COAP_POST, 0);
+    zl_coap_add_path(&m, ZL_OPT_URI_PATH, d->location);
+    zl_coap_req_opts_t o = {.confirmable = true, .timeout_ms = 30000};
+    if (zl_coap_request(d->ep, &d->fleet->server, &m, &o, on_updated, d, NULL)) {
+        DEV_FAIL(d, "%s: cannot send the update", d->name);
+        arm_update(d);
+    }
+}
+
+static void on_deregistered(void *ctx, zl_err_t err, const zl_coap_msg_t *resp) {
+    device_t *d = ctx;
+    fleet_t *f = d->fleet;
+    char cs[6];
+    f->dereg_inflight--;
+    ST_ADD(f, registered, -1);
+    d->location[0] = 0;
+    if (err || (resp->code >> 5) != 2) {
+        if (err == ZL_ERR_TIMEOUT) ST_ADD(f, timeouts, 1);
+        if (err != ZL_ERR_CANCELLED)
+            DEV_FAIL(d, "%s: de-registration failed: %s", d->name,
+                     err ? zl_err2str(err) : zl_coap_code_str(resp->code, cs));
+        return;
+    }
+    ST_ADD(f, deregistrations, 1);
+    if (f->total == 1) ZL_INFO("device", "%s de-registered (ok)", d->name);
+}
+
+static void send_deregister(device_t *d) {
+    fleet_t *f = d->fleet;
+    if (!d->location[0] || d->deregistering) return;
+    zl_coap_msg_t m;
+    zl_coap_init(&m, ZL_COAP_CON, ZL_COAP_DELETE, 0);
+    zl_coap_add_path(&m, ZL_OPT_URI_PATH, d->location);
+    zl_coap_req_opts_t o = {.confirmable = true, .timeout_ms = f->total > 1000 ? 10000 : 3000};
+    if (zl_coap_request(d->ep, &f->server, &m, &o, on_deregistered, d, NULL) == ZL_OK) {
+        f->dereg_inflight++;
+        d->deregistering = true;
+    }
+}
+
+/* Starts the registrations the ramp allows by now (and the window admits);
+ * at shutdown, the de-registrations the window admits. Runs every loop turn. */
+static void fleet_pump(fleet_t *f) {
+    if (f->stopping) {
+        while (f->next_dereg < f->n && f->dereg_inflight < REG_WINDOW) {
+            device_t *d = &f->devs[f->next_dereg++];
+            if (!d->registering) send_deregister(d); /* a pending one leaves when answered */
+        }
+        return;
+    }
+    int allowed = f->n;
+    if (f->ramp > 0) {
+        double a = f->ramp * (double)(zl_now_ms() - f->start_ms) / 1000.0 + 1.0;
+        if (a < allowed) allowed = (int)a;
+    }
+    while (f->next_reg < allowed && f->reg_inflight < REG_WINDOW) send_register(&f->devs[f->next_reg++]);
+}
+
+/* One line for the whole fleet, from every worker's counters. */
+static void print_status(fleet_stats_t *st, int n_st, int total, int64_t t0, bool final) {
+    long reg = 0, regs = 0, upd = 0, notif = 0, dereg = 0, errs = 0, tmo = 0, retx = 0, ntmo = 0, rst = 0;
+    for (int i = 0; i < n_st; i++) {
+        reg += ST_GET(&st[i], registered);
+        regs += ST_GET(&st[i], registrations);
+        upd += ST_GET(&st[i], updates);
+        notif += ST_GET(&st[i], notifications);
+        dereg += ST_GET(&st[i], deregistrations);
+        errs += ST_GET(&st[i], errors);
+        tmo += ST_GET(&st[i], timeouts);
+        retx += ST_GET(&st[i], notif_retx);
+        ntmo += ST_GET(&st[i], notif_timeouts);
+        rst += ST_GET(&st[i], obs_reset);
+    }
+    fprintf(stderr,
+            "zeelos device: %s%llds registered %ld/%d (registrations %ld, updates %ld, notifications "
+            "sent %ld, de-registrations %ld, errors %ld of which timeouts %ld); notification "
+            "retransmissions %ld, CON notifications timed out %ld, observations reset by the server %ld\n",
+            final ? "final " : "", (long long)((zl_now_ms() - t0) / 1000), reg, total, regs, upd, notif,
+            dereg, errs, tmo, retx, ntmo, rst);
+}
+
+/* ------------------------------------------------------------------ main */
+
+static int parse_server(const char *uri, zl_coap_addr_t *out) {
+    const char *p = uri;
+    if (!strncmp(p, "coap://", 7)) p += 7;
+    char host[128];
+    int port = 5683;
+    const char *colon = strrchr(p, ':');
+    if (p[0] == '[') { /* [v6]:port */
+        const char *rb = strchr(p, ']');
+        if (!rb) return -1;
+        snprintf(host, sizeof host, "%.*s", (int)(rb - p - 1), p + 1);
+        if (rb[1] == ':') port = atoi(rb + 2);
+    } else if (colon) {
+        snprintf(host, sizeof host, "%.*s", (int)(colon - p), p);
+        port = atoi(colon + 1);
+    } else {
+        snprintf(host, sizeof host, "%s", p);
+    }
+    return zl_coap_addr_parse(host, port, out) == ZL_OK ? 0 : -1;
+}
+
+typedef struct {
+    zl_conf_t *conf;
+    zl_coap_addr_t server;
+    const char *ep_name;
+    char **binds; /* device i binds binds[i % n_binds] */
+    int n_binds;
+    int base_port;
+    int total, workers;
+    fleet_stats_t *st; /* workers entries */
+    bool print; /* this process prints the status line (single worker) */
+} fleet_cfg_t;
+
+/* Runs devices [first, first + n) of the fleet until SIGINT/SIGTERM. */
+static int run_worker(const fleet_cfg_t *fc, int w, int first, int n) {
+    zl_conf_t *conf = fc->conf;
+    fleet_t f = {0};
+    f.lifetime = (int)zl_conf_int(conf, "device.lifetime");
+    f.notify_ms = (int)zl_conf_int(conf, "device.notify.ms");
+    f.bench = zl_conf_bool(conf, "device.bench");
+    f.notify_con = zl_conf_bool(conf, "device.notify.con");
+    f.server = fc->server;
+    f.total = fc->total;
+    f.first = first;
+    f.n = n;
+    f.st = &fc->st[w];
+    f.ramp = (double)zl_conf_int(conf, "device.ramp") * n / (fc->total > 0 ? fc->total : 1);
+    zl_wheel_init(&f.wheel, zl_now_ms());
+    f.iob = zl_coap_iobuf_new();
+    f.devs = calloc((size_t)(n > 0 ? n : 1), sizeof *f.devs);
+    int epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (!f.iob || !f.devs || epfd < 0) {
+        fprintf(stderr, "zeelos device: out of memory or descriptors\n");
+        zl_coap_iobuf_free(f.iob);
+        free(f.devs);
+        if (epfd >= 0) close(epfd);
+        return 1;
+    }
+    int width = 1;
+    for (int k = fc->total - 1; k >= 10; k /= 10) width++;
+    int rc = 0;
+    for (int i = 0; i < f.n; i++) {
+        device_t *d = &f.devs[i];
+        int g = first + i;
+        d->fleet = &f;
+        char err[256];
+        zl_coap_ep_cfg_t cc = {.host = fc->binds[g % fc->n_binds],
+                               .port = fc->base_port ? fc->base_port + g : 0,
+                               .ack_timeout_ms = (int)zl_conf_int(conf, "coap.ack.timeout.ms"),
+                               .max_retransmit = (int)zl_conf_int(conf, "coap.max.retransmit"),
+                               .on_request = handle, .on_rst = on_rst, .ctx = d,
+                               /* one device's socket needs no 200 KB of batch buffers;
+                                  the loop flushes f.iob, so every device must use it */
+                               .shared_io = f.iob};
+        d->ep = zl_coap_ep_new(&cc, &f.wheel, err, sizeof err);
+        if (!d->ep) {
+            fprintf(stderr, "zeelos device: device %d of %d (bind %s): %s%s\n", g, fc->total, cc.host, err,
+                    strstr(err, "in use") || strstr(err, "open files")
+                        ? " (out of ports or descriptors: add --device-bind addresses or --device-workers)"
+                        : "");
+            rc = 1;
+            f.n = i;
+            break;
+        }
+        if (*fc->ep_name && fc->total == 1) snprintf(d->name, sizeof d->name, "%s", fc->ep_name);
+        else if (*fc->ep_name) snprintf(d->name, sizeof d->name, "%s-%0*d", fc->ep_name, width, g);
+        else {
+            uint8_t r[16];
+            zl_coap_random(d->ep, r, sizeof r);
+            for (int k = 0; k < 16; k++) snprintf(d->name + 2 * k, 3, "%02x", r[k]);
+        }
+        snprintf(d->utc_offset, sizeof d->utc_offset, "+00:00");
+        snprintf(d->timezone, sizeof d->timezone, "UTC");
+        d->temp[0] = 20.0;
+        d->temp[1] = 150.0;
+        d->tmin[0] = d->tmax[0] = d->temp[0];
+        d->tmin[1] = d->tmax[1] = d->temp[1];
+        zl_timer_init(&d->t_update, on_update_timer, d);
+        zl_timer_init(&d->t_sensor0, on_sensor, d);
+        zl_timer_init(&d->t_sensor1, on_sensor, d);
+        struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t)i};
+        epoll_ctl(epfd, EPOLL_CTL_ADD, zl_coap_ep_fd(d->ep), &ev);
+        /* first change at a random phase (a single device keeps the seed's 2 s) */
+        uint32_t ph[2] = {0, 0};
+        if (fc->total > 1) zl_coap_random(d->ep, ph, sizeof ph);
+        int64_t now = zl_now_ms();
+        zl_timer_arm(&f.wheel, &d->t_sensor0,
+                     now + (fc->total > 1 ? ph[0] % (uint32_t)f.notify_ms : 2000));
+        if (!f.bench) /* bench: only 3303/0 changes */
+            zl_timer_arm(&f.wheel, &d->t_sensor1,
+                         now + (fc->total > 1 ? ph[1] % (uint32_t)(2 * f.notify_ms) : 2000));
+    }
+    running_fleet = &f;
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigset_t unblock;
+    sigemptyset(&unblock);
+    sigaddset(&unblock, SIGINT);
+    sigaddset(&unblock, SIGTERM);
+    sigprocmask(SIG_UNBLOCK, &unblock, NULL);
+
+    f.start_ms = zl_now_ms();
+    int64_t stop_deadline = 0, next_status = f.start_ms + STATUS_MS;
+    struct epoll_event evs[256];
+    while (rc == 0) {
+        if (f.stop && !f.stopping) {
+            f.stopping = true;
+            for (int i = 0; i < f.n; i++) {
+                zl_timer_disarm(&f.wheel, &f.devs[i].t_update);
+                zl_timer_disarm(&f.wheel, &f.devs[i].t_sensor0);
+                zl_timer_disarm(&f.wheel, &f.devs[i].t_sensor1);
+            }
+            /* enough for the window to drain the whole slice a few times over */
+            stop_deadline = zl_now_ms() + (f.n > 1000 ? 5000 + f.n / 2 : 3500);
+        }
+        fleet_pump(&f);
+        zl_coap_iobuf_flush(f.iob);
+        if (f.stopping && ((f.next_dereg >= f.n && f.dereg_inflight <= 0 && f.reg_inflight <= 0) ||
+                           zl_now_ms() > stop_deadline))
+            break;
+        int max_wait = 200;
+        if (f.next_reg < f.n && !f.stopping) max_wait = 10; /* the ramp is on */
+        int ne = epoll_wait(epfd, evs, 256, zl_wheel_timeout(&f.wheel, zl_now_ms(), max_wait));
+        for (int i = 0; i < ne; i++) zl_coap_ep_read(f.devs[evs[i].data.u32].ep, 4);
+        zl_wheel_run(&f.wheel, zl_now_ms());
+        zl_coap_iobuf_flush(f.iob);
+        if (fc->print && zl_now_ms() >= next_status) {
+            print_status(fc->st, 1, fc->total, f.start_ms, false);
+            next_status += STATUS_MS;
+        }
+    }
+    running_fleet = NULL;
+    for (int i = 0; i < f.n; i++) {
+        zl_timer_disarm(&f.wheel, &f.devs[i].t_update);
+        zl_timer_disarm(&f.wheel, &f.devs[i].t_sensor0);
+        zl_timer_disarm(&f.wheel, &f.devs[i].t_sensor1);
+        zl_coap_ep_destroy(f.devs[i].ep);
+        while (f.devs[i].n_obs) drop_observer(&f.devs[i], 0);
+        free(f.devs[i].obs);
+    }
+    if (fc->print) print_status(fc->st, 1, fc->total, f.start_ms, true);
+    atomic_store(&f.st->done, 1);
+    zl_coap_iobuf_free(f.iob);
+    close(epfd);
+    free(f.devs);
+    return rc;
+}
+
+/* Usable ephemeral ports per local address. */
+static int ephemeral_ports(void) {
+    FILE *fp = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+    int lo = 32768, hi = 60999;
+    if (fp) {
+        if (fscanf(fp, "%d %d", &lo, &hi) != 2) lo = 32768, hi = 60999;
+        fclose(fp);
+    }
+    return hi >= lo ? hi - lo + 1 : 0;
+}
+
+static volatile sig_atomic_t parent_sig;
+static void on_parent_signal(int sig) { parent_sig = sig; }
+
+int zl_cmd_device(int argc, char **argv, char **envp) {
+    int status;
+    zl_conf_t *conf = zl_conf_setup("device", argc, argv, envp, NULL, 0, NULL, &status);
+    if (!conf) return status;
+    fleet_cfg_t fc = {.conf = conf};
+    int rc = 2;
+    char *bind_copy = NULL;
+    if (parse_server(zl_conf_str(conf, "device.server"), &fc.server)) {
+        fprintf(stderr, "zeelos device: invalid --server '%s' (expected coap://host:port)\n",
+                zl_conf_str(conf, "device.server"));
+        goto out;
+    }
+    fc.ep_name = zl_conf_str(conf, "ep");
+    fc.total = (int)zl_conf_int(conf, "device.count");
+    fc.base_port = (int)zl_conf_int(conf, "device.port");
+    if (fc.base_port && fc.base_port + fc.total - 1 > 65535) {
+        fprintf(stderr, "zeelos device: --device-port %d + %d devices runs past port 65535\n", fc.base_port,
+                fc.total);
+        goto out;
+    }
+    /* local addresses */
+    bind_copy = strdup(zl_conf_str(conf, "device.bind"));
+    fc.binds = calloc(strlen(bind_copy) / 2 + 2, sizeof *fc.binds);
+    if (!bind_copy || !fc.binds) goto out;
+    for (char *save = NULL, *tok = strtok_r(bind_copy, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+        zl_coap_addr_t a;
+        if (zl_coap_addr_parse(tok, 0, &a) != ZL_OK || a.sa.ss_family != fc.server.sa.ss_family) {
+            fprintf(stderr, "zeelos device: --device-bind '%s' is not a local address of the server's "
+                            "family\n", tok);
+            goto out;
+        }
+        fc.binds[fc.n_binds++] = tok;
+    }
+    if (!fc.n_binds) fc.binds[fc.n_binds++] = fc.server.sa.ss_family == AF_INET6 ? "::" : "0.0.0.0";
+    int ports = ephemeral_ports(), per_addr_max = ports * 9 / 10;
+    if (per_addr_max > 25000) per_addr_max = 25000;
+    int per_addr = (fc.total + fc.n_binds - 1) / fc.n_binds;
+    if (!fc.base_port && per_addr > per_addr_max) {
+        fprintf(stderr,
+                "zeelos device: %d devices over %d local address(es) is %d source ports per address, "
+                "but the ephemeral port range has %d ports (at most %d devices per address are "
+                "allowed): spread the fleet with --device-bind 127.0.0.1,127.0.0.2,... (needs at "
+                "least %d addresses)\n",
+                fc.total, fc.n_binds, per_addr, ports, per_addr_max,
+                (fc.total + per_addr_max - 1) / per_addr_max);
+        goto out;
+    }
+    /* workers and descriptors */
+    fc.workers = (int)zl_conf_int(conf, "device.workers");
+    if (fc.workers <= 0) fc.workers = (fc.total + DEVS_PER_WORKER - 1) / DEVS_PER_WORKER;
+    if (fc.workers > fc.total) fc.workers = fc.total;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    int slice = (fc.total + fc.workers - 1) / fc.workers;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+        (rlim_t)slice + 32 > rl.rlim_cur) {
+        fprintf(stderr,
+                "zeelos device: %d devices per worker need %d open files but the limit is %llu: use "
+                "--device-workers %llu or more\n",
+                slice, slice + 32, (unsigned long long)rl.rlim_cur,
+                (unsigned long long)((fc.total + (rl.rlim_cur - 32) - 1) / (rl.rlim_cur - 32)));
+        goto out;
+    }
+    fc.st = mmap(NULL, (size_t)fc.workers * sizeof *fc.st, PROT_READ | PROT_WRITE,
+                 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (fc.st == MAP_FAILED) {
+        fc.st = NULL;
+        fprintf(stderr, "zeelos device: mmap: %s\n", strerror(errno));
+        goto out;
+    }
+    /* SIGINT/SIGTERM stay blocked until each process has its handler */
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigprocmask(SIG_BLOCK, &block, &old);
+    if (fc.workers == 1) {
+        fc.print = fc.total > 1;
+        rc = run_worker(&fc, 0, 0, fc.total);
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        goto out;
+    }
+    ZL_INFO("device", "fleet of %d devices: %d workers, %d local address(es)", fc.total, fc.workers,
+            fc.n_binds);
+    pid_t *pids = calloc((size_t)fc.workers, sizeof *pids);
+    if (!pids) goto out;
+    fflush(stdout);
+    fflush(stderr);
+    int started = 0;
+    pid_t parent = getpid();
+    for (int w = 0; w < fc.workers; w++) {
+        int first = (int)((long)fc.total * w / fc.workers), last = (int)((long)fc.total * (w + 1) / fc.workers);
+        pid_t pid = fork();
+        if (pid == 0) {
+            /* a parent killed without the chance to forward still stops (and
+             * de-registers) its workers: SIGTERM stays pending until handled */
+            prctl(PR_SET_PDEATHSIG, SIGTERM);
+            if (getppid() != parent) raise(SIGTERM);
+            int wrc = run_worker(&fc, w, first, last - first);
+            fflush(stderr);
+            _exit(wrc);
+        }
+        if (pid < 0) {
+            fprintf(stderr, "zeelos device: fork: %s\n", strerror(errno));
+            break;
+        }
+        pids[started++] = pid;
+    }
+    struct sigaction sa = {.sa_handler = on_parent_signal};
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    rc = started == fc.workers ? 0 : 1;
+    if (started < fc.workers) parent_sig = SIGTERM; /* stop the ones that did start */
+    int64_t t0 = zl_now_ms(), next_status = t0 + STATUS_MS;
+    int alive = started, forwarded = 0;
+    while (alive > 0) {
+        if (parent_sig && !forwarded) {
+            for (int i = 0; i < started; i++)
+                if (pids[i] > 0) kill(pids[i], parent_sig);
+            forwarded = 1;
+        }
+        int ws;
+        pid_t p = waitpid(-1, &ws, WNOHANG);
+        if (p > 0) {
+            for (int i = 0; i < started; i++)
+                if (pids[i] == p) {
+                    pids[i] = 0;
+                    alive--;
+                    if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0) {
+                        fprintf(stderr, "zeelos device: worker %d %s %d\n", i,
+                                WIFEXITED(ws) ? "exited with" : "killed by signal",
+                                WIFEXITED(ws) ? WEXITSTATUS(ws) : WTERMSIG(ws));
+                        rc = 1;
+                        if (!parent_sig) parent_sig = SIGTERM; /* a broken fleet stops as a whole */
+                    }
+                }
+            continue;
+        }
+        if (p < 0 && errno != EINTR) break;
+        if (zl_now_ms() >= next_status) {
+            print_status(fc.st, fc.workers, fc.total, t0, false);
+            next_status += STATUS_MS;
+        }
+        struct timespec ts = {0, 50 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    print_status(fc.st, fc.workers, fc.total, t0, true);
+    free(pids);
+out:
+    if (fc.st) munmap(fc.st, (size_t)fc.workers * sizeof *fc.st);
+    free(fc.binds);
+    free(bind_copy);
+    zl_conf_destroy(conf);
+    return rc;
+}
