@@ -224,153 +224,210 @@ static bool valid_attr(const char *kv) {
     return false;
 }
 
-/* Builds and sends the CoAP request for m. On any error m is answered. */
+/* The CoAP request being built for one management request.  req's options
+ * and payload point into the scratch fields below (and into m->req), so a
+ * build_t lives on zl_mgmt_dispatch's stack until zl_coap_request copied it. */
+typedef struct {
+    mreq_t *m;
+    zl_path_t p;
+    int cf;
+    zl_coap_msg_t req;
+    bool observe;
+    uint8_t s1[4], s2[4];
+    zl_buf_t payload; /* owned; freed by dispatch */
+    char *attrs;      /* owned; freed by dispatch */
+    char depth[16];
+    char pathbuf[64]; /* Uri-Path options point into it */
+} build_t;
+
+/* One builder per request kind: checks what only that kind needs, then sets
+ * the method, options and payload.  false: m has been answered with the
+ * reason (nothing is sent). */
+typedef bool (*build_fn)(build_t *b);
+
+static bool build_read(build_t *b) {
+    zl_request_t *rq = &b->m->req;
+    if (b->cf == ZL_CF_LINK) {
+        zl_mgmt_fail(b->m, ZL_RC_BAD_REQUEST, "LINK is not a content format for %s", zl_req_kind_name(rq->kind));
+        return false;
+    }
+    zl_coap_add_uint(&b->req, ZL_OPT_ACCEPT, (uint32_t)b->cf, b->s1);
+    b->observe = rq->kind == ZL_RK_OBSERVE;
+    return true;
+}
+
+static bool build_discover(build_t *b) {
+    zl_request_t *rq = &b->m->req;
+    zl_coap_add_uint(&b->req, ZL_OPT_ACCEPT, ZL_CF_LINK, b->s1);
+    if (rq->has_depth) { /* LwM2M 1.2 Discover depth */
+        int k = snprintf(b->depth, sizeof b->depth, "depth=%d", (int)rq->depth);
+        zl_coap_add_opt(&b->req, ZL_OPT_URI_QUERY, b->depth, (size_t)k);
+    }
+    return true;
+}
+
+static bool build_delete(build_t *b) {
+    b->req.code = ZL_COAP_DELETE;
+    return true;
+}
+
+static bool build_execute(build_t *b) {
+    zl_request_t *rq = &b->m->req;
+    if (b->p.len != 3) {
+        zl_mgmt_fail(b->m, ZL_RC_BAD_REQUEST, "execute needs a resource path (/o/i/r), got %s", b->m->path);
+        return false;
+    }
+    b->req.code = ZL_COAP_POST;
+    if (rq->text && *rq->text) {
+        b->req.payload = (const uint8_t *)rq->text;
+        b->req.payload_len = strlen(rq->text);
+    }
+    return true;
+}
+
+static bool build_write_attributes(build_t *b) {
+    zl_request_t *rq = &b->m->req;
+    b->req.code = ZL_COAP_PUT;
+    b->attrs = strdup(rq->text ? rq->text : "");
+    if (!b->attrs) {
+        zl_mgmt_fail(b->m, ZL_RC_INTERNAL_SERVER_ERROR, "out of memory");
+        return false;
+    }
+    char *save = NULL;
+    int count = 0;
+    for (char *kv = strtok_r(b->attrs, "&", &save); kv; kv = strtok_r(NULL, "&", &save)) {
+        if (!valid_attr(kv)) {
+            zl_mgmt_fail(b->m, ZL_RC_BAD_REQUEST, "invalid attribute '%s' (expected pmin, pmax, gt, lt, st, epmin, epmax with numeric values)", kv);
+            return false;
+        }
+        zl_coap_add_opt(&b->req, ZL_OPT_URI_QUERY, kv, strlen(kv));
+        count++;
+    }
+    if (!count) {
+        zl_mgmt_fail(b->m, ZL_RC_BAD_REQUEST, "writeAttributes needs observeSpec like 'pmin=10&pmax=60'");
+        return false;
+    }
+    return true;
+}
+
+/* The path depth a write body of this node kind addresses. */
+static size_t node_depth(const zl_node_t *n) {
+    return n->kind == ZL_N_INSTANCE ? 2 : n->kind == ZL_N_OBJECT ? 1 : 3;
+}
+
+static bool build_write_create(build_t *b) {
+    mreq_t *m = b->m;
+    zl_request_t *rq = &m->req;
+    bool create = rq->kind == ZL_RK_CREATE;
+    if (!rq->node) {
+        zl_mgmt_fail(m, ZL_RC_BAD_REQUEST, "%s needs a body", zl_req_kind_name(rq->kind));
+        return false;
+    }
+    if (create && b->p.len != 1) {
+        zl_mgmt_fail(m, ZL_RC_BAD_REQUEST, "create needs an object path (/o), got %s", m->path);
+        return false;
+    }
+    if (!create && (b->p.len < 2 || b->p.len > 3)) {
+        zl_mgmt_fail(m, ZL_RC_BAD_REQUEST, "write needs an instance or resource path, got %s", m->path);
+        return false;
+    }
+    if (!create && node_depth(rq->node) != b->p.len) {
+        zl_mgmt_fail(m, ZL_RC_BAD_REQUEST, "write node kind does not match path %s", m->path);
+        return false;
+    }
+    zl_err_t e = zl_content_encode(b->cf, rq->node, &b->p, &b->payload);
+    if (e) {
+        zl_mgmt_fail(m, e == ZL_ERR_UNSUPPORTED ? ZL_RC_UNSUPPORTED_CONTENT_FORMAT : ZL_RC_BAD_REQUEST,
+                     "cannot encode the %s body as content format %d: %s", zl_req_kind_name(rq->kind), b->cf,
+                     zl_err2str(e));
+        return false;
+    }
+    b->req.code = create || rq->write_mode == ZL_WRITE_UPDATE ? ZL_COAP_POST : ZL_COAP_PUT;
+    zl_coap_add_uint(&b->req, ZL_OPT_CONTENT_FORMAT, (uint32_t)b->cf, b->s2);
+    b->req.payload = b->payload.data;
+    b->req.payload_len = b->payload.len;
+    return true;
+}
+
+/* Builders of single-path requests, by kind (observeCancel sends nothing of
+ * its own: it is handled before a request is built). */
+static const build_fn builders[ZL_RK__COUNT] = {
+    [ZL_RK_READ] = build_read,          [ZL_RK_OBSERVE] = build_read,
+    [ZL_RK_DISCOVER] = build_discover,  [ZL_RK_DELETE] = build_delete,
+    [ZL_RK_EXECUTE] = build_execute,    [ZL_RK_WRITE_ATTRIBUTES] = build_write_attributes,
+    [ZL_RK_WRITE] = build_write_create, [ZL_RK_CREATE] = build_write_create,
+};
+
+/* observeCancel: answered at once, from the gateway's own observation table. */
+static void cancel_observation(mreq_t *m, zl_reg_t *reg, bool composite) {
+    zl_gw_t *gw = m->gw;
+    zl_request_t *rq = &m->req;
+    const char *what = composite ? rq->path : m->path;
+    int n = zl_obs_cancel_mode(gw, reg, composite ? m->obs_key : m->path, gw->cancel_active && !reg->asleep);
+    if (n == 0) {
+        zl_mgmt_fail(m, ZL_RC_NOT_FOUND, "no observation of %s on '%s'", what, rq->ep);
+        return;
+    }
+    char msg[64];
+    snprintf(msg, sizeof msg, "cancelled %d observation(s)", n);
+    respond(m, ZL_RC_CHANGED, ZL_BODY_GENERIC, NULL, msg);
+}
+
+/* Builds the CoAP request for m's kind into b.  false: m has been answered. */
+static bool build(build_t *b, bool composite) {
+    mreq_t *m = b->m;
+    zl_request_t *rq = &m->req;
+    if (composite) return zl_composite_build(m, &b->req, &b->payload, b->s2, b->s1, &b->observe);
+    snprintf(b->pathbuf, sizeof b->pathbuf, "%s", m->path);
+    if (b->p.len > 0) zl_coap_add_path(&b->req, ZL_OPT_URI_PATH, b->pathbuf);
+    b->cf = rq->has_cf_code ? (int)rq->cf_code : cf_of(rq->content_format);
+    if (!zl_cf_name(b->cf)) {
+        zl_mgmt_fail(m, ZL_RC_UNSUPPORTED_CONTENT_FORMAT, "content format %d is not one zeelos knows", b->cf);
+        return false;
+    }
+    build_fn fn = (unsigned)rq->kind < ZL_RK__COUNT ? builders[rq->kind] : NULL;
+    if (!fn) {
+        zl_mgmt_fail(m, ZL_RC_BAD_REQUEST, "unsupported request kind");
+        return false;
+    }
+    return fn(b);
+}
+
+/* Checks the path(s), builds the CoAP request for m's kind and sends it to
+ * the device.  On any error m is answered. */
 void zl_mgmt_dispatch(mreq_t *m, zl_reg_t *reg) {
     zl_gw_t *gw = m->gw;
     zl_request_t *rq = &m->req;
-    zl_path_t p = {0};
+    build_t b = {.m = m};
     char perr[128];
     bool composite = zl_request_is_composite(rq);
     if (composite) {
         if (!zl_composite_check(m)) return;
-    } else if (zl_path_parse(rq->path, &p, perr, sizeof perr)) {
+    } else if (zl_path_parse(rq->path, &b.p, perr, sizeof perr)) {
         zl_mgmt_fail(m, ZL_RC_BAD_REQUEST, "invalid path '%s': %s", rq->path, perr);
         return;
     } else {
-        zl_path_format(&p, m->path, sizeof m->path);
+        zl_path_format(&b.p, m->path, sizeof m->path);
     }
-
     if (rq->kind == ZL_RK_OBSERVE_CANCEL) {
-        const char *what = composite ? rq->path : m->path;
-        int n = zl_obs_cancel_mode(gw, reg, composite ? m->obs_key : m->path, gw->cancel_active && !reg->asleep);
-        if (n == 0) zl_mgmt_fail(m, ZL_RC_NOT_FOUND, "no observation of %s on '%s'", what, rq->ep);
-        else {
-            char msg[64];
-            snprintf(msg, sizeof msg, "cancelled %d observation(s)", n);
-            respond(m, ZL_RC_CHANGED, ZL_BODY_GENERIC, NULL, msg);
-        }
+        cancel_observation(m, reg, composite);
         return;
     }
 
-    zl_coap_msg_t req;
-    zl_coap_init(&req, ZL_COAP_CON, ZL_COAP_GET, 0);
-    char pathbuf[64];
-    snprintf(pathbuf, sizeof pathbuf, "%s", m->path);
-    if (p.len > 0) zl_coap_add_path(&req, ZL_OPT_URI_PATH, pathbuf);
-    uint8_t s1[4], s2[4];
-    zl_buf_t payload;
-    zl_buf_init(&payload, 0);
-    char *attrs = NULL, depth[16];
-    int cf = rq->has_cf_code ? (int)rq->cf_code : cf_of(rq->content_format);
-    bool observe = false;
-    if (!composite && !zl_cf_name(cf)) {
-        zl_mgmt_fail(m, ZL_RC_UNSUPPORTED_CONTENT_FORMAT, "content format %d is not one zeelos knows", cf);
-        return;
+    zl_coap_init(&b.req, ZL_COAP_CON, ZL_COAP_GET, 0);
+    zl_buf_init(&b.payload, 0);
+    if (build(&b, composite)) {
+        zl_coap_req_opts_t o = {.confirmable = true, .observe = b.observe, .timeout_ms = gw->request_timeout_ms};
+        uint8_t token[8];
+        m->reg = reg;
+        zl_reg_hold(reg);
+        zl_err_t e = zl_coap_request(gw->coap, &reg->peer, &b.req, &o, on_device, m, token);
+        if (e)
+            zl_mgmt_fail(m, ZL_RC_INTERNAL_SERVER_ERROR, "cannot send %s to device: %s", method_name(b.req.code),
+                         zl_err2str(e));
     }
-
-    if (composite) {
-        if (!zl_composite_build(m, &req, &payload, s2, s1, &observe)) {
-            zl_buf_free(&payload);
-            return;
-        }
-    } else switch (rq->kind) {
-    case ZL_RK_READ:
-    case ZL_RK_OBSERVE:
-        if (cf == ZL_CF_LINK) {
-            zl_mgmt_fail(m, ZL_RC_BAD_REQUEST, "LINK is not a content format for %s", zl_req_kind_name(rq->kind));
-            return;
-        }
-        zl_coap_add_uint(&req, ZL_OPT_ACCEPT, (uint32_t)cf, s1);
-        observe = rq->kind == ZL_RK_OBSERVE;
-        break;
-    case ZL_RK_DISCOVER:
-        zl_coap_add_uint(&req, ZL_OPT_ACCEPT, ZL_CF_LINK, s1);
-        if (rq->has_depth) { /* LwM2M 1.2 Discover depth */
-            int k = snprintf(depth, sizeof depth, "depth=%d", (int)rq->depth);
-            zl_coap_add_opt(&req, ZL_OPT_URI_QUERY, depth, (size_t)k);
-        }
-        break;
-    case ZL_RK_DELETE:
-        req.code = ZL_COAP_DELETE;
-        break;
-    case ZL_RK_EXECUTE:
-        if (p.len != 3) {
-            zl_mgmt_fail(m, ZL_RC_BAD_REQUEST, "execute needs a resource path (/o/i/r), got %s", m->path);
-            return;
-        }
-        req.code = ZL_COAP_POST;
-        if (rq->text && *rq->text) {
-            req.payload = (const uint8_t *)rq->text;
-            req.payload_len = strlen(rq->text);
-        }
-        break;
-    case ZL_RK_WRITE_ATTRIBUTES: {
-        req.code = ZL_COAP_PUT;
-        attrs = strdup(rq->text ? rq->text : "");
-        char *save = NULL;
-        int count = 0;
-        for (char *kv = strtok_r(attrs, "&", &save); kv; kv = strtok_r(NULL, "&", &save)) {
-            if (!valid_attr(kv)) {
-                zl_mgmt_fail(m, ZL_RC_BAD_REQUEST, "invalid attribute '%s' (expected pmin, pmax, gt, lt, st, epmin, epmax with numeric values)", kv);
-                free(attrs);
-                return;
-            }
-            zl_coap_add_opt(&req, ZL_OPT_URI_QUERY, kv, strlen(kv));
-            count++;
-        }
-        if (!count) {
-            zl_mgmt_fail(m, ZL_RC_BAD_REQUEST, "writeAttributes needs observeSpec like 'pmin=10&pmax=60'");
-            free(attrs);
-            return;
-        }
-        break;
-    }
-    case ZL_RK_WRITE:
-    case ZL_RK_CREATE: {
-        if (!rq->node) {
-            zl_mgmt_fail(m, ZL_RC_BAD_REQUEST, "%s needs a body", zl_req_kind_name(rq->kind));
-            return;
-        }
-        if (rq->kind == ZL_RK_CREATE && p.len != 1) {
-            zl_mgmt_fail(m, ZL_RC_BAD_REQUEST, "create needs an object path (/o), got %s", m->path);
-            return;
-        }
-        if (rq->kind == ZL_RK_WRITE && (p.len < 2 || p.len > 3)) {
-            zl_mgmt_fail(m, ZL_RC_BAD_REQUEST, "write needs an instance or resource path, got %s", m->path);
-            return;
-        }
-        if (rq->kind == ZL_RK_WRITE && (size_t)(rq->node->kind == ZL_N_INSTANCE ? 2 : rq->node->kind == ZL_N_OBJECT ? 1 : 3) != p.len) {
-            zl_mgmt_fail(m, ZL_RC_BAD_REQUEST, "write node kind does not match path %s", m->path);
-            return;
-        }
-        zl_err_t e = zl_content_encode(cf, rq->node, &p, &payload);
-        if (e) {
-            zl_mgmt_fail(m, e == ZL_ERR_UNSUPPORTED ? ZL_RC_UNSUPPORTED_CONTENT_FORMAT : ZL_RC_BAD_REQUEST,
-                 "cannot encode the %s body as content format %d: %s", zl_req_kind_name(rq->kind), cf,
-                 zl_err2str(e));
-            zl_buf_free(&payload);
-            return;
-        }
-        req.code = rq->kind == ZL_RK_CREATE ? ZL_COAP_POST
-                   : rq->write_mode == ZL_WRITE_UPDATE ? ZL_COAP_POST : ZL_COAP_PUT;
-        zl_coap_add_uint(&req, ZL_OPT_CONTENT_FORMAT, (uint32_t)cf, s2);
-        req.payload = payload.data;
-        req.payload_len = payload.len;
-        break;
-    }
-    default:
-        zl_mgmt_fail(m, ZL_RC_BAD_REQUEST, "unsupported request kind");
-        return;
-    }
-
-    zl_coap_req_opts_t o = {.confirmable = true, .observe = observe, .timeout_ms = gw->request_timeout_ms};
-    uint8_t token[8];
-    m->reg = reg;
-    zl_reg_hold(reg);
-    zl_err_t e = zl_coap_request(gw->coap, &reg->peer, &req, &o, on_device, m, token);
-    zl_buf_free(&payload);
-    free(attrs);
-    if (e) zl_mgmt_fail(m, ZL_RC_INTERNAL_SERVER_ERROR, "cannot send %s to device: %s", method_name(req.code), zl_err2str(e));
+    zl_buf_free(&b.payload);
+    free(b.attrs);
 }
 
 mreq_t *zl_mgmt_new(zl_gw_t *gw, int32_t partition, int64_t offset) {
