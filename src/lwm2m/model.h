@@ -32,6 +32,8 @@ typedef struct {
 /* Built-in models only. */
 const zl_obj_model_t *zl_model_object(uint16_t oid);
 const zl_res_model_t *zl_model_resource(uint16_t oid, uint16_t rid);
+/* Resource rid of object o (binary search of its sorted table), or NULL (also for o NULL). */
+const zl_res_model_t *zl_obj_model_resource(const zl_obj_model_t *o, uint16_t rid);
 
 /* A set of models: the built-ins plus loaded objects.  Wherever a
  * `const zl_models_t *` is taken, NULL means "built-ins only".  Not
