@@ -66,6 +66,8 @@ const zl_res_model_t *zl_obj_model_resource(const zl_obj_model_t *o, uint16_t ri
         if (o->res[mid].id < rid) lo = mid + 1;
         else hi = mid;
     }
+    return NULL;
+}
 
 const zl_obj_model_t *zl_models_object(const zl_models_t *m, uint16_t oid) {
     const zl_obj_model_t *o = m ? loaded_object(m, oid, NULL) : NULL;

@@ -606,9 +606,6 @@ static const zl_obj_model_t objects[] = {
     OBJ(26241, "Modbus", true, r_modbus),
 };
 
-    return NULL;
-}
-
 const zl_obj_model_t *zl_model_object(uint16_t oid) {
     size_t lo = 0, hi = N(objects);
     while (lo < hi) {
