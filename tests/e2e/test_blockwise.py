@@ -142,7 +142,7 @@ def register(gwenv, dev):
 URLS_300 = [f"/3303/{i}" for i in range(300)]
 
 
-@pytest.mark.skipif(coap_client_bin() is None, reason="libcoap3-bin (coap-client) not installed")
+@pytest.mark.coap_client
 def test_block1_registration_from_coap_client(gwenv, tmp_path):
     payload = links_payload(URLS_300)
     assert len(payload) == 3489

@@ -44,7 +44,7 @@ import pytest
 from aiocoap import Message, numbers
 
 from conftest import COAP_REQUEST_TIMEOUT_MS, EXPIRY_SWEEP_MS, GatewayEnv
-from gateway_proc import Gateway, unique, zeelos_bin
+from gateway_proc import Gateway, unique
 from kafka_helpers import branch, create_topics, gateway_topics, write_body
 from lwm2m_device import (BOOLEAN, CF_JSON, CF_TEXT, EXEC, INTEGER, OPAQUE, STRING, TIME, _Node,
                           default_objects)
@@ -278,9 +278,6 @@ def format_device(gwenv, fmt: str):
 # ------------------------------------------------------------------ one gateway for the module
 @pytest.fixture(scope="module")
 def _module_gw(kafka_bootstrap, registry_url, sr, codec, runner, tmp_path_factory):
-    exe = zeelos_bin()
-    if not exe.exists():
-        pytest.skip(f"gateway binary {exe} does not exist yet (build it, or set ZEELOS_BIN)")
     gid = unique("e2e-fmt-")
     create_topics(kafka_bootstrap, list(gateway_topics(gid).values()))
     tmp = tmp_path_factory.mktemp("formats")

@@ -8,7 +8,7 @@ import pytest
 
 import coap_raw as C
 import contract_schemas
-from gateway_proc import ROOT, coap_client, coap_client_bin, now_ms, unique
+from gateway_proc import ROOT, coap_client, now_ms, unique
 from kafka_helpers import branch
 
 pytestmark = [pytest.mark.gateway, pytest.mark.kafka]
@@ -148,7 +148,7 @@ def test_registration_expires(gwenv):
     assert dev.update().code == "4.04"
 
 
-@pytest.mark.skipif(coap_client_bin() is None, reason="libcoap3-bin (coap-client) not installed")
+@pytest.mark.coap_client
 def test_register_with_libcoap_client(gwenv):
     ep = unique("cc-")
     code, loc, out = coap_client("post", f"coap://127.0.0.1:{gwenv.gw.coap_port}/rd?ep={ep}&lt=60",
