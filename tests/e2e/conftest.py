@@ -167,6 +167,28 @@ class GatewayEnv:
         self.devices.append(d)
         return d
 
+    def registered_device(self, ep: str | None = None, cls=LwM2MDevice, register: dict | None = None,
+                          **kw) -> LwM2MDevice:
+        """A started device that registered (2.01; register: LwM2MDevice.register's arguments,
+        lt=60 unless given) and whose NEW registration record is in Kafka."""
+        d = self.device(ep, cls, **kw)
+        r = d.register(**{"lt": 60, **(register or {})})
+        assert r.code == "2.01", r
+        self.registration(d.ep, "NEW")
+        return d
+
+    def settle(self, dev: LwM2MDevice | None = None, path: str = "/3/0/0", timeout: float = 15.0) -> None:
+        """The barrier an absence check waits on instead of sleeping. With dev: a read of path on
+        dev answered through Kafka, so the gateway has handled every datagram dev sent before it
+        (one socket each side, in order). Then the producer drained and the gateway's topics are
+        read to their ends: whatever the gateway published until then is in regs, obs, mgmt.rep."""
+        if dev is not None:
+            rep = self.mgmt.request(dev.ep, "read", path, timeout=timeout)
+            assert rep.value["rep"]["code"] == "CONTENT", rep
+        self.gw.wait_producer_idle(timeout)
+        for reader in (self.regs, self.obs, self.mgmt.rep):
+            reader.read_to_end(timeout)
+
     def registration(self, ep: str, kind: str, timeout: float = 10.0, after_offset: int = -1):
         """The first registration record for ep of kind NEW/UPDATE/DELETE (offset > after_offset)."""
         return self.regs.wait_for(

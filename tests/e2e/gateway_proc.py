@@ -15,7 +15,7 @@ import subprocess
 import time
 import uuid
 from pathlib import Path
-from typing import Optional
+from typing import Any, Callable, Optional
 
 import requests
 
@@ -41,6 +41,19 @@ def free_udp_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def wait_until(pred: Callable[[], Any], timeout: float = 5.0, interval: float = 0.05,
+               what: str = "condition") -> Any:
+    """Polls pred until it returns something true (returned) or timeout seconds passed (fails)."""
+    deadline = time.time() + timeout
+    while True:
+        v = pred()
+        if v:
+            return v
+        if time.time() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
 
 
 def zeelos_bin() -> Path:
@@ -154,6 +167,24 @@ class Gateway:
         r = requests.get(f"{self.http}/metrics", timeout=5)
         assert r.status_code == 200, f"/metrics answered {r.status_code}"
         return parse_metrics(r.text)
+
+    def wait_metric(self, name: str, pred: Callable[[float], bool], timeout: float = 15.0,
+                    what: str = "") -> float:
+        """Polls /metrics until pred(value of name, 0 while absent) holds; returns the value."""
+        seen: list[float] = []
+
+        def ok():
+            seen.append(self.metrics().get(name, 0.0))
+            return pred(seen[-1])
+        try:
+            wait_until(ok, timeout, interval=0.05, what=what or name)
+        except AssertionError as e:
+            raise AssertionError(f"{e} ({name} last {seen[-1] if seen else None})") from None
+        return seen[-1]
+
+    def wait_producer_idle(self, timeout: float = 15.0) -> None:
+        """Until Kafka acknowledged every record the gateway has produced so far (nothing in flight)."""
+        self.wait_metric("zeelos_kafka_inflight_bytes", lambda v: v == 0, timeout, "the producer to drain")
 
     def log_tail(self, n: int = 60) -> str:
         out = []

@@ -12,8 +12,7 @@ import time
 import pytest
 
 import coap_raw as C
-from gateway_proc import unique
-from lwm2m_device import wait_until
+from gateway_proc import unique, wait_until
 
 pytestmark = [pytest.mark.gateway, pytest.mark.kafka]
 

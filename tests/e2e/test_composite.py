@@ -21,9 +21,8 @@ import requests
 from aiocoap import Message, numbers, resource
 
 import contract_schemas
-from gateway_proc import ROOT, unique
-from kafka_helpers import AvroCodec
-from lwm2m_device import BOOLEAN, EXEC, FLOAT, INTEGER, STRING, TIME, LwM2MDevice, wait_until
+from gateway_proc import ROOT, unique, wait_until
+from lwm2m_device import BOOLEAN, EXEC, FLOAT, INTEGER, STRING, LwM2MDevice
 
 pytestmark = [pytest.mark.gateway, pytest.mark.kafka]
 

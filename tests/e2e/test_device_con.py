@@ -17,8 +17,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from gateway_proc import unique, zeelos_bin
-from lwm2m_device import wait_until
+from gateway_proc import unique, wait_until, zeelos_bin
 
 pytestmark = [pytest.mark.gateway, pytest.mark.kafka]
 

@@ -48,7 +48,7 @@ def test_restored_observation_is_cancelled_actively(gwenv):
     """An observation restored after kill -9 keeps its observe request (SQLite), so an
     observeCancel after the restart still tells the device (GET with Observe: 1, RFC 7641 §3.6)
     instead of silently forgetting the token; notifications in between keep their ticket."""
-    from lwm2m_device import wait_until
+    from gateway_proc import wait_until
     dev = gwenv.device()
     assert dev.register(lt=300).code == "2.01"
     gwenv.registration(dev.ep, "NEW")
