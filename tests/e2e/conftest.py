@@ -177,13 +177,14 @@ class GatewayEnv:
         self.registration(d.ep, "NEW")
         return d
 
-    def settle(self, dev: LwM2MDevice | None = None, path: str = "/3/0/0", timeout: float = 15.0) -> None:
-        """The barrier an absence check waits on instead of sleeping. With dev: a read of path on
-        dev answered through Kafka, so the gateway has handled every datagram dev sent before it
-        (one socket each side, in order). Then the producer drained and the gateway's topics are
-        read to their ends: whatever the gateway published until then is in regs, obs, mgmt.rep."""
-        if dev is not None:
-            rep = self.mgmt.request(dev.ep, "read", path, timeout=timeout)
+    def settle(self, ep: str | None = None, path: str = "/3/0/0", timeout: float = 15.0) -> None:
+        """The barrier an absence check waits on instead of sleeping. With ep: a read of path on
+        that device answered through Kafka, so the gateway has handled every datagram the device
+        sent before it (one socket each side, in order). Then the producer drained and the
+        gateway's topics are read to their ends: whatever the gateway published until then is in
+        regs, obs and mgmt.rep."""
+        if ep is not None:
+            rep = self.mgmt.request(ep, "read", path, timeout=timeout)
             assert rep.value["rep"]["code"] == "CONTENT", rep
         self.gw.wait_producer_idle(timeout)
         for reader in (self.regs, self.obs, self.mgmt.rep):

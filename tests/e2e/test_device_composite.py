@@ -234,7 +234,7 @@ def test_min_max_follow_the_temperature(gwenv, zdev):
     for _ in range(4):
         vals = plain_read(gwenv, zdev.ep, "/3303/1")
         seen.append(vals["/3303/1/5700"][1])
-        time.sleep(1.1)
+        time.sleep(1.1)  # time passing is the point: readings spread over the 2 s sine period
     vals = plain_read(gwenv, zdev.ep, "/3303/1")
     lo, hi = vals["/3303/1/5601"][1], vals["/3303/1/5602"][1]
     assert lo <= min(seen) and hi >= max(seen), (lo, hi, seen)

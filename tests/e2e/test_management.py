@@ -180,7 +180,7 @@ def test_observe_notifications_and_cancel(gwenv):
     dev.wait_observers(path, 0, timeout=6)
     # ... and no notification the gateway handled after the cancel is published (one handled
     # before it may still arrive after the answer): both timestamps come from the gateway's loop
-    gwenv.settle(dev)
+    gwenv.settle(dev.ep)
     notes = [r for r in gwenv.obs.records if isinstance(r.value, dict) and r.value["observationId"] == obs_id]
     late = [r for r in notes if r.value["timestamp"] > cancel.value["timestamp"]]
     assert notes and not late, f"{len(late)} notifications after observeCancel: {late}"

@@ -55,7 +55,7 @@ def test_int_303_cancel_with_observe_cancel_parameter(gwenv):
     assert gwenv.gw.metrics().get("zeelos_observations") == 0
     # what the device sent until it learnt it (its answer to the GET, a notification that crossed
     # the cancel) is handled without a record in Kafka
-    gwenv.settle(dev)
+    gwenv.settle(dev.ep)
     assert not notifications_after(gwenv, ticket, rec)
     again = gwenv.mgmt.request(dev.ep, "observeCancel", "/3303/0/5700")
     assert again.value["rep"]["code"] == "NOT_FOUND"
@@ -69,12 +69,12 @@ def test_int_302_cancel_using_reset(gateway_factory):
     rec = gwenv.mgmt.request(dev.ep, "observeCancel", "/3303/0/5700")
     assert rec.value["rep"]["code"] == "CHANGED"
     # the device is not told: a read sent after the cancel reaches it, no cancelling GET did
-    gwenv.settle(dev)
+    gwenv.settle(dev.ep)
     assert not cancel_gets(dev)
     assert dev.observers.get(PATH, 0) == 1          # the device does not know yet
     dev.start_ticking(PATH)                          # next notification -> RST -> observer gone
     dev.wait_observers(PATH, 0, timeout=6)
     assert not cancel_gets(dev)
     # the notification answered with RST is not in Kafka
-    gwenv.settle(dev)
+    gwenv.settle(dev.ep)
     assert not notifications_after(gwenv, ticket, rec)

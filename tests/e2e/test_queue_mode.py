@@ -33,9 +33,7 @@ def wait_state(gwenv, ep, state, n=1, timeout=10.0):
 
 
 def sleeping_device(gwenv):
-    dev = gwenv.device()
-    assert dev.register(lt=300, binding="UQ").code == "2.01"
-    gwenv.registration(dev.ep, "NEW")
+    dev = gwenv.registered_device(register={"lt": 300, "binding": "UQ"})
     wait_state(gwenv, dev.ep, "SLEEPING", timeout=AWAKE_MS / 1000 + 5)
     return dev
 
@@ -55,9 +53,10 @@ def test_int_109_behavior_in_queue_mode(gateway_factory):
     gwenv = gateway_factory(extra_args=["--queue-awake-ms", str(AWAKE_MS)])
     dev = sleeping_device(gwenv)
     ticket = gwenv.mgmt.send(dev.ep, "read", "/3/0/0")
-    no_response(gwenv, ticket, 2.0)
+    gwenv.gw.wait_metric("zeelos_queue_held_total", lambda v: v == 1, 10, "the read to be held")
+    gwenv.settle()  # whatever the gateway published until it held the read is read
+    assert not gwenv.mgmt.rep.matching(lambda r: r.value["ticket"] == ticket), "answered while the device sleeps"
     assert not [e for e in dev.log if e[1] == (3, 0, 0)], "the sleeping device was asked"
-    assert gwenv.gw.metrics().get("zeelos_queue_held_total") == 1
 
     assert dev.update().code == "2.04"          # the device wakes up
     rec = gwenv.mgmt.wait_response(ticket, timeout=10)
@@ -88,10 +87,7 @@ def test_queued_request_survives_a_gateway_crash(gateway_factory):
     gwenv = gateway_factory(extra_args=["--queue-awake-ms", str(AWAKE_MS)])
     dev = sleeping_device(gwenv)
     ticket = gwenv.mgmt.send(dev.ep, "read", "/3/0/1")
-    deadline = time.time() + 10
-    while gwenv.gw.metrics().get("zeelos_queue_held_total") != 1:
-        assert time.time() < deadline, "request never held"
-        time.sleep(0.2)
+    gwenv.gw.wait_metric("zeelos_queue_held_total", lambda v: v == 1, 10, "the read to be held")
     gwenv.gw.restart()                           # kill -9, same data dir
     no_response(gwenv, ticket, 1.0)
     assert dev.update().code == "2.04"

@@ -62,7 +62,7 @@ def test_register_update_deregister(gwenv):
     assert new["lastUp"] >= new["regDate"]
 
     # Update without parameters: only regId/address/port/lastUp carry values
-    time.sleep(0.05)
+    time.sleep(0.05)  # time passing is the point: the Update's lastUp is a later millisecond
     t2 = now_ms()
     u = dev.update()
     assert u.code == "2.04", u
