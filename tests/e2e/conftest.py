@@ -167,15 +167,18 @@ class GatewayEnv:
         self.devices.append(d)
         return d
 
+    def register(self, dev: LwM2MDevice, **kw) -> LwM2MDevice:
+        """Registers dev (2.01; kw: LwM2MDevice.register's arguments, lt=60 unless given) and
+        waits for its NEW registration record in Kafka. Returns dev."""
+        r = dev.register(**{"lt": 60, **kw})
+        assert r.code == "2.01", r
+        self.registration(dev.ep, "NEW")
+        return dev
+
     def registered_device(self, ep: str | None = None, cls=LwM2MDevice, register: dict | None = None,
                           **kw) -> LwM2MDevice:
-        """A started device that registered (2.01; register: LwM2MDevice.register's arguments,
-        lt=60 unless given) and whose NEW registration record is in Kafka."""
-        d = self.device(ep, cls, **kw)
-        r = d.register(**{"lt": 60, **(register or {})})
-        assert r.code == "2.01", r
-        self.registration(d.ep, "NEW")
-        return d
+        """A started device (kw: LwM2MDevice's arguments), registered as register() does."""
+        return self.register(self.device(ep, cls, **kw), **(register or {}))
 
     def settle(self, ep: str | None = None, path: str = "/3/0/0", timeout: float = 15.0) -> None:
         """The barrier an absence check waits on instead of sleeping. With ep: a read of path on

@@ -61,6 +61,18 @@ def zeelos_bin() -> Path:
     return p if p.is_absolute() else ROOT / p
 
 
+def child_env() -> dict[str, str]:
+    """The environment for a zeelos process: os.environ without ZEELOS_* (see above)."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("ZEELOS_")}
+
+
+def start_zeelos_device(coap_port: int, *args: str, stderr=subprocess.PIPE, text: bool = False) -> subprocess.Popen:
+    """`zeelos device` against the gateway's CoAP port on 127.0.0.1; args: its other flags (--ep ...).
+    The caller owns the process (SIGINT stops it and its workers)."""
+    return subprocess.Popen([str(zeelos_bin()), "device", "--server", f"coap://127.0.0.1:{coap_port}", *args],
+                            env=child_env(), stdout=subprocess.DEVNULL, stderr=stderr, text=text)
+
+
 def parse_metrics(text: str) -> dict[str, float]:
     """Prometheus text exposition -> {metric name: sum over all label sets}."""
     out: dict[str, float] = {}
@@ -116,10 +128,9 @@ class Gateway:
         self.killed = False
         self.log_path = self.log_dir / f"gateway-{self.id}-{self.starts}.log"
         self.log_paths.append(self.log_path)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("ZEELOS_")}
         logf = open(self.log_path, "wb")
         self.proc = subprocess.Popen(self.argv(), stdout=logf, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, env=env, cwd=str(self.data_dir))
+                                     stdin=subprocess.DEVNULL, env=child_env(), cwd=str(self.data_dir))
         logf.close()
         deadline = time.time() + timeout
         while True:

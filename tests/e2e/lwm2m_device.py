@@ -49,6 +49,15 @@ class AsyncRunner:
         self.thread.join(5)
 
 
+# ------------------------------------------------------------------ paths: "/3/0/9" <-> (3, 0, 9)
+def path_ids(path: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in path.strip("/").split("/") if x)
+
+
+def path_str(ids: tuple) -> str:
+    return "/" + "/".join(map(str, ids))
+
+
 # ------------------------------------------------------------------ TLV (OMA-TS-LightweightM2M 1.0 §6.4.3)
 def tlv_value(rtype: str, v) -> bytes:
     if rtype == STRING:
@@ -348,6 +357,14 @@ class LwM2MDevice:
                 if port:
                     raise
         raise last
+
+    def replace_node(self, path: tuple, node: resource.Resource) -> resource.Resource:
+        """Serves node at path (/o, /o/i or /o/i/r) instead of the default one; returns node."""
+        async def _swap():
+            self.ctx.serversite.add_resource([str(p) for p in path], node)
+            self.nodes[path] = node
+        self.runner.run(_swap())
+        return node
 
     def stop(self):
         self.stop_ticking()

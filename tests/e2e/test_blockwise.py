@@ -107,13 +107,7 @@ class SmallBlockNode(_Node):
 
 
 def install_small_blocks(dev, path: tuple, szx: int) -> SmallBlockNode:
-    node = SmallBlockNode(dev, path, szx)
-
-    async def _swap():
-        dev.ctx.serversite.add_resource([str(p) for p in path], node)
-        dev.nodes[path] = node
-    dev.runner.run(_swap())
-    return node
+    return dev.replace_node(path, SmallBlockNode(dev, path, szx))
 
 
 def register_blockwise(dev, links: bytes, szx: int, lt: int = 60, timeout: float = 15.0) -> Message:
@@ -130,12 +124,6 @@ def device_with_value(gwenv, value: str):
     objs = default_objects()
     objs[(3, 0)][0] = [STRING, value]
     return gwenv.device(objects=objs)
-
-
-def register(gwenv, dev):
-    r = dev.register(lt=60)
-    assert r.code == "2.01", r
-    gwenv.registration(dev.ep, "NEW")
 
 
 # ------------------------------------------------------------------ Block1: registrations
@@ -240,10 +228,8 @@ def test_block1_over_max_payload_is_413(gateway_factory):
         assert resp.code.dotted == "4.13", resp
 
         # the gateway keeps serving: a normal registration works
-        dev3 = gwenv.device()
-        assert dev3.register(lt=60).code == "2.01"
-        gwenv.registration(dev3.ep, "NEW")
-        gwenv.regs.drain(0.5)
+        gwenv.registered_device()
+        gwenv.settle()  # whatever the gateway published for the refused registrations is read
         eps = {r.key["ep"] for r in gwenv.regs.records}
         assert ep not in eps and dev2.ep not in eps
     finally:
@@ -297,7 +283,7 @@ BIG = pattern(4096, "R")
 def test_block2_read_aiocoap_automatic(gwenv):
     """aiocoap's own Block2: 1024-byte blocks, later blocks from its response cache."""
     dev = device_with_value(gwenv, BIG)
-    register(gwenv, dev)
+    gwenv.register(dev)
     for cf in ("TEXT_CODE", "TLV"):
         rec = gwenv.mgmt.request(dev.ep, "read", "/3/0/0", cf)
         assert rec.value["rep"]["code"] == "CONTENT", rec
@@ -310,7 +296,7 @@ def test_block2_read_aiocoap_automatic(gwenv):
 def test_block2_read_small_blocks(gwenv):
     dev = device_with_value(gwenv, BIG)
     node = install_small_blocks(dev, (3, 0, 0), szx=2)  # 64-byte blocks
-    register(gwenv, dev)
+    gwenv.register(dev)
     for cf, size in (("TEXT_CODE", 4096), ("TLV", len(tlv_entry(3, 0, BIG.encode())))):
         node.blocks_served.clear()
         rec = gwenv.mgmt.request(dev.ep, "read", "/3/0/0", cf)
@@ -326,7 +312,7 @@ def test_block2_read_over_max_payload(gateway_factory):
     gwenv = gateway_factory(extra_args=["--coap-max-payload", "1024"])
     dev = device_with_value(gwenv, pattern(2048, "X"))
     node = install_small_blocks(dev, (3, 0, 0), szx=4)  # 256-byte blocks
-    register(gwenv, dev)
+    gwenv.register(dev)
     rec = gwenv.mgmt.request(dev.ep, "read", "/3/0/0", "TEXT_CODE")
     assert rec.value["rep"]["code"] == "REQUEST_ENTITY_TOO_LARGE", rec
     name, body = branch(rec.value["rep"]["body"])
@@ -343,7 +329,7 @@ def test_block2_notifications(gwenv):
     first, second, third = pattern(2048, "A"), pattern(2100, "B"), pattern(1999, "C")
     dev = device_with_value(gwenv, first)
     node = install_small_blocks(dev, (3, 0, 0), szx=5)  # 512-byte blocks: 4 or 5 per value
-    register(gwenv, dev)
+    gwenv.register(dev)
     ticket = gwenv.mgmt.send(dev.ep, "observe", "/3/0/0", "TEXT_CODE")
     rec = gwenv.mgmt.wait_response(ticket)
     assert rec.value["rep"]["code"] == "CONTENT", rec
@@ -459,9 +445,7 @@ def test_block1_large_write_to_aiocoap_device(gwenv):
     from lwm2m_device import OPAQUE, default_objects
     objs = default_objects()
     objs[(5, 0)] = {0: [OPAQUE, b""]}
-    dev = gwenv.device(objects=objs)
-    assert dev.register(lt=60).code == "2.01"
-    gwenv.registration(dev.ep, "NEW")
+    dev = gwenv.registered_device(objects=objs)
     package = os.urandom(5000)
     import base64
     rep = gwenv.mgmt.request(dev.ep, "write", "/5/0/0", "TLV",

@@ -21,7 +21,7 @@ from aiocoap import Message, numbers, resource
 
 import contract_schemas
 from gateway_proc import ROOT, unique, wait_until
-from lwm2m_device import BOOLEAN, EXEC, FLOAT, INTEGER, STRING, LwM2MDevice
+from lwm2m_device import BOOLEAN, EXEC, FLOAT, INTEGER, STRING, LwM2MDevice, path_ids
 
 pytestmark = [pytest.mark.gateway, pytest.mark.kafka]
 
@@ -74,7 +74,7 @@ class _Root(resource.ObservableResource):
             return Message(code=numbers.UNSUPPORTED_CONTENT_FORMAT)
         recs = []
         for name, _ in senml_names(request.payload, cf):
-            path = tuple(int(x) for x in name.strip("/").split("/"))
+            path = path_ids(name)
             for (o, i, r), rtype, v in self._leaves(path):
                 n = f"/{o}/{i}/{r}"
                 if accept == SENML_JSON:
@@ -93,7 +93,7 @@ class _Root(resource.ObservableResource):
             return Message(code=numbers.UNSUPPORTED_CONTENT_FORMAT)
         writes = []
         for name, rec in senml_names(request.payload, cf):
-            o, i, r = (int(x) for x in name.strip("/").split("/"))
+            o, i, r = path_ids(name)
             if (o, i) not in self.dev.objects or r not in self.dev.objects[(o, i)]:
                 return Message(code=numbers.NOT_FOUND)
             writes.append(((o, i, r), senml_value(rec, cf)))

@@ -16,7 +16,7 @@ import cbor2
 import pytest
 
 import coap_raw as C
-from gateway_proc import unique, zeelos_bin
+from gateway_proc import start_zeelos_device, unique
 from kafka_helpers import branch
 
 pytestmark = [pytest.mark.gateway, pytest.mark.kafka]
@@ -35,11 +35,8 @@ class ZDevice:
 def zdev(gwenv, tmp_path):
     """One `zeelos device` registered with the gateway (its CoAP port from the registration)."""
     ep = unique("zdevc-")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZEELOS_")}
     log = open(tmp_path / f"{ep}.log", "w")
-    proc = subprocess.Popen([str(zeelos_bin()), "device", "--server", f"coap://127.0.0.1:{gwenv.gw.coap_port}",
-                             "--ep", ep, "--device-lifetime", "60"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=log)
+    proc = start_zeelos_device(gwenv.gw.coap_port, "--ep", ep, "--device-lifetime", "60", stderr=log)
     try:
         new = branch(gwenv.registration(ep, "NEW", timeout=15).value["body"])[1]
         assert new["ver"] == "1.1"

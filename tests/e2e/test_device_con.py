@@ -8,7 +8,6 @@ makes the device stop notifying (RFC 7641 §3.6 reactive cancel).
 """
 from __future__ import annotations
 
-import os
 import re
 import signal
 import subprocess
@@ -17,7 +16,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from gateway_proc import unique, wait_until, zeelos_bin
+from gateway_proc import start_zeelos_device, unique, wait_until
 
 pytestmark = [pytest.mark.gateway, pytest.mark.kafka]
 
@@ -28,11 +27,8 @@ CONGESTED = ["-X", "kafka.queue.buffering.max.messages=20", "-X", "kafka.linger.
 @contextmanager
 def zeelos_device(gwenv, log_path, ep: str, *extra: str):
     """`zeelos device` against gwenv's gateway; yields the process, stops it with SIGINT."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZEELOS_")}
     with open(log_path, "w") as log:
-        proc = subprocess.Popen([str(zeelos_bin()), "device", "--server", f"coap://127.0.0.1:{gwenv.gw.coap_port}",
-                                 "--ep", ep, "--device-lifetime", "60", *extra], env=env,
-                                stdout=subprocess.DEVNULL, stderr=log)
+        proc = start_zeelos_device(gwenv.gw.coap_port, "--ep", ep, "--device-lifetime", "60", *extra, stderr=log)
         try:
             yield proc
         finally:

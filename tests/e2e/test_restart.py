@@ -49,9 +49,7 @@ def test_restored_observation_is_cancelled_actively(gwenv):
     observeCancel after the restart still tells the device (GET with Observe: 1, RFC 7641 §3.6)
     instead of silently forgetting the token; notifications in between keep their ticket."""
     from gateway_proc import wait_until
-    dev = gwenv.device()
-    assert dev.register(lt=300).code == "2.01"
-    gwenv.registration(dev.ep, "NEW")
+    dev = gwenv.registered_device(register={"lt": 300})
     rep = gwenv.mgmt.request(dev.ep, "observe", "/3303/0/5700", "TEXT_CODE")
     assert rep.value["rep"]["code"] == "CONTENT"
     wait_until(lambda: dev.observers.get((3303, 0, 5700)) == 1, what="the observer at the device")
