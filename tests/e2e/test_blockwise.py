@@ -149,7 +149,7 @@ def test_block1_registration_from_coap_client(gwenv, tmp_path):
     assert new["links"] == [{"url": u, "at": {}} for u in URLS_300]
     assert (new["lt"], new["ver"], new["bnd"]) == (60, "1.0", "U")
     # exactly one NEW for the 55 blocks
-    gwenv.regs.drain(0.5)
+    gwenv.settle()
     assert [r.value["kind"] for r in gwenv.regs.records if r.key == {"ep": ep}] == ["NEW"]
 
 
@@ -261,7 +261,7 @@ def test_block1_out_of_order_is_408(gwenv):
         # the assembly is gone: block 1 now is out of order too
         m = send(1, True)
         assert m.code_str == "4.08", m
-        gwenv.regs.drain(0.5)
+        gwenv.settle()
         assert [r for r in gwenv.regs.records if r.key == {"ep": ep}] == []
 
         # starting over from block 0 works
@@ -353,7 +353,7 @@ def test_block2_notifications(gwenv):
         assert node.blocks_served == list(range(-(-len(value) // 512))), node.blocks_served
         dev.wait_observers((3, 0, 0), 1, timeout=2)
     # nothing else (no partial value) was published for this observation
-    gwenv.obs.drain(0.5)
+    gwenv.settle()
     values = [read_value(r)["value"] for r in gwenv.obs.records if r.value["ticket"] == ticket]
     assert values == [second, third]
 
@@ -427,7 +427,7 @@ def test_block2_notifications_raw_device(gwenv):
                                    timeout=10, what=f"notification of {len(value)} bytes")
             assert n.value["observationId"] == f"[{obs_token.hex()}]"
             assert (n.value["rep"]["kind"], n.value["rep"]["code"]) == ("observe", "CONTENT")
-        gwenv.obs.drain(0.5)
+        gwenv.settle()
         got = [read_value(r)["value"] for r in gwenv.obs.records if r.value["ticket"] == ticket]
         assert got == values[1:]
     finally:

@@ -96,7 +96,7 @@ def test_register_update_deregister(gwenv):
 
     # the registration is gone: an update for it is 4.04, exactly one NEW/DELETE each was produced
     assert dev.update().code == "4.04"
-    gwenv.regs.drain(0.5)
+    gwenv.settle()
     kinds = [r.value["kind"] for r in gwenv.regs.records if r.key == {"ep": dev.ep}]
     assert kinds == ["NEW", "UPDATE", "UPDATE", "DELETE"]
 

@@ -33,7 +33,7 @@ def test_registration_survives_kill_9(gwenv):
     assert branch(branch(rec.value["rep"]["body"])[1]["content"])[1]["value"] == "ACME"
 
     # no second NEW for it
-    gwenv.regs.drain(0.5)
+    gwenv.settle()
     kinds = [x.value["kind"] for x in gwenv.regs.records if x.key == {"ep": dev.ep}]
     assert kinds.count("NEW") == 1, kinds
     assert "DELETE" not in kinds, kinds
