@@ -11,6 +11,7 @@
 #include "common/loop.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -51,7 +52,8 @@ struct zl_loop {
     pthread_mutex_t mu; /* posts */
     post_t *posts;
     size_t cap, head, count;
-    zl_wheel_t wheel;
+    zl_wheel_t *wheel; /* &own_wheel or the owner's */
+    zl_wheel_t own_wheel;
 };
 
 static void wake_write(zl_loop_t *l) {
@@ -94,18 +96,25 @@ static void on_wake(void *ctx, uint32_t events) {
     drain_posts(l);
 }
 
-zl_loop_t *zl_loop_new(size_t post_capacity, char *errstr, size_t errstr_size) {
-    zl_loop_t *l = calloc(1, sizeof *l);
+zl_loop_t *zl_loop_new(const zl_loop_cfg_t *cfg, char *errstr, size_t errstr_size) {
+    zl_loop_cfg_t c = cfg ? *cfg : (zl_loop_cfg_t){0};
+    /* the 160 KB wheel only when the owner brings none */
+    zl_loop_t *l = calloc(1, c.wheel ? offsetof(zl_loop_t, own_wheel) : sizeof *l);
     if (!l) {
         snprintf(errstr, errstr_size, "out of memory");
         return NULL;
     }
-    l->cap = post_capacity ? post_capacity : ZL_LOOP_POST_DEFAULT;
+    l->cap = c.post_capacity ? c.post_capacity : ZL_LOOP_POST_DEFAULT;
     l->posts = calloc(l->cap, sizeof *l->posts);
     l->epfd = epoll_create1(EPOLL_CLOEXEC);
     l->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     pthread_mutex_init(&l->mu, NULL);
-    zl_wheel_init(&l->wheel, zl_now_ms());
+    if (c.wheel) {
+        l->wheel = c.wheel;
+    } else {
+        l->wheel = &l->own_wheel;
+        zl_wheel_init(l->wheel, zl_now_ms());
+    }
     if (!l->posts || l->epfd < 0 || l->wakefd < 0 ||
         zl_loop_fd_add(l, &l->wake_watch, l->wakefd, ZL_LOOP_IN, on_wake, l)) {
         snprintf(errstr, errstr_size, "event loop: %s", l->posts ? strerror(errno) : "out of memory");
@@ -125,7 +134,7 @@ void zl_loop_destroy(zl_loop_t *l) {
     free(l);
 }
 
-zl_wheel_t *zl_loop_wheel(zl_loop_t *l) { return &l->wheel; }
+zl_wheel_t *zl_loop_wheel(zl_loop_t *l) { return l->wheel; }
 
 zl_err_t zl_loop_fd_add(zl_loop_t *l, zl_loop_fd_t *w, int fd, uint32_t events, zl_loop_fd_cb cb,
                         void *ctx) {
@@ -181,7 +190,7 @@ void zl_loop_stop(zl_loop_t *l) {
 int zl_loop_run_once(zl_loop_t *l) {
     int timeout = atomic_load_explicit(&l->stop, memory_order_relaxed)
                       ? 0
-                      : zl_wheel_timeout(&l->wheel, zl_now_ms(), ZL_LOOP_MAX_WAIT_MS);
+                      : zl_wheel_timeout(l->wheel, zl_now_ms(), ZL_LOOP_MAX_WAIT_MS);
     int n = epoll_wait(l->epfd, l->evs, EVENTS_PER_WAIT, timeout);
     if (n < 0) {
         if (errno != EINTR) return -1;
@@ -193,7 +202,7 @@ int zl_loop_run_once(zl_loop_t *l) {
         if (w) w->cb(w->ctx, l->evs[l->i_ev].events);
     }
     l->n_evs = l->i_ev = 0;
-    zl_wheel_run(&l->wheel, zl_now_ms());
+    zl_wheel_run(l->wheel, zl_now_ms());
     for (int i = 0; i < l->n_hooks; i++) l->hooks[i].fn(l->hooks[i].ctx);
     return n;
 }

@@ -53,18 +53,27 @@ typedef struct zl_loop_fd {
     void *ctx;
 } zl_loop_fd_t;
 
-/* post_capacity: size of the post queue (0 = ZL_LOOP_POST_DEFAULT).  The
- * queue is bounded: a post into a full queue fails with ZL_ERR_FULL, so a
- * stalled loop pushes back on its producers instead of growing memory. */
-zl_loop_t *zl_loop_new(size_t post_capacity, char *errstr, size_t errstr_size);
-/* Call after the loop thread has returned from zl_loop_run(), with every fd
- * watch removed.  Functions still queued by zl_loop_post() are run here (on
- * the calling thread), so every accepted post runs exactly once: destroy the
- * loop before the state they use. */
+typedef struct {
+    /* size of the post queue (0 = ZL_LOOP_POST_DEFAULT).  The queue is
+     * bounded: a post into a full queue fails with ZL_ERR_FULL, so a stalled
+     * loop pushes back on its producers instead of growing memory. */
+    size_t post_capacity;
+    /* the timer wheel to run (initialised, borrowed: it must outlive the
+     * loop), for owners that embed theirs; NULL = the loop has its own. */
+    zl_wheel_t *wheel;
+} zl_loop_cfg_t;
+
+/* cfg may be NULL (defaults). */
+zl_loop_t *zl_loop_new(const zl_loop_cfg_t *cfg, char *errstr, size_t errstr_size);
+/* Call after the loop thread has returned from zl_loop_run(), once no other
+ * thread posts any more; watches need not be removed (the epoll set goes).
+ * Functions still queued by zl_loop_post() are run here (on the calling
+ * thread), so every accepted post runs exactly once: destroy the loop before
+ * the state they use.  NULL is a no-op. */
 void zl_loop_destroy(zl_loop_t *l);
 
-/* The loop's timer wheel: arm zl_timer_t's on it (loop thread only).  Its
- * address is stable for the loop's life. */
+/* The loop's timer wheel (its own or cfg.wheel): arm zl_timer_t's on it
+ * (loop thread only).  Its address is stable for the loop's life. */
 zl_wheel_t *zl_loop_wheel(zl_loop_t *l);
 
 /* Watches fd for events (ZL_LOOP_IN and/or ZL_LOOP_OUT, level-triggered); cb

@@ -37,7 +37,7 @@ static void on_fd(void *ctx, uint32_t events) {
 
 static void test_fds(void) {
     char err[128];
-    zl_loop_t *l = zl_loop_new(0, err, sizeof err);
+    zl_loop_t *l = zl_loop_new(NULL, err, sizeof err);
     CHECK(l != NULL);
     int a[2], b[2];
     CHECK(pipe(a) == 0 && pipe(b) == 0);
@@ -105,9 +105,12 @@ static void on_timer(zl_timer_t *t, void *ctx) {
 
 static void test_timers(void) {
     char err[128];
-    zl_loop_t *l = zl_loop_new(0, err, sizeof err);
+    /* the owner's wheel (the gateway embeds one) */
+    static zl_wheel_t own;
+    zl_wheel_init(&own, zl_now_ms());
+    zl_loop_t *l = zl_loop_new(&(zl_loop_cfg_t){.wheel = &own}, err, sizeof err);
     zl_wheel_t *w = zl_loop_wheel(l);
-    CHECK(w == zl_loop_wheel(l));
+    CHECK(w == &own);
     int64_t now = zl_now_ms();
     tm_t t[3] = {{.id = 3, .due = now + 60}, {.id = 1, .due = now + 20}, {.id = 2, .due = now + 40}};
     for (int i = 0; i < 3; i++) {
@@ -159,7 +162,7 @@ static void noop(void *ctx) { (void)ctx; }
 
 static void test_turn_order(void) {
     char err[128];
-    zl_loop_t *l = zl_loop_new(0, err, sizeof err);
+    zl_loop_t *l = zl_loop_new(NULL, err, sizeof err);
     int p[2];
     CHECK(pipe(p) == 0);
     order_t o = {.fd = p[0]};
@@ -237,7 +240,7 @@ static void *poster(void *arg) {
 static void test_posts(void) {
     char err[128];
     static posts_t p;
-    p.loop = zl_loop_new(64, err, sizeof err);
+    p.loop = zl_loop_new(&(zl_loop_cfg_t){.post_capacity = 64}, err, sizeof err);
     p.loop_thread = pthread_self();
     pthread_t th[THREADS];
     poster_arg_t args[THREADS];
@@ -262,7 +265,7 @@ static void count_post(void *ctx) { counted[n_counted++] = (int)(intptr_t)ctx; }
 
 static void test_bounded(void) {
     char err[128];
-    zl_loop_t *l = zl_loop_new(4, err, sizeof err);
+    zl_loop_t *l = zl_loop_new(&(zl_loop_cfg_t){.post_capacity = 4}, err, sizeof err);
     for (int i = 0; i < 4; i++) CHECK(zl_loop_post(l, count_post, (void *)(intptr_t)i) == ZL_OK);
     CHECK(zl_loop_post(l, count_post, (void *)(intptr_t)9) == ZL_ERR_FULL);
     zl_loop_run_once(l);
@@ -307,7 +310,7 @@ static void count_hook(void *ctx) { (void)ctx, hook_runs++; }
 static void test_stop(void) {
     char err[128];
     static stopper_t s = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
-    s.loop = zl_loop_new(0, err, sizeof err);
+    s.loop = zl_loop_new(NULL, err, sizeof err);
     CHECK(zl_loop_on_turn(s.loop, count_hook, NULL) == ZL_OK);
     /* before run: returns without a turn */
     zl_loop_stop(s.loop);
