@@ -94,9 +94,14 @@ typedef struct {
                                    starts the hash maps small */
 } zl_coap_ep_cfg_t;
 
+/* Takes over cfg->io in every case: on failure (NULL, errstr set) it is
+ * already closed; otherwise zl_coap_ep_destroy() closes it.  wheel: the
+ * owner's loop wheel (zl_loop_wheel()), borrowed. */
 zl_coap_ep_t *zl_coap_ep_new(const zl_coap_ep_cfg_t *cfg, zl_wheel_t *wheel, char *errstr,
                              size_t errstr_size);
-void zl_coap_ep_destroy(zl_coap_ep_t *ep); /* outstanding callbacks get ZL_ERR_CANCELLED */
+/* Outstanding callbacks get ZL_ERR_CANCELLED; queued datagrams are sent;
+ * then the transport is closed. */
+void zl_coap_ep_destroy(zl_coap_ep_t *ep);
 int zl_coap_ep_fd(const zl_coap_ep_t *ep);
 /* Local address actually bound (port resolved for port 0). */
 const zl_coap_addr_t *zl_coap_ep_local(const zl_coap_ep_t *ep);

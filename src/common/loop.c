@@ -126,7 +126,7 @@ zl_loop_t *zl_loop_new(const zl_loop_cfg_t *cfg, char *errstr, size_t errstr_siz
 
 void zl_loop_destroy(zl_loop_t *l) {
     if (!l) return;
-    if (l->posts) drain_posts(l);
+    while (l->posts && l->count) drain_posts(l); /* no other thread posts any more */
     if (l->epfd >= 0) close(l->epfd);
     if (l->wakefd >= 0) close(l->wakefd);
     pthread_mutex_destroy(&l->mu);
