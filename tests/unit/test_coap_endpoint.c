@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "coap/endpoint.h"
+#include "coap/udp.h"
 #include "common/metrics.h"
 #include "common/clock.h"
 #include "common/wheel.h"
@@ -29,8 +30,10 @@ static void ep_del(zl_coap_ep_t *ep) {
 
 static zl_coap_ep_t *ep_make(zl_coap_ep_cfg_t cfg) {
     char err[256] = "";
-    cfg.host = "127.0.0.1";
-    zl_coap_ep_t *ep = zl_coap_ep_new(&cfg, &W, err, sizeof err);
+    zl_coap_ep_t *ep = NULL;
+    /* the caller opens the transport; the endpoint takes it over */
+    if (zl_udp_open("127.0.0.1", 0, cfg.shared_io ? 0 : 4 << 20, &cfg.io, err, sizeof err) == ZL_OK)
+        ep = zl_coap_ep_new(&cfg, &W, err, sizeof err);
     if (!ep) fprintf(stderr, "ep_new: %s\n", err);
     CHECK(ep != NULL);
     if (ep) ep_add(ep);
@@ -957,11 +960,14 @@ static void test_callback_reentry(void) {
 /* Binding a port that another endpoint already uses must fail loudly. */
 static void test_port_in_use(void) {
     char err[256] = "";
-    zl_coap_ep_cfg_t cfg = {.host = "127.0.0.1", .port = zl_coap_addr_port(zl_coap_ep_local(S))};
-    zl_coap_ep_t *dup = zl_coap_ep_new(&cfg, &W, err, sizeof err);
-    CHECK(dup == NULL);
-    if (dup) zl_coap_ep_destroy(dup);
+    zl_coap_io_t io;
+    zl_err_t e = zl_udp_open("127.0.0.1", zl_coap_addr_port(zl_coap_ep_local(S)), 0, &io, err, sizeof err);
+    CHECK(e == ZL_ERR_IO);
+    if (e == ZL_OK) io.close(io.impl);
     else CHECK(strstr(err, "cannot bind") != NULL);
+    /* no transport: refused */
+    zl_coap_ep_cfg_t cfg = {0};
+    CHECK(zl_coap_ep_new(&cfg, &W, err, sizeof err) == NULL);
 }
 
 /* Two endpoints sharing one iobuf, driven by this thread: requests queued
