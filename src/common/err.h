@@ -3,8 +3,9 @@
  * Functions return zl_err_t: ZL_OK (0) on success, a negative code otherwise.
  * Setup calls additionally fill a caller-supplied errstr buffer with a human
  * sentence; hot-path calls only return the code and count it.  err.c maps each
- * code to a string, to a CoAP response code and to a management (AvroResponseCode)
- * response code, so the mapping lives in exactly one table. */
+ * code to a string; the protocol codes an error becomes live with their
+ * protocol: zl_coap_err_code() (coap/errcode.h), zl_resp_code_of_err()
+ * (kafka/records.h). */
 #ifndef ZL_ERR_H
 #define ZL_ERR_H
 
@@ -35,9 +36,5 @@ zl_err_t zl_err_fmt(char *errstr, size_t errstr_size, zl_err_t err, const char *
 
 /* Static string naming the error ("invalid input", ...). Never NULL. */
 const char *zl_err2str(zl_err_t err);
-/* CoAP response code (class<<5 | detail) the gateway answers with for err. */
-int zl_err2coap(zl_err_t err);
-/* AvroResponseCode ordinal (see kafka/avro.h) used on management.rep for err. */
-int zl_err2mgmt(zl_err_t err);
 
 #endif

@@ -3,6 +3,7 @@
  * avro_value_to_json(): see avro_util.h. */
 #include "kafka/avro_util.h"
 #include "common/num.h"
+#include "common/utf8.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -225,43 +226,6 @@ static void jw_put(jw_t *w, const void *p, size_t len) {
     if (!w->fail && zl_buf_append(b, p, len)) w->fail = ZL_ERR_NOMEM;
 }
 
-/* Length of the valid UTF-8 sequence at s (< n bytes left), 0 if invalid
- * (jansson's rules: no overlongs, no surrogates, nothing past U+10FFFF). */
-static size_t utf8_seq(const uint8_t *s, size_t n) {
-    uint8_t c = s[0];
-    size_t len;
-    uint32_t cp;
-    if (c < 0x80) return 1;
-    if (c < 0xC2) return 0;
-    if (c < 0xE0) { len = 2; cp = c & 0x1F; }
-    else if (c < 0xF0) { len = 3; cp = c & 0x0F; }
-    else if (c < 0xF5) { len = 4; cp = c & 0x07; }
-    else return 0;
-    if (len > n) return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80) return 0;
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    if ((len == 3 && cp < 0x800) || (cp >= 0xD800 && cp <= 0xDFFF) ||
-        (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-        return 0;
-    return len;
-}
-
-static bool utf8_valid(const char *s, size_t n) {
-    const uint8_t *p = (const uint8_t *)s;
-    for (size_t i = 0; i < n;) {
-        if (p[i] < 0x80) {
-            i++;
-            continue;
-        }
-        size_t l = utf8_seq(p + i, n - i);
-        if (!l) return false;
-        i += l;
-    }
-    return true;
-}
-
 /* jansson's dump_string for valid UTF-8 (no ESCAPE_SLASH, no ENSURE_ASCII);
  * lossy: bytes >= 0x80 become '?' (json_string_lossy). */
 static void jw_str(jw_t *w, const char *s, size_t len, bool lossy) {
@@ -307,13 +271,13 @@ static void jw_str(jw_t *w, const char *s, size_t len, bool lossy) {
 
 /* A string value: as is when valid UTF-8, else every byte >= 0x80 as '?'. */
 static void jw_value_str(jw_t *w, const char *s, size_t len) {
-    jw_str(w, s, len, !utf8_valid(s, len));
+    jw_str(w, s, len, !zl_utf8_valid(s, len));
 }
 
 /* An object key (json_object_set_new refuses invalid UTF-8 keys). */
 static void jw_key(jw_t *w, const char *k) {
     size_t l = k ? strlen(k) : 0;
-    if (!k || !utf8_valid(k, l)) {
+    if (!k || !zl_utf8_valid(k, l)) {
         if (!w->fail) w->fail = 1;
         return;
     }
@@ -473,7 +437,7 @@ static void jw_value(jw_t *w, const avro_value_t *v, int depth) {
         const char *sym = avro_schema_enum_get(zl_avro_deref(avro_value_get_schema(v)), i);
         if (!sym) sym = "?";
         size_t l = strlen(sym);
-        if (!utf8_valid(sym, l)) { /* json_string() refuses it */
+        if (!zl_utf8_valid(sym, l)) { /* json_string() refuses it */
             if (!w->fail) w->fail = 1;
             return;
         }

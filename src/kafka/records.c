@@ -68,3 +68,16 @@ zl_resp_code_t zl_resp_code_from_coap(int coap_code) {
     default: return ZL_RC_UNKNOWN;
     }
 }
+
+zl_resp_code_t zl_resp_code_of_err(zl_err_t err) {
+    switch (err) {
+    case ZL_OK: return ZL_RC_CONTENT;
+    case ZL_ERR_INVALID:
+    case ZL_ERR_TRUNCATED: return ZL_RC_BAD_REQUEST;
+    case ZL_ERR_NOT_FOUND: return ZL_RC_NOT_FOUND;
+    case ZL_ERR_UNSUPPORTED: return ZL_RC_UNSUPPORTED_CONTENT_FORMAT;
+    case ZL_ERR_TOO_LARGE: return ZL_RC_REQUEST_ENTITY_TOO_LARGE;
+    case ZL_ERR_RESET: return ZL_RC_UNKNOWN;
+    default: return ZL_RC_INTERNAL_SERVER_ERROR; /* NOMEM, TIMEOUT, IO, FULL, KAFKA, SCHEMA, CANCELLED */
+    }
+}

@@ -12,6 +12,7 @@
 #include "lwm2m/link.h"
 #include "lwm2m/node.h"
 #include "lwm2m/path.h"
+#include "common/err.h"
 
 /* AvroRequestKind ordinals. */
 typedef enum {
@@ -114,5 +115,8 @@ int zl_req_kind_parse(const char *s);                /* -1 if unknown */
 const char *zl_resp_code_name(zl_resp_code_t c);     /* "CREATED", ... */
 /* Maps a CoAP response code (class<<5|detail) to AvroResponseCode. */
 zl_resp_code_t zl_resp_code_from_coap(int coap_code);
+/* The AvroResponseCode management.rep carries when a request failed with err
+ * (CONTENT for ZL_OK, INTERNAL_SERVER_ERROR for a code outside zl_err_t). */
+zl_resp_code_t zl_resp_code_of_err(zl_err_t err);
 
 #endif

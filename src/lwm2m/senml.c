@@ -25,6 +25,7 @@
 #include "lwm2m/content.h"
 #include "lwm2m/model.h"
 #include "lwm2m/text.h"
+#include "common/utf8.h"
 
 #define derr(d, e, ...) zl_err_fmt((d)->errstr, (d)->errstr_size, (e), __VA_ARGS__)
 
@@ -64,28 +65,6 @@ void zl_senml_excerpt(const char *p, size_t n, char *out, size_t out_size) {
     if (n > show)
         for (int i = 0; i < 3 && k < lim; i++) out[k++] = '.';
     out[k] = 0;
-}
-
-bool zl_senml_utf8_ok(const uint8_t *p, size_t n) {
-    size_t i = 0;
-    while (i < n) {
-        uint8_t c = p[i];
-        if (c < 0x80) { i++; continue; }
-        size_t len;
-        uint32_t cp, min;
-        if ((c & 0xE0) == 0xC0) { len = 2; cp = c & 0x1F; min = 0x80; }
-        else if ((c & 0xF0) == 0xE0) { len = 3; cp = c & 0x0F; min = 0x800; }
-        else if ((c & 0xF8) == 0xF0) { len = 4; cp = c & 0x07; min = 0x10000; }
-        else return false;
-        if (n - i < len) return false;
-        for (size_t k = 1; k < len; k++) {
-            if ((p[i + k] & 0xC0) != 0x80) return false;
-            cp = (cp << 6) | (p[i + k] & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-        i += len;
-    }
-    return true;
 }
 
 zl_err_t zl_senml_b64url_encode(const uint8_t *p, size_t n, zl_buf_t *out) {
@@ -186,7 +165,7 @@ static zl_err_t make_value(zl_senml_dec_t *dec, size_t idx, const char *name, co
         v->u.b = raw->b;
         return ZL_OK;
     case ZL_SENML_V_STR:
-        if (!zl_senml_utf8_ok(raw->bytes, raw->len))
+        if (!zl_utf8_valid(raw->bytes, raw->len))
             return derr(dec, ZL_ERR_INVALID, "SenML record %zu (\"%s\"): vs is not valid UTF-8", idx, name);
         return zl_value_set_bytes(v, ZL_T_STRING, raw->bytes, raw->len);
     case ZL_SENML_V_LINK: {

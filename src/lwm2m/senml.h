@@ -160,8 +160,6 @@ zl_err_t zl_senml_paths_decode(int cf, const uint8_t *p, size_t n, zl_path_t **o
  * alphabet and padding.  Append to out; on error out's length is restored. */
 zl_err_t zl_senml_b64url_encode(const uint8_t *p, size_t n, zl_buf_t *out);
 zl_err_t zl_senml_b64url_decode(const char *s, size_t n, zl_buf_t *out);
-/* True if p[0..n) is well-formed UTF-8 (no overlongs, surrogates or > U+10FFFF). */
-bool zl_senml_utf8_ok(const uint8_t *p, size_t n);
 /* Writes p[0..n) into out as a printable, truncated quoted excerpt for errors. */
 void zl_senml_excerpt(const char *p, size_t n, char *out, size_t out_size);
 

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "lwm2m/senml.h"
+#include "common/utf8.h"
 
 #define derr(d, e, ...) zl_err_fmt((d)->errstr, (d)->errstr_size, (e), __VA_ARGS__)
 
@@ -453,7 +454,7 @@ static zl_err_t cbor_emit(void *ctx, const char *bn, const char *n, const zl_val
             e = put(map, build_label(L_VB), cbor_build_bool(v->u.b));
             break;
         case ZL_T_STRING:
-            if ((!v->bytes && v->len) || !zl_senml_utf8_ok(v->bytes, v->len)) { e = ZL_ERR_INVALID; break; }
+            if ((!v->bytes && v->len) || !zl_utf8_valid(v->bytes, v->len)) { e = ZL_ERR_INVALID; break; }
             e = put(map, build_label(L_VS), cbor_build_stringn(v->len ? (const char *)v->bytes : "", v->len));
             break;
         case ZL_T_OPAQUE:

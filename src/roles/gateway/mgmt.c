@@ -14,6 +14,7 @@
 #include "lwm2m/content.h"
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/utf8.h"
 
 typedef zl_mreq_t mreq_t;
 
@@ -104,25 +105,13 @@ zl_err_t zl_gw_decode_content(const zl_models_t *models, const zl_coap_msg_t *re
     return e;
 }
 
-/* Length of the valid UTF-8 sequence at p (1-4), 0 if invalid. */
-static size_t utf8_seq(const uint8_t *p, size_t n) {
-    size_t len = p[0] < 0x80 ? 1 : (p[0] & 0xe0) == 0xc0 ? 2 : (p[0] & 0xf0) == 0xe0 ? 3
-               : (p[0] & 0xf8) == 0xf0 ? 4 : 0;
-    if (!len || len > n || (len == 2 && p[0] < 0xc2)) return 0;
-    for (size_t i = 1; i < len; i++)
-        if ((p[i] & 0xc0) != 0x80) return 0;
-    if (len == 3 && ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] >= 0xa0))) return 0;
-    if (len == 4 && ((p[0] == 0xf0 && p[1] < 0x90) || p[0] > 0xf4 || (p[0] == 0xf4 && p[1] >= 0x90))) return 0;
-    return len;
-}
-
 /* A device's diagnostic payload (RFC 7252 §5.5.2: UTF-8) as a message for
  * Kafka: valid UTF-8 is kept, control characters and invalid bytes become
  * '?' (Avro strings must be UTF-8), cut at a character boundary to fit. */
 static void diag_text(const uint8_t *p, size_t n, char *out, size_t cap) {
     size_t k = 0;
     for (size_t i = 0; i < n;) {
-        size_t l = utf8_seq(p + i, n - i);
+        size_t l = zl_utf8_seq(p + i, n - i);
         if (k + (l ? l : 1) >= cap) break;
         if (l == 1 && (p[i] < 0x20 || p[i] == 0x7f)) l = 0;
         if (l) memcpy(out + k, p + i, l), k += l, i += l;
@@ -138,12 +127,12 @@ static void on_device(void *ctx, zl_err_t err, const zl_coap_msg_t *resp) {
     if (err) {
         if (err == ZL_ERR_TIMEOUT) {
             zl_counter_inc(gw->m.mgmt_timeouts);
-            zl_mgmt_fail(m, zl_err2mgmt(err), "timeout: device '%s' did not answer %s within %d ms",
+            zl_mgmt_fail(m, zl_resp_code_of_err(err), "timeout: device '%s' did not answer %s within %d ms",
                  m->req.ep, m->path, gw->request_timeout_ms);
         } else if (err == ZL_ERR_RESET) {
             zl_mgmt_fail(m, ZL_RC_UNKNOWN, "device '%s' rejected the request with RST", m->req.ep);
         } else {
-            zl_mgmt_fail(m, zl_err2mgmt(err), "request to '%s' failed: %s", m->req.ep, zl_err2str(err));
+            zl_mgmt_fail(m, zl_resp_code_of_err(err), "request to '%s' failed: %s", m->req.ep, zl_err2str(err));
         }
         return;
     }
