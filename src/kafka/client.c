@@ -2,6 +2,7 @@
  * touch its handles from the loop thread, and its callbacks (dr_msg_cb,
  * log via log.queue, rebalance) run inside zl_*_serve() on that thread. */
 #include "kafka/client.h"
+#include "kafka/kafka_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,49 +15,6 @@
 #include "common/log.h"
 
 /* ---------------------------------------------------------------- shared */
-
-typedef struct {
-    rd_kafka_conf_t *conf;
-    char *errstr;
-    size_t n;
-    int failed;
-    int consumer;
-} conf_apply_t;
-
-bool zl_kafka_producer_only(const char *k) {
-    static const char *const keys[] = {"enable.idempotence", "acks", "request.required.acks",
-        "partitioner", "linger.ms", "queue.buffering.max.ms", "queue.buffering.max.messages",
-        "queue.buffering.max.kbytes", "batch.num.messages", "batch.size", "compression.type",
-        "compression.codec", "message.timeout.ms", "delivery.timeout.ms", "retries",
-        "message.send.max.retries", "retry.backoff.ms", "max.in.flight", "request.timeout.ms",
-        "enable.gapless.guarantee", "sticky.partitioning.linger.ms", NULL};
-    for (int i = 0; keys[i]; i++)
-        if (!strcmp(k, keys[i])) return true;
-    return false;
-}
-
-static void apply_kafka(const char *k, const char *v, void *ctx) {
-    conf_apply_t *a = ctx;
-    if (a->failed || (a->consumer && zl_kafka_producer_only(k))) return;
-    if (rd_kafka_conf_set(a->conf, k, v, a->errstr, a->n) != RD_KAFKA_CONF_OK) a->failed = 1;
-}
-
-static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
-    zl_log_level_t l = level <= 3 ? ZL_LOG_ERROR : level <= 4 ? ZL_LOG_WARN : level <= 6 ? ZL_LOG_INFO : ZL_LOG_DEBUG;
-    zl_log(l, "kafka", "%s: %s", fac, buf);
-}
-
-static rd_kafka_conf_t *base_conf(const zl_conf_t *conf, int consumer, char *errstr, size_t n) {
-    rd_kafka_conf_t *kc = rd_kafka_conf_new();
-    conf_apply_t a = {kc, errstr, n, 0, consumer};
-    zl_conf_foreach_kafka(conf, apply_kafka, &a);
-    if (a.failed) {
-        rd_kafka_conf_destroy(kc);
-        return NULL;
-    }
-    rd_kafka_conf_set_log_cb(kc, log_cb);
-    return kc;
-}
 
 static int make_pipe(int fds[2]) {
     if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) < 0) return -1;
@@ -105,14 +63,14 @@ static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
         zl_counter_inc(p->c_delivered);
     }
     zl_dr_t *dr = m->_private;
-    if (dr) dr->cb(dr, m->err);
+    if (dr) dr->cb(dr, zl_kafka_err(m->err), m->err ? rd_kafka_err2str(m->err) : NULL);
 }
 
 zl_producer_t *zl_producer_new(const zl_conf_t *conf, zl_metrics_t *m, char *errstr, size_t n) {
     zl_producer_t *p = calloc(1, sizeof *p);
     if (!p) return NULL;
     p->pipefd[0] = p->pipefd[1] = -1;
-    rd_kafka_conf_t *kc = base_conf(conf, 0, errstr, n);
+    rd_kafka_conf_t *kc = zl_kafka_conf(conf, false, errstr, n);
     if (!kc) goto fail;
     rd_kafka_conf_set_opaque(kc, p);
     rd_kafka_conf_set_dr_msg_cb(kc, dr_msg_cb);
@@ -356,7 +314,7 @@ zl_consumer_t *zl_consumer_new(const zl_conf_t *conf, const char *group, const c
     c->cb = cb;
     c->ctx = ctx;
     c->topic = strdup(topic);
-    rd_kafka_conf_t *kc = base_conf(conf, 1, errstr, n);
+    rd_kafka_conf_t *kc = zl_kafka_conf(conf, true, errstr, n);
     if (!kc) goto fail;
     if (rd_kafka_conf_set(kc, "group.id", group, errstr, n) ||
         rd_kafka_conf_set(kc, "enable.auto.offset.store", "false", errstr, n) ||
@@ -425,21 +383,17 @@ void zl_consumer_destroy(zl_consumer_t *c) {
 
 int zl_consumer_fd(const zl_consumer_t *c) { return c->pipefd[0]; }
 
+/* Every record enters its partition's offset track before its owner sees it. */
+static void on_record(void *ctx, const zl_kmsg_t *m) {
+    zl_consumer_t *c = ctx;
+    track_t *t = track_get(c, m->partition);
+    if (t) track_push(t, m->offset);
+    c->cb(c->ctx, m);
+}
+
 void zl_consumer_serve(zl_consumer_t *c, int max) {
     drain_pipe(c->pipefd[0]);
-    for (int i = 0; i < max; i++) {
-        rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, 0);
-        if (!m) return;
-        if (m->err) {
-            if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
-                ZL_WARN("kafka", "consumer: %s", rd_kafka_message_errstr(m));
-        } else {
-            track_t *t = track_get(c, m->partition);
-            if (t) track_push(t, m->offset);
-            c->cb(c->ctx, m);
-        }
-        rd_kafka_message_destroy(m);
-    }
+    if (zl_kafka_consume(c->rk, 0, max, on_record, c) < max) return;
     /* more may be waiting: make sure the loop comes back */
     if (write(c->pipefd[1], "1", 1) < 0) {
     }

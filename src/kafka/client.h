@@ -12,17 +12,40 @@
 #ifndef ZL_KAFKA_CLIENT_H
 #define ZL_KAFKA_CLIENT_H
 
-#include <librdkafka/rdkafka.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "common/metrics.h"
 #include "common/buf.h"
 #include "common/conf.h"
 
+/* librdkafka stays inside src/kafka: its users see these types only. */
+
+/* One fetched record, borrowed: every pointer (topic, key, value) belongs to
+ * the Kafka layer and is valid only until the callback it is handed to
+ * returns; copy what must outlive it. */
+typedef struct {
+    const char *topic;
+    int32_t partition;
+    int64_t offset;
+    const void *key;   /* NULL when the record has no key */
+    size_t key_len;
+    const void *value; /* NULL for a tombstone */
+    size_t value_len;
+    int64_t timestamp; /* ms since the epoch (CreateTime or LogAppendTime), -1 if none */
+} zl_kmsg_t;
+
+/* Handler for one fetched record (see zl_kmsg_t for how long it lives). */
+typedef void (*zl_consumer_cb)(void *ctx, const zl_kmsg_t *msg);
+
 typedef struct zl_dr zl_dr_t;
-/* Runs on the loop thread with the delivery result of one message. */
+/* The delivery result of one produced record, run on the thread that serves
+ * the producer (the loop thread for zl_producer_t).  err: ZL_OK, ZL_ERR_TIMEOUT
+ * (message.timeout.ms passed) or ZL_ERR_KAFKA; reason: librdkafka's static
+ * text of the failure, NULL on success.  The zl_dr_t is the caller's, embedded
+ * in whatever it must release; the Kafka layer only holds the pointer until cb. */
 struct zl_dr {
-    void (*cb)(zl_dr_t *dr, rd_kafka_resp_err_t err);
+    void (*cb)(zl_dr_t *dr, zl_err_t err, const char *reason);
 };
 
 /* True for the librdkafka properties only a producer understands (the shared
@@ -58,8 +81,6 @@ int zl_producer_outq(const zl_producer_t *p);
 bool zl_producer_congested(zl_producer_t *p);
 
 typedef struct zl_consumer zl_consumer_t;
-/* Handler for one fetched message; the message is valid during the call. */
-typedef void (*zl_consumer_cb)(void *ctx, const rd_kafka_message_t *msg);
 
 zl_consumer_t *zl_consumer_new(const zl_conf_t *conf, const char *group, const char *topic,
                                zl_consumer_cb cb, void *ctx, char *errstr, size_t n);

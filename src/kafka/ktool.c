@@ -1,6 +1,6 @@
-/* Shared Kafka helpers of the client tools (see ktool.h). */
+/* Kafka handles of the client tools (see ktool.h). */
 #include "kafka/ktool.h"
-#include "kafka/client.h"
+#include "kafka/kafka_int.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -9,58 +9,80 @@
 #include <unistd.h>
 #include "common/log.h"
 
-typedef struct {
-    rd_kafka_conf_t *kc;
-    bool consumer, failed;
-    char *errstr;
-    size_t n;
-} apply_t;
+struct zl_ktool {
+    rd_kafka_t *rk;
+    bool consumer;
+};
 
-static void apply(const char *k, const char *v, void *ctx) {
-    apply_t *a = ctx;
-    if (a->failed || (a->consumer && zl_kafka_producer_only(k))) return;
-    if (rd_kafka_conf_set(a->kc, k, v, a->errstr, a->n) != RD_KAFKA_CONF_OK) a->failed = true;
-}
-
-static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
+/* Delivery reports of a tool's producer: the message's opaque is its zl_dr_t. */
+static void on_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
     (void)rk;
-    zl_log(level <= 3 ? ZL_LOG_ERROR : level <= 4 ? ZL_LOG_WARN : ZL_LOG_DEBUG, "kafka", "%s: %s",
-           fac, buf);
+    (void)opaque;
+    zl_dr_t *dr = m->_private;
+    if (dr) dr->cb(dr, zl_kafka_err(m->err), m->err ? rd_kafka_err2str(m->err) : NULL);
 }
 
-rd_kafka_t *zl_ktool_new(const zl_conf_t *conf, rd_kafka_type_t type,
-                         void (*dr)(rd_kafka_t *, const rd_kafka_message_t *, void *),
-                         char *errstr, size_t n) {
-    rd_kafka_conf_t *kc = rd_kafka_conf_new();
-    apply_t a = {kc, type == RD_KAFKA_CONSUMER, false, errstr, n};
-    zl_conf_foreach_kafka(conf, apply, &a);
-    if (!a.failed && type == RD_KAFKA_CONSUMER) {
+zl_ktool_t *zl_ktool_new(const zl_conf_t *conf, zl_ktool_role_t role, char *errstr, size_t n) {
+    bool consumer = role == ZL_KTOOL_CONSUMER;
+    rd_kafka_conf_t *kc = zl_kafka_conf(conf, consumer, errstr, n);
+    if (!kc) return NULL;
+    if (consumer) {
         /* a private group id that is never committed to: partitions are
          * assigned by hand, the group only satisfies librdkafka */
         char gid[64];
         snprintf(gid, sizeof gid, "zeelos-tool-%ld", (long)getpid());
         if (rd_kafka_conf_set(kc, "group.id", gid, errstr, n) ||
             rd_kafka_conf_set(kc, "enable.auto.commit", "false", errstr, n) ||
-            rd_kafka_conf_set(kc, "enable.auto.offset.store", "false", errstr, n))
-            a.failed = true;
+            rd_kafka_conf_set(kc, "enable.auto.offset.store", "false", errstr, n)) {
+            rd_kafka_conf_destroy(kc);
+            return NULL;
+        }
+    } else {
+        rd_kafka_conf_set_dr_msg_cb(kc, on_dr);
     }
-    if (a.failed) {
+    zl_ktool_t *k = calloc(1, sizeof *k);
+    if (!k) {
+        snprintf(errstr, n, "out of memory");
         rd_kafka_conf_destroy(kc);
         return NULL;
     }
-    rd_kafka_conf_set_log_cb(kc, log_cb);
-    if (dr) rd_kafka_conf_set_dr_msg_cb(kc, dr);
-    rd_kafka_t *rk = rd_kafka_new(type, kc, errstr, n);
-    if (!rk) {
+    k->consumer = consumer;
+    if (!(k->rk = rd_kafka_new(consumer ? RD_KAFKA_CONSUMER : RD_KAFKA_PRODUCER, kc, errstr, n))) {
         rd_kafka_conf_destroy(kc);
+        free(k);
         return NULL;
     }
-    if (type == RD_KAFKA_CONSUMER) rd_kafka_poll_set_consumer(rk);
-    return rk;
+    if (consumer) rd_kafka_poll_set_consumer(k->rk);
+    return k;
 }
 
-zl_err_t zl_ktool_assign(rd_kafka_t *rk, const char *topic, bool from_beginning, int timeout_ms,
+void zl_ktool_destroy(zl_ktool_t *k) {
+    if (!k) return;
+    if (k->consumer) rd_kafka_consumer_close(k->rk);
+    else rd_kafka_flush(k->rk, 2000);
+    rd_kafka_destroy(k->rk);
+    free(k);
+}
+
+int zl_ktool_consume(zl_ktool_t *k, int timeout_ms, int max, zl_consumer_cb cb, void *ctx) {
+    return zl_kafka_consume(k->rk, timeout_ms, max, cb, ctx);
+}
+
+zl_err_t zl_ktool_produce(zl_ktool_t *k, const char *topic, const zl_buf_t *key, const zl_buf_t *value,
+                          zl_dr_t *dr, const char **reason) {
+    rd_kafka_resp_err_t e = rd_kafka_producev(
+        k->rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key ? key->data : NULL, key ? key->len : 0),
+        RD_KAFKA_V_VALUE(value->data, value->len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+        RD_KAFKA_V_OPAQUE(dr), RD_KAFKA_V_END);
+    if (e && reason) *reason = rd_kafka_err2str(e);
+    return zl_kafka_err(e);
+}
+
+void zl_ktool_poll(zl_ktool_t *k, int timeout_ms) { rd_kafka_poll(k->rk, timeout_ms); }
+
+zl_err_t zl_ktool_assign(zl_ktool_t *k, const char *topic, bool from_beginning, int timeout_ms,
                          char *errstr, size_t n) {
+    rd_kafka_t *rk = k->rk;
     rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
     const struct rd_kafka_metadata *md = NULL;
     if (!rkt) {
@@ -124,14 +146,14 @@ static void put_part(json_t *o, zl_serde_t *s, const char *name, const void *p, 
     zl_buf_free(&b);
 }
 
-zl_err_t zl_ktool_format(zl_serde_t *s, const rd_kafka_message_t *m, zl_buf_t *out) {
+zl_err_t zl_ktool_format(zl_serde_t *s, const zl_kmsg_t *m, zl_buf_t *out) {
     json_t *o = json_object();
     if (!o) return ZL_ERR_NOMEM;
-    json_object_set_new(o, "topic", json_string(rd_kafka_topic_name(m->rkt)));
+    json_object_set_new(o, "topic", json_string(m->topic));
     json_object_set_new(o, "partition", json_integer(m->partition));
     json_object_set_new(o, "offset", json_integer(m->offset));
     put_part(o, s, "key", m->key, m->key_len);
-    put_part(o, s, "value", m->payload, m->len);
+    put_part(o, s, "value", m->value, m->value_len);
     char *txt = json_dumps(o, JSON_COMPACT);
     json_decref(o);
     if (!txt) return ZL_ERR_NOMEM;

@@ -53,7 +53,7 @@ typedef struct {
 typedef struct {
     zl_conf_t *conf;
     zl_serde_t *s;
-    rd_kafka_t *cons, *prod;
+    zl_ktool_t *cons, *prod;
     const char *t_reg, *t_obs, *t_req, *t_rep;
     char prefix[64];
     int count;
@@ -175,11 +175,13 @@ static int dev_index(const bench_t *b, const char *ep) {
     return *end || i < 0 || i >= b->count ? -1 : (int)i;
 }
 
-static void on_record(bench_t *b, rd_kafka_message_t *m, int64_t now_us) {
-    const char *topic = rd_kafka_topic_name(m->rkt);
+static void on_record(void *ctx, const zl_kmsg_t *m) {
+    bench_t *b = ctx;
+    int64_t now_us = wall_us();
+    const char *topic = m->topic;
     char err[256];
     zl_buf_reset(&b->txt);
-    if (zl_serde_to_json(b->s, m->payload, m->len, &b->txt, err, sizeof err) || zl_buf_putc(&b->txt, 0)) {
+    if (zl_serde_to_json(b->s, m->value, m->value_len, &b->txt, err, sizeof err) || zl_buf_putc(&b->txt, 0)) {
         b->undecodable++;
         return;
     }
@@ -197,8 +199,7 @@ static void on_record(bench_t *b, rd_kafka_message_t *m, int64_t now_us) {
         if (b->win_lo_us && s >= b->win_lo_us && s < b->win_hi_us) {
             b->in_window++;
             zl_hist_add(&b->e2e, now_us - s);
-            rd_kafka_timestamp_type_t tt;
-            int64_t ct = rd_kafka_message_timestamp(m, &tt);
+            int64_t ct = m->timestamp;
             if (ct > 0) zl_hist_add(&b->gw, ct * 1000 - s);
         }
     } else if (!strcmp(topic, b->t_reg)) {
@@ -239,14 +240,8 @@ static void pump(bench_t *b, int wait_ms) {
     static int64_t next_sample, next_progress;
     int64_t end = zl_now_ms() + wait_ms;
     do {
-        rd_kafka_message_t *m = rd_kafka_consumer_poll(b->cons, wait_ms > 0 ? 10 : 0);
-        if (m) {
-            if (!m->err) on_record(b, m, wall_us());
-            else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
-                ZL_WARN("bench", "%s", rd_kafka_message_errstr(m));
-            rd_kafka_message_destroy(m);
-        }
-        if (b->prod) rd_kafka_poll(b->prod, 0);
+        int got = zl_ktool_consume(b->cons, wait_ms > 0 ? 10 : 0, 1, on_record, b);
+        if (b->prod) zl_ktool_poll(b->prod, 0);
         int64_t now = zl_now_ms();
         if (now >= next_sample) {
             sample(b);
@@ -263,7 +258,7 @@ static void pump(bench_t *b, int wait_ms) {
                     (unsigned long long)b->st.duplicated, sm ? sm->cpu_pct : 0, sm ? sm->rss_mib : 0,
                     isatty(2) ? "   " : "\n");
         }
-        if (!m && wait_ms <= 0) break;
+        if (!got && wait_ms <= 0) break;
     } while (zl_now_ms() < end && !stop);
 }
 
@@ -275,15 +270,13 @@ static int produce_req(bench_t *b, const char *ep, const char *ticket, zl_req_ki
     zl_buf_reset(&b->val);
     if (zl_serde_key(b->s, b->t_req, ep, &b->key) || zl_serde_request(b->s, b->t_req, &req, &b->val)) return -1;
     for (;;) {
-        rd_kafka_resp_err_t e = rd_kafka_producev(
-            b->prod, RD_KAFKA_V_TOPIC(b->t_req), RD_KAFKA_V_KEY(b->key.data, b->key.len),
-            RD_KAFKA_V_VALUE(b->val.data, b->val.len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-            RD_KAFKA_V_END);
-        if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL && !stop) {
+        const char *why = NULL;
+        zl_err_t e = zl_ktool_produce(b->prod, b->t_req, &b->key, &b->val, NULL, &why);
+        if (e == ZL_ERR_FULL && !stop) {
             pump(b, 5);
             continue;
         }
-        if (e) ZL_WARN("bench", "produce to %s: %s", b->t_req, rd_kafka_err2str(e));
+        if (e) ZL_WARN("bench", "produce to %s: %s", b->t_req, why ? why : zl_err2str(e));
         return e ? -1 : 0;
     }
 }
@@ -421,13 +414,13 @@ int zl_cmd_bench(int argc, char **argv, char **envp) {
     }
     if (!(b->s = zl_ktool_serde(conf, err, sizeof err)) ||
         zl_serde_register_topic(b->s, b->t_req, ZL_VAL_REQUEST, err, sizeof err) ||
-        !(b->prod = zl_ktool_new(conf, RD_KAFKA_PRODUCER, NULL, err, sizeof err)) ||
+        !(b->prod = zl_ktool_new(conf, ZL_KTOOL_PRODUCER, err, sizeof err)) ||
         /* the consumer's fetch must not sit out librdkafka's default 500 ms on
            an idle topic (that would be measured as latency); the gateway's own
            consumer uses 10 ms too.  Set after the producer, which has no use for it. */
         (!zl_conf_is_set(conf, "kafka.fetch.wait.max.ms") &&
          zl_conf_set(conf, "kafka.fetch.wait.max.ms", "10", err, sizeof err)) ||
-        !(b->cons = zl_ktool_new(conf, RD_KAFKA_CONSUMER, NULL, err, sizeof err))) {
+        !(b->cons = zl_ktool_new(conf, ZL_KTOOL_CONSUMER, err, sizeof err))) {
         fprintf(stderr, "zeelos bench: %s\n", err);
         goto out;
     }
@@ -634,14 +627,8 @@ int zl_cmd_bench(int argc, char **argv, char **envp) {
     }
 out:
     if (fleet_pid > 0) stop_fleet(fleet_pid);
-    if (b->prod) {
-        rd_kafka_flush(b->prod, 2000);
-        rd_kafka_destroy(b->prod);
-    }
-    if (b->cons) {
-        rd_kafka_consumer_close(b->cons);
-        rd_kafka_destroy(b->cons);
-    }
+    zl_ktool_destroy(b->prod);
+    zl_ktool_destroy(b->cons);
     zl_serde_destroy(b->s);
     zl_buf_free(&b->txt);
     zl_buf_free(&b->key);

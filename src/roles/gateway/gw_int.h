@@ -132,7 +132,8 @@ zl_err_t zl_ev_response(zl_gw_t *gw, const char *topic, const char *key_ep,
                         const zl_rec_response_t *r, zl_dr_t *dr);
 
 /* mgmt.c */
-void zl_mgmt_on_message(void *ctx, const rd_kafka_message_t *msg);
+/* A management request record (borrowed until return), on the loop thread. */
+void zl_mgmt_on_message(void *ctx, const zl_kmsg_t *msg);
 zl_mreq_t *zl_mgmt_new(zl_gw_t *gw, int32_t partition, int64_t offset);
 /* Sends m to the device of reg (or answers it). */
 void zl_mgmt_dispatch(zl_mreq_t *m, zl_reg_t *reg);

@@ -24,11 +24,11 @@ static void mreq_free(mreq_t *m) {
     free(m);
 }
 
-static void on_delivered(zl_dr_t *dr, rd_kafka_resp_err_t err) {
+static void on_delivered(zl_dr_t *dr, zl_err_t err, const char *reason) {
     mreq_t *m = (mreq_t *)dr;
     if (err)
         ZL_ERROR("mgmt", "response for ticket '%s' was not delivered (%s); the request is "
-                 "considered answered", m->req.ticket, rd_kafka_err2str(err));
+                 "considered answered", m->req.ticket, reason ? reason : zl_err2str(err));
     if (m->partition >= 0) zl_consumer_done(m->gw->consumer, m->partition, m->offset);
     zl_histogram_observe(m->gw->m.mgmt_latency, (double)(zl_now_ns() - m->t0) / 1e9);
     mreq_free(m);
@@ -429,14 +429,14 @@ mreq_t *zl_mgmt_new(zl_gw_t *gw, int32_t partition, int64_t offset) {
     return m;
 }
 
-void zl_mgmt_on_message(void *ctx, const rd_kafka_message_t *msg) {
+void zl_mgmt_on_message(void *ctx, const zl_kmsg_t *msg) {
     zl_gw_t *gw = ctx;
     zl_counter_inc(gw->m.mgmt_requests);
     mreq_t *m = zl_mgmt_new(gw, msg->partition, msg->offset);
     if (!m) return; /* offset stays unstored: replayed after restart */
     char err[256] = "empty value";
-    bool ok = msg->payload &&
-              zl_serde_decode_request(gw->serde, msg->payload, msg->len, &m->req, err, sizeof err) == ZL_OK;
+    bool ok = msg->value &&
+              zl_serde_decode_request(gw->serde, msg->value, msg->value_len, &m->req, err, sizeof err) == ZL_OK;
     if (!ok) zl_counter_inc(gw->m.mgmt_invalid);
     if (!ok && m->req.ticket && m->req.ep) {
         /* decodable enough to know whom to answer: say what is wrong */
@@ -446,7 +446,7 @@ void zl_mgmt_on_message(void *ctx, const rd_kafka_message_t *msg) {
     }
     if (!ok || !m->req.ticket || !m->req.ep || !m->req.path) {
         ZL_WARN("mgmt", "skipping undecodable request at %s[%d]@%lld (%zu bytes): %s",
-                rd_kafka_topic_name(msg->rkt), msg->partition, (long long)msg->offset, msg->len,
+                msg->topic, msg->partition, (long long)msg->offset, msg->value_len,
                 ok ? "ticket, ep or path missing" : err);
         zl_consumer_done(gw->consumer, m->partition, m->offset);
         mreq_free(m);
@@ -458,7 +458,7 @@ void zl_mgmt_on_message(void *ctx, const rd_kafka_message_t *msg) {
         return;
     }
     if (reg->queue_mode && reg->asleep && m->req.kind != ZL_RK_OBSERVE_CANCEL) {
-        zl_queue_hold(gw, reg, m, msg->payload, msg->len);
+        zl_queue_hold(gw, reg, m, msg->value, msg->value_len);
         return;
     }
     zl_mgmt_dispatch(m, reg);

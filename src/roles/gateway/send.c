@@ -46,7 +46,8 @@ static void finish(send_t *s) {
     free(s);
 }
 
-static void on_delivered(zl_dr_t *dr, rd_kafka_resp_err_t err) {
+static void on_delivered(zl_dr_t *dr, zl_err_t err, const char *reason) {
+    (void)reason;
     send_t *s = ((send_rec_t *)dr)->s;
     if (err) s->failed = true;
     if (--s->pending == 0) finish(s);

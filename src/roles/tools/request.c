@@ -32,11 +32,48 @@
 static volatile sig_atomic_t stop;
 static void on_signal(int sig) { (void)sig; stop = 1; }
 
-static void on_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
-    (void)rk;
-    rd_kafka_resp_err_t *res = m->_private;
-    (void)opaque;
-    if (res) *res = m->err;
+/* The delivery of the request record. */
+typedef struct {
+    zl_dr_t dr;
+    bool done;
+    zl_err_t err;
+    const char *reason; /* librdkafka's static text */
+} delivery_t;
+
+static void on_dr(zl_dr_t *dr, zl_err_t err, const char *reason) {
+    delivery_t *d = (delivery_t *)dr;
+    d->done = true;
+    d->err = err;
+    d->reason = reason;
+}
+
+/* Waiting for the response with our ticket on the reply topic. */
+typedef struct {
+    zl_serde_t *s;
+    const char *ticket;
+    zl_buf_t *line; /* the matching response, as JSON */
+    bool found, success; /* success: found, with a success code */
+} reply_t;
+
+static bool success_code(const char *c);
+
+static void on_reply(void *ctx, const zl_kmsg_t *m) {
+    reply_t *r = ctx;
+    char err[512];
+    if (r->found) return;
+    zl_buf_reset(r->line);
+    json_t *j = NULL;
+    if (zl_serde_to_json(r->s, m->value, m->value_len, r->line, err, sizeof err) == ZL_OK)
+        j = json_loadb((const char *)r->line->data, r->line->len, 0, NULL);
+    else
+        ZL_DEBUG("request", "skipping undecodable record at offset %lld: %s", (long long)m->offset, err);
+    const char *t = json_string_value(json_object_get(j, "ticket"));
+    if (t && !strcmp(t, r->ticket)) {
+        const char *code = json_string_value(json_object_get(json_object_get(j, "rep"), "code"));
+        r->found = true;
+        r->success = success_code(code);
+    }
+    json_decref(j);
 }
 
 /* Splits "/3/0/1" into ids; returns the count or -1. */
@@ -110,7 +147,7 @@ int zl_cmd_request(int argc, char **argv, char **envp) {
     char err[512] = "", ticket[64];
     int rc = 2;
     zl_serde_t *s = NULL;
-    rd_kafka_t *cons = NULL, *prod = NULL;
+    zl_ktool_t *cons = NULL, *prod = NULL;
     zl_node_t *node = NULL;
     zl_buf_t key, val, line;
     zl_buf_init(&key, 0);
@@ -212,7 +249,7 @@ int zl_cmd_request(int argc, char **argv, char **envp) {
     const char *rep_topic = zl_conf_str(conf, "topic.management.rep");
     if (!(s = zl_ktool_serde(conf, err, sizeof err)) ||
         zl_serde_register_topic(s, req_topic, ZL_VAL_REQUEST, err, sizeof err) ||
-        !(cons = zl_ktool_new(conf, RD_KAFKA_CONSUMER, NULL, err, sizeof err))) {
+        !(cons = zl_ktool_new(conf, ZL_KTOOL_CONSUMER, err, sizeof err))) {
         fprintf(stderr, "zeelos request: %s\n", err);
         goto out;
     }
@@ -227,26 +264,23 @@ int zl_cmd_request(int argc, char **argv, char **envp) {
         fprintf(stderr, "zeelos request: cannot encode the request\n");
         goto out;
     }
-    if (!(prod = zl_ktool_new(conf, RD_KAFKA_PRODUCER, on_dr, err, sizeof err))) {
+    if (!(prod = zl_ktool_new(conf, ZL_KTOOL_PRODUCER, err, sizeof err))) {
         fprintf(stderr, "zeelos request: %s\n", err);
         goto out;
     }
     int64_t wait_ms = zl_conf_int(conf, "request.wait.ms");
     int64_t deadline = zl_now_ms() + wait_ms;
-    rd_kafka_resp_err_t dr = RD_KAFKA_RESP_ERR__IN_PROGRESS;
-    rd_kafka_resp_err_t perr = rd_kafka_producev(
-        prod, RD_KAFKA_V_TOPIC(req_topic), RD_KAFKA_V_KEY(key.data, key.len),
-        RD_KAFKA_V_VALUE(val.data, val.len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-        RD_KAFKA_V_OPAQUE(&dr), RD_KAFKA_V_END);
-    if (perr) {
-        fprintf(stderr, "zeelos request: produce to %s: %s\n", req_topic, rd_kafka_err2str(perr));
+    delivery_t dr = {.dr.cb = on_dr};
+    const char *why = NULL;
+    if (zl_ktool_produce(prod, req_topic, &key, &val, &dr.dr, &why)) {
+        fprintf(stderr, "zeelos request: produce to %s: %s\n", req_topic, why ? why : "error");
         goto out;
     }
-    while (dr == RD_KAFKA_RESP_ERR__IN_PROGRESS && zl_now_ms() < deadline) rd_kafka_poll(prod, 100);
-    if (dr != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    while (!dr.done && zl_now_ms() < deadline) zl_ktool_poll(prod, 100);
+    if (!dr.done || dr.err) {
         fprintf(stderr, "zeelos request: request not delivered to %s: %s\n", req_topic,
-                dr == RD_KAFKA_RESP_ERR__IN_PROGRESS ? "timed out" : rd_kafka_err2str(dr));
-        rc = dr == RD_KAFKA_RESP_ERR__IN_PROGRESS ? 3 : 1;
+                !dr.done ? "timed out" : dr.reason);
+        rc = !dr.done ? 3 : 1;
         goto out;
     }
     ZL_INFO("request", "sent %s %s to %s (ticket %s), waiting on %s", pos[0], pos[1], ep, ticket,
@@ -266,36 +300,19 @@ int zl_cmd_request(int argc, char **argv, char **envp) {
                 next_try = zl_now_ms() + 500;
             }
             if (!assigned) {
-                rd_kafka_poll(prod, 100);
+                zl_ktool_poll(prod, 100);
                 continue;
             }
         }
-        rd_kafka_message_t *m = rd_kafka_consumer_poll(cons, 200);
-        if (!m) continue;
-        if (m->err) {
-            if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
-                ZL_WARN("request", "%s", rd_kafka_message_errstr(m));
-            rd_kafka_message_destroy(m);
-            continue;
-        }
-        zl_buf_reset(&line);
-        json_t *j = NULL;
-        if (zl_serde_to_json(s, m->payload, m->len, &line, err, sizeof err) == ZL_OK)
-            j = json_loadb((const char *)line.data, line.len, 0, NULL);
-        else
-            ZL_DEBUG("request", "skipping undecodable record at offset %lld: %s", (long long)m->offset, err);
-        rd_kafka_message_destroy(m);
-        const char *t = json_string_value(json_object_get(j, "ticket"));
-        if (t && !strcmp(t, ticket)) {
-            const char *code = json_string_value(json_object_get(json_object_get(j, "rep"), "code"));
+        reply_t r = {.s = s, .ticket = ticket, .line = &line};
+        zl_ktool_consume(cons, 200, 1, on_reply, &r);
+        if (r.found) {
             fwrite(line.data, 1, line.len, stdout);
             fputc('\n', stdout);
             fflush(stdout);
-            rc = success_code(code) ? 0 : 1;
-            json_decref(j);
+            rc = r.success ? 0 : 1;
             break;
         }
-        json_decref(j);
     }
     if (rc == 3)
         fprintf(stderr, "zeelos request: no response with ticket %s on %s within %lld ms (is gateway "
@@ -303,14 +320,8 @@ int zl_cmd_request(int argc, char **argv, char **envp) {
                 zl_conf_str(conf, "id"), req_topic,
                 kind == ZL_RK_OBSERVE_CANCEL ? " note: the original gateway sends no reply to observeCancel" : "");
 out:
-    if (prod) {
-        rd_kafka_flush(prod, 2000);
-        rd_kafka_destroy(prod);
-    }
-    if (cons) {
-        rd_kafka_consumer_close(cons);
-        rd_kafka_destroy(cons);
-    }
+    zl_ktool_destroy(prod);
+    zl_ktool_destroy(cons);
     zl_node_free(node);
     zl_buf_free(&key);
     zl_buf_free(&val);

@@ -35,6 +35,24 @@ static const char *expand(const zl_conf_t *conf, const char *t) {
     return t;
 }
 
+typedef struct {
+    zl_serde_t *s;
+    zl_buf_t line;
+    int64_t count;
+} tail_t;
+
+/* One record: a JSON line on stdout. */
+static void on_record(void *ctx, const zl_kmsg_t *m) {
+    tail_t *t = ctx;
+    zl_buf_reset(&t->line);
+    if (zl_ktool_format(t->s, m, &t->line) == ZL_OK) {
+        fwrite(t->line.data, 1, t->line.len, stdout);
+        fputc('\n', stdout);
+        fflush(stdout);
+    }
+    t->count++;
+}
+
 int zl_cmd_tail(int argc, char **argv, char **envp) {
     const char *pos[16];
     int n_pos = 0, status;
@@ -42,14 +60,14 @@ int zl_cmd_tail(int argc, char **argv, char **envp) {
     if (!conf) return status;
     char err[512] = "";
     int rc = 1;
-    rd_kafka_t *rk = NULL;
+    zl_ktool_t *rk = NULL;
     zl_serde_t *s = zl_ktool_serde(conf, err, sizeof err);
     const char *topics[16];
     int n_topics = 0;
     if (n_pos == 0)
         for (size_t i = 0; i < 4; i++) topics[n_topics++] = expand(conf, short_names[i]);
     for (int i = 0; i < n_pos; i++) topics[n_topics++] = expand(conf, pos[i]);
-    if (!s || !(rk = zl_ktool_new(conf, RD_KAFKA_CONSUMER, NULL, err, sizeof err))) {
+    if (!s || !(rk = zl_ktool_new(conf, ZL_KTOOL_CONSUMER, err, sizeof err))) {
         fprintf(stderr, "zeelos tail: %s\n", err);
         goto out;
     }
@@ -73,42 +91,25 @@ int zl_cmd_tail(int argc, char **argv, char **envp) {
     struct sigaction sa = {.sa_handler = on_signal};
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    int64_t max = zl_conf_int(conf, "tail.max.messages"), count = 0;
+    int64_t max = zl_conf_int(conf, "tail.max.messages");
     int64_t idle_ms = zl_conf_is_set(conf, "request.wait.ms") ? zl_conf_int(conf, "request.wait.ms")
                                                                : INT64_MAX / 4;
     int64_t deadline = zl_now_ms() + idle_ms;
-    zl_buf_t line;
-    zl_buf_init(&line, 0);
+    tail_t t = {.s = s};
+    zl_buf_init(&t.line, 0);
     rc = 0;
-    while (!stop && (max == 0 || count < max)) {
+    while (!stop && (max == 0 || t.count < max)) {
         if (zl_now_ms() >= deadline) {
             ZL_INFO("tail", "no record for %lld ms, exiting", (long long)idle_ms);
             break;
         }
-        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 200);
-        if (!m) continue;
-        if (m->err) {
-            if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
-                ZL_WARN("tail", "%s", rd_kafka_message_errstr(m));
-            rd_kafka_message_destroy(m);
-            continue;
-        }
-        zl_buf_reset(&line);
-        if (zl_ktool_format(s, m, &line) == ZL_OK) {
-            fwrite(line.data, 1, line.len, stdout);
-            fputc('\n', stdout);
-            fflush(stdout);
-        }
-        rd_kafka_message_destroy(m);
-        count++;
-        deadline = zl_now_ms() + idle_ms;
+        int64_t before = t.count;
+        zl_ktool_consume(rk, 200, 1, on_record, &t);
+        if (t.count != before) deadline = zl_now_ms() + idle_ms;
     }
-    zl_buf_free(&line);
+    zl_buf_free(&t.line);
 out:
-    if (rk) {
-        rd_kafka_consumer_close(rk);
-        rd_kafka_destroy(rk);
-    }
+    zl_ktool_destroy(rk);
     zl_serde_destroy(s);
     zl_conf_destroy(conf);
     return rc;

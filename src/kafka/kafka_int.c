@@ -1,0 +1,99 @@
+/* What client.c and ktool.c share (see kafka_int.h): the configuration
+ * builder, the librdkafka log mapping and the consumer poll loop. */
+#include "kafka/kafka_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "common/log.h"
+
+bool zl_kafka_producer_only(const char *k) {
+    static const char *const keys[] = {"enable.idempotence", "acks", "request.required.acks",
+        "partitioner", "linger.ms", "queue.buffering.max.ms", "queue.buffering.max.messages",
+        "queue.buffering.max.kbytes", "batch.num.messages", "batch.size", "compression.type",
+        "compression.codec", "message.timeout.ms", "delivery.timeout.ms", "retries",
+        "message.send.max.retries", "retry.backoff.ms", "max.in.flight", "request.timeout.ms",
+        "enable.gapless.guarantee", "sticky.partitioning.linger.ms", NULL};
+    for (int i = 0; keys[i]; i++)
+        if (!strcmp(k, keys[i])) return true;
+    return false;
+}
+
+typedef struct {
+    rd_kafka_conf_t *kc;
+    char *errstr;
+    size_t n;
+    bool failed, consumer;
+} apply_t;
+
+static void apply(const char *k, const char *v, void *ctx) {
+    apply_t *a = ctx;
+    if (a->failed || (a->consumer && zl_kafka_producer_only(k))) return;
+    if (rd_kafka_conf_set(a->kc, k, v, a->errstr, a->n) != RD_KAFKA_CONF_OK) a->failed = true;
+}
+
+/* librdkafka logs with syslog levels.  0-3 (EMERG..ERR) are errors, 4
+ * WARNING a warning.  5 NOTICE and 6 INFO are both "normal but worth
+ * knowing" (a broker that went away, a partition count that changed, a
+ * coordinator that moved): that is what our INFO means, so they are INFO,
+ * visible at the default log.level and silenced with log.level=warn.  7 DEBUG
+ * is what librdkafka emits only for the contexts named in kafka.debug, so it
+ * is our DEBUG.  (The tools used to map 5-6 to DEBUG, hiding those notices
+ * from exactly the user who runs a tool to see what happens.) */
+static zl_log_level_t log_level(int syslog_level) {
+    return syslog_level <= 3 ? ZL_LOG_ERROR : syslog_level == 4 ? ZL_LOG_WARN
+         : syslog_level <= 6 ? ZL_LOG_INFO : ZL_LOG_DEBUG;
+}
+
+static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
+    (void)rk;
+    zl_log(log_level(level), "kafka", "%s: %s", fac, buf);
+}
+
+rd_kafka_conf_t *zl_kafka_conf(const zl_conf_t *conf, bool consumer, char *errstr, size_t n) {
+    rd_kafka_conf_t *kc = rd_kafka_conf_new();
+    if (!kc) {
+        snprintf(errstr, n, "out of memory");
+        return NULL;
+    }
+    apply_t a = {kc, errstr, n, false, consumer};
+    zl_conf_foreach_kafka(conf, apply, &a);
+    if (a.failed) {
+        rd_kafka_conf_destroy(kc);
+        return NULL;
+    }
+    rd_kafka_conf_set_log_cb(kc, log_cb);
+    return kc;
+}
+
+int zl_kafka_consume(rd_kafka_t *rk, int timeout_ms, int max, zl_consumer_cb cb, void *ctx) {
+    int n = 0;
+    for (; n < max; n++) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, n ? 0 : timeout_ms);
+        if (!m) break;
+        if (m->err) {
+            if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+                ZL_WARN("kafka", "consumer: %s", rd_kafka_message_errstr(m));
+        } else {
+            rd_kafka_timestamp_type_t tt;
+            zl_kmsg_t v = {.topic = m->rkt ? rd_kafka_topic_name(m->rkt) : "",
+                           .partition = m->partition, .offset = m->offset,
+                           .key = m->key, .key_len = m->key_len,
+                           .value = m->payload, .value_len = m->len,
+                           .timestamp = rd_kafka_message_timestamp(m, &tt)};
+            cb(ctx, &v);
+        }
+        rd_kafka_message_destroy(m);
+    }
+    return n;
+}
+
+zl_err_t zl_kafka_err(rd_kafka_resp_err_t e) {
+    switch (e) {
+    case RD_KAFKA_RESP_ERR_NO_ERROR: return ZL_OK;
+    case RD_KAFKA_RESP_ERR__QUEUE_FULL: return ZL_ERR_FULL;
+    case RD_KAFKA_RESP_ERR__MSG_TIMED_OUT:
+    case RD_KAFKA_RESP_ERR__TIMED_OUT: return ZL_ERR_TIMEOUT;
+    default: return ZL_ERR_KAFKA;
+    }
+}
