@@ -181,6 +181,27 @@ static writer_t *writer_get(zl_serde_t *s, int32_t id, char *errstr, size_t n) {
     return NULL;
 }
 
+/* The Confluent schema id of a framed record, -1 when it is not one. */
+static int64_t framed_id(const void *data, size_t len) {
+    const uint8_t *d = data;
+    if (!d || len < 5 || d[0] != 0) return -1;
+    return (int32_t)(((uint32_t)d[1] << 24) | ((uint32_t)d[2] << 16) | ((uint32_t)d[3] << 8) | d[4]);
+}
+
+int64_t zl_serde_pending_schema(zl_serde_t *s, const void *data, size_t len) {
+    int64_t id = s->fmt == ZL_FORMAT_AVRO && s->sr ? framed_id(data, len) : -1;
+    if (id < 0) return -1;
+    writer_t *w = writer_find(s, (int32_t)id);
+    return w && (w->schema || time(NULL) < w->retry_at) ? -1 : id;
+}
+
+zl_err_t zl_serde_schema_fetched(zl_serde_t *s, int32_t id, zl_err_t e, const char *text, char *errstr,
+                                 size_t n) {
+    if (e == ZL_OK && (e = zl_serde_add_writer_schema(s, id, text, errstr, n)) == ZL_OK) return ZL_OK;
+    writer_slot(s, id)->retry_at = time(NULL) + NEGATIVE_TTL_S; /* as a failed blocking fetch */
+    return e;
+}
+
 static topic_ids_t *topic_find(zl_serde_t *s, const char *topic) {
     for (size_t i = 0; i < s->n_topics; i++)
         if (strcmp(s->topics[i].topic, topic) == 0) return &s->topics[i];

@@ -59,6 +59,19 @@ zl_err_t zl_serde_request(zl_serde_t *s, const char *topic, const zl_request_t *
 zl_err_t zl_serde_decode_request(zl_serde_t *s, const void *data, size_t len, zl_request_t *out,
                                  char *errstr, size_t errstr_size);
 
+/* Asynchronous look-ups (kafka/reqdec.h drives them for the gateway's loop).
+ * The writer schema id a framed Avro value needs fetched before
+ * zl_serde_decode_request() can decode it without network I/O; -1 when it
+ * will not fetch (schema cached, its lookup failed less than 30 s ago, no
+ * registry, JSON format, not a framed record). */
+int64_t zl_serde_pending_schema(zl_serde_t *s, const void *data, size_t len);
+/* Feeds the result of a fetch of id made elsewhere (zl_sr_async_t): e and
+ * text as zl_sr_fetch() gave them.  Success caches the schema; a failure (or
+ * a text that does not parse: errstr says why, return ZL_ERR_SCHEMA) is
+ * remembered as a failed lookup, exactly as a blocking fetch would be. */
+zl_err_t zl_serde_schema_fetched(zl_serde_t *s, int32_t id, zl_err_t e, const char *text, char *errstr,
+                                 size_t n);
+
 /* Decodes any framed zeelos key or value (writer schema fetched by id) to a
  * JSON text (Avro JSON encoding) for `zeelos tail`. */
 zl_err_t zl_serde_to_json(zl_serde_t *s, const void *data, size_t len, zl_buf_t *out,

@@ -13,7 +13,15 @@
 struct zl_sr {
     char *url; /* without trailing '/' */
     CURL *curl;
+    const atomic_bool *abort; /* set: transfers in progress give up (zl_sr_set_abort) */
 };
+
+void zl_sr_set_abort(zl_sr_t *sr, const atomic_bool *flag) { sr->abort = flag; }
+
+static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un) {
+    (void)dt, (void)dn, (void)ut, (void)un;
+    return atomic_load((const atomic_bool *)ud) ? 1 : 0;
+}
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static void curl_init_once(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
@@ -60,6 +68,11 @@ static zl_err_t http(zl_sr_t *sr, const char *url, const char *post, long *statu
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
+    if (sr->abort) {
+        curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+        curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+        curl_easy_setopt(c, CURLOPT_XFERINFODATA, (void *)sr->abort);
+    }
     hdr = curl_slist_append(hdr, "Accept: application/vnd.schemaregistry.v1+json, application/json");
     if (post) {
         hdr = curl_slist_append(hdr, "Content-Type: application/vnd.schemaregistry.v1+json");

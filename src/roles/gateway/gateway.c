@@ -124,6 +124,13 @@ static void on_consumer_fd(void *ctx, uint32_t events) {
     zl_consumer_serve(gw->consumer, 256);
 }
 
+/* Schema fetches finished: the management records that waited for them. */
+static void on_registry_fd(void *ctx, uint32_t events) {
+    zl_gw_t *gw = ctx;
+    (void)events;
+    zl_reqdec_serve(gw->reqdec);
+}
+
 #define SERVE_EVERY_MS 100
 
 /* Belt and braces: serve the producer's queues even without a wake-up. */
@@ -156,6 +163,8 @@ static zl_err_t loop_init(zl_gw_t *gw, char *errstr, size_t n) {
                        gw) ||
         zl_loop_fd_add(gw->loop, &gw->w_consumer, zl_consumer_fd(gw->consumer), ZL_LOOP_IN, on_consumer_fd,
                        gw) ||
+        (zl_reqdec_fd(gw->reqdec) >= 0 && zl_loop_fd_add(gw->loop, &gw->w_registry, zl_reqdec_fd(gw->reqdec),
+                                                         ZL_LOOP_IN, on_registry_fd, gw)) ||
         zl_loop_on_turn(gw->loop, commit_store, gw) || zl_loop_on_turn(gw->loop, flush_coap, gw)) {
         snprintf(errstr, n, "epoll: %s", strerror(errno));
         return ZL_ERR_IO;
@@ -215,6 +224,9 @@ zl_gw_t *zl_gw_new(const zl_conf_t *conf, char *errstr, size_t n) {
     for (int i = 0; i < 4; i++)
         if (zl_serde_register_topic(gw->serde, topics[i].topic, topics[i].type, errstr, n)) goto fail;
 
+    gw->reqdec = zl_reqdec_new(gw->serde, zl_conf_str(conf, "schema.registry.url"), zl_mgmt_on_request, gw,
+                               errstr, n);
+    if (!gw->reqdec) goto fail;
     gw->producer = zl_producer_new(conf, gw->metrics, errstr, n);
     if (!gw->producer) goto fail;
     /* Create the four topics up front so consumers (tail, sinks, Streams apps)
@@ -287,6 +299,7 @@ void zl_gw_destroy(zl_gw_t *gw) {
     }
     if (gw->consumer) zl_consumer_destroy(gw->consumer);
     if (gw->producer) zl_producer_destroy(gw->producer, 0);
+    zl_reqdec_destroy(gw->reqdec);
     zl_obs_fini(gw);
     zl_registry_fini(&gw->regs);
     if (gw->store) zl_store_close(gw->store);

@@ -23,6 +23,7 @@
 #include "http/http.h"
 #include "common/metrics.h"
 #include "kafka/client.h"
+#include "kafka/reqdec.h"
 #include "kafka/serde.h"
 #include "lwm2m/link.h"
 #include "lwm2m/model.h"
@@ -76,7 +77,7 @@ struct zl_gw {
     const char *id;
     const char *t_reg, *t_obs, *t_req, *t_rep;
     zl_loop_t *loop;    /* runs on wheel (below) */
-    zl_loop_fd_t w_coap, w_producer, w_consumer;
+    zl_loop_fd_t w_coap, w_producer, w_consumer, w_registry;
     zl_timer_t t_serve; /* serves the producer's queue every 100 ms */
     zl_wheel_t wheel;
     zl_coap_ep_t *coap;
@@ -87,6 +88,7 @@ struct zl_gw {
     zl_store_t *store;
     zl_models_t *models; /* built-ins + models.dir DDFs; types decoded values */
     zl_serde_t *serde;
+    zl_reqdec_t *reqdec; /* management records, decoded without blocking on the registry */
     zl_producer_t *producer;
     zl_consumer_t *consumer;
     zl_metrics_t *metrics;
@@ -132,8 +134,11 @@ zl_err_t zl_ev_response(zl_gw_t *gw, const char *topic, const char *key_ep,
                         const zl_rec_response_t *r, zl_dr_t *dr);
 
 /* mgmt.c */
-/* A management request record (borrowed until return), on the loop thread. */
+/* A management request record (borrowed until return), on the loop thread:
+ * handed to gw->reqdec, which calls zl_mgmt_on_request in partition order. */
 void zl_mgmt_on_message(void *ctx, const zl_kmsg_t *msg);
+/* zl_reqdec_cb of gw->reqdec: answers, holds or dispatches the request. */
+void zl_mgmt_on_request(void *ctx, const zl_kmsg_t *msg, zl_err_t err, zl_request_t *req, const char *errstr);
 zl_mreq_t *zl_mgmt_new(zl_gw_t *gw, int32_t partition, int64_t offset);
 /* Sends m to the device of reg (or answers it). */
 void zl_mgmt_dispatch(zl_mreq_t *m, zl_reg_t *reg);

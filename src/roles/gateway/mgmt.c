@@ -432,11 +432,18 @@ mreq_t *zl_mgmt_new(zl_gw_t *gw, int32_t partition, int64_t offset) {
 void zl_mgmt_on_message(void *ctx, const zl_kmsg_t *msg) {
     zl_gw_t *gw = ctx;
     zl_counter_inc(gw->m.mgmt_requests);
+    zl_reqdec_submit(gw->reqdec, msg); /* zl_mgmt_on_request, now or once its schema is fetched */
+}
+
+void zl_mgmt_on_request(void *ctx, const zl_kmsg_t *msg, zl_err_t e, zl_request_t *req, const char *err) {
+    zl_gw_t *gw = ctx;
     mreq_t *m = zl_mgmt_new(gw, msg->partition, msg->offset);
-    if (!m) return; /* offset stays unstored: replayed after restart */
-    char err[256] = "empty value";
-    bool ok = msg->value &&
-              zl_serde_decode_request(gw->serde, msg->value, msg->value_len, &m->req, err, sizeof err) == ZL_OK;
+    if (!m) { /* offset stays unstored: replayed after restart */
+        zl_request_clear(req);
+        return;
+    }
+    m->req = *req; /* taken over */
+    bool ok = e == ZL_OK;
     if (!ok) zl_counter_inc(gw->m.mgmt_invalid);
     if (!ok && m->req.ticket && m->req.ep) {
         /* decodable enough to know whom to answer: say what is wrong */
