@@ -10,6 +10,7 @@
 #include "kafka/serde.h"
 #include "common/buf.h"
 #include "common/conf.h"
+#include "kafka/kafka_conf.h"
 
 /* A producer or consumer with every kafka.* property applied (consumers skip
  * producer-only ones).  dr (producers, may be NULL) is the delivery report
@@ -32,6 +33,6 @@ zl_err_t zl_ktool_assign(rd_kafka_t *rk, const char *topic, bool from_beginning,
 zl_err_t zl_ktool_format(zl_serde_t *s, const rd_kafka_message_t *m, zl_buf_t *out);
 
 /* The serde for the configured format and registry. */
-zl_serde_t *zl_ktool_serde(const zl_conf_t *conf, char *errstr, size_t n);
+zl_serde_t *zl_ktool_serde(const zl_kafka_conf_t *kc, char *errstr, size_t n);
 
 #endif
