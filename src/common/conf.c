@@ -7,7 +7,8 @@
  * (raw), its text with ${name} references resolved (exp, recomputed after
  * every change, all or nothing) and its number; after each change the slots
  * are written back into the bound fields.  kafka.* keys are passed through
- * verbatim to librdkafka, which validates them. */
+ * verbatim to librdkafka, which validates them.  Files, environment and
+ * command line are read in conf_args.c. */
 #include "common/conf.h"
 
 #include <ctype.h>
@@ -22,12 +23,9 @@
 #include "common/conf_int.h"
 #include "common/log.h"
 
-#define ZL_CONF_MAX_FILE (1u << 20) /* a properties file is small; stops /dev/zero */
-
 /* ---- small helpers ------------------------------------------------------- */
 
-static void zl_msg(char *errstr, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void zl_msg(char *errstr, size_t n, const char *fmt, ...) {
+void zl_conf_msg(char *errstr, size_t n, const char *fmt, ...) {
     if (!errstr || !n) return;
     va_list ap;
     va_start(ap, fmt);
@@ -35,9 +33,7 @@ static void zl_msg(char *errstr, size_t n, const char *fmt, ...) {
     va_end(ap);
 }
 
-/* Prefixes errstr in place: "<prefix><errstr>". */
-static void zl_msg_prefix(char *errstr, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void zl_msg_prefix(char *errstr, size_t n, const char *fmt, ...) {
+void zl_conf_msg_prefix(char *errstr, size_t n, const char *fmt, ...) {
     if (!errstr || !n) return;
     char *old = strdup(errstr);
     char pre[512];
@@ -83,14 +79,13 @@ static bool zl_prop_has_flag(const zl_conf_prop_t *p, const char *flag, size_t l
     return false;
 }
 
-/* The bound property whose flag or alias equals flag[0..len). */
-static int zl_flag_find(const zl_conf_t *c, const char *flag, size_t len) {
+int zl_conf_flag_find(const zl_conf_t *c, const char *flag, size_t len) {
     for (size_t i = 0; i < c->n_slots; i++)
         if (zl_prop_has_flag(c->slots[i].p, flag, len)) return (int)i;
     return -1;
 }
 
-static const char *zl_trim(char *s) {
+const char *zl_conf_trim(char *s) {
     while (isspace((unsigned char)*s)) s++;
     size_t l = strlen(s);
     while (l && isspace((unsigned char)s[l - 1])) s[--l] = 0;
@@ -149,7 +144,7 @@ static zl_err_t zl_expand_into(const zl_conf_t *c, size_t i, int depth, char **o
                                size_t *cap, char *msg, size_t n) {
     const zl_slot_t *sl = &c->slots[i];
     if (depth > 8) {
-        zl_msg(msg, n, "reference cycle through '${%s}'", sl->p->name);
+        zl_conf_msg(msg, n, "reference cycle through '${%s}'", sl->p->name);
         return ZL_ERR_INVALID;
     }
     const char *s = sl->raw ? sl->raw : "";
@@ -157,12 +152,12 @@ static zl_err_t zl_expand_into(const zl_conf_t *c, size_t i, int depth, char **o
         if (s[0] == '$' && s[1] == '{') {
             const char *end = strchr(s + 2, '}');
             if (!end) {
-                zl_msg(msg, n, "unterminated '${' in '%s'", sl->raw);
+                zl_conf_msg(msg, n, "unterminated '${' in '%s'", sl->raw);
                 return ZL_ERR_INVALID;
             }
             int ref = zl_slot_find_n(c, s + 2, (size_t)(end - s - 2));
             if (ref < 0 || c->slots[ref].p->type == ZL_CONF_KAFKA) {
-                zl_msg(msg, n, "unknown property '%.*s' referenced in '%s'", (int)(end - s - 2), s + 2,
+                zl_conf_msg(msg, n, "unknown property '%.*s' referenced in '%s'", (int)(end - s - 2), s + 2,
                        sl->raw);
                 return ZL_ERR_INVALID;
             }
@@ -216,7 +211,7 @@ static void zl_sync_fields(zl_conf_t *c) {
 static zl_err_t zl_expand_all(zl_conf_t *c, char *msg, size_t n) {
     char **fresh = calloc(c->n_slots + 1, sizeof *fresh);
     if (!fresh) {
-        zl_msg(msg, n, "out of memory");
+        zl_conf_msg(msg, n, "out of memory");
         return ZL_ERR_NOMEM;
     }
     zl_err_t e = ZL_OK;
@@ -246,7 +241,7 @@ static zl_err_t zl_expand_all(zl_conf_t *c, char *msg, size_t n) {
         }
     }
     free(fresh);
-    if (e == ZL_ERR_NOMEM) zl_msg(msg, n, "out of memory");
+    if (e == ZL_ERR_NOMEM) zl_conf_msg(msg, n, "out of memory");
     if (!e) zl_sync_fields(c);
     return e;
 }
@@ -301,7 +296,7 @@ static zl_err_t zl_parse_value(const zl_conf_prop_t *p, const char *value, char 
     case ZL_CONF_INT: {
         char *tmp = strdup(value);
         if (!tmp) return ZL_ERR_NOMEM;
-        const char *t = zl_trim(tmp);
+        const char *t = zl_conf_trim(tmp);
         char *end = NULL;
         errno = 0;
         long long v = strtoll(t, &end, 10);
@@ -309,11 +304,11 @@ static zl_err_t zl_parse_value(const zl_conf_prop_t *p, const char *value, char 
         bool range = errno == ERANGE;
         free(tmp);
         if (!ok) {
-            zl_msg(msg, n, "'%s' is not an integer", value);
+            zl_conf_msg(msg, n, "'%s' is not an integer", value);
             return ZL_ERR_INVALID;
         }
         if (range || v < p->min || v > p->max) {
-            zl_msg(msg, n, "%s is out of range [%" PRId64 ", %" PRId64 "]", value, p->min, p->max);
+            zl_conf_msg(msg, n, "%s is out of range [%" PRId64 ", %" PRId64 "]", value, p->min, p->max);
             return ZL_ERR_INVALID;
         }
         *num = v;
@@ -324,7 +319,7 @@ static zl_err_t zl_parse_value(const zl_conf_prop_t *p, const char *value, char 
     case ZL_CONF_BOOL: {
         bool b;
         if (!zl_parse_bool(value, &b)) {
-            zl_msg(msg, n, "'%s' is not a boolean (true/false, yes/no, on/off, 1/0)", value);
+            zl_conf_msg(msg, n, "'%s' is not a boolean (true/false, yes/no, on/off, 1/0)", value);
             return ZL_ERR_INVALID;
         }
         *num = b;
@@ -336,7 +331,7 @@ static zl_err_t zl_parse_value(const zl_conf_prop_t *p, const char *value, char 
         if (idx < 0) {
             char list[256];
             zl_enum_list(p->values, list, sizeof list);
-            zl_msg(msg, n, "'%s' is not one of: %s", value, list);
+            zl_conf_msg(msg, n, "'%s' is not one of: %s", value, list);
             return ZL_ERR_INVALID;
         }
         *num = idx;
@@ -347,12 +342,11 @@ static zl_err_t zl_parse_value(const zl_conf_prop_t *p, const char *value, char 
     return ZL_ERR_INVALID;
 }
 
-/* Validates and stores value for slot i; msg names no property. */
-static zl_err_t zl_set_slot(zl_conf_t *c, size_t i, const char *value, char *msg, size_t n) {
+zl_err_t zl_conf_set_slot(zl_conf_t *c, size_t i, const char *value, char *msg, size_t n) {
     zl_slot_t *s = &c->slots[i];
     if (s->p->type == ZL_CONF_KAFKA) {
         zl_err_t e = zl_kafka_put(c, s->p->name, value);
-        if (e) return zl_msg(msg, n, "out of memory"), e;
+        if (e) return zl_conf_msg(msg, n, "out of memory"), e;
         s->set = true;
         zl_sync_fields(c);
         return ZL_OK;
@@ -403,29 +397,29 @@ static zl_err_t zl_check_entry(const zl_conf_t *c, const zl_conf_table_t *t, con
                                const void *dst, char *errstr, size_t n) {
     int dup = zl_slot_find(c, p->name);
     if (dup >= 0) {
-        zl_msg(errstr, n, "property '%s' of table '%s' is already bound by table '%s'", p->name, t->title,
+        zl_conf_msg(errstr, n, "property '%s' of table '%s' is already bound by table '%s'", p->name, t->title,
                c->slots[dup].t->title);
         return ZL_ERR_INVALID;
     }
     if ((p->type == ZL_CONF_KAFKA) != (strncmp(p->name, "kafka.", 6) == 0)) {
-        zl_msg(errstr, n, "property '%s': kafka.* names and only they take type ZL_CONF_KAFKA", p->name);
+        zl_conf_msg(errstr, n, "property '%s': kafka.* names and only they take type ZL_CONF_KAFKA", p->name);
         return ZL_ERR_INVALID;
     }
     if (!zl_ctype_fits(p) || (p->ctype != ZL_CONF_C_NONE && !dst)) {
-        zl_msg(errstr, n, "property '%s': its field does not fit its type (or no struct given)", p->name);
+        zl_conf_msg(errstr, n, "property '%s': its field does not fit its type (or no struct given)", p->name);
         return ZL_ERR_INVALID;
     }
     char f[128];
     zl_conf_prop_flag(p, f, sizeof f);
-    int other = zl_flag_find(c, f, strlen(f));
+    int other = zl_conf_flag_find(c, f, strlen(f));
     for (const char *a = p->aliases; other < 0 && a && *a;) {
         size_t al = strcspn(a, " ");
-        other = zl_flag_find(c, a, al);
+        other = zl_conf_flag_find(c, a, al);
         a += al;
         while (*a == ' ') a++;
     }
     if (other >= 0) {
-        zl_msg(errstr, n, "a flag of property '%s' is already taken by '%s'", p->name, c->slots[other].p->name);
+        zl_conf_msg(errstr, n, "a flag of property '%s' is already taken by '%s'", p->name, c->slots[other].p->name);
         return ZL_ERR_INVALID;
     }
     return ZL_OK;
@@ -452,7 +446,7 @@ static zl_err_t zl_add_slot(zl_conf_t *c, const zl_conf_table_t *t, const zl_con
     char canon[64], msg[256];
     const char *store;
     if (zl_parse_value(p, p->def, canon, sizeof canon, &store, &s->num, msg, sizeof msg)) {
-        zl_msg(errstr, n, "bad default for %s: %s", p->name, msg);
+        zl_conf_msg(errstr, n, "bad default for %s: %s", p->name, msg);
         return ZL_ERR_INVALID;
     }
     if (!(s->raw = strdup(store))) return ZL_ERR_NOMEM;
@@ -464,19 +458,19 @@ zl_err_t zl_conf_bind(zl_conf_t *c, const zl_conf_table_t *t, void *dst, char *e
     for (size_t i = 0; i < t->n; i++) {
         zl_err_t e = zl_check_entry(c, t, &t->props[i], dst, errstr, n);
         if (!e) e = zl_add_slot(c, t, &t->props[i], dst, errstr, n);
-        if (e == ZL_ERR_NOMEM) zl_msg(errstr, n, "out of memory");
+        if (e == ZL_ERR_NOMEM) zl_conf_msg(errstr, n, "out of memory");
         if (e) return e;
     }
     if (c->n_tables == c->cap_tables) {
         size_t cap = c->cap_tables ? c->cap_tables * 2 : 16;
         const zl_conf_table_t **ts = realloc(c->tables, cap * sizeof *ts);
-        if (!ts) return zl_msg(errstr, n, "out of memory"), ZL_ERR_NOMEM;
+        if (!ts) return zl_conf_msg(errstr, n, "out of memory"), ZL_ERR_NOMEM;
         c->tables = ts;
         c->cap_tables = cap;
     }
     c->tables[c->n_tables++] = t;
     zl_err_t e = zl_expand_all(c, errstr, n);
-    if (e) zl_msg_prefix(errstr, n, "table '%s': ", t->title);
+    if (e) zl_conf_msg_prefix(errstr, n, "table '%s': ", t->title);
     return e;
 }
 
@@ -511,309 +505,27 @@ void zl_conf_destroy(zl_conf_t *c) {
 
 zl_err_t zl_conf_set(zl_conf_t *c, const char *name, const char *value, char *errstr, size_t n) {
     if (!c || !name || !value) {
-        zl_msg(errstr, n, "missing property name or value");
+        zl_conf_msg(errstr, n, "missing property name or value");
         return ZL_ERR_INVALID;
     }
     int i = zl_slot_find(c, name);
     if (i < 0) {
         if (strncmp(name, "kafka.", 6) == 0) {
             if (!zl_kafka_key_ok(name)) {
-                zl_msg(errstr, n, "invalid kafka property name '%s'", name);
+                zl_conf_msg(errstr, n, "invalid kafka property name '%s'", name);
                 return ZL_ERR_INVALID;
             }
             zl_err_t e = zl_kafka_put(c, name, value);
-            if (e) zl_msg(errstr, n, "out of memory");
+            if (e) zl_conf_msg(errstr, n, "out of memory");
             return e;
         }
-        zl_msg(errstr, n, "unknown property '%s'", name);
+        zl_conf_msg(errstr, n, "unknown property '%s'", name);
         return ZL_ERR_NOT_FOUND;
     }
-    zl_err_t e = zl_set_slot(c, (size_t)i, value, errstr, n);
-    if (e) zl_msg_prefix(errstr, n, "%s: ", name);
+    zl_err_t e = zl_conf_set_slot(c, (size_t)i, value, errstr, n);
+    if (e) zl_conf_msg_prefix(errstr, n, "%s: ", name);
     return e;
 }
-
-zl_err_t zl_conf_load_string(zl_conf_t *c, const char *text, size_t len, const char *origin,
-                             char *errstr, size_t n) {
-    if (!origin) origin = "config";
-    size_t pos = 0;
-    int line = 0;
-    while (pos < len) {
-        line++;
-        size_t end = pos;
-        while (end < len && text[end] != '\n') end++;
-        if (memchr(text + pos, 0, end - pos)) {
-            zl_msg(errstr, n, "%s:%d: NUL byte in line", origin, line);
-            return ZL_ERR_INVALID;
-        }
-        char *l = strndup(text + pos, end - pos);
-        if (!l) return ZL_ERR_NOMEM;
-        pos = end + 1;
-        char *s = (char *)zl_trim(l);
-        if (!*s || *s == '#' || *s == '!') {
-            free(l);
-            continue;
-        }
-        char *eq = strchr(s, '=');
-        if (!eq) {
-            zl_msg(errstr, n, "%s:%d: expected key=value, got '%s'", origin, line, s);
-            free(l);
-            return ZL_ERR_INVALID;
-        }
-        *eq = 0;
-        const char *key = zl_trim(s), *value = zl_trim(eq + 1);
-        if (!*key) {
-            zl_msg(errstr, n, "%s:%d: missing property name before '='", origin, line);
-            free(l);
-            return ZL_ERR_INVALID;
-        }
-        zl_err_t e = zl_conf_set(c, key, value, errstr, n);
-        free(l);
-        if (e) {
-            zl_msg_prefix(errstr, n, "%s:%d: ", origin, line);
-            return e;
-        }
-    }
-    return ZL_OK;
-}
-
-zl_err_t zl_conf_load_file(zl_conf_t *c, const char *path, char *errstr, size_t n) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        zl_msg(errstr, n, "cannot open config file '%s': %s", path, strerror(errno));
-        return ZL_ERR_IO;
-    }
-    char *data = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len + 4096 > cap) {
-            size_t nc = cap ? cap * 2 : 8192;
-            char *d = realloc(data, nc);
-            if (!d) {
-                free(data);
-                fclose(f);
-                zl_msg(errstr, n, "out of memory reading '%s'", path);
-                return ZL_ERR_NOMEM;
-            }
-            data = d;
-            cap = nc;
-        }
-        size_t r = fread(data + len, 1, cap - len, f);
-        len += r;
-        if (r == 0) break;
-        if (len > ZL_CONF_MAX_FILE) {
-            free(data);
-            fclose(f);
-            zl_msg(errstr, n, "config file '%s' is larger than %u bytes", path, ZL_CONF_MAX_FILE);
-            return ZL_ERR_TOO_LARGE;
-        }
-    }
-    bool err = ferror(f);
-    fclose(f);
-    if (err) {
-        free(data);
-        zl_msg(errstr, n, "cannot read config file '%s'", path);
-        return ZL_ERR_IO;
-    }
-    zl_err_t e = zl_conf_load_string(c, data, len, path, errstr, n);
-    free(data);
-    return e;
-}
-
-zl_err_t zl_conf_load_env(zl_conf_t *c, char *const *envp, char *errstr, size_t n) {
-    for (; envp && *envp; envp++) {
-        const char *kv = *envp;
-        if (strncmp(kv, "ZEELOS_", 7) != 0) continue;
-        const char *eq = strchr(kv, '=');
-        if (!eq) continue;
-        size_t nlen = (size_t)(eq - kv);
-        int idx = -1;
-        char env[160];
-        for (size_t i = 0; i < c->n_slots && idx < 0; i++) {
-            zl_conf_prop_env(c->slots[i].p, env, sizeof env);
-            if (strlen(env) == nlen && memcmp(env, kv, nlen) == 0) idx = (int)i;
-        }
-        zl_err_t e;
-        char name[160];
-        if (idx >= 0) {
-            e = zl_set_slot(c, (size_t)idx, eq + 1, errstr, n);
-        } else if (nlen > 13 && strncmp(kv, "ZEELOS_KAFKA_", 13) == 0 && nlen < sizeof name) {
-            snprintf(name, sizeof name, "kafka.%.*s", (int)(nlen - 13), kv + 13);
-            for (char *s = name + 6; *s; s++)
-                *s = (*s == '_') ? '.' : (char)tolower((unsigned char)*s);
-            e = zl_conf_set(c, name, eq + 1, errstr, n);
-        } else {
-            ZL_WARN("conf", "ignoring unknown environment variable %.*s", (int)nlen, kv);
-            continue;
-        }
-        if (e) {
-            zl_msg_prefix(errstr, n, "environment variable %.*s: ", (int)nlen, kv);
-            return e;
-        }
-    }
-    return ZL_OK;
-}
-
-/* ---- command line ------------------------------------------------------------------- */
-
-typedef enum { ZL_ARG_POS, ZL_ARG_DASHDASH, ZL_ARG_HELP, ZL_ARG_CONFIG, ZL_ARG_PROP, ZL_ARG_X } zl_argkind_t;
-
-typedef struct {
-    zl_argkind_t kind;
-    int prop;          /* ZL_ARG_PROP */
-    const char *value; /* POS word, CONFIG path, PROP value, X key=value */
-    const char *flag;  /* as written, for messages */
-    int flag_len;
-} zl_arg_t;
-
-static void zl_unknown_option(char *errstr, size_t n, const char *flag, int len, const char *cmd) {
-    if (cmd)
-        zl_msg(errstr, n, "unknown option '%.*s' (see zeelos %s --help)", len, flag, cmd);
-    else
-        zl_msg(errstr, n, "unknown option '%.*s' (see zeelos --help)", len, flag);
-}
-
-/* Classifies argv[*i] (advancing *i past any value it consumes). */
-static zl_err_t zl_arg_next(const zl_conf_t *c, int argc, char **argv, int *i, bool after_dd, const char *cmd,
-                            zl_arg_t *a, char *errstr, size_t n) {
-    const char *arg = argv[*i];
-    memset(a, 0, sizeof *a);
-    a->flag = arg;
-    a->flag_len = (int)strlen(arg);
-    (*i)++;
-    if (after_dd || arg[0] != '-' || arg[1] == 0) {
-        a->kind = ZL_ARG_POS;
-        a->value = arg;
-        return ZL_OK;
-    }
-    if (strcmp(arg, "--") == 0) return a->kind = ZL_ARG_DASHDASH, ZL_OK;
-    if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) return a->kind = ZL_ARG_HELP, ZL_OK;
-    if (strncmp(arg, "-X", 2) == 0) {
-        a->kind = ZL_ARG_X;
-        a->flag_len = 2;
-        if (arg[2]) {
-            a->value = arg + 2;
-        } else if (*i < argc) {
-            a->value = argv[(*i)++];
-        } else {
-            zl_msg(errstr, n, "option '-X' requires a key=value argument");
-            return ZL_ERR_INVALID;
-        }
-        return ZL_OK;
-    }
-    const char *eq = strncmp(arg, "--", 2) == 0 ? strchr(arg, '=') : NULL;
-    size_t flen = eq ? (size_t)(eq - arg) : strlen(arg);
-    a->flag_len = (int)flen;
-    if (flen == 8 && strncmp(arg, "--config", 8) == 0) {
-        a->kind = ZL_ARG_CONFIG;
-    } else {
-        a->kind = ZL_ARG_PROP;
-        a->prop = zl_flag_find(c, arg, flen);
-        if (a->prop < 0 && !eq && strncmp(arg, "--no-", 5) == 0) {
-            char pos[128];
-            snprintf(pos, sizeof pos, "--%s", arg + 5);
-            int p = zl_flag_find(c, pos, strlen(pos));
-            if (p >= 0 && c->slots[p].p->type == ZL_CONF_BOOL) {
-                a->prop = p;
-                a->value = "false";
-                return ZL_OK;
-            }
-        }
-        if (a->prop < 0) {
-            zl_unknown_option(errstr, n, arg, (int)flen, cmd);
-            return ZL_ERR_INVALID;
-        }
-        if (c->slots[a->prop].p->type == ZL_CONF_BOOL && !eq) {
-            a->value = "true";
-            return ZL_OK;
-        }
-    }
-    if (eq) {
-        a->value = eq + 1;
-    } else if (*i < argc) {
-        a->value = argv[(*i)++];
-    } else {
-        zl_msg(errstr, n, "option '%.*s' requires a value", (int)flen, arg);
-        return ZL_ERR_INVALID;
-    }
-    return ZL_OK;
-}
-
-static const char *zl_cmd_name(int argc, char **argv, int first) {
-    if (first < 1 || first > argc || !argv[first - 1]) return NULL;
-    const char *s = strrchr(argv[first - 1], '/');
-    s = s ? s + 1 : argv[first - 1];
-    return strcmp(s, "zeelos") == 0 ? NULL : s;
-}
-
-zl_err_t zl_conf_parse_args(zl_conf_t *c, int argc, char **argv, int first, char *const *envp,
-                            const char **positional, int max_pos, int *n_pos, char *errstr,
-                            size_t n) {
-    const char *cmd = zl_cmd_name(argc, argv, first);
-    zl_arg_t a;
-    int npos = 0;
-    if (n_pos) *n_pos = 0;
-    /* Pass 1: syntax, --help, positional words; files are loaded in order. */
-    bool dd = false;
-    for (int i = first < 0 ? 0 : first; i < argc;) {
-        zl_err_t e = zl_arg_next(c, argc, argv, &i, dd, cmd, &a, errstr, n);
-        if (e) return e;
-        if (a.kind == ZL_ARG_HELP) {
-            c->help = true;
-            return ZL_OK;
-        }
-        if (a.kind == ZL_ARG_DASHDASH) dd = true;
-        if (a.kind == ZL_ARG_POS) {
-            if (npos >= max_pos || !positional) {
-                zl_msg(errstr, n, "unexpected argument '%s' (see zeelos%s%s --help)", a.value,
-                       cmd ? " " : "", cmd ? cmd : "");
-                return ZL_ERR_INVALID;
-            }
-            positional[npos++] = a.value;
-            if (n_pos) *n_pos = npos;
-        }
-    }
-    dd = false;
-    for (int i = first < 0 ? 0 : first; i < argc;) {
-        zl_arg_next(c, argc, argv, &i, dd, cmd, &a, errstr, n);
-        if (a.kind == ZL_ARG_DASHDASH) dd = true;
-        if (a.kind != ZL_ARG_CONFIG) continue;
-        zl_err_t e = zl_conf_load_file(c, a.value, errstr, n);
-        if (e) return e;
-    }
-    zl_err_t e = zl_conf_load_env(c, envp, errstr, n);
-    if (e) return e;
-    /* Pass 2: flags, left to right (the last one wins). */
-    dd = false;
-    for (int i = first < 0 ? 0 : first; i < argc;) {
-        zl_arg_next(c, argc, argv, &i, dd, cmd, &a, errstr, n);
-        if (a.kind == ZL_ARG_DASHDASH) dd = true;
-        if (a.kind == ZL_ARG_PROP) {
-            e = zl_set_slot(c, (size_t)a.prop, a.value, errstr, n);
-            if (e) {
-                zl_msg_prefix(errstr, n, "option '%.*s': ", a.flag_len, a.flag);
-                return e;
-            }
-        } else if (a.kind == ZL_ARG_X) {
-            const char *eq = strchr(a.value, '=');
-            if (!eq || eq == a.value) {
-                zl_msg(errstr, n, "option '-X' expects key=value, got '%s'", a.value);
-                return ZL_ERR_INVALID;
-            }
-            char *key = strndup(a.value, (size_t)(eq - a.value));
-            if (!key) return ZL_ERR_NOMEM;
-            e = zl_conf_set(c, zl_trim(key), eq + 1, errstr, n);
-            free(key);
-            if (e) {
-                zl_msg_prefix(errstr, n, "option '-X': ");
-                return e;
-            }
-        }
-    }
-    return ZL_OK;
-}
-
-bool zl_conf_help_requested(const zl_conf_t *c) { return c && c->help; }
 
 bool zl_conf_is_set(const zl_conf_t *c, const char *name) {
     int i = zl_slot_find(c, name);

@@ -1,6 +1,6 @@
-/* What conf.c (values, parsing) shares with conf_doc.c (--help and the
- * Markdown reference): the handle's layout and the name -> flag / env
- * spellings.  Private to common/conf*. */
+/* What conf.c (values), conf_args.c (sources) and conf_doc.c (--help, the
+ * Markdown reference) share: the handle's layout, the name -> flag / env
+ * spellings, the setter and message helpers.  Private to common/conf*. */
 #ifndef ZL_CONF_INT_H
 #define ZL_CONF_INT_H
 
@@ -37,5 +37,16 @@ struct zl_conf {
 void zl_conf_prop_flag(const zl_conf_prop_t *p, char *out, size_t n);
 /* "ZEELOS_COAP_PORT" for coap.port. */
 void zl_conf_prop_env(const zl_conf_prop_t *p, char *out, size_t n);
+
+/* Shared by conf.c and conf_args.c. */
+void zl_conf_msg(char *errstr, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Prefixes errstr in place: "<prefix><errstr>". */
+void zl_conf_msg_prefix(char *errstr, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* s without leading and trailing white space (trailing cut in place). */
+const char *zl_conf_trim(char *s);
+/* The bound slot whose flag or alias equals flag[0..len), or -1. */
+int zl_conf_flag_find(const zl_conf_t *c, const char *flag, size_t len);
+/* Validates and stores value for slot i; errstr names no property. */
+zl_err_t zl_conf_set_slot(zl_conf_t *c, size_t i, const char *value, char *errstr, size_t n);
 
 #endif
