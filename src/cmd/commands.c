@@ -12,7 +12,8 @@
 const zl_cmd_t zl_commands[] = {
     {"gateway", zl_cmd_gateway, "LwM2M server on CoAP/UDP that bridges devices to Kafka", &zl_gateway_conf},
     {"device", zl_cmd_device, "virtual LwM2M device(s): device object 3, temperature 3303 x2", &zl_device_conf},
-    {"request", zl_cmd_request, "send one management request over Kafka and print the response", &zl_request_conf},
+    {"request", zl_cmd_request, "send one management request over Kafka and print the response",
+     &zl_request_conf},
     {"tail", zl_cmd_tail, "print the records of a zeelos topic as JSON lines", &zl_tail_conf},
     {"bench", zl_cmd_bench, "drive a bench-mode fleet against a gateway and measure it through Kafka",
      &zl_bench_conf},

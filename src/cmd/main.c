@@ -7,7 +7,8 @@
 
 static void usage(FILE *out) {
     fprintf(out, "usage: zeelos <command> [options]\n\ncommands:\n");
-    for (size_t i = 0; i < zl_n_commands; i++) fprintf(out, "  %-11s %s\n", zl_commands[i].name, zl_commands[i].summary);
+    for (size_t i = 0; i < zl_n_commands; i++)
+        fprintf(out, "  %-11s %s\n", zl_commands[i].name, zl_commands[i].summary);
     fprintf(out, "\n`zeelos <command> --help` lists the options of a command.\n"
                  "Every option is also a ZEELOS_* environment variable and a key of --config FILE;\n"
                  "-X kafka.<property>=<value> passes a property to librdkafka unchanged.\n");

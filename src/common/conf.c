@@ -419,7 +419,8 @@ static zl_err_t zl_check_entry(const zl_conf_t *c, const zl_conf_table_t *t, con
         while (*a == ' ') a++;
     }
     if (other >= 0) {
-        zl_conf_msg(errstr, n, "a flag of property '%s' is already taken by '%s'", p->name, c->slots[other].p->name);
+        zl_conf_msg(errstr, n, "a flag of property '%s' is already taken by '%s'", p->name,
+                    c->slots[other].p->name);
         return ZL_ERR_INVALID;
     }
     return ZL_OK;
@@ -546,5 +547,6 @@ void zl_conf_write_properties(const zl_conf_t *c, FILE *out) {
     for (size_t i = 0; i < c->n_slots; i++)
         if (c->slots[i].p->type != ZL_CONF_KAFKA) fprintf(out, "%s=%s\n", c->slots[i].p->name, c->slots[i].raw);
     for (size_t i = 0; i < c->n_kafka; i++)
-        fprintf(out, "%s=%s\n", c->kafka[i].key, zl_secret_key(c->kafka[i].key) ? "********" : c->kafka[i].value);
+        fprintf(out, "%s=%s\n", c->kafka[i].key,
+                zl_secret_key(c->kafka[i].key) ? "********" : c->kafka[i].value);
 }

@@ -66,7 +66,8 @@ typedef struct {
 } zl_conf_table_t;
 
 /* const zl_conf_table_t t = ZL_CONF_TABLE("Title", entries); */
-#define ZL_CONF_TABLE(title_, entries) {.title = (title_), .props = (entries), .n = sizeof(entries) / sizeof((entries)[0])}
+#define ZL_CONF_TABLE(title_, entries)                                                             \
+    {.title = (title_), .props = (entries), .n = sizeof(entries) / sizeof((entries)[0])}
 
 /* A command's configuration: the tables it binds, each at an offset of one
  * struct of the command (for binding, --help, and the Commands column of the
@@ -84,7 +85,8 @@ typedef struct {
 
 #define ZL_CONF_PART(T, member, table_) {.table = &(table_), .off = offsetof(T, member)}
 /* const zl_conf_cmd_t c = ZL_CONF_CMD("gateway", parts); */
-#define ZL_CONF_CMD(name_, parts_) {.name = (name_), .parts = (parts_), .n_parts = sizeof(parts_) / sizeof((parts_)[0])}
+#define ZL_CONF_CMD(name_, parts_)                                                                 \
+    {.name = (name_), .parts = (parts_), .n_parts = sizeof(parts_) / sizeof((parts_)[0])}
 
 zl_conf_t *zl_conf_new(void); /* no table bound yet */
 void zl_conf_destroy(zl_conf_t *c);

@@ -232,9 +232,11 @@ static void zl_md_sections(FILE *out, const zl_doc_t *d) {
     }
     fputs(zl_md_kafka_intro, out);
     fputs(zl_md_head, out);
-    for (size_t t = 0; t < d->n_tables; t++)
-        for (size_t i = 0; i < d->tables[t]->n; i++)
-            if (d->tables[t]->props[i].type == ZL_CONF_KAFKA) zl_md_row(out, d, d->tables[t], &d->tables[t]->props[i]);
+    for (size_t t = 0; t < d->n_tables; t++) {
+        const zl_conf_table_t *tb = d->tables[t];
+        for (size_t i = 0; i < tb->n; i++)
+            if (tb->props[i].type == ZL_CONF_KAFKA) zl_md_row(out, d, tb, &tb->props[i]);
+    }
 }
 
 void zl_conf_write_markdown(FILE *out, const zl_conf_cmd_t *const *cmds, size_t n_cmds) {

@@ -172,9 +172,11 @@ static void test_bind_errors(void) {
 
     /* A field whose C type does not fit, a bad default, a kafka name without the kafka type. */
     static const zl_conf_prop_t wrong[] = {
-        {.name = "a", .type = ZL_CONF_INT, .def = "1", .min = 0, .max = 9, ZL_CONF_FIELD(fake_t, b), .doc = "x"}};
+        {.name = "a", .type = ZL_CONF_INT, .def = "1", .min = 0, .max = 9, ZL_CONF_FIELD(fake_t, b),
+         .doc = "x"}};
     static const zl_conf_prop_t bad_def[] = {
-        {.name = "a", .type = ZL_CONF_INT, .def = "10", .min = 0, .max = 9, ZL_CONF_FIELD(fake_t, n), .doc = "x"}};
+        {.name = "a", .type = ZL_CONF_INT, .def = "10", .min = 0, .max = 9, ZL_CONF_FIELD(fake_t, n),
+         .doc = "x"}};
     static const zl_conf_prop_t kname[] = {{.name = "kafka.x", .type = ZL_CONF_STR, .def = "", .doc = "x"}};
     static const zl_conf_prop_t bad_ref[] = {
         {.name = "a", .type = ZL_CONF_STR, .def = "${b}", ZL_CONF_FIELD(fake_t, s), .doc = "x"}};

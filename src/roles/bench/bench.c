@@ -560,7 +560,8 @@ static void report_print(const bench_t *b, const report_t *r) {
                "registrations", b->reg_new, b->count, r->reg_rate, r->reg_all);
     if (b->mgmt_total)
         printf("| %-44s | %ld ok, %ld error of %ld sent at %ld/s target; %.0f round trips/s |\n",
-               "management reads /3/0/0", b->mgmt_ok, b->mgmt_err, b->mgmt_sent, (long)c->mgmt_rate, r->mgmt_rt);
+               "management reads /3/0/0", b->mgmt_ok, b->mgmt_err, b->mgmt_sent, (long)c->mgmt_rate,
+               r->mgmt_rt);
     if (b->mgmt_total) print_hist("management latency (produce -> response)", &b->mgmt_lat);
     printf("| %-44s | %ld ok, %ld error of %d |\n", "observe /3303/0", b->obs_ok, b->obs_err, b->count);
     printf("| %-44s | %ld in %d s = %.0f/s (expected %.0f/s) |\n", "notifications delivered (sent in window)",

@@ -34,9 +34,9 @@ typedef struct {
 } zl_gw_conf_t;
 
 extern const zl_conf_table_t zl_gw_conf_table;       /* "General": data.dir, models.dir */
-extern const zl_conf_table_t zl_gw_coap_conf_table;  /* "CoAP / LwM2M server": coap.host, .port, .request.timeout.ms */
+extern const zl_conf_table_t zl_gw_coap_conf_table;  /* "CoAP / LwM2M server": host, port, request timeout */
 extern const zl_conf_table_t zl_gw_kafka_conf_table; /* "Kafka and Schema Registry": backpressure */
-extern const zl_conf_table_t zl_gw_reg_conf_table;   /* "Registrations": lifetimes, observe.cancel, queue mode */
+extern const zl_conf_table_t zl_gw_reg_conf_table;   /* "Registrations": lifetimes, observe.cancel, queues */
 
 typedef struct zl_gw zl_gw_t;
 
