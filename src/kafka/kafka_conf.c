@@ -41,8 +41,8 @@ static const zl_conf_prop_t topics_props[] = {
     {.name = "id", .type = ZL_CONF_STR, .def = "edge1",
      .aliases = "--gw", ZL_CONF_FIELD(zl_topics_conf_t, id),
      .doc = "Gateway id: the LwM2M server's `serverId` and the `<id>` of the default topic names "
-            "`iot.<id>.*` (see Topics). `zeelos request` and `zeelos tail` use it to find the topics "
-            "of the gateway they talk to. Must be unique among the gateways sharing a Kafka "
+            "`iot.<id>.*` (below). `zeelos request`, `zeelos tail` and `zeelos bench` use it to find the "
+            "topics of the gateway they talk to. Must be unique among the gateways sharing a Kafka "
             "cluster."},
     {.name = "topic.registrations", .type = ZL_CONF_STR, .def = "iot.${id}.registrations",
      ZL_CONF_FIELD(zl_topics_conf_t, registrations),
