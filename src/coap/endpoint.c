@@ -10,14 +10,11 @@
 #include "coap/endpoint.h"
 #include "coap/ep_int.h"
 
-#include <arpa/inet.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 
-#include "coap/udp.h"
 #include "common/buf.h"
 #include "common/clock.h"
 #include "common/hmap.h"
@@ -46,54 +43,6 @@ void zl_coap_random(zl_coap_ep_t *ep, void *out, size_t n) {
     }
 }
 
-bool zl_coap_addr_eq(const zl_coap_addr_t *a, const zl_coap_addr_t *b) {
-    if (a->sa.ss_family != b->sa.ss_family) return false;
-    if (a->sa.ss_family == AF_INET) {
-        const struct sockaddr_in *x = (const void *)&a->sa, *y = (const void *)&b->sa;
-        return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
-    }
-    const struct sockaddr_in6 *x = (const void *)&a->sa, *y = (const void *)&b->sa;
-    return x->sin6_port == y->sin6_port && memcmp(&x->sin6_addr, &y->sin6_addr, 16) == 0;
-}
-
-uint64_t zl_coap_addr_hash(uint64_t seed, const zl_coap_addr_t *a) {
-    if (a->sa.ss_family == AF_INET) {
-        const struct sockaddr_in *x = (const void *)&a->sa;
-        return zl_hash_u64(seed, (uint64_t)x->sin_addr.s_addr << 16 | x->sin_port);
-    }
-    const struct sockaddr_in6 *x = (const void *)&a->sa;
-    return zl_hash_bytes(seed ^ x->sin6_port, &x->sin6_addr, 16);
-}
-
-int zl_coap_addr_host(const zl_coap_addr_t *a, char *out, size_t out_size) {
-    const void *src = a->sa.ss_family == AF_INET
-                          ? (const void *)&((const struct sockaddr_in *)&a->sa)->sin_addr
-                          : (const void *)&((const struct sockaddr_in6 *)&a->sa)->sin6_addr;
-    if (!inet_ntop(a->sa.ss_family, src, out, (socklen_t)out_size)) {
-        snprintf(out, out_size, "?");
-    }
-    return (int)strlen(out);
-}
-
-int zl_coap_addr_port(const zl_coap_addr_t *a) {
-    return a->sa.ss_family == AF_INET ? ntohs(((const struct sockaddr_in *)&a->sa)->sin_port)
-                                      : ntohs(((const struct sockaddr_in6 *)&a->sa)->sin6_port);
-}
-
-zl_err_t zl_coap_addr_parse(const char *host, int port, zl_coap_addr_t *out) {
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_DGRAM,
-                             .ai_flags = AI_NUMERICSERV | AI_PASSIVE};
-    char ps[8];
-    snprintf(ps, sizeof ps, "%d", port);
-    struct addrinfo *res = NULL;
-    if (getaddrinfo(host && *host ? host : NULL, ps, &hints, &res) != 0 || !res) return ZL_ERR_INVALID;
-    memset(out, 0, sizeof *out);
-    memcpy(&out->sa, res->ai_addr, res->ai_addrlen);
-    out->len = res->ai_addrlen;
-    freeaddrinfo(res);
-    return ZL_OK;
-}
-
 /* The token bytes themselves (zero-padded); the length is kept and compared
  * separately, and deliver_assembled() copies the bytes back out of the key. */
 uint64_t zl_ep_token_key(const uint8_t *t, uint8_t tkl) {
@@ -106,7 +55,6 @@ static uint64_t mid_hash(zl_coap_ep_t *ep, const zl_coap_addr_t *a, uint16_t mid
     return zl_coap_addr_hash(ep->by_mid.seed, a) ^ zl_hash_u64(ep->by_mid.seed, mid);
 }
 
-static uint16_t new_mid(zl_coap_ep_t *ep) { return ep->next_mid++; }
 
 /* Sends the queue on the socket of the endpoint that filled it. */
 static void iob_flush(zl_coap_iobuf_t *b) {
@@ -118,7 +66,7 @@ static void iob_flush(zl_coap_iobuf_t *b) {
 
 /* Queues a datagram for the next flush (flushing first if the batch is full
  * or, with a shared iobuf, holds another endpoint's datagrams). */
-static void enqueue(zl_coap_ep_t *ep, const zl_coap_addr_t *to, const uint8_t *p, size_t n) {
+void zl_ep_enqueue(zl_coap_ep_t *ep, const zl_coap_addr_t *to, const uint8_t *p, size_t n) {
     if (n > ZL_COAP_MAX_DGRAM) return;
     zl_coap_iobuf_t *b = ep->iob;
     if (b->n_out == ZL_COAP_BATCH || (b->n_out && b->owner != ep)) iob_flush(b);
@@ -130,9 +78,9 @@ static void enqueue(zl_coap_ep_t *ep, const zl_coap_addr_t *to, const uint8_t *p
     C_INC(ep->c_tx);
 }
 
-static void send_empty(zl_coap_ep_t *ep, const zl_coap_addr_t *to, uint8_t type, uint16_t mid) {
+void zl_ep_send_empty(zl_coap_ep_t *ep, const zl_coap_addr_t *to, uint8_t type, uint16_t mid) {
     uint8_t b[4] = {(uint8_t)(0x40 | type << 4), 0, (uint8_t)(mid >> 8), (uint8_t)mid};
-    enqueue(ep, to, b, 4);
+    zl_ep_enqueue(ep, to, b, 4);
     if (type == ZL_COAP_RST) C_INC(ep->c_rst_sent);
 }
 
@@ -205,7 +153,7 @@ static void on_retx(zl_timer_t *t, void *arg) {
     x->retries_left--;
     x->rto_ms *= 2;
     C_INC(ep->c_retx);
-    enqueue(ep, &x->peer, x->dgram, x->dlen);
+    zl_ep_enqueue(ep, &x->peer, x->dgram, x->dlen);
     zl_timer_arm(ep->wheel, &x->retx, zl_now_ms() + x->rto_ms);
 }
 
@@ -236,7 +184,7 @@ zl_err_t zl_ep_exch_transmit(zl_coap_ep_t *ep, exch_t *x, zl_coap_msg_t *req) {
         zl_hmap_remove(&ep->by_mid, &x->by_mid);
         x->in_mid_map = false;
     }
-    req->mid = x->mid = new_mid(ep);
+    req->mid = x->mid = zl_ep_new_mid(ep);
     x->got_piggy = false; /* a new MID awaits its own answer */
     size_t n = zl_coap_serialize(req, buf, sizeof buf);
     if (!n) return ZL_ERR_TOO_LARGE;
@@ -255,7 +203,7 @@ zl_err_t zl_ep_exch_transmit(zl_coap_ep_t *ep, exch_t *x, zl_coap_msg_t *req) {
         x->retries_left = ep->cfg.max_retransmit;
         zl_timer_arm(ep->wheel, &x->retx, zl_now_ms() + x->rto_ms);
     }
-    enqueue(ep, &x->peer, x->dgram, x->dlen);
+    zl_ep_enqueue(ep, &x->peer, x->dgram, x->dlen);
     return ZL_OK;
 }
 
@@ -403,11 +351,11 @@ zl_err_t zl_coap_cancel(zl_coap_ep_t *ep, const uint8_t *token, uint8_t tkl) {
 }
 
 zl_err_t zl_coap_send(zl_coap_ep_t *ep, const zl_coap_addr_t *peer, zl_coap_msg_t *msg) {
-    if (!msg->mid) msg->mid = new_mid(ep);
+    if (!msg->mid) msg->mid = zl_ep_new_mid(ep);
     uint8_t buf[ZL_COAP_MAX_DGRAM];
     size_t n = zl_coap_serialize(msg, buf, sizeof buf);
     if (!n) return ZL_ERR_TOO_LARGE;
-    enqueue(ep, peer, buf, n);
+    zl_ep_enqueue(ep, peer, buf, n);
     return ZL_OK;
 }
 
@@ -478,7 +426,7 @@ static void handle_response(zl_coap_ep_t *ep, const zl_coap_addr_t *from, const 
     if (!x || !zl_coap_addr_eq(&x->peer, from)) {
         C_INC(ep->c_unmatched);
         /* Unknown token: reject so the device stops notifying (reactive cancel). */
-        if (m->type != ZL_COAP_ACK) send_empty(ep, from, ZL_COAP_RST, m->mid);
+        if (m->type != ZL_COAP_ACK) zl_ep_send_empty(ep, from, ZL_COAP_RST, m->mid);
         return;
     }
     if (m->type == ZL_COAP_ACK && (m->mid != x->mid || x->got_piggy)) {
@@ -491,7 +439,7 @@ static void handle_response(zl_coap_ep_t *ep, const zl_coap_addr_t *from, const 
         C_INC(ep->c_shed); /* no ACK: a CON comes again after the device's backoff */
         return;
     }
-    if (m->type == ZL_COAP_CON) send_empty(ep, from, ZL_COAP_ACK, m->mid);
+    if (m->type == ZL_COAP_CON) zl_ep_send_empty(ep, from, ZL_COAP_ACK, m->mid);
     if (m->type == ZL_COAP_ACK) x->got_piggy = true;
     x->acked = true;
     zl_timer_disarm(ep->wheel, &x->retx);
@@ -521,7 +469,7 @@ static void handle_response(zl_coap_ep_t *ep, const zl_coap_addr_t *from, const 
 
 static void handle_empty(zl_coap_ep_t *ep, const zl_coap_addr_t *from, const zl_coap_msg_t *m) {
     if (m->type == ZL_COAP_CON) { /* CoAP ping */
-        send_empty(ep, from, ZL_COAP_RST, m->mid);
+        zl_ep_send_empty(ep, from, ZL_COAP_RST, m->mid);
         return;
     }
     uint64_t h = mid_hash(ep, from, m->mid);
@@ -593,7 +541,7 @@ static void handle_request(zl_coap_ep_t *ep, const zl_coap_addr_t *from, const z
         dedup_t *d = dedup_find(ep, from, m->mid, h);
         if (d) {
             C_INC(ep->c_dup);
-            if (d->len) enqueue(ep, from, d->data, d->len);
+            if (d->len) zl_ep_enqueue(ep, from, d->data, d->len);
             return;
         }
     } else {
@@ -601,7 +549,7 @@ static void handle_request(zl_coap_ep_t *ep, const zl_coap_addr_t *from, const z
     }
     zl_coap_msg_t resp;
     zl_coap_init(&resp, m->type == ZL_COAP_CON ? ZL_COAP_ACK : ZL_COAP_NON, ZL_COAP_NOT_FOUND,
-                 m->type == ZL_COAP_CON ? m->mid : new_mid(ep));
+                 m->type == ZL_COAP_CON ? m->mid : zl_ep_new_mid(ep));
     resp.tkl = m->tkl;
     memcpy(resp.token, m->token, m->tkl);
 
@@ -643,61 +591,8 @@ static void handle_request(zl_coap_ep_t *ep, const zl_coap_addr_t *from, const z
         n = zl_coap_serialize(&resp, buf, sizeof buf);
     }
     if (done) zl_ep_asm_free(ep, done); /* after serialisation: resp may borrow nothing from it */
-    enqueue(ep, from, buf, n);
+    zl_ep_enqueue(ep, from, buf, n);
     dedup_add(ep, from, m->mid, h, buf, n);
-}
-
-/* ------------------------------------------------------ deferred answers */
-
-static void deferred_unlink(zl_coap_ep_t *ep, zl_coap_deferred_t *d) {
-    zl_timer_disarm(ep->wheel, &d->ack_timer);
-    d->prev->next = d->next;
-    d->next->prev = d->prev;
-}
-
-static void on_deferred_ack(zl_timer_t *t, void *ctx) {
-    zl_coap_deferred_t *d = ctx;
-    (void)t;
-    d->acked = true;
-    send_empty(d->ep, &d->peer, ZL_COAP_ACK, d->mid);
-}
-
-zl_coap_deferred_t *zl_coap_defer(zl_coap_ep_t *ep, const zl_coap_addr_t *peer, const zl_coap_msg_t *req,
-                                  zl_coap_msg_t *resp, int ack_after_ms,
-                                  void (*on_drop)(void *ctx), void *ctx) {
-    (void)resp;
-    zl_coap_deferred_t *d = calloc(1, sizeof *d);
-    if (!d) return NULL;
-    d->ep = ep;
-    d->peer = *peer;
-    d->mid = req->mid;
-    d->type = req->type;
-    d->tkl = req->tkl;
-    memcpy(d->token, req->token, req->tkl);
-    d->on_drop = on_drop;
-    d->ctx = ctx;
-    zl_timer_init(&d->ack_timer, on_deferred_ack, d);
-    if (req->type == ZL_COAP_CON)
-        zl_timer_arm(ep->wheel, &d->ack_timer, zl_now_ms() + (ack_after_ms > 0 ? ack_after_ms : 0));
-    d->next = ep->deferred.next;
-    d->prev = &ep->deferred;
-    ep->deferred.next->prev = d;
-    ep->deferred.next = d;
-    ep->deferring = d;
-    return d;
-}
-
-void zl_coap_respond(zl_coap_ep_t *ep, zl_coap_deferred_t *d, zl_coap_msg_t *resp) {
-    deferred_unlink(ep, d);
-    bool piggy = d->type == ZL_COAP_CON && !d->acked;
-    resp->type = piggy ? ZL_COAP_ACK : ZL_COAP_NON;
-    resp->mid = piggy ? d->mid : new_mid(ep);
-    resp->tkl = d->tkl;
-    memcpy(resp->token, d->token, d->tkl);
-    uint8_t buf[ZL_COAP_MAX_DGRAM];
-    size_t n = zl_coap_serialize(resp, buf, sizeof buf);
-    if (n) enqueue(ep, &d->peer, buf, n);
-    free(d);
 }
 
 static void handle_dgram(zl_coap_ep_t *ep, zl_coap_dgram_t *d) {
@@ -713,7 +608,7 @@ static void handle_dgram(zl_coap_ep_t *ep, zl_coap_dgram_t *d) {
         /* RFC 7252 §4.2/4.3: reject a CON/NON we cannot process with RST if the header parsed */
         if (err != ZL_ERR_TRUNCATED && d->len >= 4 && (d->data[0] >> 6) == 1 &&
             ((d->data[0] >> 4) & 3) <= ZL_COAP_NON)
-            send_empty(ep, &d->addr, ZL_COAP_RST, (uint16_t)(d->data[2] << 8 | d->data[3]));
+            zl_ep_send_empty(ep, &d->addr, ZL_COAP_RST, (uint16_t)(d->data[2] << 8 | d->data[3]));
         return;
     }
     if (m.code == ZL_COAP_EMPTY) handle_empty(ep, &d->addr, &m);
@@ -721,7 +616,7 @@ static void handle_dgram(zl_coap_ep_t *ep, zl_coap_dgram_t *d) {
     else if (zl_coap_is_response(m.code)) handle_response(ep, &d->addr, &m);
     else {
         C_INC(ep->c_malformed);
-        if (m.type == ZL_COAP_CON || m.type == ZL_COAP_NON) send_empty(ep, &d->addr, ZL_COAP_RST, m.mid);
+        if (m.type == ZL_COAP_CON || m.type == ZL_COAP_NON) zl_ep_send_empty(ep, &d->addr, ZL_COAP_RST, m.mid);
     }
 }
 
@@ -745,12 +640,14 @@ int zl_coap_ep_read(zl_coap_ep_t *ep, int budget) {
 
 zl_coap_ep_t *zl_coap_ep_new(const zl_coap_ep_cfg_t *cfg, zl_wheel_t *wheel, char *errstr,
                              size_t errstr_size) {
-    zl_coap_ep_t *ep = calloc(1, sizeof *ep);
+    zl_coap_ep_t *ep = cfg->io.recv && cfg->io.send ? calloc(1, sizeof *ep) : NULL;
     if (!ep) {
-        snprintf(errstr, errstr_size, "out of memory");
+        snprintf(errstr, errstr_size, "%s", cfg->io.recv ? "out of memory" : "CoAP endpoint without a transport");
+        if (cfg->io.close) cfg->io.close(cfg->io.impl);
         return NULL;
     }
     ep->cfg = *cfg;
+    ep->io = cfg->io; /* ours from here on, closed in zl_coap_ep_destroy() */
     if (ep->cfg.ack_timeout_ms <= 0) ep->cfg.ack_timeout_ms = 2000;
     if (ep->cfg.max_retransmit < 0) ep->cfg.max_retransmit = 4;
     if (ep->cfg.exchange_lifetime_ms <= 0) ep->cfg.exchange_lifetime_ms = 247000;
@@ -769,11 +666,6 @@ zl_coap_ep_t *zl_coap_ep_new(const zl_coap_ep_cfg_t *cfg, zl_wheel_t *wheel, cha
         return NULL;
     }
     zl_coap_random(ep, &ep->next_mid, sizeof ep->next_mid);
-    if (zl_udp_open(cfg->host, cfg->port, shared ? 0 : 4 << 20, &ep->io, &ep->local, errstr,
-                    errstr_size) != ZL_OK) {
-        zl_coap_ep_destroy(ep);
-        return NULL;
-    }
     if (cfg->metrics) {
         zl_metrics_t *m = cfg->metrics;
         ep->c_rx = zl_metrics_counter(m, "zeelos_coap_datagrams_received_total", NULL, "CoAP datagrams received.");
@@ -807,12 +699,7 @@ static void cancel_messages(zl_coap_ep_t *ep) {
 
 void zl_coap_ep_destroy(zl_coap_ep_t *ep) {
     if (!ep) return;
-    while (ep->deferred.next && ep->deferred.next != &ep->deferred) {
-        zl_coap_deferred_t *d = ep->deferred.next;
-        deferred_unlink(ep, d);
-        if (d->on_drop) d->on_drop(d->ctx);
-        free(d);
-    }
+    if (ep->deferred.next) zl_ep_deferred_drop_all(ep);
     if (ep->by_token.buckets) {
         /* A callback may cancel other exchanges or start new ones, so never hold
          * a "next" pointer across it: always finish the first remaining one. */
@@ -855,4 +742,4 @@ void zl_coap_ep_destroy(zl_coap_ep_t *ep) {
 }
 
 int zl_coap_ep_fd(const zl_coap_ep_t *ep) { return ep->io.fd; }
-const zl_coap_addr_t *zl_coap_ep_local(const zl_coap_ep_t *ep) { return &ep->local; }
+const zl_coap_addr_t *zl_coap_ep_local(const zl_coap_ep_t *ep) { return &ep->io.local; }

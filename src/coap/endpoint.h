@@ -23,27 +23,19 @@
  * The endpoint does not own an event loop: the owner polls zl_coap_ep_fd(),
  * calls zl_coap_ep_read() when readable and zl_coap_ep_flush() after each loop
  * turn; timers run on the owner's wheel.  Every callback runs on that loop
- * thread.  The datagram I/O goes through zl_coap_io_t so DTLS can replace UDP
- * without touching this file or the LwM2M layer. */
+ * thread.  The datagram I/O is a zl_coap_io_t the owner opens and passes in
+ * the config (coap/transport.h), so DTLS can replace UDP without touching
+ * this file or the LwM2M layer. */
 #ifndef ZL_COAP_ENDPOINT_H
 #define ZL_COAP_ENDPOINT_H
 
-#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <sys/socket.h>
 
 #include "coap/msg.h"
+#include "coap/transport.h"
 #include "common/metrics.h"
 #include "common/wheel.h"
-
-#define ZL_COAP_BATCH 64
-#define ZL_COAP_MAX_DGRAM 1536
-
-typedef struct {
-    struct sockaddr_storage sa;
-    socklen_t len;
-} zl_coap_addr_t;
 
 typedef struct zl_coap_ep zl_coap_ep_t;
 
@@ -62,23 +54,6 @@ void zl_coap_iobuf_flush(zl_coap_iobuf_t *b);
 /* Every endpoint using b must be destroyed first. */
 void zl_coap_iobuf_free(zl_coap_iobuf_t *b);
 
-/* Transport seam (UDP now, DTLS later). recv fills up to max datagrams and
- * returns how many (0 when drained, -1 on error); send transmits n. */
-typedef struct {
-    uint8_t *data;
-    size_t len;
-    zl_coap_addr_t addr;
-    bool truncated;
-} zl_coap_dgram_t;
-
-typedef struct {
-    int (*recv)(void *impl, zl_coap_dgram_t *d, int max);
-    int (*send)(void *impl, const zl_coap_dgram_t *d, int n);
-    void (*close)(void *impl);
-    int fd;
-    void *impl;
-} zl_coap_io_t;
-
 /* Incoming request. resp arrives initialised (type/mid/token set, code 4.04);
  * the handler sets code, options and payload. Everything resp points to must
  * stay valid until the handler returns (the response is serialised right after). */
@@ -93,8 +68,8 @@ typedef void (*zl_coap_req_cb)(void *ctx, zl_coap_ep_t *ep, const zl_coap_addr_t
 typedef void (*zl_coap_resp_cb)(void *ctx, zl_err_t err, const zl_coap_msg_t *resp);
 
 typedef struct {
-    const char *host;          /* bind address, "0.0.0.0" or "::" */
-    int port;                  /* 0 = ephemeral */
+    zl_coap_io_t io;           /* the transport, opened by the caller (e.g. zl_udp_open);
+                                  taken over by zl_coap_ep_new (see transport.h) */
     int ack_timeout_ms;        /* RFC 7252 ACK_TIMEOUT, default 2000 */
     int max_retransmit;        /* default 4 */
     int exchange_lifetime_ms;  /* duplicate window, default 247000 */
@@ -116,13 +91,17 @@ typedef struct {
     void (*on_rst)(void *ctx, const zl_coap_addr_t *peer, uint16_t mid);
     zl_coap_iobuf_t *shared_io; /* optional: batch buffers shared with other endpoints
                                    of the same thread (see zl_coap_iobuf_t); also
-                                   starts the hash maps small and skips the 4 MB
-                                   socket buffers */
+                                   starts the hash maps small */
 } zl_coap_ep_cfg_t;
 
+/* Takes over cfg->io in every case: on failure (NULL, errstr set) it is
+ * already closed; otherwise zl_coap_ep_destroy() closes it.  wheel: the
+ * owner's loop wheel (zl_loop_wheel()), borrowed. */
 zl_coap_ep_t *zl_coap_ep_new(const zl_coap_ep_cfg_t *cfg, zl_wheel_t *wheel, char *errstr,
                              size_t errstr_size);
-void zl_coap_ep_destroy(zl_coap_ep_t *ep); /* outstanding callbacks get ZL_ERR_CANCELLED */
+/* Outstanding callbacks get ZL_ERR_CANCELLED; queued datagrams are sent;
+ * then the transport is closed. */
+void zl_coap_ep_destroy(zl_coap_ep_t *ep);
 int zl_coap_ep_fd(const zl_coap_ep_t *ep);
 /* Local address actually bound (port resolved for port 0). */
 const zl_coap_addr_t *zl_coap_ep_local(const zl_coap_ep_t *ep);
@@ -214,15 +193,6 @@ typedef void (*zl_coap_sent_cb)(void *ctx, zl_err_t err, uint16_t mid, int retra
  * serialised datagram. */
 zl_err_t zl_coap_send_con(zl_coap_ep_t *ep, const zl_coap_addr_t *peer, zl_coap_msg_t *msg, int timeout_ms,
                           zl_coap_sent_cb cb, void *ctx);
-
-/* Address helpers. */
-bool zl_coap_addr_eq(const zl_coap_addr_t *a, const zl_coap_addr_t *b);
-uint64_t zl_coap_addr_hash(uint64_t seed, const zl_coap_addr_t *a);
-/* "127.0.0.1" (host only) and port; returns host length. */
-int zl_coap_addr_host(const zl_coap_addr_t *a, char *out, size_t out_size);
-int zl_coap_addr_port(const zl_coap_addr_t *a);
-/* Parses "host" + port into addr. */
-zl_err_t zl_coap_addr_parse(const char *host, int port, zl_coap_addr_t *out);
 
 /* Random bytes from the kernel CSPRNG (tokens, registration ids). */
 void zl_coap_random(zl_coap_ep_t *ep, void *out, size_t n);

@@ -1,5 +1,6 @@
 /* Internals shared by the files of the CoAP message layer (endpoint.c: exchanges,
- * duplicate cache, requests in, lifecycle; block.c: block-wise transfers).  Not a
+ * duplicate cache, requests in, lifecycle; block.c: block-wise transfers;
+ * defer.c: deferred answers).  Not a
  * public API: only src/coap/ includes it.  Everything runs on the endpoint's loop
  * thread. */
 #ifndef ZL_COAP_EP_INT_H
@@ -104,7 +105,6 @@ struct zl_coap_ep {
     zl_coap_deferred_t *deferring; /* set by zl_coap_defer() during a handler */
     zl_coap_iobuf_t *iob; /* cfg.shared_io or owned */
     zl_coap_io_t io;
-    zl_coap_addr_t local;
     zl_wheel_t *wheel;
     zl_hmap_t by_token, by_mid, dedup, asm_by_peer;
     dedup_t *dd_head, *dd_tail;
@@ -116,7 +116,12 @@ struct zl_coap_ep {
     uint64_t rx_ns; /* when the batch being handled was read (zl_now_ns) */
 };
 
+static inline uint16_t zl_ep_new_mid(zl_coap_ep_t *ep) { return ep->next_mid++; }
+
 /* endpoint.c */
+/* Queues a datagram for the next flush (copied). */
+void zl_ep_enqueue(zl_coap_ep_t *ep, const zl_coap_addr_t *to, const uint8_t *p, size_t n);
+void zl_ep_send_empty(zl_coap_ep_t *ep, const zl_coap_addr_t *to, uint8_t type, uint16_t mid);
 zl_err_t zl_ep_exch_transmit(zl_coap_ep_t *ep, exch_t *x, zl_coap_msg_t *req);
 void zl_ep_exch_finish(zl_coap_ep_t *ep, exch_t *x, zl_err_t err, const zl_coap_msg_t *resp);
 exch_t *zl_ep_exch_new(zl_coap_ep_t *ep, const zl_coap_addr_t *peer, zl_coap_resp_cb cb, void *ctx);
@@ -125,6 +130,9 @@ void zl_ep_deliver(zl_coap_ep_t *ep, exch_t *x, const zl_coap_msg_t *m, bool is_
 int zl_ep_resend_view(const exch_t *x, zl_coap_msg_t *req, uint8_t copy[ZL_COAP_MAX_DGRAM], uint16_t drop_a, uint16_t drop_b);
 uint64_t zl_ep_token_key(const uint8_t *t, uint8_t tkl);
 void zl_ep_exch_free(zl_coap_ep_t *ep, exch_t *x);
+
+/* defer.c */
+void zl_ep_deferred_drop_all(zl_coap_ep_t *ep);
 
 /* block.c */
 zl_err_t zl_ep_block1_send(zl_coap_ep_t *ep, exch_t *x, size_t off, unsigned szx);

@@ -79,8 +79,8 @@ static void udp_close(void *impl) {
     free(u);
 }
 
-zl_err_t zl_udp_open(const char *host, int port, int sock_buf, zl_coap_io_t *io,
-                     zl_coap_addr_t *bound, char *errstr, size_t errstr_size) {
+zl_err_t zl_udp_open(const char *host, int port, int sock_buf, zl_coap_io_t *io, char *errstr,
+                     size_t errstr_size) {
     zl_coap_addr_t a;
     if (zl_coap_addr_parse(host, port, &a) != ZL_OK) {
         snprintf(errstr, errstr_size, "cannot resolve CoAP bind address '%s'", host);
@@ -102,11 +102,12 @@ zl_err_t zl_udp_open(const char *host, int port, int sock_buf, zl_coap_io_t *io,
         close(fd);
         return ZL_ERR_IO;
     }
-    bound->len = sizeof bound->sa;
-    getsockname(fd, (struct sockaddr *)&bound->sa, &bound->len);
+    zl_coap_addr_t bound = {.len = sizeof bound.sa};
+    getsockname(fd, (struct sockaddr *)&bound.sa, &bound.len);
     udp_t *u = calloc(1, sizeof *u);
     if (!u) {
         close(fd);
+        snprintf(errstr, errstr_size, "out of memory");
         return ZL_ERR_NOMEM;
     }
     u->fd = fd;
@@ -115,5 +116,6 @@ zl_err_t zl_udp_open(const char *host, int port, int sock_buf, zl_coap_io_t *io,
     io->close = udp_close;
     io->fd = fd;
     io->impl = u;
+    io->local = bound;
     return ZL_OK;
 }

@@ -1,8 +1,14 @@
 /* HTTP endpoint on libmicrohttpd.  Why thread-per-connection: route handlers
- * added later (the gateway's REST API) may block while waiting for a device,
- * and a Prometheus scrape must not queue behind them; connections are capped
- * so the thread count stays bounded.  Request bodies are collected up to
- * 1 MiB (larger ones get 413 without being buffered). */
+ * (a REST API) may wait for a loop thread or a device, and a Prometheus
+ * scrape must not queue behind them; connections are capped so the thread
+ * count stays bounded.  Request bodies are collected up to 1 MiB (larger ones
+ * get 413 without being buffered).
+ *
+ * Loop routes: the connection thread moves the request into a refcounted
+ * zl_http_call_t (one reference for the waiting connection, one for the
+ * loop), posts it and waits on the call's condition variable; whichever side
+ * lets go last frees it, so neither a slow loop nor a timed-out client can
+ * leave the other with a dangling pointer. */
 #include "http/http.h"
 
 #include <arpa/inet.h>
@@ -17,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -34,17 +41,36 @@ typedef enum MHD_Result zl_mhd_result_t;
 typedef struct {
     char *prefix;
     size_t len;
-    zl_http_handler_t fn;
+    zl_http_handler_t fn;        /* connection-thread route, or */
+    zl_http_loop_handler_t lfn;  /* loop route (with loop) */
+    zl_loop_t *loop;
     void *ctx;
 } zl_route_t;
+
+struct zl_http_call {
+    zl_http_call_t *next, *prev; /* the server's waiting calls (under its mu) */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int refs;                    /* under mu */
+    bool done, cancelled, given_up;
+    int status;
+    const char *ctype;
+    char *method, *url;
+    zl_buf_t req, reply;
+    const char *body;            /* req as a C string, "" when empty */
+    zl_http_loop_handler_t fn;
+    void *ctx;
+};
 
 struct zl_http {
     struct MHD_Daemon *d;
     zl_metrics_t *metrics;
     int port;
-    pthread_mutex_t mu; /* routes */
+    pthread_mutex_t mu; /* routes, calls, stopping */
     zl_route_t routes[ZL_HTTP_MAX_ROUTES];
     int n_routes;
+    zl_http_call_t calls; /* sentinel: connections waiting for a loop */
+    bool stopping;
 };
 
 /* Per-request state between libmicrohttpd's access-handler calls. */
@@ -114,6 +140,137 @@ static bool zl_route_find(zl_http_t *h, const char *url, zl_route_t *out) {
     return found;
 }
 
+/* A handler's answer (either kind of route). */
+static zl_mhd_result_t zl_answer(struct MHD_Connection *conn, const char *url, int status, const char *ctype,
+                                 const zl_buf_t *body) {
+    if (status < 100 || status > 599) {
+        ZL_WARN("http", "handler for %s returned invalid status %d", url, status);
+        return zl_reply_json_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal error", NULL);
+    }
+    return zl_reply(conn, (unsigned)status, ctype ? ctype : "application/json", body->data, body->len, NULL);
+}
+
+/* ---- loop routes ---- */
+
+static void zl_call_unref(zl_http_call_t *c) {
+    pthread_mutex_lock(&c->mu);
+    int left = --c->refs;
+    pthread_mutex_unlock(&c->mu);
+    if (left) return;
+    pthread_mutex_destroy(&c->mu);
+    pthread_cond_destroy(&c->cv);
+    free(c->method);
+    free(c->url);
+    zl_buf_free(&c->req);
+    zl_buf_free(&c->reply);
+    free(c);
+}
+
+/* Loop thread: the handler, unless the connection already gave up. */
+static void zl_call_run(void *ctx) {
+    zl_http_call_t *c = ctx;
+    pthread_mutex_lock(&c->mu);
+    bool skip = c->given_up;
+    pthread_mutex_unlock(&c->mu);
+    if (skip) zl_call_unref(c);
+    else c->fn(c->ctx, c);
+}
+
+const char *zl_http_call_method(const zl_http_call_t *c) { return c->method; }
+const char *zl_http_call_url(const zl_http_call_t *c) { return c->url; }
+const char *zl_http_call_body(const zl_http_call_t *c, size_t *len) {
+    if (len) *len = c->req.len;
+    return c->body;
+}
+zl_buf_t *zl_http_call_reply(zl_http_call_t *c) { return &c->reply; }
+
+void zl_http_call_done(zl_http_call_t *c, int status, const char *content_type) {
+    pthread_mutex_lock(&c->mu);
+    c->status = status;
+    c->ctype = content_type;
+    c->done = true;
+    pthread_cond_signal(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+    zl_call_unref(c);
+}
+
+static zl_http_call_t *zl_call_new(const char *method, const char *url, zl_req_t *req, const zl_route_t *r) {
+    zl_http_call_t *c = calloc(1, sizeof *c);
+    if (!c) return NULL;
+    c->method = strdup(method);
+    c->url = strdup(url);
+    c->req = req->body; /* moved: the connection's buffer is left empty */
+    zl_buf_init(&req->body, 0);
+    zl_buf_init(&c->reply, 0);
+    c->body = c->req.len ? zl_buf_cstr(&c->req) : "";
+    if (!c->method || !c->url || !c->body) {
+        free(c->method);
+        free(c->url);
+        zl_buf_free(&c->req);
+        free(c);
+        return NULL;
+    }
+    pthread_mutex_init(&c->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&c->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    c->fn = r->lfn;
+    c->ctx = r->ctx;
+    c->refs = 2; /* this connection + the loop */
+    return c;
+}
+
+static void zl_call_unlink(zl_http_t *h, zl_http_call_t *c) {
+    pthread_mutex_lock(&h->mu);
+    c->prev->next = c->next;
+    c->next->prev = c->prev;
+    pthread_mutex_unlock(&h->mu);
+}
+
+/* Connection thread: hands the request to the route's loop and waits for
+ * the answer (or the timeout, or the server stopping). */
+static zl_mhd_result_t zl_dispatch_loop(zl_http_t *h, struct MHD_Connection *conn, const char *url,
+                                        const char *method, zl_req_t *req, const zl_route_t *r) {
+    zl_http_call_t *c = zl_call_new(method, url, req, r);
+    if (!c) return zl_reply_json_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory", NULL);
+    pthread_mutex_lock(&h->mu);
+    bool stopping = h->stopping;
+    if (!stopping) {
+        c->next = h->calls.next;
+        c->prev = &h->calls;
+        h->calls.next->prev = c;
+        h->calls.next = c;
+    }
+    pthread_mutex_unlock(&h->mu);
+    if (stopping || zl_loop_post(r->loop, zl_call_run, c) != ZL_OK) {
+        if (!stopping) zl_call_unlink(h, c);
+        zl_call_unref(c); /* the loop's reference: never handed over */
+        zl_call_unref(c);
+        return zl_reply_json_error(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "busy, retry later", NULL);
+    }
+    struct timespec dl;
+    clock_gettime(CLOCK_MONOTONIC, &dl);
+    dl.tv_sec += ZL_HTTP_LOOP_TIMEOUT_S;
+    pthread_mutex_lock(&c->mu);
+    int rc = 0;
+    while (!c->done && !c->cancelled && rc != ETIMEDOUT) rc = pthread_cond_timedwait(&c->cv, &c->mu, &dl);
+    bool done = c->done, cancelled = c->cancelled;
+    if (!done) c->given_up = true;
+    pthread_mutex_unlock(&c->mu);
+    zl_call_unlink(h, c);
+    zl_mhd_result_t ret;
+    if (done) /* the loop let go of status, ctype and reply in zl_http_call_done */
+        ret = zl_answer(conn, url, c->status, c->ctype, &c->reply);
+    else if (cancelled)
+        ret = zl_reply_json_error(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "server stopping", NULL);
+    else
+        ret = zl_reply_json_error(conn, MHD_HTTP_GATEWAY_TIMEOUT, "no answer in time", NULL);
+    zl_call_unref(c);
+    return ret;
+}
+
 static zl_mhd_result_t zl_dispatch(zl_http_t *h, struct MHD_Connection *conn, const char *url,
                                    const char *method, zl_req_t *req) {
     if (strcmp(url, "/metrics") == 0) {
@@ -133,19 +290,13 @@ static zl_mhd_result_t zl_dispatch(zl_http_t *h, struct MHD_Connection *conn, co
         return zl_reply_json_error(conn, MHD_HTTP_NOT_FOUND, "not found", NULL);
     if (req->too_large)
         return zl_reply_json_error(conn, 413, "request body too large", NULL);
+    if (route.loop) return zl_dispatch_loop(h, conn, url, method, req, &route);
     zl_buf_t body;
     zl_buf_init(&body, 0);
     const char *ctype = NULL;
     const char *req_body = req->body.len ? zl_buf_cstr(&req->body) : "";
     int status = route.fn(route.ctx, method, url, req_body ? req_body : "", req->body.len, &body, &ctype);
-    zl_mhd_result_t ret;
-    if (status < 100 || status > 599) {
-        ZL_WARN("http", "handler for %s returned invalid status %d", url, status);
-        ret = zl_reply_json_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal error", NULL);
-    } else {
-        ret = zl_reply(conn, (unsigned)status, ctype ? ctype : "application/json", body.data,
-                       body.len, NULL);
-    }
+    zl_mhd_result_t ret = zl_answer(conn, url, status, ctype, &body);
     zl_buf_free(&body);
     return ret;
 }
@@ -253,6 +404,7 @@ zl_http_t *zl_http_start(const char *host, int port, zl_metrics_t *metrics, char
     }
     h->metrics = metrics;
     pthread_mutex_init(&h->mu, NULL);
+    h->calls.next = h->calls.prev = &h->calls;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
                      MHD_USE_ERROR_LOG | MHD_USE_POLL;
     if (ss.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
@@ -280,24 +432,43 @@ zl_http_t *zl_http_start(const char *host, int port, zl_metrics_t *metrics, char
 
 int zl_http_port(const zl_http_t *h) { return h ? h->port : 0; }
 
-void zl_http_route(zl_http_t *h, const char *prefix, zl_http_handler_t fn, void *ctx) {
-    if (!h || !prefix || !fn) return;
+static void zl_route_add(zl_http_t *h, const char *prefix, zl_route_t r) {
     pthread_mutex_lock(&h->mu);
     if (h->n_routes == ZL_HTTP_MAX_ROUTES) {
         pthread_mutex_unlock(&h->mu);
         ZL_ERROR("http", "too many routes, %s not added", prefix);
         return;
     }
-    char *p = strdup(prefix);
-    if (p) {
-        h->routes[h->n_routes++] = (zl_route_t){p, strlen(p), fn, ctx};
-    }
+    r.prefix = strdup(prefix);
+    r.len = r.prefix ? strlen(r.prefix) : 0;
+    if (r.prefix) h->routes[h->n_routes++] = r;
     pthread_mutex_unlock(&h->mu);
-    if (!p) ZL_ERROR("http", "out of memory adding route %s", prefix);
+    if (!r.prefix) ZL_ERROR("http", "out of memory adding route %s", prefix);
+}
+
+void zl_http_route(zl_http_t *h, const char *prefix, zl_http_handler_t fn, void *ctx) {
+    if (!h || !prefix || !fn) return;
+    zl_route_add(h, prefix, (zl_route_t){.fn = fn, .ctx = ctx});
+}
+
+void zl_http_route_loop(zl_http_t *h, const char *prefix, zl_loop_t *loop, zl_http_loop_handler_t fn,
+                        void *ctx) {
+    if (!h || !prefix || !loop || !fn) return;
+    zl_route_add(h, prefix, (zl_route_t){.lfn = fn, .loop = loop, .ctx = ctx});
 }
 
 void zl_http_stop(zl_http_t *h) {
     if (!h) return;
+    /* release the connections waiting for a loop, so their threads can end */
+    pthread_mutex_lock(&h->mu);
+    h->stopping = true;
+    for (zl_http_call_t *c = h->calls.next; c != &h->calls; c = c->next) {
+        pthread_mutex_lock(&c->mu);
+        c->cancelled = true;
+        pthread_cond_signal(&c->cv);
+        pthread_mutex_unlock(&c->mu);
+    }
+    pthread_mutex_unlock(&h->mu);
     if (h->d) MHD_stop_daemon(h->d);
     for (int i = 0; i < h->n_routes; i++) free(h->routes[i].prefix);
     pthread_mutex_destroy(&h->mu);

@@ -156,7 +156,7 @@ static zl_err_t each_child(dctx_t *c, const uint8_t *p, size_t n, unsigned want,
     zl_err_t e = ZL_OK;
     size_t pos = 0;
     while (pos < n) {
-        tlv_t t;
+        tlv_t t = {0};
         if ((e = tlv_next(c, p, n, &pos, &t))) break;
         if (!(want & (1u << t.type))) {
             e = derr(c, ZL_ERR_INVALID, "%s TLV at offset %zu %s", tlv_names[t.type], t.off, misplaced);

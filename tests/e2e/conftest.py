@@ -6,9 +6,13 @@ Environment:
                                       there, scripts/kafka.sh up starts one and the session stops it.
   ZEELOS_TEST_SCHEMA_REGISTRY         URL of an existing registry; default: an in-process
                                       mini_registry.py on a free port.
-  ZEELOS_BIN                          gateway binary (default build/zeelos). Tests that need it
-                                      are skipped, with the reason, when it does not exist.
+  ZEELOS_BIN                          gateway binary (default build/zeelos).
   ZEELOS_E2E_KEEP_LOGS=1              print gateway logs for passing tests too.
+
+Nothing is skipped for want of a peer: when a selected test needs the gateway binary (marker
+`gateway`), libcoap's coap-client (marker `coap_client`) or a package of requirements.txt that is
+absent, the run stops at once and fails, naming what is missing (a skip would let a broken build
+or a half-installed machine pass green).
 """
 from __future__ import annotations
 
@@ -23,10 +27,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from confluent_kafka.admin import AdminClient  # noqa: E402
 
-from gateway_proc import ROOT, Gateway, unique, zeelos_bin  # noqa: E402
+from gateway_proc import ROOT, Gateway, coap_client_bin, unique, zeelos_bin  # noqa: E402
 from kafka_helpers import (AvroCodec, Management, SchemaRegistry, TopicReader,  # noqa: E402
                            create_topics, gateway_topics)
 from lwm2m_device import AsyncRunner, LwM2MDevice  # noqa: E402
+import mini_registry  # noqa: E402
 from mini_registry import MiniRegistry  # noqa: E402
 
 # Small values so the suite stays fast; the tests rely on these.
@@ -37,7 +42,43 @@ EXPIRY_SWEEP_MS = 500
 def pytest_configure(config):
     config.addinivalue_line("markers", "gateway: needs the zeelos gateway binary (build/zeelos or $ZEELOS_BIN)")
     config.addinivalue_line("markers", "kafka: needs the Kafka broker")
+    config.addinivalue_line("markers", "coap_client: needs libcoap's coap-client (libcoap3-bin)")
+    config.addinivalue_line("markers", "avro: needs the Apache avro package (requirements.txt)")
     config.addinivalue_line("markers", "slow: takes more than ~10 s")
+
+
+def _missing_gateway():
+    exe = zeelos_bin()
+    if exe.is_file() and os.access(exe, os.X_OK):
+        return None
+    return f"the gateway binary {exe} does not exist or is not executable (build it: make asan; or set ZEELOS_BIN)"
+
+
+def _missing_coap_client():
+    if coap_client_bin() is not None:
+        return None
+    return "libcoap's coap-client is not installed (apt-get install libcoap3-bin)"
+
+
+def _missing_avro():
+    if mini_registry.avro_schema is not None:
+        return None
+    return "the avro package is not installed (pip install -r tests/e2e/requirements.txt)"
+
+
+# marker -> check returning what is missing (None when present)
+_REQUIRES = {"gateway": _missing_gateway, "coap_client": _missing_coap_client, "avro": _missing_avro}
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Fails the run before the first test when a selected test needs something absent."""
+    needed = {name for item in items for name in _REQUIRES if item.get_closest_marker(name)}
+    if any("gateway_factory" in item.fixturenames for item in items):
+        needed.add("gateway")
+    missing = [m for name in sorted(needed) if (m := _REQUIRES[name]())]
+    if missing:
+        pytest.exit("e2e: a required binary or package is missing, the run fails:\n  " + "\n  ".join(missing),
+                    returncode=pytest.ExitCode.TESTS_FAILED)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -126,6 +167,32 @@ class GatewayEnv:
         self.devices.append(d)
         return d
 
+    def register(self, dev: LwM2MDevice, **kw) -> LwM2MDevice:
+        """Registers dev (2.01; kw: LwM2MDevice.register's arguments, lt=60 unless given) and
+        waits for its NEW registration record in Kafka. Returns dev."""
+        r = dev.register(**{"lt": 60, **kw})
+        assert r.code == "2.01", r
+        self.registration(dev.ep, "NEW")
+        return dev
+
+    def registered_device(self, ep: str | None = None, cls=LwM2MDevice, register: dict | None = None,
+                          **kw) -> LwM2MDevice:
+        """A started device (kw: LwM2MDevice's arguments), registered as register() does."""
+        return self.register(self.device(ep, cls, **kw), **(register or {}))
+
+    def settle(self, ep: str | None = None, path: str = "/3/0/0", timeout: float = 15.0) -> None:
+        """The barrier an absence check waits on instead of sleeping. With ep: a read of path on
+        that device answered through Kafka, so the gateway has handled every datagram the device
+        sent before it (one socket each side, in order). Then the producer drained and the
+        gateway's topics are read to their ends: whatever the gateway published until then is in
+        regs, obs and mgmt.rep."""
+        if ep is not None:
+            rep = self.mgmt.request(ep, "read", path, timeout=timeout)
+            assert rep.value["rep"]["code"] == "CONTENT", rep
+        self.gw.wait_producer_idle(timeout)
+        for reader in (self.regs, self.obs, self.mgmt.rep):
+            reader.read_to_end(timeout)
+
     def registration(self, ep: str, kind: str, timeout: float = 10.0, after_offset: int = -1):
         """The first registration record for ep of kind NEW/UPDATE/DELETE (offset > after_offset)."""
         return self.regs.wait_for(
@@ -146,9 +213,6 @@ class GatewayEnv:
 @pytest.fixture
 def gateway_factory(request, kafka_bootstrap, registry_url, sr, codec, runner, tmp_path):
     """gateway_factory(extra_args=[...], ready=True) -> GatewayEnv (started, consumer ready)."""
-    exe = zeelos_bin()
-    if not exe.exists():
-        pytest.skip(f"gateway binary {exe} does not exist yet (build it, or set ZEELOS_BIN)")
     envs: list[GatewayEnv] = []
     request.node._zeelos_envs = envs
 

@@ -15,7 +15,7 @@ import subprocess
 import time
 import uuid
 from pathlib import Path
-from typing import Optional
+from typing import Any, Callable, Optional
 
 import requests
 
@@ -43,9 +43,34 @@ def free_udp_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_until(pred: Callable[[], Any], timeout: float = 5.0, interval: float = 0.05,
+               what: str = "condition") -> Any:
+    """Polls pred until it returns something true (returned) or timeout seconds passed (fails)."""
+    deadline = time.time() + timeout
+    while True:
+        v = pred()
+        if v:
+            return v
+        if time.time() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
 def zeelos_bin() -> Path:
     p = Path(os.environ.get("ZEELOS_BIN", "build/zeelos"))
     return p if p.is_absolute() else ROOT / p
+
+
+def child_env() -> dict[str, str]:
+    """The environment for a zeelos process: os.environ without ZEELOS_* (see above)."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("ZEELOS_")}
+
+
+def start_zeelos_device(coap_port: int, *args: str, stderr=subprocess.PIPE, text: bool = False) -> subprocess.Popen:
+    """`zeelos device` against the gateway's CoAP port on 127.0.0.1; args: its other flags (--ep ...).
+    The caller owns the process (SIGINT stops it and its workers)."""
+    return subprocess.Popen([str(zeelos_bin()), "device", "--server", f"coap://127.0.0.1:{coap_port}", *args],
+                            env=child_env(), stdout=subprocess.DEVNULL, stderr=stderr, text=text)
 
 
 def parse_metrics(text: str) -> dict[str, float]:
@@ -103,10 +128,9 @@ class Gateway:
         self.killed = False
         self.log_path = self.log_dir / f"gateway-{self.id}-{self.starts}.log"
         self.log_paths.append(self.log_path)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("ZEELOS_")}
         logf = open(self.log_path, "wb")
         self.proc = subprocess.Popen(self.argv(), stdout=logf, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, env=env, cwd=str(self.data_dir))
+                                     stdin=subprocess.DEVNULL, env=child_env(), cwd=str(self.data_dir))
         logf.close()
         deadline = time.time() + timeout
         while True:
@@ -154,6 +178,24 @@ class Gateway:
         r = requests.get(f"{self.http}/metrics", timeout=5)
         assert r.status_code == 200, f"/metrics answered {r.status_code}"
         return parse_metrics(r.text)
+
+    def wait_metric(self, name: str, pred: Callable[[float], bool], timeout: float = 15.0,
+                    what: str = "") -> float:
+        """Polls /metrics until pred(value of name, 0 while absent) holds; returns the value."""
+        seen: list[float] = []
+
+        def ok():
+            seen.append(self.metrics().get(name, 0.0))
+            return pred(seen[-1])
+        try:
+            wait_until(ok, timeout, interval=0.05, what=what or name)
+        except AssertionError as e:
+            raise AssertionError(f"{e} ({name} last {seen[-1] if seen else None})") from None
+        return seen[-1]
+
+    def wait_producer_idle(self, timeout: float = 15.0) -> None:
+        """Until Kafka acknowledged every record the gateway has produced so far (nothing in flight)."""
+        self.wait_metric("zeelos_kafka_inflight_bytes", lambda v: v == 0, timeout, "the producer to drain")
 
     def log_tail(self, n: int = 60) -> str:
         out = []

@@ -184,6 +184,8 @@ class TopicReader:
         self.topic = topic
         self.codec = codec
         self.records: list[Record] = []
+        self.next_offset: dict[int, int] = {}  # partition -> offset after the last message read
+        self.from_beginning = from_beginning
         self.consumer = Consumer({
             "bootstrap.servers": bootstrap,
             "group.id": f"e2e-{uuid.uuid4().hex}",
@@ -212,6 +214,7 @@ class TopicReader:
         for m in msgs:
             if m.error():
                 continue
+            self.next_offset[m.partition()] = m.offset() + 1
             rec = Record(m.topic(), m.partition(), m.offset(), m.timestamp()[1], None, None,
                          raw_key=m.key(), raw_value=m.value())
             try:
@@ -254,6 +257,21 @@ class TopicReader:
             if time.time() >= deadline:
                 raise AssertionError(f"{len(got)} of {n} records {what} on {self.topic} within {timeout}s: {got}")
             self.poll(0.2)
+
+    def read_to_end(self, timeout: float = 10.0) -> list[Record]:
+        """Reads every record the topic holds now (up to its high watermarks at the call); returns
+        the new ones. After the producer of the records drained, an absence check needs no sleep."""
+        assert self.from_beginning, "read_to_end counts offsets from the beginning of the topic"
+        ends = {tp.partition: self.consumer.get_watermark_offsets(tp, timeout=5)[1]
+                for tp in self.consumer.assignment()}
+        out: list[Record] = []
+        deadline = time.time() + timeout
+        while any(self.next_offset.get(p, 0) < hi for p, hi in ends.items()):
+            if time.time() > deadline:
+                raise AssertionError(f"{self.topic}: not read to offsets {ends} within {timeout}s "
+                                     f"(at {self.next_offset})")
+            out.extend(self.poll(0.2))
+        return out
 
     def drain(self, seconds: float) -> list[Record]:
         """Reads for `seconds` and returns what arrived in that time."""

@@ -15,15 +15,16 @@ are synchronous for the tests.
 from __future__ import annotations
 
 import asyncio
-import socket
 import struct
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Optional
 
 from aiocoap import Context, Message, resource
 from aiocoap import numbers
+
+from gateway_proc import free_udp_port
 
 CF_TEXT, CF_LINK, CF_OPAQUE, CF_TLV, CF_JSON = 0, 40, 42, 11542, 11543
 
@@ -48,10 +49,13 @@ class AsyncRunner:
         self.thread.join(5)
 
 
-def free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+# ------------------------------------------------------------------ paths: "/3/0/9" <-> (3, 0, 9)
+def path_ids(path: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in path.strip("/").split("/") if x)
+
+
+def path_str(ids: tuple) -> str:
+    return "/" + "/".join(map(str, ids))
 
 
 # ------------------------------------------------------------------ TLV (OMA-TS-LightweightM2M 1.0 §6.4.3)
@@ -217,6 +221,8 @@ class _Node(resource.ObservableResource):
         self.dev.queries.append((self.path, tuple(request.opt.uri_query)))
         if request.opt.observe == 0:
             self.dev.observe_tokens.setdefault(self.path, []).append(request.token.hex())
+        elif request.opt.observe == 1:
+            self.dev.cancel_tokens.setdefault(self.path, []).append(request.token.hex())
         return self._render(request)
 
     async def render_put(self, request):
@@ -304,7 +310,8 @@ class LwM2MDevice:
         self.ctx: Optional[Context] = None
         self.nodes: dict[tuple, _Node] = {}
         self.observers: dict[tuple, int] = {}
-        self.observe_tokens: dict[tuple, list[str]] = {}
+        self.observe_tokens: dict[tuple, list[str]] = {}  # tokens of GETs with Observe 0 (register)
+        self.cancel_tokens: dict[tuple, list[str]] = {}   # tokens of GETs with Observe 1 (cancel)
         self.history: dict[tuple, list] = {}
         self.executions: list[tuple] = []
         self.log: list[tuple] = []
@@ -350,6 +357,14 @@ class LwM2MDevice:
                 if port:
                     raise
         raise last
+
+    def replace_node(self, path: tuple, node: resource.Resource) -> resource.Resource:
+        """Serves node at path (/o, /o/i or /o/i/r) instead of the default one; returns node."""
+        async def _swap():
+            self.ctx.serversite.add_resource([str(p) for p in path], node)
+            self.nodes[path] = node
+        self.runner.run(_swap())
+        return node
 
     def stop(self):
         self.stop_ticking()
@@ -439,14 +454,3 @@ class LwM2MDevice:
             if time.time() > deadline:
                 raise AssertionError(f"{path}: {self.observers.get(path, 0)} observers, wanted {n}")
             time.sleep(0.05)
-
-
-def wait_until(pred, timeout: float = 5.0, interval: float = 0.05, what: str = "condition") -> Any:
-    deadline = time.time() + timeout
-    while True:
-        v = pred()
-        if v:
-            return v
-        if time.time() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(interval)

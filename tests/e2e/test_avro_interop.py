@@ -6,8 +6,8 @@ and a consumer built on the original contract schemas (§2.4) still decodes ever
 
 Builds nothing: it runs the already-built unit test binary `test_serde` with
 ZL_SERDE_DUMP_DIR set (the test then writes its sample records there).  The binary is
-looked up in $ZEELOS_BUILD_DIR (default: build/ under the repo root); the test is skipped
-when it is missing.
+looked up in $ZEELOS_BUILD_DIR, else beside the gateway binary ($ZEELOS_BIN), else in build/
+under the repo root; the test fails when it is in none of them.
 """
 import io
 import json
@@ -17,12 +17,13 @@ from pathlib import Path
 
 import pytest
 
-fastavro = pytest.importorskip("fastavro")
+import fastavro
+
+from gateway_proc import zeelos_bin
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = ROOT / "schemas" / "registered"
 EXTENDED = ROOT / "schemas" / "extended"
-BUILD = Path(os.environ.get("ZEELOS_BUILD_DIR", ROOT / "build"))
 
 PREFIX_SCHEMA = {
     "key": "io.zeelos.leshan.avro.AvroKey",
@@ -53,9 +54,12 @@ def strip_v11(value):
 
 @pytest.fixture(scope="module")
 def records(tmp_path_factory):
-    exe = BUILD / "test_serde"
-    if not exe.exists():
-        pytest.skip(f"{exe} not built (set ZEELOS_BUILD_DIR)")
+    dirs = ([Path(os.environ["ZEELOS_BUILD_DIR"])] if os.environ.get("ZEELOS_BUILD_DIR")
+            else [zeelos_bin().parent, ROOT / "build"])
+    exe = next((d / "test_serde" for d in dirs if (d / "test_serde").is_file()), None)
+    if exe is None:
+        pytest.fail(f"the unit test binary test_serde is in none of {[str(d) for d in dirs]} "
+                    "(build the tree, or set ZEELOS_BUILD_DIR)", pytrace=False)
     out = tmp_path_factory.mktemp("serde")
     subprocess.run([str(exe)], env={**os.environ, "ZL_SERDE_DUMP_DIR": str(out)}, check=True,
                    capture_output=True)

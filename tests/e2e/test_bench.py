@@ -5,12 +5,11 @@ an injected gap or duplicate is unit-tested in tests/unit/test_benchstat.c."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 
 import pytest
 
-from gateway_proc import zeelos_bin
+from gateway_proc import child_env, zeelos_bin
 
 pytestmark = [pytest.mark.gateway, pytest.mark.kafka]
 
@@ -18,13 +17,12 @@ pytestmark = [pytest.mark.gateway, pytest.mark.kafka]
 def test_bench_small_fleet_has_no_missing_or_duplicated_record(gwenv, tmp_path):
     gw = gwenv.gw
     out = tmp_path / "bench.json"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZEELOS_")}
     p = subprocess.run([str(zeelos_bin()), "bench", "--gw", gw.id, "--kafka", gw.kafka,
                         "--schema-registry", gw.registry_url, "--server", f"coap://127.0.0.1:{gw.coap_port}",
                         "--ep", "bn", "--count", "20", "--duration", "5", "--device-notify-ms", "200",
                         "--mgmt-rate", "20", "--mgmt-duration", "2", "--bench-drain-ms", "2000",
                         "--gateway-pid", str(gw.proc.pid), "--out", str(out)],
-                       env=env, cwd=tmp_path, capture_output=True, text=True, timeout=180)
+                       env=child_env(), cwd=tmp_path, capture_output=True, text=True, timeout=180)
     assert p.returncode == 0, p.stderr[-3000:]
     assert "notifications delivered" in p.stdout
     r = json.loads(out.read_text())

@@ -4,35 +4,26 @@ what the gateway wrote, and `zeelos device` is observed through Kafka, decoded b
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import time
 
 import pytest
 
-from gateway_proc import unique, zeelos_bin
+from gateway_proc import child_env, start_zeelos_device, unique, zeelos_bin
 from kafka_helpers import branch
 
 pytestmark = [pytest.mark.gateway, pytest.mark.kafka]
 
 
 def cli(gwenv, *args, timeout=30):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZEELOS_")}
     argv = [str(zeelos_bin()), args[0], "--gw", gwenv.id, "--kafka", gwenv.bootstrap,
             "--schema-registry", gwenv.gw.registry_url, *args[1:]]
-    return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, env=env)
-
-
-def registered(gwenv):
-    dev = gwenv.device()
-    assert dev.register(lt=60).code == "2.01"
-    gwenv.registration(dev.ep, "NEW")
-    return dev
+    return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, env=child_env())
 
 
 def test_request_read_prints_the_response(gwenv):
-    dev = registered(gwenv)
+    dev = gwenv.registered_device()
     p = cli(gwenv, "request", "--ep", dev.ep, "--ticket", "cli-read-1", "read", "/3/0/0")
     assert p.returncode == 0, p.stderr
     rep = json.loads(p.stdout.strip().splitlines()[-1])
@@ -53,7 +44,7 @@ def test_request_unknown_endpoint_exits_1_with_not_found(gwenv):
 
 
 def test_request_write_then_read_back(gwenv):
-    dev = registered(gwenv)
+    dev = gwenv.registered_device()
     p = cli(gwenv, "request", "--ep", dev.ep, "--type", "STRING", "write", "/3/0/14", "+05:30")
     assert p.returncode == 0, p.stdout + p.stderr
     assert json.loads(p.stdout.strip().splitlines()[-1])["rep"]["code"] == "CHANGED"
@@ -64,7 +55,7 @@ def test_request_write_then_read_back(gwenv):
 
 
 def test_tail_decodes_registrations(gwenv):
-    dev = registered(gwenv)
+    dev = gwenv.registered_device()
     p = cli(gwenv, "tail", "registrations", "--from-beginning", "--max-messages", "1", "--timeout-ms", "15000")
     assert p.returncode == 0, p.stderr
     line = json.loads(p.stdout.strip().splitlines()[0])
@@ -79,10 +70,7 @@ def test_zeelos_device_is_observed_through_kafka(gwenv):
     """Our own virtual device, checked by the independent decoder: registration, a TLV instance
     read typed by the model, and notifications whose value moves."""
     ep = unique("zdev-")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZEELOS_")}
-    proc = subprocess.Popen([str(zeelos_bin()), "device", "--server", f"coap://127.0.0.1:{gwenv.gw.coap_port}",
-                             "--ep", ep, "--device-lifetime", "60"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = start_zeelos_device(gwenv.gw.coap_port, "--ep", ep, "--device-lifetime", "60")
     try:
         new = gwenv.registration(ep, "NEW", timeout=15)
         links = [l["url"] for l in branch(new.value["body"])[1]["links"]]

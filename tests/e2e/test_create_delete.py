@@ -1,5 +1,5 @@
 """Create and Delete through Kafka against an aiocoap device: the gateway sends the new
-instance as OMA-TLV (checked by a TLV reader written here, independent of the gateway's), the
+instance as OMA-TLV (checked by the test device's TLV reader, independent of the gateway's), the
 device's Location-Path becomes AvroCreateResponse.location, and Delete maps 2.02 to DELETED."""
 from __future__ import annotations
 
@@ -9,30 +9,9 @@ import pytest
 from aiocoap import Message, numbers
 
 from kafka_helpers import branch
+from lwm2m_device import tlv_decode
 
 pytestmark = [pytest.mark.gateway, pytest.mark.kafka]
-
-
-def tlv_read(buf: bytes):
-    """[(type, id, value bytes)] of one TLV level (OMA LwM2M 1.0 §6.4.3)."""
-    out, i = [], 0
-    while i < len(buf):
-        t = buf[i]
-        i += 1
-        kind = t >> 6
-        idlen = 2 if t & 0x20 else 1
-        ident = int.from_bytes(buf[i:i + idlen], "big")
-        i += idlen
-        ltype = (t >> 3) & 3
-        if ltype == 0:
-            ln = t & 7
-        else:
-            ln = int.from_bytes(buf[i:i + ltype], "big")
-            i += ltype
-        out.append((kind, ident, buf[i:i + ln]))
-        i += ln
-    assert i == len(buf), "trailing bytes"
-    return out
 
 
 def create_body(iid: int, value: float):
@@ -60,8 +39,7 @@ def test_create_then_delete(gwenv):
 
     dev.nodes[(3303,)].render_post = render_post
     dev.nodes[(3303, 1)].render_delete = render_delete
-    assert dev.register(lt=60).code == "2.01"
-    gwenv.registration(dev.ep, "NEW")
+    gwenv.register(dev)
 
     rec = gwenv.mgmt.request(dev.ep, "create", "/3303", "TLV", body=create_body(7, 12.5))
     v = rec.value
@@ -69,9 +47,9 @@ def test_create_then_delete(gwenv):
     name, body = branch(v["rep"]["body"])
     assert name == "AvroCreateResponse" and body["location"] == "/3303/7"
     assert int(got["cf"]) == 11542
-    [(kind, iid, inner)] = tlv_read(got["payload"])      # one object-instance TLV
+    [(kind, iid, inner)] = tlv_decode(got["payload"])      # one object-instance TLV
     assert (kind, iid) == (0, 7)
-    [(rkind, rid, raw)] = tlv_read(inner)                 # one resource with a value
+    [(rkind, rid, raw)] = tlv_decode(inner)                 # one resource with a value
     assert (rkind, rid) == (3, 5700)
     assert struct.unpack(">f" if len(raw) == 4 else ">d", raw)[0] == 12.5
 

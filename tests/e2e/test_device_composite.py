@@ -16,7 +16,7 @@ import cbor2
 import pytest
 
 import coap_raw as C
-from gateway_proc import unique, zeelos_bin
+from gateway_proc import start_zeelos_device, unique
 from kafka_helpers import branch
 
 pytestmark = [pytest.mark.gateway, pytest.mark.kafka]
@@ -35,11 +35,8 @@ class ZDevice:
 def zdev(gwenv, tmp_path):
     """One `zeelos device` registered with the gateway (its CoAP port from the registration)."""
     ep = unique("zdevc-")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZEELOS_")}
     log = open(tmp_path / f"{ep}.log", "w")
-    proc = subprocess.Popen([str(zeelos_bin()), "device", "--server", f"coap://127.0.0.1:{gwenv.gw.coap_port}",
-                             "--ep", ep, "--device-lifetime", "60"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=log)
+    proc = start_zeelos_device(gwenv.gw.coap_port, "--ep", ep, "--device-lifetime", "60", stderr=log)
     try:
         new = branch(gwenv.registration(ep, "NEW", timeout=15).value["body"])[1]
         assert new["ver"] == "1.1"
@@ -167,13 +164,16 @@ def test_observe_composite_notifies_and_active_cancel_stops(gwenv, zdev):
     cancel = gwenv.mgmt.request(ep, "observeCancel", "/", paths=paths)
     assert cancel.value["rep"]["code"] == "CHANGED", cancel.value
     assert gwenv.gw.metrics().get("zeelos_observations") == 1
-    gwenv.obs.drain(0.5)  # a notification already on its way when the device got the cancel
+    gwenv.settle(ep)  # handled and read: a notification already on its way when the device got the cancel
     metrics = gwenv.gw.metrics()
     assert "zeelos_coap_rst_sent_total" in metrics
     rst_before = metrics["zeelos_coap_rst_sent_total"]
     seen = len(gwenv.obs.matching(lambda r: r.value["ticket"] == ticket))
     plain_seen = len(gwenv.obs.matching(lambda r: r.value["ticket"] == plain.value["ticket"]))
-    gwenv.obs.drain(3.5)
+    # two more notifications of the plain observation: the device kept sampling meanwhile
+    gwenv.obs.wait_for_n(lambda r: r.value["ticket"] == plain.value["ticket"], plain_seen + 2, timeout=15,
+                         what="plain notifications after the cancel")
+    gwenv.settle(ep)
     assert len(gwenv.obs.matching(lambda r: r.value["ticket"] == ticket)) == seen
     assert gwenv.gw.metrics().get("zeelos_coap_rst_sent_total", 0) == rst_before, \
         "the device kept notifying after the active cancel"
@@ -234,7 +234,7 @@ def test_min_max_follow_the_temperature(gwenv, zdev):
     for _ in range(4):
         vals = plain_read(gwenv, zdev.ep, "/3303/1")
         seen.append(vals["/3303/1/5700"][1])
-        time.sleep(1.1)
+        time.sleep(1.1)  # time passing is the point: readings spread over the 2 s sine period
     vals = plain_read(gwenv, zdev.ep, "/3303/1")
     lo, hi = vals["/3303/1/5601"][1], vals["/3303/1/5602"][1]
     assert lo <= min(seen) and hi >= max(seen), (lo, hi, seen)

@@ -44,10 +44,10 @@ import pytest
 from aiocoap import Message, numbers
 
 from conftest import COAP_REQUEST_TIMEOUT_MS, EXPIRY_SWEEP_MS, GatewayEnv
-from gateway_proc import Gateway, unique, zeelos_bin
+from gateway_proc import Gateway, unique
 from kafka_helpers import branch, create_topics, gateway_topics, write_body
 from lwm2m_device import (BOOLEAN, CF_JSON, CF_TEXT, EXEC, INTEGER, OPAQUE, STRING, TIME, _Node,
-                          default_objects)
+                          default_objects, path_ids, path_str)
 
 pytestmark = [pytest.mark.gateway, pytest.mark.kafka]
 
@@ -84,17 +84,13 @@ def leaves(dev, path: tuple) -> list[tuple[tuple, str, object]]:
     return out
 
 
-def pstr(path: tuple) -> str:
-    return "/" + "/".join(map(str, path))
-
-
 def base_and_names(path: tuple, items) -> tuple[str, list[str]]:
     """Base name and relative names: "/3/0/" + "0", "11/0"...; a single resource is its own
     base name with an empty (omitted) name."""
     if len(items) == 1 and items[0][0] == path:
-        return pstr(path), [""]
-    base = pstr(path) + "/"
-    return base, [pstr(p)[len(base):] for p, _, _ in items]
+        return path_str(path), [""]
+    base = path_str(path) + "/"
+    return base, [path_str(p)[len(base):] for p, _, _ in items]
 
 
 def b64url(b: bytes) -> str:
@@ -156,8 +152,8 @@ def senml_cbor(dev, path: tuple) -> bytes:
 def lwm2m_json(dev, path: tuple) -> bytes:
     items = leaves(dev, path)
     if len(path) == 3:  # {"bn":"/3303/0/","e":[{"n":"5700","v":21.5}]}
-        base = pstr(path[:2]) + "/"
-        names = [pstr(p)[len(base):] for p, _, _ in items]
+        base = path_str(path[:2]) + "/"
+        names = [path_str(p)[len(base):] for p, _, _ in items]
     else:
         base, names = base_and_names(path, items)
     e = []
@@ -214,7 +210,7 @@ class FormatNode(_Node):
         try:
             doc = json.loads(request.payload)
             for full, kind, v in lwm2m_json_entries(doc):
-                parts = tuple(int(x) for x in full.strip("/").split("/"))
+                parts = path_ids(full)
                 if parts[:len(self.path)] != self.path or len(parts) != 3:
                     return Message(code=numbers.BAD_REQUEST)
                 self.dev.set(parts, v, notify=True)
@@ -232,7 +228,7 @@ class FormatNode(_Node):
             bn = ""
             for r in recs:
                 bn = r.get(keys["bn"], bn)
-                parts = tuple(int(x) for x in (bn + r.get(keys["n"], "")).strip("/").split("/"))
+                parts = path_ids(bn + r.get(keys["n"], ""))
                 vals = [r[keys[k]] for k in ("v", "vs", "vb") if keys[k] in r]
                 if parts[:len(self.path)] != self.path or len(parts) != 3 or len(vals) != 1:
                     return Message(code=numbers.BAD_REQUEST)
@@ -263,24 +259,14 @@ def format_device(gwenv, fmt: str):
     dev = gwenv.device(objects=objs)
     dev.fmt, dev.raw = fmt, {}
 
-    async def _swap():
-        for path in list(dev.nodes):
-            node = FormatNode(dev, path)
-            dev.ctx.serversite.add_resource([str(p) for p in path], node)
-            dev.nodes[path] = node
-    dev.runner.run(_swap())
-    r = dev.register(lt=60)
-    assert r.code == "2.01", r
-    gwenv.registration(dev.ep, "NEW")
-    return dev
+    for path in list(dev.nodes):
+        dev.replace_node(path, FormatNode(dev, path))
+    return gwenv.register(dev)
 
 
 # ------------------------------------------------------------------ one gateway for the module
 @pytest.fixture(scope="module")
 def _module_gw(kafka_bootstrap, registry_url, sr, codec, runner, tmp_path_factory):
-    exe = zeelos_bin()
-    if not exe.exists():
-        pytest.skip(f"gateway binary {exe} does not exist yet (build it, or set ZEELOS_BIN)")
     gid = unique("e2e-fmt-")
     create_topics(kafka_bootstrap, list(gateway_topics(gid).values()))
     tmp = tmp_path_factory.mktemp("formats")
@@ -399,7 +385,7 @@ def test_read_single_resource_cbor(gwenv, path, typ, value, want):
     request's Accept is TLV, not 60): CBOR (60) is one bare data item, typed by the object model."""
     dev = format_device(gwenv, CBOR)
     dev.objects[path[:2]][path[2]][1] = value
-    p = pstr(path)
+    p = path_str(path)
     _, b = response(gwenv, dev, "read", p, "CONTENT")
     kind, r = content(b)
     assert kind == "AvroResource"
@@ -639,7 +625,7 @@ def test_read_integer_resource_non_integral_number(gwenv, cf, payload, path):
     type, never a FLOAT value for an INTEGER resource."""
     dev = format_device(gwenv, SENML_JSON)
     dev.raw[path] = (cf, payload)
-    rec = gwenv.mgmt.request(dev.ep, "read", pstr(path), "TLV")
+    rec = gwenv.mgmt.request(dev.ep, "read", path_str(path), "TLV")
     v = rec.value
     assert v["rep"]["code"] in ("INTERNAL_SERVER_ERROR", "UNSUPPORTED_CONTENT_FORMAT"), rec
     name, body = branch(v["rep"]["body"])

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import socket
 import threading
-import time
 
 import fastavro
 import pytest
@@ -14,9 +13,9 @@ import requests
 
 import coap_raw as C
 import contract_schemas
-from gateway_proc import coap_client, coap_client_bin
-from kafka_helpers import (AvroCodec, Management, SchemaRegistry, TopicReader, branch, create_topics,
-                           execute_body, gateway_topics, write_body)
+from gateway_proc import coap_client
+from kafka_helpers import (Management, TopicReader, branch, create_topics, execute_body, gateway_topics,
+                           write_body)
 from lwm2m_device import CF_TLV, LwM2MDevice, tlv_decode, tlv_entry
 from gateway_proc import unique
 
@@ -150,7 +149,7 @@ def test_device_registers_from_its_serving_socket(runner):
         dev.stop()
 
 
-@pytest.mark.skipif(coap_client_bin() is None, reason="libcoap3-bin (coap-client) not installed")
+@pytest.mark.coap_client
 def test_coap_client_helper_against_device(runner):
     srv = _FakeServer()
     dev = LwM2MDevice(runner, "harness-cc", srv.port).start()
@@ -166,7 +165,7 @@ def test_coap_client_helper_against_device(runner):
         dev.stop()
 
 
-@pytest.mark.skipif(coap_client_bin() is None, reason="libcoap3-bin (coap-client) not installed")
+@pytest.mark.coap_client
 def test_coap_client_helper_parses_location():
     srv = _FakeServer()
     code, loc, out = coap_client("post", f"coap://127.0.0.1:{srv.port}/rd?ep=cc1&lt=60", payload="</3/0>",

@@ -44,16 +44,8 @@ class ErrorNode(_Node):
 
 def error_device(gwenv, path=(3, 0, 0)):
     dev = gwenv.device()
-    node = ErrorNode(dev, path)
-
-    async def _swap():
-        dev.ctx.serversite.add_resource([str(p) for p in path], node)
-        dev.nodes[path] = node
-    dev.runner.run(_swap())
-    r = dev.register(lt=60)
-    assert r.code == "2.01", r
-    gwenv.registration(dev.ep, "NEW")
-    return dev, node
+    node = dev.replace_node(path, ErrorNode(dev, path))
+    return gwenv.register(dev), node
 
 
 def check_error(rec, gwenv, ep, ticket, path, kind, code, message, t0):

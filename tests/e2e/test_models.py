@@ -32,10 +32,7 @@ DDF_10241 = """<?xml version="1.0" encoding="utf-8"?>
 def device_with_counter(env):
     objects = default_objects()
     objects[(10241, 0)] = {0: [STRING, "pump"], 1: [INTEGER, 123456]}
-    dev = env.device(objects=objects)
-    assert dev.register(lt=60).code == "2.01"
-    env.registration(dev.ep, "NEW")
-    return dev
+    return env.registered_device(objects=objects)
 
 
 def read_count(env, dev):

@@ -33,19 +33,14 @@ def wait_state(gwenv, ep, state, n=1, timeout=10.0):
 
 
 def sleeping_device(gwenv):
-    dev = gwenv.device()
-    assert dev.register(lt=300, binding="UQ").code == "2.01"
-    gwenv.registration(dev.ep, "NEW")
+    dev = gwenv.registered_device(register={"lt": 300, "binding": "UQ"})
     wait_state(gwenv, dev.ep, "SLEEPING", timeout=AWAKE_MS / 1000 + 5)
     return dev
 
 
-def no_response(gwenv, ticket, seconds):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        for r in gwenv.mgmt.rep.poll(0.2):
-            assert not (isinstance(r.value, dict) and r.value["ticket"] == ticket), \
-                f"answered while the device sleeps: {r.value}"
+def unanswered(gwenv, ticket):
+    """No answer to ticket among everything the gateway has published (GatewayEnv.settle first)."""
+    return not gwenv.mgmt.rep.matching(lambda r: r.value["ticket"] == ticket)
 
 
 def test_int_109_behavior_in_queue_mode(gateway_factory):
@@ -55,9 +50,10 @@ def test_int_109_behavior_in_queue_mode(gateway_factory):
     gwenv = gateway_factory(extra_args=["--queue-awake-ms", str(AWAKE_MS)])
     dev = sleeping_device(gwenv)
     ticket = gwenv.mgmt.send(dev.ep, "read", "/3/0/0")
-    no_response(gwenv, ticket, 2.0)
+    gwenv.gw.wait_metric("zeelos_queue_held_total", lambda v: v == 1, 10, "the read to be held")
+    gwenv.settle()  # whatever the gateway published until it held the read is read
+    assert unanswered(gwenv, ticket), "answered while the device sleeps"
     assert not [e for e in dev.log if e[1] == (3, 0, 0)], "the sleeping device was asked"
-    assert gwenv.gw.metrics().get("zeelos_queue_held_total") == 1
 
     assert dev.update().code == "2.04"          # the device wakes up
     rec = gwenv.mgmt.wait_response(ticket, timeout=10)
@@ -88,12 +84,12 @@ def test_queued_request_survives_a_gateway_crash(gateway_factory):
     gwenv = gateway_factory(extra_args=["--queue-awake-ms", str(AWAKE_MS)])
     dev = sleeping_device(gwenv)
     ticket = gwenv.mgmt.send(dev.ep, "read", "/3/0/1")
-    deadline = time.time() + 10
-    while gwenv.gw.metrics().get("zeelos_queue_held_total") != 1:
-        assert time.time() < deadline, "request never held"
-        time.sleep(0.2)
+    gwenv.gw.wait_metric("zeelos_queue_held_total", lambda v: v == 1, 10, "the read to be held")
     gwenv.gw.restart()                           # kill -9, same data dir
-    no_response(gwenv, ticket, 1.0)
+    gwenv.mgmt.wait_ready()                      # serving Kafka again, the queue reloaded
+    gwenv.settle()
+    assert unanswered(gwenv, ticket), "answered while the device sleeps"
+    assert not [e for e in dev.log if e[1] == (3, 0, 1)], "the sleeping device was asked"
     assert dev.update().code == "2.04"
     rec = gwenv.mgmt.wait_response(ticket, timeout=15)
     assert rec.value["rep"]["code"] == "CONTENT" and rec.value["path"] == "/3/0/1"

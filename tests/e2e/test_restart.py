@@ -33,7 +33,7 @@ def test_registration_survives_kill_9(gwenv):
     assert branch(branch(rec.value["rep"]["body"])[1]["content"])[1]["value"] == "ACME"
 
     # no second NEW for it
-    gwenv.regs.drain(0.5)
+    gwenv.settle()
     kinds = [x.value["kind"] for x in gwenv.regs.records if x.key == {"ep": dev.ep}]
     assert kinds.count("NEW") == 1, kinds
     assert "DELETE" not in kinds, kinds
@@ -48,10 +48,8 @@ def test_restored_observation_is_cancelled_actively(gwenv):
     """An observation restored after kill -9 keeps its observe request (SQLite), so an
     observeCancel after the restart still tells the device (GET with Observe: 1, RFC 7641 §3.6)
     instead of silently forgetting the token; notifications in between keep their ticket."""
-    from lwm2m_device import wait_until
-    dev = gwenv.device()
-    assert dev.register(lt=300).code == "2.01"
-    gwenv.registration(dev.ep, "NEW")
+    from gateway_proc import wait_until
+    dev = gwenv.registered_device(register={"lt": 300})
     rep = gwenv.mgmt.request(dev.ep, "observe", "/3303/0/5700", "TEXT_CODE")
     assert rep.value["rep"]["code"] == "CONTENT"
     wait_until(lambda: dev.observers.get((3303, 0, 5700)) == 1, what="the observer at the device")

@@ -23,13 +23,6 @@ def send(dev, payload: bytes, cf: int):
     return dev.runner.run(dev._request(numbers.POST, f"{dev.server}/dp", payload, cf, 10), 15)
 
 
-def registered(gwenv):
-    dev = gwenv.device()
-    assert dev.register(lt=60).code == "2.01"
-    gwenv.registration(dev.ep, "NEW")
-    return dev
-
-
 def send_records(gwenv, ep, n, timeout=0.5):
     """The Send records of ep already in Kafka (short timeout: the 2.04 promises they are)."""
     return gwenv.obs.wait_for_n(lambda r: r.key == {"ep": ep} and r.value["ticket"] == "send", n, timeout)
@@ -45,7 +38,7 @@ def content(rec):
 def test_send_is_published_before_the_device_gets_204(gwenv, fmt):
     """LightweightM2M-1.1-int-306 / int-311 - Send Operation / Send command, the gateway's side: a
     Send in SenML JSON or CBOR gets 2.04 only after its records are in Kafka."""
-    dev = registered(gwenv)
+    dev = gwenv.registered_device()
     recs = [{"bn": "/3303/0/", "n": "5700", "v": 21.5}, {"n": "5701", "vs": "cel"},
             {"bn": "/3/0/", "n": "9", "v": 77}]
     if fmt == "json":
@@ -71,7 +64,7 @@ def test_send_is_published_before_the_device_gets_204(gwenv, fmt):
 
 
 def test_send_errors(gwenv):
-    dev = registered(gwenv)
+    dev = gwenv.registered_device()
     bad = send(dev, b'[{"n":"/3/0/9","v":"x"}]', CF_SENML_JSON)          # wrong value kind
     assert bad.code == "4.00" and b"not a number" in bad.payload, bad
     assert send(dev, b"</3/0>", 40).code == "4.15"                        # not SenML
@@ -91,7 +84,7 @@ def resources(rec) -> dict:
 
 
 def test_send_lwm2m_cbor(gwenv):
-    dev = registered(gwenv)
+    dev = gwenv.registered_device()
     # {3303: {0: {5700: 21.5, 5701: "cel"}, 1: {5700: 22}}, [3, 0, 9]: 77}: nested maps, an array
     # key naming a resource from the root, and an integer for the FLOAT resource /3303/1/5700
     payload = cbor2.dumps({3303: {0: {5700: 21.5, 5701: "cel"}, 1: {5700: 22}}, (3, 0, 9): 77})
@@ -112,7 +105,7 @@ def test_send_lwm2m_cbor(gwenv):
 
 
 def test_send_lwm2m_cbor_errors(gwenv):
-    dev = registered(gwenv)
+    dev = gwenv.registered_device()
     good = cbor2.dumps({3303: {0: {5700: 19.25}}})
     bad = send(dev, good[:-3], CF_LWM2M_CBOR)                             # truncated float
     assert bad.code == "4.00" and b"truncated" in bad.payload, bad

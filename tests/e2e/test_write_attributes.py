@@ -18,9 +18,7 @@ def write_attributes(gwenv, dev, path, spec):
 
 
 def test_write_attributes_reach_the_device(gwenv):
-    dev = gwenv.device()
-    assert dev.register(lt=60).code == "2.01"
-    gwenv.registration(dev.ep, "NEW")
+    dev = gwenv.registered_device()
     spec = "pmin=1&pmax=10&gt=30.5&lt=-5&st=0.25&epmin=2&epmax=20"
     rep = write_attributes(gwenv, dev, "/3303/0/5700", spec)
     assert rep["rep"]["code"] == "CHANGED" and rep["rep"]["kind"] == "writeAttributes", rep
@@ -41,9 +39,7 @@ def test_write_attributes_reach_the_device(gwenv):
     ("", "writeAttributes needs observeSpec"),
 ])
 def test_invalid_attributes_are_refused_before_the_device(gwenv, spec, why):
-    dev = gwenv.device()
-    assert dev.register(lt=60).code == "2.01"
-    gwenv.registration(dev.ep, "NEW")
+    dev = gwenv.registered_device()
     rep = write_attributes(gwenv, dev, "/3303/0/5700", spec)
     assert rep["rep"]["code"] == "BAD_REQUEST", rep
     assert why in branch(rep["rep"]["body"])[1]["message"]

@@ -17,6 +17,18 @@ static int zt_pass, zt_fail;
             _a ? _a : "(null)", _b ? _b : "(null)"); } } while (0)
 #define CHECK_MEM(a, b, n) do { if (memcmp((a), (b), (n)) == 0) zt_pass++; else { zt_fail++; \
     fprintf(stderr, "%s:%d: memory differs: %s vs %s\n", __FILE__, __LINE__, #a, #b); } } while (0)
+/* GUARD(cond) is CHECK(cond) as an expression: it counts a failure when cond
+ * is false and yields cond.  Checks that need a precondition (a decoded node,
+ * a buffer of the expected length) are written `if (GUARD(n)) CHECK(n->...)`,
+ * so they are skipped without dereferencing NULL, but a NULL result fails the
+ * test instead of passing silently.  A plain `if (x)` around checks is only
+ * right when x was CHECKed just before or is the test's own parameter. */
+static inline int zt_guard(int ok, const char *file, int line, const char *expr) {
+    if (ok) zt_pass++;
+    else { zt_fail++; fprintf(stderr, "%s:%d: GUARD failed: %s\n", file, line, expr); }
+    return ok;
+}
+#define GUARD(cond) zt_guard(!!(cond), __FILE__, __LINE__, #cond)
 #define TEST_MAIN_END() do { printf("%d passed, %d failed\n", zt_pass, zt_fail); \
     return zt_fail ? 1 : 0; } while (0)
 #endif

@@ -4,15 +4,10 @@
 
 #include "lwm2m/content.h"
 #include "test.h"
-
-static zl_path_t P(const char *s) {
-    zl_path_t p = {{0}, 0};
-    zl_path_parse(s, &p, NULL, 0);
-    return p;
-}
+#include "lwm2m_test.h"
 
 static zl_err_t cd(int cf, const char *payload, size_t n, const char *path, zl_node_t **out) {
-    zl_path_t p = P(path);
+    zl_path_t p = zt_path(path);
     char err[128];
     return zl_content_decode(cf, (const uint8_t *)payload, n, &p, NULL, out, err, sizeof err);
 }
@@ -45,7 +40,7 @@ static void test_decode(void) {
     n = NULL;
     CHECK_EQ_INT(cd(ZL_CF_TEXT, "warm", 4, "/3303/0/5700", &n), ZL_ERR_INVALID);
     CHECK(n == NULL);
-    zl_path_t p = P("/3303/0/5700");
+    zl_path_t p = zt_path("/3303/0/5700");
     char err[128];
     zl_content_decode(ZL_CF_TEXT, (const uint8_t *)"warm", 4, &p, NULL, &n, err, sizeof err);
     CHECK(strstr(err, "FLOAT") != NULL);
@@ -93,7 +88,7 @@ static void test_decode(void) {
 static void test_encode(void) {
     zl_buf_t b;
     zl_buf_init(&b, 0);
-    zl_path_t p = P("/3303/0/5700");
+    zl_path_t p = zt_path("/3303/0/5700");
     zl_node_t *r = zl_node_new(ZL_N_RESOURCE, 5700);
     r->value.type = ZL_T_FLOAT;
     r->value.u.f = -12.75;
@@ -127,7 +122,7 @@ static void test_encode(void) {
     zl_node_t *c = zl_node_add_child(inst, ZL_N_RESOURCE, 1);
     c->value.type = ZL_T_INTEGER;
     c->value.u.i = 300;
-    p = P("/1/0");
+    p = zt_path("/1/0");
     zl_buf_reset(&b);
     CHECK_EQ_INT(zl_content_encode(ZL_CF_TLV, inst, &p, &b), ZL_OK);
     CHECK_EQ_INT(b.len, 4);
@@ -135,7 +130,7 @@ static void test_encode(void) {
     zl_buf_reset(&b);
     CHECK_EQ_INT(zl_content_encode(ZL_CF_TEXT, inst, &p, &b), ZL_ERR_INVALID);
     /* object path: the instance keeps its wrapper */
-    p = P("/1");
+    p = zt_path("/1");
     CHECK_EQ_INT(zl_content_encode(ZL_CF_TLV, inst, &p, &b), ZL_OK);
     CHECK_EQ_INT(b.len, 6);
     if (b.len == 6) CHECK_MEM(b.data, "\x04\x00\xC2\x01\x01\x2C", 6);

@@ -1,10 +1,14 @@
 /* HTTP endpoint: /metrics and /healthz over a real socket (libcurl), 404/405,
  * a registered route receiving a POST body, the 1 MiB body cap, port 0 =
- * disabled, and the bind error message. */
+ * disabled, the bind error message, and routes answered on a loop thread
+ * (at once, and in a later turn from a timer). */
 #include <curl/curl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/clock.h"
+#include "common/loop.h"
 #include "http/http.h"
 #include "test.h"
 
@@ -65,6 +69,164 @@ static int deeper(void *ctx, const char *method, const char *url, const char *re
                   zl_buf_t *body, const char **content_type) {
     zl_buf_printf(body, "{\"deeper\":true}");
     return 200;
+}
+
+/* ---- loop routes: state owned by the loop thread, read and changed there */
+
+typedef struct {
+    zl_loop_t *loop;
+    pthread_t thread;
+    int hits;                /* loop-owned: only the loop thread touches it */
+    int wrong_thread;
+    zl_timer_t later;
+    zl_http_call_t *pending; /* answered by the timer, a later turn */
+} loop_state_t;
+
+static void on_state(void *ctx, zl_http_call_t *call) {
+    loop_state_t *st = ctx;
+    if (!pthread_equal(pthread_self(), st->thread)) st->wrong_thread++;
+    st->hits++;
+    size_t len;
+    const char *body = zl_http_call_body(call, &len);
+    zl_buf_printf(zl_http_call_reply(call), "{\"hits\":%d,\"method\":\"%s\",\"url\":\"%s\",\"body\":\"%s\",\"len\":%zu}",
+                  st->hits, zl_http_call_method(call), zl_http_call_url(call), body, len);
+    zl_http_call_done(call, 200, NULL);
+}
+
+static void on_later(zl_timer_t *t, void *ctx) {
+    loop_state_t *st = ctx;
+    (void)t;
+    if (!pthread_equal(pthread_self(), st->thread)) st->wrong_thread++;
+    zl_buf_printf(zl_http_call_reply(st->pending), "later %d", st->hits);
+    zl_http_call_done(st->pending, 202, "text/plain");
+    st->pending = NULL;
+}
+
+/* Completes in a later turn: keeps the call, arms a timer on the loop's wheel. */
+static void on_deferred(void *ctx, zl_http_call_t *call) {
+    loop_state_t *st = ctx;
+    if (!pthread_equal(pthread_self(), st->thread)) st->wrong_thread++;
+    st->pending = call;
+    zl_timer_arm(zl_loop_wheel(st->loop), &st->later, zl_now_ms() + 20);
+}
+
+static void on_bad_status(void *ctx, zl_http_call_t *call) {
+    (void)ctx;
+    zl_http_call_done(call, 42, NULL);
+}
+
+static void note_thread(void *ctx) {
+    loop_state_t *st = ctx;
+    st->thread = pthread_self();
+}
+
+static void *loop_main(void *arg) {
+    loop_state_t *st = arg;
+    zl_loop_run(st->loop);
+    return NULL;
+}
+
+static loop_state_t st;
+
+static void test_loop_routes(zl_http_t *h, int port) {
+    char err[128];
+    st.loop = zl_loop_new(NULL, err, sizeof err);
+    CHECK(st.loop != NULL);
+    zl_timer_init(&st.later, on_later, &st);
+    /* the loop thread learns its id in its first turn, before any request */
+    CHECK(zl_loop_post(st.loop, note_thread, &st) == ZL_OK);
+    pthread_t th;
+    pthread_create(&th, NULL, loop_main, &st);
+    zl_http_route_loop(h, "/state", st.loop, on_state, &st);
+    zl_http_route_loop(h, "/later", st.loop, on_deferred, &st);
+    zl_http_route_loop(h, "/bad", st.loop, on_bad_status, &st);
+
+    resp_t r;
+    fetch(port, "GET", "/state", NULL, 0, &r);
+    CHECK_EQ_INT(r.status, 200);
+    CHECK_STR((char *)r.body.data, "{\"hits\":1,\"method\":\"GET\",\"url\":\"/state\",\"body\":\"\",\"len\":0}");
+    CHECK(strncmp(r.ctype, "application/json", 16) == 0);
+    zl_buf_free(&r.body);
+
+    fetch(port, "POST", "/state/x", "abc", 3, &r);
+    CHECK_EQ_INT(r.status, 200);
+    CHECK_STR((char *)r.body.data, "{\"hits\":2,\"method\":\"POST\",\"url\":\"/state/x\",\"body\":\"abc\",\"len\":3}");
+    zl_buf_free(&r.body);
+
+    fetch(port, "GET", "/later", NULL, 0, &r);
+    CHECK_EQ_INT(r.status, 202);
+    CHECK_STR((char *)r.body.data, "later 2");
+    CHECK_STR(r.ctype, "text/plain");
+    zl_buf_free(&r.body);
+
+    fetch(port, "GET", "/bad", NULL, 0, &r);
+    CHECK_EQ_INT(r.status, 500);
+    zl_buf_free(&r.body);
+
+    zl_loop_stop(st.loop);
+    pthread_join(th, NULL);
+    CHECK_EQ_INT(st.hits, 2);
+    CHECK_EQ_INT(st.wrong_thread, 0);
+    /* the server outlives the loop's thread here, so the loop is destroyed
+     * after zl_http_stop (main) */
+}
+
+/* ---- zl_http_stop while a connection waits for a loop ---- */
+
+typedef struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    zl_http_call_t *held; /* taken by the handler, completed after the stop */
+    int port;
+    resp_t r;
+} hold_t;
+
+static void on_hold(void *ctx, zl_http_call_t *call) {
+    hold_t *x = ctx;
+    pthread_mutex_lock(&x->mu);
+    x->held = call;
+    pthread_cond_signal(&x->cv);
+    pthread_mutex_unlock(&x->mu);
+}
+
+static void finish_held(void *ctx) {
+    hold_t *x = ctx;
+    zl_buf_printf(zl_http_call_reply(x->held), "too late");
+    zl_http_call_done(x->held, 200, NULL); /* nobody waits any more: discarded */
+    x->held = NULL;
+}
+
+static void *hold_client(void *arg) {
+    hold_t *x = arg;
+    fetch(x->port, "GET", "/hold", NULL, 0, &x->r);
+    return NULL;
+}
+
+static void test_stop_releases_waiters(void) {
+    char err[128];
+    static hold_t x = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+    static loop_state_t ls;
+    ls.loop = zl_loop_new(NULL, err, sizeof err);
+    pthread_t lt, ct;
+    pthread_create(&lt, NULL, loop_main, &ls);
+    zl_http_t *h = zl_http_start("127.0.0.1", -1, NULL, err, sizeof err);
+    CHECK(h != NULL);
+    zl_http_route_loop(h, "/hold", ls.loop, on_hold, &x);
+    x.port = zl_http_port(h);
+    pthread_create(&ct, NULL, hold_client, &x);
+    pthread_mutex_lock(&x.mu);
+    while (!x.held) pthread_cond_wait(&x.cv, &x.mu); /* the loop has the call */
+    pthread_mutex_unlock(&x.mu);
+    zl_http_stop(h); /* must not wait ZL_HTTP_LOOP_TIMEOUT_S for the handler */
+    pthread_join(ct, NULL);
+    CHECK(x.r.status == 503 || x.r.status == 0); /* answered "stopping", or cut off */
+    zl_buf_free(&x.r.body);
+    /* the handler completes later; the call is freed then (ASan: no leak, no UAF) */
+    CHECK(zl_loop_post(ls.loop, finish_held, &x) == ZL_OK);
+    zl_loop_stop(ls.loop); /* after the post: it runs in the loop's last turn or at destroy */
+    pthread_join(lt, NULL);
+    zl_loop_destroy(ls.loop);
+    CHECK(x.held == NULL);
 }
 
 int main(void) {
@@ -159,7 +321,11 @@ int main(void) {
     snprintf(expect, sizeof expect, "cannot listen on HTTP 127.0.0.1:%d: Address already in use", port);
     CHECK_STR(err, expect);
 
+    test_loop_routes(h, port);
+    test_stop_releases_waiters();
+
     zl_http_stop(h);
+    zl_loop_destroy(st.loop); /* after the server: no connection posts any more */
     zl_metrics_destroy(m);
     curl_global_cleanup();
     TEST_MAIN_END();

@@ -6,6 +6,7 @@
 
 #include "lwm2m/lwm2m_json.h"
 #include "test.h"
+#include "lwm2m_test.h"
 #include "common/buf.h"
 
 /* LwM2M 1.0 §6.4.4: Read /3/0 (Device) answered in JSON. */
@@ -30,23 +31,11 @@ static const char device0[] =
     " {\"n\":\"16\",\"sv\":\"U\"}]\n"
     "}";
 
-static zl_path_t P(const char *s) {
-    zl_path_t p;
-    if (zl_path_parse(s, &p, NULL, 0) != ZL_OK) abort();
-    return p;
-}
-
 static char last_err[256];
 
 static zl_err_t dec(const char *json, const char *path, zl_node_t **out) {
-    zl_path_t p = P(path);
+    zl_path_t p = zt_path(path);
     return zl_lwm2m_json_decode((const uint8_t *)json, strlen(json), &p, NULL, out, last_err, sizeof last_err);
-}
-
-static size_t count_nodes(const zl_node_t *n) {
-    size_t c = 1;
-    for (size_t i = 0; i < n->n_children; i++) c += count_nodes(&n->children[i]);
-    return c;
 }
 
 static void check_multi(const zl_node_t *inst, uint16_t rid, int64_t a, int64_t b) {
@@ -103,7 +92,7 @@ static void check_device_instance(const zl_node_t *inst) {
 
 /* Encodes n at path, decodes again and checks the node count is unchanged. */
 static void round_trip(const zl_node_t *n, const char *path, const char *expect) {
-    zl_path_t p = P(path);
+    zl_path_t p = zt_path(path);
     zl_buf_t b;
     zl_buf_init(&b, 0);
     CHECK_EQ_INT(zl_lwm2m_json_encode(n, &p, &b), ZL_OK);
@@ -112,7 +101,7 @@ static void round_trip(const zl_node_t *n, const char *path, const char *expect)
     zl_err_t e = zl_lwm2m_json_decode(b.data, b.len, &p, NULL, &m, last_err, sizeof last_err);
     CHECK_EQ_INT(e, ZL_OK);
     if (e) fprintf(stderr, "  re-decode of %s: %s\n", zl_buf_cstr(&b), last_err);
-    if (m) CHECK_EQ_INT(count_nodes(m), count_nodes(n));
+    if (GUARD(m)) CHECK_EQ_INT(zt_count_nodes(m), zt_count_nodes(n));
     zl_node_free(m);
     zl_buf_free(&b);
 }
@@ -120,7 +109,7 @@ static void round_trip(const zl_node_t *n, const char *path, const char *expect)
 static void test_device_example(void) {
     zl_node_t *n = NULL;
     CHECK_EQ_INT(dec(device0, "/3/0", &n), ZL_OK);
-    if (!n) return;
+    if (!GUARD(n)) return;
     check_device_instance(n);
     round_trip(n, "/3/0", NULL);
     zl_node_free(n);
@@ -129,7 +118,7 @@ static void test_device_example(void) {
     const char *obj = "{\"bn\":\"/3/\",\"e\":[{\"n\":\"0/0\",\"sv\":\"ACME\"},{\"n\":\"0/9\",\"v\":95},"
                       "{\"n\":\"0/6/0\",\"v\":1},{\"n\":\"0/6/1\",\"v\":5}]}";
     CHECK_EQ_INT(dec(obj, "/3", &n), ZL_OK);
-    if (n) {
+    if (GUARD(n)) {
         CHECK_EQ_INT(n->kind, ZL_N_OBJECT);
         CHECK_EQ_INT(n->n_children, 1);
         const zl_node_t *inst = zl_node_child(n, 0);
@@ -146,7 +135,7 @@ static void test_device_example(void) {
     }
     /* No bn: names carry the whole path. */
     CHECK_EQ_INT(dec("{\"e\":[{\"n\":\"/3/0/9\",\"v\":95}]}", "/3/0", &n), ZL_OK);
-    if (n) check_int(n, 9, ZL_T_INTEGER, 95);
+    if (GUARD(n)) check_int(n, 9, ZL_T_INTEGER, 95);
     zl_node_free(n);
 }
 
@@ -157,7 +146,7 @@ static void test_types(void) {
                      "{\"n\":\"6\",\"bv\":true},{\"n\":\"7\",\"sv\":\"U\"},{\"n\":\"10\",\"ov\":\"11:0\"}]}",
                      "/1/0", &n),
                  ZL_OK);
-    if (n) {
+    if (GUARD(n)) {
         check_int(n, 1, ZL_T_INTEGER, 86400);
         const zl_node_t *r = zl_node_child(n, 6);
         CHECK(r && r->value.type == ZL_T_BOOLEAN && r->value.u.b);
@@ -170,7 +159,7 @@ static void test_types(void) {
     }
     /* Security 3 is OPAQUE: Base64 in "sv". */
     CHECK_EQ_INT(dec("{\"bn\":\"/0/0/\",\"e\":[{\"n\":\"3\",\"sv\":\"AAEC/w==\"}]}", "/0/0", &n), ZL_OK);
-    if (n) {
+    if (GUARD(n)) {
         const zl_node_t *r = zl_node_child(n, 3);
         CHECK(r && r->value.type == ZL_T_OPAQUE && r->value.len == 4);
         if (r && r->value.len == 4) CHECK_MEM(r->value.bytes, "\x00\x01\x02\xff", 4);
@@ -179,7 +168,7 @@ static void test_types(void) {
     }
     /* IPSO 3303/5700 FLOAT: integers and reals both read as FLOAT. */
     CHECK_EQ_INT(dec("{\"bn\":\"/3303/0/\",\"e\":[{\"n\":\"5700\",\"v\":21}]}", "/3303/0/5700", &n), ZL_OK);
-    if (n) {
+    if (GUARD(n)) {
         CHECK_EQ_INT(n->kind, ZL_N_RESOURCE);
         CHECK_EQ_INT(n->id, 5700);
         CHECK(n->value.type == ZL_T_FLOAT && n->value.u.f == 21.0);
@@ -187,21 +176,21 @@ static void test_types(void) {
         zl_node_free(n);
     }
     CHECK_EQ_INT(dec("{\"bn\":\"/3303/0/5700/\",\"e\":[{\"v\":-0.1}]}", "/3303/0/5700", &n), ZL_OK);
-    if (n) {
+    if (GUARD(n)) {
         CHECK(n->value.type == ZL_T_FLOAT && n->value.u.f == -0.1);
         round_trip(n, "/3303/0/5700", "{\"bn\":\"/3303/0/\",\"e\":[{\"n\":\"5700\",\"v\":-0.1}]}");
         zl_node_free(n);
     }
     /* INTEGER written as an integral real is accepted. */
     CHECK_EQ_INT(dec("{\"e\":[{\"n\":\"/3/0/9\",\"v\":1e2}]}", "/3/0/9", &n), ZL_OK);
-    if (n) CHECK(n->kind == ZL_N_RESOURCE && n->value.type == ZL_T_INTEGER && n->value.u.i == 100);
+    if (GUARD(n)) CHECK(n->kind == ZL_N_RESOURCE && n->value.type == ZL_T_INTEGER && n->value.u.i == 100);
     zl_node_free(n);
     /* Unknown model: integer literal -> INTEGER, real -> FLOAT, sv -> STRING. */
     CHECK_EQ_INT(dec("{\"bn\":\"/9999/1/\",\"e\":[{\"n\":\"1\",\"v\":7},{\"n\":\"2\",\"v\":7.0},"
                      "{\"n\":\"3\",\"sv\":\"x\"},{\"n\":\"4\",\"bv\":false},{\"n\":\"5\",\"ov\":\"65535:65535\"}]}",
                      "/9999/1", &n),
                  ZL_OK);
-    if (n) {
+    if (GUARD(n)) {
         check_int(n, 1, ZL_T_INTEGER, 7);
         const zl_node_t *r = zl_node_child(n, 2);
         CHECK(r && r->value.type == ZL_T_FLOAT && r->value.u.f == 7.0);
@@ -215,28 +204,28 @@ static void test_types(void) {
     }
     /* Resource instance path; multiple resource path; empty multiple resource. */
     CHECK_EQ_INT(dec("{\"bn\":\"/3/0/7/\",\"e\":[{\"n\":\"1\",\"v\":5000}]}", "/3/0/7/1", &n), ZL_OK);
-    if (n) {
+    if (GUARD(n)) {
         CHECK(n->kind == ZL_N_RES_INSTANCE && n->id == 1 && n->value.u.i == 5000);
         round_trip(n, "/3/0/7/1", "{\"bn\":\"/3/0/7/\",\"e\":[{\"n\":\"1\",\"v\":5000}]}");
         zl_node_free(n);
     }
     CHECK_EQ_INT(dec("{\"bn\":\"/3/0/7/\",\"e\":[{\"n\":\"1\",\"v\":5000},{\"n\":\"0\",\"v\":3800}]}", "/3/0/7", &n),
                  ZL_OK);
-    if (n) {
+    if (GUARD(n)) {
         CHECK(n->kind == ZL_N_MULTI && n->n_children == 2);
         if (n->n_children == 2) CHECK(n->children[0].id == 0 && n->children[1].id == 1); /* sorted */
         round_trip(n, "/3/0/7", "{\"bn\":\"/3/0/7/\",\"e\":[{\"n\":\"0\",\"v\":3800},{\"n\":\"1\",\"v\":5000}]}");
         zl_node_free(n);
     }
     CHECK_EQ_INT(dec("{\"bn\":\"/3/0/7/\",\"e\":[]}", "/3/0/7", &n), ZL_OK);
-    if (n) CHECK(n->kind == ZL_N_MULTI && n->n_children == 0);
+    if (GUARD(n)) CHECK(n->kind == ZL_N_MULTI && n->n_children == 0);
     zl_node_free(n);
     CHECK_EQ_INT(dec("{\"e\":[]}", "/3", &n), ZL_OK);
-    if (n) CHECK(n->kind == ZL_N_OBJECT && n->n_children == 0);
+    if (GUARD(n)) CHECK(n->kind == ZL_N_OBJECT && n->n_children == 0);
     zl_node_free(n);
     /* Escapes in strings survive. */
     CHECK_EQ_INT(dec("{\"bn\":\"/3/0/\",\"e\":[{\"n\":\"0\",\"sv\":\"a\\\"b\\u00e9\\n\"}]}", "/3/0", &n), ZL_OK);
-    if (n) {
+    if (GUARD(n)) {
         check_str(n, 0, "a\"b\xc3\xa9\n");
         round_trip(n, "/3/0", "{\"bn\":\"/3/0/\",\"e\":[{\"n\":\"0\",\"sv\":\"a\\\"b\xc3\xa9\\n\"}]}");
         zl_node_free(n);
@@ -244,15 +233,7 @@ static void test_types(void) {
 }
 
 static void expect_err(const char *json, const char *path, zl_err_t want, const char *needle) {
-    zl_node_t *n = (zl_node_t *)1;
-    zl_err_t e = dec(json, path, &n);
-    CHECK_EQ_INT(e, want);
-    CHECK(n == NULL);
-    if (needle && !strstr(last_err, needle)) {
-        CHECK(!"error message");
-        fprintf(stderr, "  message \"%s\" lacks \"%s\"\n", last_err, needle);
-    }
-    if (e == ZL_OK) zl_node_free(n);
+    zt_expect_decode_err(zl_lwm2m_json_decode, json, strlen(json), path, want, needle);
 }
 
 static void test_errors(void) {
@@ -312,7 +293,7 @@ static void test_errors(void) {
     zl_buf_printf(&b, "]}");
     zl_node_t *n = NULL;
     CHECK_EQ_INT(dec(zl_buf_cstr(&b), "/9999/0", &n), ZL_OK);
-    if (n) {
+    if (GUARD(n)) {
         CHECK_EQ_INT(n->n_children, 10000);
         if (n->n_children == 10000) CHECK(n->children[0].id == 0 && n->children[0].value.u.i == 9999);
     }
@@ -331,7 +312,7 @@ static void test_errors(void) {
     zl_path_t root = {{0}, 0};
     n = NULL;
     CHECK_EQ_INT(zl_lwm2m_json_decode((const uint8_t *)"{}", 2, &root, NULL, &n, last_err, sizeof last_err), ZL_ERR_INVALID);
-    zl_path_t p = P("/3/0");
+    zl_path_t p = zt_path("/3/0");
     CHECK_EQ_INT(zl_lwm2m_json_decode(NULL, 3, &p, NULL, &n, last_err, sizeof last_err), ZL_ERR_INVALID);
 }
 
@@ -339,7 +320,7 @@ static void test_encode_errors(void) {
     zl_buf_t b;
     zl_buf_init(&b, 0);
     zl_buf_append(&b, "x", 1);
-    zl_path_t p = P("/3/0/9");
+    zl_path_t p = zt_path("/3/0/9");
     zl_node_t *r = zl_node_new(ZL_N_RESOURCE, 9);
     r->value.type = ZL_T_FLOAT;
     r->value.u.f = 1.0 / 0.0;
@@ -349,9 +330,9 @@ static void test_encode_errors(void) {
     CHECK_EQ_INT(zl_lwm2m_json_encode(r, &p, &b), ZL_ERR_INVALID);
     CHECK_EQ_INT(b.len, 1);
     zl_value_set_bytes(&r->value, ZL_T_STRING, "ok", 2);
-    zl_path_t q = P("/3/0/8");
+    zl_path_t q = zt_path("/3/0/8");
     CHECK_EQ_INT(zl_lwm2m_json_encode(r, &q, &b), ZL_ERR_INVALID); /* id mismatch */
-    zl_path_t inst = P("/3/0");
+    zl_path_t inst = zt_path("/3/0");
     CHECK_EQ_INT(zl_lwm2m_json_encode(r, &inst, &b), ZL_ERR_INVALID); /* kind mismatch */
     CHECK_EQ_INT(zl_lwm2m_json_encode(r, &p, &b), ZL_OK);
     CHECK_STR(zl_buf_cstr(&b), "x{\"bn\":\"/3/0/\",\"e\":[{\"n\":\"9\",\"sv\":\"ok\"}]}");

@@ -6,12 +6,14 @@
 #include <string.h>
 
 #include "coap/endpoint.h"
+#include "coap/udp.h"
 #include "test.h"
 #include "common/clock.h"
 
 static zl_coap_ep_t *mk(zl_wheel_t *w) {
     char err[128];
-    zl_coap_ep_cfg_t cfg = {.host = "127.0.0.1", .port = 0};
+    zl_coap_ep_cfg_t cfg = {0};
+    if (zl_udp_open("127.0.0.1", 0, 0, &cfg.io, err, sizeof err) != ZL_OK) return NULL;
     return zl_coap_ep_new(&cfg, w, err, sizeof err);
 }
 

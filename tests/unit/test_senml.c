@@ -7,30 +7,19 @@
 
 #include "lwm2m/senml.h"
 #include "test.h"
+#include "lwm2m_test.h"
 #include "common/buf.h"
-
-static zl_path_t P(const char *s) {
-    zl_path_t p;
-    if (zl_path_parse(s, &p, NULL, 0) != ZL_OK) abort();
-    return p;
-}
 
 static char err[256];
 
 static zl_err_t jdec(const char *json, const char *path, zl_node_t **out) {
-    zl_path_t p = P(path);
+    zl_path_t p = zt_path(path);
     return zl_senml_json_decode((const uint8_t *)json, strlen(json), &p, NULL, out, err, sizeof err);
 }
 
 static zl_err_t cdec(const uint8_t *b, size_t n, const char *path, zl_node_t **out) {
-    zl_path_t p = P(path);
+    zl_path_t p = zt_path(path);
     return zl_senml_cbor_decode(b, n, &p, NULL, out, err, sizeof err);
-}
-
-static size_t count_nodes(const zl_node_t *n) {
-    size_t c = 1;
-    for (size_t i = 0; i < n->n_children; i++) c += count_nodes(&n->children[i]);
-    return c;
 }
 
 /* Structural and value equality of two trees. */
@@ -132,12 +121,12 @@ static void check_device(const zl_node_t *inst) {
 static void test_json_device(void) {
     zl_node_t *n = NULL;
     CHECK_EQ_INT(jdec(device_json, "/3/0", &n), ZL_OK);
-    if (n) check_device(n);
+    if (GUARD(n)) check_device(n);
 
     /* re-encode: one record per leaf, bn on the first, relative names */
     zl_buf_t b;
     zl_buf_init(&b, 0);
-    zl_path_t p = P("/3/0");
+    zl_path_t p = zt_path("/3/0");
     CHECK_EQ_INT(zl_senml_json_encode(n, &p, &b), ZL_OK);
     CHECK_STR(zl_buf_cstr(&b), device_json);
     zl_node_t *n2 = NULL;
@@ -152,7 +141,7 @@ static void test_json_device(void) {
     CHECK(n && n->kind == ZL_N_OBJECT && n->id == 3 && n->n_children == 1);
     if (n && n->n_children == 1) check_device(&n->children[0]);
     zl_buf_init(&b, 0);
-    p = P("/3");
+    p = zt_path("/3");
     CHECK_EQ_INT(zl_senml_json_encode(n, &p, &b), ZL_OK);
     static const char obj_prefix[] =
         "[{\"bn\":\"/3/\",\"n\":\"0/0\",\"vs\":\"Open Mobile Alliance\"},{\"n\":\"0/1\",";
@@ -165,17 +154,17 @@ static void test_json_single_and_multi(void) {
     zl_node_t *n = NULL;
     /* single resource, full name in n (what the encoder writes) */
     CHECK_EQ_INT(jdec("[{\"n\":\"/3/0/0\",\"vs\":\"Open Mobile Alliance\"}]", "/3/0/0", &n), ZL_OK);
-    if (n) check_str(n, ZL_N_RESOURCE, 0, "Open Mobile Alliance");
+    check_str(n, ZL_N_RESOURCE, 0, "Open Mobile Alliance");
     zl_buf_t b;
     zl_buf_init(&b, 0);
-    zl_path_t p = P("/3/0/0");
+    zl_path_t p = zt_path("/3/0/0");
     CHECK_EQ_INT(zl_senml_json_encode(n, &p, &b), ZL_OK);
     CHECK_STR(zl_buf_cstr(&b), "[{\"n\":\"/3/0/0\",\"vs\":\"Open Mobile Alliance\"}]");
     zl_buf_free(&b);
     zl_node_free(n);
     /* single resource, full name in bn and no n */
     CHECK_EQ_INT(jdec("[{\"bn\":\"/3/0/9\",\"v\":95}]", "/3/0/9", &n), ZL_OK);
-    if (n) check_int(n, ZL_N_RESOURCE, 9, ZL_T_INTEGER, 95);
+    check_int(n, ZL_N_RESOURCE, 9, ZL_T_INTEGER, 95);
     zl_node_free(n);
     /* IPSO temperature: a float, with bt/t timestamps (ignored) */
     CHECK_EQ_INT(jdec("[{\"bn\":\"/3303/0/5700\",\"bt\":1.6e9,\"t\":-5,\"v\":24.1}]", "/3303/0/5700", &n),
@@ -186,9 +175,9 @@ static void test_json_single_and_multi(void) {
     /* multi-instance resource: Read /3/0/7 */
     const char *mj = "[{\"bn\":\"/3/0/7/\",\"n\":\"0\",\"v\":3800},{\"n\":\"1\",\"v\":5000}]";
     CHECK_EQ_INT(jdec(mj, "/3/0/7", &n), ZL_OK);
-    if (n) check_multi2(n, 7, 3800, 5000);
+    check_multi2(n, 7, 3800, 5000);
     zl_buf_init(&b, 0);
-    p = P("/3/0/7");
+    p = zt_path("/3/0/7");
     CHECK_EQ_INT(zl_senml_json_encode(n, &p, &b), ZL_OK);
     CHECK_STR(zl_buf_cstr(&b), mj);
     zl_buf_free(&b);
@@ -197,14 +186,14 @@ static void test_json_single_and_multi(void) {
     CHECK_EQ_INT(jdec("[]", "/3/0/11", &n), ZL_OK);
     CHECK(n && n->kind == ZL_N_MULTI && n->n_children == 0);
     zl_buf_init(&b, 0);
-    p = P("/3/0/11");
+    p = zt_path("/3/0/11");
     CHECK_EQ_INT(zl_senml_json_encode(n, &p, &b), ZL_OK);
     CHECK_STR(zl_buf_cstr(&b), "[]");
     zl_buf_free(&b);
     zl_node_free(n);
     /* one resource instance */
     CHECK_EQ_INT(jdec("[{\"n\":\"/3/0/7/1\",\"v\":5000}]", "/3/0/7/1", &n), ZL_OK);
-    if (n) check_int(n, ZL_N_RES_INSTANCE, 1, ZL_T_INTEGER, 5000);
+    check_int(n, ZL_N_RES_INSTANCE, 1, ZL_T_INTEGER, 5000);
     zl_node_free(n);
     /* unknown resource: names with a 4th level make it MULTI */
     CHECK_EQ_INT(jdec("[{\"bn\":\"/9999/1/2/\",\"n\":\"3\",\"vs\":\"x\"}]", "/9999/1/2", &n), ZL_OK);
@@ -219,7 +208,7 @@ static void test_json_types(void) {
     zl_node_t *n = NULL;
     /* integer model: integral reals become INTEGER, others are rejected (like every other codec) */
     CHECK_EQ_INT(jdec("[{\"n\":\"/3/0/9\",\"v\":3800.0}]", "/3/0/9", &n), ZL_OK);
-    if (n) check_int(n, ZL_N_RESOURCE, 9, ZL_T_INTEGER, 3800);
+    check_int(n, ZL_N_RESOURCE, 9, ZL_T_INTEGER, 3800);
     zl_node_free(n);
     n = NULL;
     CHECK_EQ_INT(jdec("[{\"n\":\"/3/0/9\",\"v\":3.5}]", "/3/0/9", &n), ZL_ERR_INVALID);
@@ -255,14 +244,14 @@ static void test_json_types(void) {
     if (n) CHECK_MEM(n->value.bytes, "\xfb\xff", 2);
     zl_buf_t b;
     zl_buf_init(&b, 0);
-    zl_path_t p = P("/5/0/0");
+    zl_path_t p = zt_path("/5/0/0");
     CHECK_EQ_INT(zl_senml_json_encode(n, &p, &b), ZL_OK);
     CHECK_STR(zl_buf_cstr(&b), "[{\"n\":\"/5/0/0\",\"vd\":\"-_8\"}]");
     zl_buf_free(&b);
     zl_node_free(n);
     /* standard alphabet with padding is accepted too */
     CHECK_EQ_INT(jdec("[{\"n\":\"/5/0/0\",\"vd\":\"+/8=\"}]", "/5/0/0", &n), ZL_OK);
-    if (n) CHECK_MEM(n->value.bytes, "\xfb\xff", 2);
+    if (GUARD(n)) CHECK_MEM(n->value.bytes, "\xfb\xff", 2);
     zl_node_free(n);
     /* objlnk model (ExtDevInfo, multiple) and boolean model (Server 6) */
     CHECK_EQ_INT(jdec("[{\"n\":\"/3/0/22/0\",\"vlo\":\"65535:65535\"}]", "/3/0/22/0", &n), ZL_OK);
@@ -274,7 +263,7 @@ static void test_json_types(void) {
     /* bv is added to v and is sticky */
     CHECK_EQ_INT(jdec("[{\"bn\":\"/3/0/\",\"bv\":100,\"n\":\"9\",\"v\":-1},{\"n\":\"10\",\"v\":2}]", "/3/0", &n),
                  ZL_OK);
-    if (n && n->n_children == 2) {
+    if (GUARD(n && n->n_children == 2)) {
         check_int(&n->children[0], ZL_N_RESOURCE, 9, ZL_T_INTEGER, 99);
         check_int(&n->children[1], ZL_N_RESOURCE, 10, ZL_T_INTEGER, 102);
     }
@@ -297,7 +286,7 @@ static void test_json_float_encoding(void) {
     zl_node_t *n = zl_node_new(ZL_N_RESOURCE, 5700);
     n->value.type = ZL_T_FLOAT;
     n->value.u.f = 0.1;
-    zl_path_t p = P("/3303/0/5700");
+    zl_path_t p = zt_path("/3303/0/5700");
     zl_buf_t b;
     zl_buf_init(&b, 0);
     CHECK_EQ_INT(zl_senml_json_encode(n, &p, &b), ZL_OK);
@@ -320,9 +309,9 @@ static void test_json_float_encoding(void) {
     CHECK_EQ_INT(zl_senml_json_encode(n, &p, &b), ZL_ERR_INVALID);
     CHECK_EQ_INT(b.len, 2);
     n->value.u.f = 1;
-    zl_path_t wrong = P("/3303/0/5701");
+    zl_path_t wrong = zt_path("/3303/0/5701");
     CHECK_EQ_INT(zl_senml_json_encode(n, &wrong, &b), ZL_ERR_INVALID);
-    zl_path_t inst = P("/3303/0");
+    zl_path_t inst = zt_path("/3303/0");
     CHECK_EQ_INT(zl_senml_json_encode(n, &inst, &b), ZL_ERR_INVALID);
     /* invalid UTF-8 strings cannot be written as JSON */
     zl_value_set_bytes(&n->value, ZL_T_STRING, "\xff", 1);
@@ -335,15 +324,7 @@ static void test_json_float_encoding(void) {
 
 /* Expects rejection with code e and (when given) errstr containing want. */
 static void jbad(const char *json, const char *path, zl_err_t e, const char *want) {
-    zl_node_t *n = (zl_node_t *)1;
-    zl_err_t got = jdec(json, path, &n);
-    CHECK_EQ_INT(got, e);
-    CHECK(n == NULL);
-    if (want && !strstr(err, want)) {
-        fprintf(stderr, "errstr \"%s\" lacks \"%s\" (payload %s)\n", err, want, json);
-        CHECK(0);
-    }
-    if (got == ZL_OK) zl_node_free(n);
+    zt_expect_decode_err(zl_senml_json_decode, json, strlen(json), path, e, want);
 }
 
 static void test_json_errors(void) {
@@ -433,7 +414,7 @@ static void test_json_errors(void) {
         zl_buf_printf(&b, "%s{\"n\":\"/9999/%d/%d\",\"v\":1}", i ? "," : "", i % 7, i);
     zl_buf_putc(&b, ']');
     CHECK_EQ_INT(jdec(zl_buf_cstr(&b), "/9999", &n), ZL_OK);
-    CHECK(n && n->n_children == 7 && count_nodes(n) == 1 + 7 + ZL_SENML_MAX_RECORDS);
+    CHECK(n && n->n_children == 7 && zt_count_nodes(n) == 1 + 7 + ZL_SENML_MAX_RECORDS);
     zl_node_free(n);
     zl_buf_free(&b);
 }
@@ -477,7 +458,7 @@ static void test_cbor_decode(void) {
           n->value.u.f == 24.5);
     zl_buf_t b;
     zl_buf_init(&b, 0);
-    zl_path_t p = P("/3303/0/5700");
+    zl_path_t p = zt_path("/3303/0/5700");
     CHECK_EQ_INT(zl_senml_cbor_encode(n, &p, &b), ZL_OK);
     CHECK_EQ_INT(b.len, sizeof cb_temp);
     if (b.len == sizeof cb_temp) CHECK_MEM(b.data, cb_temp, sizeof cb_temp);
@@ -485,9 +466,9 @@ static void test_cbor_decode(void) {
     zl_node_free(n);
 
     CHECK_EQ_INT(cdec(cb_multi, sizeof cb_multi, "/3/0/7", &n), ZL_OK);
-    if (n) check_multi2(n, 7, 3800, 5000);
+    check_multi2(n, 7, 3800, 5000);
     zl_buf_init(&b, 0);
-    p = P("/3/0/7");
+    p = zt_path("/3/0/7");
     CHECK_EQ_INT(zl_senml_cbor_encode(n, &p, &b), ZL_OK);
     CHECK_EQ_INT(b.len, sizeof cb_multi);
     if (b.len == sizeof cb_multi) CHECK_MEM(b.data, cb_multi, sizeof cb_multi);
@@ -537,15 +518,7 @@ static void test_cbor_decode(void) {
 }
 
 static void cbad(const uint8_t *b, size_t len, const char *path, zl_err_t e, const char *want) {
-    zl_node_t *n = (zl_node_t *)1;
-    zl_err_t got = cdec(b, len, path, &n);
-    CHECK_EQ_INT(got, e);
-    CHECK(n == NULL);
-    if (want && !strstr(err, want)) {
-        fprintf(stderr, "errstr \"%s\" lacks \"%s\"\n", err, want);
-        CHECK(0);
-    }
-    if (got == ZL_OK) zl_node_free(n);
+    zt_expect_decode_err(zl_senml_cbor_decode, b, len, path, e, want);
 }
 
 #define CBAD(path, e, want, ...) do { static const uint8_t _b[] = {__VA_ARGS__}; \
@@ -636,7 +609,7 @@ static void test_round_trips(void) {
     r = zl_node_add_child(inst2, ZL_N_RESOURCE, 65534);
     zl_value_set_bytes(&r->value, ZL_T_STRING, "", 0);
 
-    zl_path_t p = P("/9999");
+    zl_path_t p = zt_path("/9999");
     for (int fmt = 0; fmt < 2; fmt++) {
         zl_buf_t b;
         zl_buf_init(&b, 0);
@@ -655,7 +628,7 @@ static void test_round_trips(void) {
         /* an untyped (NONE) leaf goes out as vd and comes back OPAQUE */
         zl_node_t *raw = zl_node_new(ZL_N_RESOURCE, 8);
         zl_value_set_bytes(&raw->value, ZL_T_NONE, "ab", 2);
-        zl_path_t rp = P("/9999/0/8");
+        zl_path_t rp = zt_path("/9999/0/8");
         zl_buf_t b;
         zl_buf_init(&b, 0);
         CHECK_EQ_INT(zl_senml_json_encode(raw, &rp, &b), ZL_OK);
@@ -672,7 +645,7 @@ static void test_round_trips(void) {
 
 /* Composite (LwM2M 1.1): path lists both ways, and values at the root. */
 static void test_composite(void) {
-    zl_path_t paths[3] = {P("/3/0/0"), P("/3303"), P("/3/0/7/1")};
+    zl_path_t paths[3] = {zt_path("/3/0/0"), zt_path("/3303"), zt_path("/3/0/7/1")};
     zl_buf_t b;
     zl_buf_init(&b, 0);
     CHECK_EQ_INT(zl_senml_paths_encode(110, paths, 3, &b), ZL_OK);
@@ -718,7 +691,7 @@ static void test_composite(void) {
                           ZL_N_RESOURCE, 5700);
     r->value.type = ZL_T_FLOAT;
     r->value.u.f = 22.25;
-    zl_path_t rp = P("/");
+    zl_path_t rp = zt_path("/");
     for (int f = 0; f < 2; f++) {
         zl_buf_reset(&b);
         zl_node_t *back = NULL;

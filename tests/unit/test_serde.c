@@ -78,22 +78,11 @@ static void test_schema_texts(void) {
         "io.zeelos.leshan.avro.response.AvroResponse",
         "io.zeelos.leshan.avro.request.AvroRequest",
         "io.zeelos.leshan.avro.AvroKey"};
-    char dir[1024];
-    snprintf(dir, sizeof dir, "%s", __FILE__);
-    char *cut = strstr(dir, "tests/unit/test_serde.c");
-    if (!cut) return; /* relative __FILE__: cannot locate the source tree */
-    *cut = 0;
     for (int k = 0; k < ZL_SCH__COUNT; k++) {
-        char p[1400], buf[8192];
+        char buf[8192];
         bool ext = k == ZL_SCH_OBSERVE || k == ZL_SCH_RESPONSE || k == ZL_SCH_REQUEST;
-        snprintf(p, sizeof p, "%sschemas/%s/%s.avsc", dir, ext ? "extended" : "registered", files[k]);
-        FILE *f = fopen(p, "rb");
-        CHECK(f != NULL);
-        if (!f) continue;
-        size_t n = fread(buf, 1, sizeof buf - 1, f);
-        fclose(f);
-        while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r')) n--;
-        buf[n] = 0;
+        bool found = read_schema_file(ext ? "extended" : "registered", files[k], buf, sizeof buf);
+        if (!GUARD(found)) continue;
         CHECK_STR(zl_avro_schema_text((zl_schema_kind_t)k), buf);
         CHECK_STR(zl_avro_schema_fullname((zl_schema_kind_t)k), files[k]);
     }

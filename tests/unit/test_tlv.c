@@ -6,6 +6,7 @@
 
 #include "lwm2m/tlv.h"
 #include "test.h"
+#include "lwm2m_test.h"
 #include "common/buf.h"
 
 /* LwM2M 1.0 §6.4.3.1: Read /3/0 (Device) answered with bare resource TLVs. */
@@ -36,14 +37,8 @@ static const uint8_t acl[] = {
     0x61, 0x01, 0x36, 0x01, 0xC1, 0x03, 0x7F,
 };
 
-static zl_path_t P(const char *s) {
-    zl_path_t p;
-    if (zl_path_parse(s, &p, NULL, 0) != ZL_OK) abort();
-    return p;
-}
-
 static zl_err_t dec(const uint8_t *b, size_t n, const char *path, zl_node_t **out) {
-    zl_path_t p = P(path);
+    zl_path_t p = zt_path(path);
     char err[160];
     return zl_tlv_decode(b, n, &p, NULL, out, err, sizeof err);
 }
@@ -56,9 +51,9 @@ static void check_device_instance(const zl_node_t *inst) {
     CHECK(r && r->kind == ZL_N_RESOURCE && r->value.type == ZL_T_STRING);
     if (r) CHECK_STR((const char *)r->value.bytes, "Open Mobile Alliance");
     r = zl_node_child(inst, 1);
-    if (r) CHECK_STR((const char *)r->value.bytes, "Lightweight M2M Client");
+    if (GUARD(r)) CHECK_STR((const char *)r->value.bytes, "Lightweight M2M Client");
     r = zl_node_child(inst, 3);
-    if (r) CHECK_EQ_INT(r->value.len, 3);
+    if (GUARD(r)) CHECK_EQ_INT(r->value.len, 3);
     r = zl_node_child(inst, 6);
     CHECK(r && r->kind == ZL_N_MULTI && r->n_children == 2);
     if (r && r->n_children == 2) {
@@ -90,7 +85,7 @@ static void check_device_instance(const zl_node_t *inst) {
     CHECK(r && r->value.type == ZL_T_TIME);
     if (r) CHECK_EQ_INT(r->value.u.i, 1367491215);
     r = zl_node_child(inst, 14);
-    if (r) CHECK_STR((const char *)r->value.bytes, "+02:00");
+    if (GUARD(r)) CHECK_STR((const char *)r->value.bytes, "+02:00");
     r = zl_node_child(inst, 16);
     CHECK(r && r->value.len == 1 && r->value.bytes[0] == 'U');
     CHECK(zl_node_child(inst, 12) == NULL);
@@ -100,7 +95,7 @@ static void test_spec_device(void) {
     zl_node_t *n = NULL;
     CHECK_EQ_INT(sizeof device0, 121);
     CHECK_EQ_INT(dec(device0, sizeof device0, "/3/0", &n), ZL_OK);
-    if (!n) return;
+    if (!GUARD(n)) return;
     check_device_instance(n);
 
     /* bare-resource re-encode is byte exact (minimal widths match the spec) */
@@ -120,7 +115,7 @@ static void test_spec_device(void) {
         /* the wrapped form decodes to the same instance for /3/0 ... */
         zl_node_t *w = NULL;
         CHECK_EQ_INT(dec(b.data, b.len, "/3/0", &w), ZL_OK);
-        if (w) check_device_instance(w);
+        if (GUARD(w)) check_device_instance(w);
         zl_node_free(w);
         /* ... but not when the path names another instance */
         CHECK_EQ_INT(dec(b.data, b.len, "/3/1", &w), ZL_ERR_INVALID);
@@ -149,7 +144,7 @@ static void test_spec_device(void) {
 static void test_spec_acl(void) {
     zl_node_t *n = NULL;
     CHECK_EQ_INT(dec(acl, sizeof acl, "/2", &n), ZL_OK);
-    if (!n) return;
+    if (!GUARD(n)) return;
     CHECK_EQ_INT(n->kind, ZL_N_OBJECT);
     CHECK_EQ_INT(n->n_children, 2);
     const zl_node_t *i2 = zl_node_child(n, 2);
@@ -184,7 +179,7 @@ static void test_values(void) {
     zl_node_free(n);
     const uint8_t f8[] = {0xE8, 0x16, 0x44, 0x08, 0xBF, 0xB9, 0x99, 0x99, 0x99, 0x99, 0x99, 0x9A};
     CHECK_EQ_INT(dec(f8, sizeof f8, "/3303/0/5700", &n), ZL_OK);
-    if (n) CHECK(n->value.u.f == -0.1);
+    if (GUARD(n)) CHECK(n->value.u.f == -0.1);
     /* -0.1 is not a float: re-encoded as 8 bytes, identical */
     zl_buf_t b;
     zl_buf_init(&b, 0);
@@ -291,7 +286,7 @@ static void test_paths(void) {
 static void test_malformed(void) {
     zl_node_t *n = (zl_node_t *)1;
     char err[160];
-    zl_path_t p = P("/3/0");
+    zl_path_t p = zt_path("/3/0");
     /* length field says 200 bytes, 3 present */
     const uint8_t t200[] = {0xC8, 0x00, 0xC8, 'a', 'b', 'c'};
     CHECK_EQ_INT(zl_tlv_decode(t200, sizeof t200, &p, NULL, &n, err, sizeof err), ZL_ERR_TRUNCATED);

@@ -1,24 +1,23 @@
 /* The gateway handle and its event loop.
  *
- * One thread runs the loop: epoll over the CoAP socket, the producer's and
- * the consumer's queue-event pipes and a wake-up eventfd; the timer wheel
- * bounds the epoll timeout.  Each turn: read datagrams (bounded batches),
- * serve Kafka reports and requests, run due timers, commit the store, then
- * send every queued datagram.  librdkafka and libmicrohttpd own their threads
- * and never touch gateway state (metrics are atomic). */
+ * One thread runs the loop (common/loop.h): fd watches on the CoAP socket and
+ * the producer's and the consumer's queue-event pipes; the timer wheel bounds
+ * the epoll timeout.  Each turn: read datagrams (bounded batches), serve
+ * Kafka reports and requests, run due timers, then the two turn hooks:
+ * commit the store, then send every queued datagram (a device gets its answer
+ * only once the state it implies is committed).  librdkafka and
+ * libmicrohttpd own their threads and never touch gateway state (metrics are
+ * atomic; work for the loop goes through zl_loop_post). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
 
 #include "roles/gateway/gw_int.h"
+#include "coap/udp.h"
 #include "common/clock.h"
+#include "common/loop.h"
 #include "common/log.h"
-
-enum { EV_COAP = 1, EV_PRODUCER, EV_CONSUMER, EV_WAKE };
 
 /* Routes device requests: exactly /dp is LwM2M Send, everything else the
  * registration interface (which answers 4.04 for unknown paths). */
@@ -105,9 +104,65 @@ static void init_metrics(zl_gw_t *gw) {
                                             fine, (int)(sizeof fine / sizeof fine[0]));
 }
 
-static int add_fd(zl_gw_t *gw, int fd, uint32_t tag) {
-    struct epoll_event ev = {.events = EPOLLIN, .data.u32 = tag};
-    return epoll_ctl(gw->epfd, EPOLL_CTL_ADD, fd, &ev);
+/* ---- the loop: fd callbacks, the serve timer, the turn hooks ---- */
+
+static void on_coap_fd(void *ctx, uint32_t events) {
+    zl_gw_t *gw = ctx;
+    (void)events;
+    zl_coap_ep_read(gw->coap, 16);
+}
+
+static void on_producer_fd(void *ctx, uint32_t events) {
+    zl_gw_t *gw = ctx;
+    (void)events;
+    zl_producer_serve(gw->producer);
+}
+
+static void on_consumer_fd(void *ctx, uint32_t events) {
+    zl_gw_t *gw = ctx;
+    (void)events;
+    zl_consumer_serve(gw->consumer, 256);
+}
+
+#define SERVE_EVERY_MS 100
+
+/* Belt and braces: serve the producer's queues even without a wake-up. */
+static void on_serve_timer(zl_timer_t *t, void *ctx) {
+    zl_gw_t *gw = ctx;
+    zl_producer_serve(gw->producer);
+    zl_timer_arm(&gw->wheel, t, zl_now_ms() + SERVE_EVERY_MS);
+}
+
+/* Turn hook 1: one SQLite transaction for everything the turn changed. */
+static void commit_store(void *ctx) {
+    zl_gw_t *gw = ctx;
+    if (zl_store_flush(gw->store)) {
+        zl_counter_inc(gw->m.store_errors);
+        ZL_ERROR("store", "commit failed: %s", zl_store_errmsg(gw->store));
+    }
+}
+
+/* Turn hook 2, after the commit: one sendmmsg for every queued datagram. */
+static void flush_coap(void *ctx) {
+    zl_gw_t *gw = ctx;
+    zl_coap_ep_flush(gw->coap);
+}
+
+static zl_err_t loop_init(zl_gw_t *gw, char *errstr, size_t n) {
+    gw->loop = zl_loop_new(&(zl_loop_cfg_t){.wheel = &gw->wheel}, errstr, n);
+    if (!gw->loop) return ZL_ERR_IO;
+    if (zl_loop_fd_add(gw->loop, &gw->w_coap, zl_coap_ep_fd(gw->coap), ZL_LOOP_IN, on_coap_fd, gw) ||
+        zl_loop_fd_add(gw->loop, &gw->w_producer, zl_producer_fd(gw->producer), ZL_LOOP_IN, on_producer_fd,
+                       gw) ||
+        zl_loop_fd_add(gw->loop, &gw->w_consumer, zl_consumer_fd(gw->consumer), ZL_LOOP_IN, on_consumer_fd,
+                       gw) ||
+        zl_loop_on_turn(gw->loop, commit_store, gw) || zl_loop_on_turn(gw->loop, flush_coap, gw)) {
+        snprintf(errstr, n, "epoll: %s", strerror(errno));
+        return ZL_ERR_IO;
+    }
+    zl_timer_init(&gw->t_serve, on_serve_timer, gw);
+    zl_timer_arm(&gw->wheel, &gw->t_serve, zl_now_ms() + SERVE_EVERY_MS);
+    return ZL_OK;
 }
 
 zl_gw_t *zl_gw_new(const zl_gw_conf_t *conf, char *errstr, size_t n) {
@@ -117,7 +172,6 @@ zl_gw_t *zl_gw_new(const zl_gw_conf_t *conf, char *errstr, size_t n) {
         return NULL;
     }
     gw->conf = conf;
-    gw->epfd = gw->wakefd = -1;
     gw->id = conf->topics.id;
     gw->t_reg = conf->topics.registrations;
     gw->t_obs = conf->topics.observations;
@@ -174,11 +228,13 @@ zl_gw_t *zl_gw_new(const zl_gw_conf_t *conf, char *errstr, size_t n) {
     if (!gw->consumer) goto fail;
 
     zl_coap_ep_cfg_t cc = {
-        .host = conf->coap_host, .port = conf->coap_port,
         .ack_timeout_ms = conf->coap.ack_timeout_ms,
         .max_retransmit = conf->coap.max_retransmit,
         .max_body = (size_t)conf->coap.max_payload,
         .metrics = gw->metrics, .on_request = on_coap_request, .ctx = gw, .admit = admit_notification};
+    /* the transport is ours to open; the endpoint takes it over (and closes it) */
+    if (zl_udp_open(conf->coap_host, conf->coap_port, 4 << 20, &cc.io, errstr, n))
+        goto fail;
     gw->coap = zl_coap_ep_new(&cc, &gw->wheel, errstr, n);
     if (!gw->coap) goto fail;
     zl_coap_addr_host(zl_coap_ep_local(gw->coap), gw->local_host, sizeof gw->local_host);
@@ -188,14 +244,7 @@ zl_gw_t *zl_gw_new(const zl_gw_conf_t *conf, char *errstr, size_t n) {
     zl_obs_restore(gw);
     zl_queue_restore(gw);
 
-    gw->epfd = epoll_create1(EPOLL_CLOEXEC);
-    gw->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (gw->epfd < 0 || gw->wakefd < 0 || add_fd(gw, zl_coap_ep_fd(gw->coap), EV_COAP) ||
-        add_fd(gw, zl_producer_fd(gw->producer), EV_PRODUCER) ||
-        add_fd(gw, zl_consumer_fd(gw->consumer), EV_CONSUMER) || add_fd(gw, gw->wakefd, EV_WAKE)) {
-        snprintf(errstr, n, "epoll: %s", strerror(errno));
-        goto fail;
-    }
+    if (loop_init(gw, errstr, n)) goto fail;
 
     int hport = conf->http.port;
     if (hport) {
@@ -213,54 +262,20 @@ fail:
 }
 
 void zl_gw_stop(zl_gw_t *gw) {
-    gw->stop = 1;
-    uint64_t one = 1;
-    if (write(gw->wakefd, &one, sizeof one) < 0) {
-    }
+    if (gw->loop) zl_loop_stop(gw->loop); /* async-signal-safe */
 }
 
 int zl_gw_run(zl_gw_t *gw) {
-    struct epoll_event evs[8];
-    int64_t last_poll = 0;
-    while (!gw->stop) {
-        int timeout = zl_wheel_timeout(&gw->wheel, zl_now_ms(), 100);
-        int n = epoll_wait(gw->epfd, evs, 8, timeout);
-        if (n < 0 && errno != EINTR) {
-            ZL_ERROR("gateway", "epoll_wait: %s", strerror(errno));
-            return 1;
-        }
-        for (int i = 0; i < n; i++) {
-            switch (evs[i].data.u32) {
-            case EV_COAP: zl_coap_ep_read(gw->coap, 16); break;
-            case EV_PRODUCER: zl_producer_serve(gw->producer); break;
-            case EV_CONSUMER: zl_consumer_serve(gw->consumer, 256); break;
-            case EV_WAKE: {
-                uint64_t v;
-                if (read(gw->wakefd, &v, sizeof v) < 0) {
-                }
-                break;
-            }
-            }
-        }
-        int64_t now = zl_now_ms();
-        zl_wheel_run(&gw->wheel, now);
-        if (now - last_poll >= 100) { /* belt and braces: serve queues even without a wake-up */
-            zl_producer_serve(gw->producer);
-            last_poll = now;
-        }
-        if (zl_store_flush(gw->store)) {
-            zl_counter_inc(gw->m.store_errors);
-            ZL_ERROR("store", "commit failed: %s", zl_store_errmsg(gw->store));
-        }
-        zl_coap_ep_flush(gw->coap);
-    }
+    zl_err_t e = zl_loop_run(gw->loop);
     ZL_INFO("gateway", "stopping");
-    return 0;
+    return e == ZL_OK ? 0 : 1;
 }
 
 void zl_gw_destroy(zl_gw_t *gw) {
     if (!gw) return;
     if (gw->http) zl_http_stop(gw->http);
+    /* after HTTP (no more posts), before the state posted work may use */
+    zl_loop_destroy(gw->loop);
     /* Order matters: cancelling CoAP exchanges publishes their answers, whose
      * delivery reports release consumer offsets; so CoAP, then producer flush
      * (serves reports), then the consumer (commits), then the producer. */
@@ -277,8 +292,6 @@ void zl_gw_destroy(zl_gw_t *gw) {
     zl_models_destroy(gw->models);
     if (gw->serde) zl_serde_destroy(gw->serde);
     if (gw->metrics) zl_metrics_destroy(gw->metrics);
-    if (gw->epfd >= 0) close(gw->epfd);
-    if (gw->wakefd >= 0) close(gw->wakefd);
     zl_buf_free(&gw->kbuf);
     zl_buf_free(&gw->vbuf);
     free(gw);

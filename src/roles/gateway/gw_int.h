@@ -30,6 +30,7 @@
 #include "roles/gateway/registry.h"
 #include "store/store.h"
 #include "common/hmap.h"
+#include "common/loop.h"
 #include "common/wheel.h"
 
 typedef struct zl_obs zl_obs_t;
@@ -74,8 +75,9 @@ struct zl_gw {
     const zl_gw_conf_t *conf;
     const char *id;
     const char *t_reg, *t_obs, *t_req, *t_rep;
-    int epfd, wakefd;
-    volatile int stop;
+    zl_loop_t *loop;    /* runs on wheel (below) */
+    zl_loop_fd_t w_coap, w_producer, w_consumer;
+    zl_timer_t t_serve; /* serves the producer's queue every 100 ms */
     zl_wheel_t wheel;
     zl_coap_ep_t *coap;
     char local_host[64];

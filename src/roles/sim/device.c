@@ -22,7 +22,8 @@
  *
  * Fleets (--count N, up to 100,000): the devices are split over
  * device.workers forked processes (a process may hold only so many sockets);
- * each worker runs one epoll loop and one timer wheel for its slice, and all
+ * each worker runs one event loop (common/loop.h) and one timer wheel for its
+ * slice, and all
  * its endpoints share one zl_coap_iobuf_t, so a device costs its CoAP state
  * and a socket (~2 KB), not 200 KB of batch buffers.  Registrations go out at
  * device.ramp per second with at most REG_WINDOW outstanding per worker;
@@ -36,7 +37,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -47,10 +47,12 @@
 #include "roles/sim/sim.h"
 #include "roles/sim/device.h"
 #include "coap/endpoint.h"
+#include "coap/udp.h"
 #include "lwm2m/content.h"
 #include "lwm2m/path.h"
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/loop.h"
 
 #define MAX_OBSERVERS 16
 #define OBS_MIDS 4 /* recent notification MIDs per observer an RST is matched against */
@@ -89,6 +91,9 @@ typedef struct {
 
 typedef struct {
     volatile sig_atomic_t stop;
+    zl_loop_t *loop;       /* runs on wheel */
+    zl_timer_t t_ramp, t_status, t_deadline;
+    bool print;            /* this worker prints the status line */
     zl_wheel_t wheel;
     zl_coap_iobuf_t *iob;
     zl_coap_addr_t server;
@@ -120,13 +125,17 @@ struct device {
     uint8_t n_obs, cap_obs;
     bool registering, deregistering;
     zl_timer_t t_update, t_sensor0, t_sensor1;
+    zl_loop_fd_t w; /* its socket in the worker's loop */
 };
 
 static fleet_t *running_fleet;
 
 static void on_signal(int sig) {
     (void)sig;
-    if (running_fleet) running_fleet->stop = 1;
+    if (running_fleet) {
+        running_fleet->stop = 1;
+        zl_loop_wake(running_fleet->loop);
+    }
 }
 
 /* A failure of one device: always counted, logged at WARN for a single
@@ -789,6 +798,59 @@ typedef struct {
     bool print; /* this process prints the status line (single worker) */
 } fleet_cfg_t;
 
+/* ---- the worker's loop: one fd watch per device, timers, two turn hooks ---- */
+
+static void on_dev_fd(void *ctx, uint32_t events) {
+    device_t *d = ctx;
+    (void)events;
+    zl_coap_ep_read(d->ep, 4);
+}
+
+static void on_status(zl_timer_t *t, void *ctx) {
+    fleet_t *f = ctx;
+    print_status(f->st, 1, f->total, f->start_ms, false);
+    zl_timer_arm(&f->wheel, t, zl_now_ms() + STATUS_MS);
+}
+
+static void on_stop_deadline(zl_timer_t *t, void *ctx) {
+    fleet_t *f = ctx;
+    (void)t;
+    zl_loop_stop(f->loop);
+}
+
+static void on_ramp(zl_timer_t *t, void *ctx) {
+    (void)t, (void)ctx; /* only wakes the loop: fleet_turn() pumps */
+}
+
+/* Turn hook 1: a stop asked for starts the de-registrations; the pump starts
+ * what the ramp and the window allow; the loop ends once every device left
+ * (or the stop deadline passed). */
+static void fleet_turn(void *ctx) {
+    fleet_t *f = ctx;
+    if (f->stop && !f->stopping) {
+        f->stopping = true;
+        for (int i = 0; i < f->n; i++) {
+            zl_timer_disarm(&f->wheel, &f->devs[i].t_update);
+            zl_timer_disarm(&f->wheel, &f->devs[i].t_sensor0);
+            zl_timer_disarm(&f->wheel, &f->devs[i].t_sensor1);
+        }
+        zl_timer_disarm(&f->wheel, &f->t_ramp);
+        /* enough for the window to drain the whole slice a few times over */
+        zl_timer_arm(&f->wheel, &f->t_deadline, zl_now_ms() + (f->n > 1000 ? 5000 + f->n / 2 : 3500));
+    }
+    fleet_pump(f);
+    if (f->stopping && f->next_dereg >= f->n && f->dereg_inflight <= 0 && f->reg_inflight <= 0)
+        zl_loop_stop(f->loop);
+    else if (f->next_reg < f->n && !f->stopping && !f->t_ramp.armed) /* the ramp is on: pump every 10 ms */
+        zl_timer_arm(&f->wheel, &f->t_ramp, zl_now_ms() + 10);
+}
+
+/* Turn hook 2: every datagram the turn queued, in one go. */
+static void fleet_flush(void *ctx) {
+    fleet_t *f = ctx;
+    zl_coap_iobuf_flush(f->iob);
+}
+
 /* Runs devices [first, first + n) of the fleet until SIGINT/SIGTERM. */
 static int run_worker(const fleet_cfg_t *fc, int w, int first, int n) {
     const zl_sim_conf_t *conf = fc->conf;
@@ -803,17 +865,23 @@ static int run_worker(const fleet_cfg_t *fc, int w, int first, int n) {
     f.n = n;
     f.st = &fc->st[w];
     f.ramp = (double)conf->ramp * n / (fc->total > 0 ? fc->total : 1);
+    f.print = fc->print;
     zl_wheel_init(&f.wheel, zl_now_ms());
     f.iob = zl_coap_iobuf_new();
     f.devs = calloc((size_t)(n > 0 ? n : 1), sizeof *f.devs);
-    int epfd = epoll_create1(EPOLL_CLOEXEC);
-    if (!f.iob || !f.devs || epfd < 0) {
+    char lerr[128];
+    f.loop = zl_loop_new(&(zl_loop_cfg_t){.wheel = &f.wheel}, lerr, sizeof lerr);
+    if (!f.iob || !f.devs || !f.loop || zl_loop_on_turn(f.loop, fleet_turn, &f) ||
+        zl_loop_on_turn(f.loop, fleet_flush, &f)) {
         fprintf(stderr, "zeelos device: out of memory or descriptors\n");
         zl_coap_iobuf_free(f.iob);
         free(f.devs);
-        if (epfd >= 0) close(epfd);
+        zl_loop_destroy(f.loop);
         return 1;
     }
+    zl_timer_init(&f.t_ramp, on_ramp, &f);
+    zl_timer_init(&f.t_status, on_status, &f);
+    zl_timer_init(&f.t_deadline, on_stop_deadline, &f);
     int width = 1;
     for (int k = fc->total - 1; k >= 10; k /= 10) width++;
     int rc = 0;
@@ -822,17 +890,19 @@ static int run_worker(const fleet_cfg_t *fc, int w, int first, int n) {
         int g = first + i;
         d->fleet = &f;
         char err[256];
-        zl_coap_ep_cfg_t cc = {.host = fc->binds[g % fc->n_binds],
-                               .port = fc->base_port ? fc->base_port + g : 0,
-                               .ack_timeout_ms = conf->coap.ack_timeout_ms,
+        const char *bind = fc->binds[g % fc->n_binds];
+        zl_coap_ep_cfg_t cc = {.ack_timeout_ms = conf->coap.ack_timeout_ms,
                                .max_retransmit = conf->coap.max_retransmit,
                                .on_request = handle, .on_rst = on_rst, .ctx = d,
                                /* one device's socket needs no 200 KB of batch buffers;
                                   the loop flushes f.iob, so every device must use it */
                                .shared_io = f.iob};
-        d->ep = zl_coap_ep_new(&cc, &f.wheel, err, sizeof err);
+        /* the device opens its socket (kernel-default buffers); the endpoint owns it */
+        d->ep = zl_udp_open(bind, fc->base_port ? fc->base_port + g : 0, 0, &cc.io, err, sizeof err) == ZL_OK
+                    ? zl_coap_ep_new(&cc, &f.wheel, err, sizeof err)
+                    : NULL;
         if (!d->ep) {
-            fprintf(stderr, "zeelos device: device %d of %d (bind %s): %s%s\n", g, fc->total, cc.host, err,
+            fprintf(stderr, "zeelos device: device %d of %d (bind %s): %s%s\n", g, fc->total, bind, err,
                     strstr(err, "in use") || strstr(err, "open files")
                         ? " (out of ports or descriptors: add --device-bind addresses or --device-workers)"
                         : "");
@@ -856,8 +926,12 @@ static int run_worker(const fleet_cfg_t *fc, int w, int first, int n) {
         zl_timer_init(&d->t_update, on_update_timer, d);
         zl_timer_init(&d->t_sensor0, on_sensor, d);
         zl_timer_init(&d->t_sensor1, on_sensor, d);
-        struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t)i};
-        epoll_ctl(epfd, EPOLL_CTL_ADD, zl_coap_ep_fd(d->ep), &ev);
+        if (zl_loop_fd_add(f.loop, &d->w, zl_coap_ep_fd(d->ep), ZL_LOOP_IN, on_dev_fd, d)) {
+            fprintf(stderr, "zeelos device: device %d of %d: epoll: %s\n", g, fc->total, strerror(errno));
+            rc = 1;
+            f.n = i + 1;
+            break;
+        }
         /* first change at a random phase (a single device keeps the seed's 2 s) */
         uint32_t ph[2] = {0, 0};
         if (fc->total > 1) zl_coap_random(d->ep, ph, sizeof ph);
@@ -879,36 +953,12 @@ static int run_worker(const fleet_cfg_t *fc, int w, int first, int n) {
     sigprocmask(SIG_UNBLOCK, &unblock, NULL);
 
     f.start_ms = zl_now_ms();
-    int64_t stop_deadline = 0, next_status = f.start_ms + STATUS_MS;
-    struct epoll_event evs[256];
-    while (rc == 0) {
-        if (f.stop && !f.stopping) {
-            f.stopping = true;
-            for (int i = 0; i < f.n; i++) {
-                zl_timer_disarm(&f.wheel, &f.devs[i].t_update);
-                zl_timer_disarm(&f.wheel, &f.devs[i].t_sensor0);
-                zl_timer_disarm(&f.wheel, &f.devs[i].t_sensor1);
-            }
-            /* enough for the window to drain the whole slice a few times over */
-            stop_deadline = zl_now_ms() + (f.n > 1000 ? 5000 + f.n / 2 : 3500);
-        }
-        fleet_pump(&f);
-        zl_coap_iobuf_flush(f.iob);
-        if (f.stopping && ((f.next_dereg >= f.n && f.dereg_inflight <= 0 && f.reg_inflight <= 0) ||
-                           zl_now_ms() > stop_deadline))
-            break;
-        int max_wait = 200;
-        if (f.next_reg < f.n && !f.stopping) max_wait = 10; /* the ramp is on */
-        int ne = epoll_wait(epfd, evs, 256, zl_wheel_timeout(&f.wheel, zl_now_ms(), max_wait));
-        for (int i = 0; i < ne; i++) zl_coap_ep_read(f.devs[evs[i].data.u32].ep, 4);
-        zl_wheel_run(&f.wheel, zl_now_ms());
-        zl_coap_iobuf_flush(f.iob);
-        if (fc->print && zl_now_ms() >= next_status) {
-            print_status(fc->st, 1, fc->total, f.start_ms, false);
-            next_status += STATUS_MS;
-        }
-    }
+    if (f.print) zl_timer_arm(&f.wheel, &f.t_status, f.start_ms + STATUS_MS);
+    zl_loop_wake(f.loop); /* the first turn pumps at once */
+    if (rc == 0 && zl_loop_run(f.loop) != ZL_OK) rc = 1;
     running_fleet = NULL;
+    zl_loop_destroy(f.loop); /* before the sockets: the epoll set goes at once */
+    f.loop = NULL;
     for (int i = 0; i < f.n; i++) {
         zl_timer_disarm(&f.wheel, &f.devs[i].t_update);
         zl_timer_disarm(&f.wheel, &f.devs[i].t_sensor0);
@@ -920,7 +970,6 @@ static int run_worker(const fleet_cfg_t *fc, int w, int first, int n) {
     if (fc->print) print_status(fc->st, 1, fc->total, f.start_ms, true);
     atomic_store(&f.st->done, 1);
     zl_coap_iobuf_free(f.iob);
-    close(epfd);
     free(f.devs);
     return rc;
 }
