@@ -1,21 +1,19 @@
 #!/bin/sh
-# Regenerates docs/CONFIGURATION.md from the property table in src/common/conf.c.
-# Builds a throwaway generator with the system C compiler (no CMake build
-# needed), so it works even while the rest of the tree is mid-change.
+# Regenerates docs/CONFIGURATION.md from the property tables the commands bind
+# (the command list in src/cmd/commands.c; each module's table next to its
+# config struct).  The tables are spread over the layers and the roles, so
+# this builds the zeelos binary (CMake, in build-doc/ or $ZEELOS_DOC_BUILD)
+# and runs `zeelos config-doc`, the same code `make docs` and test_conf use.
 #   scripts/gen-config-doc.sh           rewrite docs/CONFIGURATION.md
 #   scripts/gen-config-doc.sh --check   exit 1 if the committed file is stale
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
-cc=${CC:-cc}
+build=${ZEELOS_DOC_BUILD:-$root/build-doc}
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$build" --target zeelos -j"${JOBS:-2}" >/dev/null
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-cat > "$tmp/gen.c" <<'C'
-#include "common/conf.h"
-int main(int argc, char **argv, char **envp) { return zl_conf_cmd_doc(argc, argv, envp); }
-C
-"$cc" -std=c11 -D_GNU_SOURCE -I"$root/src" -o "$tmp/gen" "$tmp/gen.c" \
-    "$root/src/common/conf.c" "$root/src/common/conf_props.c" "$root/src/common/log.c" "$root/src/common/err.c"
-"$tmp/gen" "$tmp/CONFIGURATION.md"
+"$build/zeelos" config-doc "$tmp/CONFIGURATION.md"
 if [ "${1:-}" = "--check" ]; then
     if cmp -s "$tmp/CONFIGURATION.md" "$root/docs/CONFIGURATION.md"; then
         echo "docs/CONFIGURATION.md is up to date"

@@ -1,4 +1,5 @@
-/* `zeelos gateway`: runs one gateway until SIGINT/SIGTERM. */
+/* `zeelos gateway`: parses the gateway's configuration and runs one gateway
+ * until SIGINT/SIGTERM. */
 #include <signal.h>
 #include <stdio.h>
 
@@ -6,6 +7,25 @@
 #include "roles/gateway/gateway.h"
 #include "common/conf.h"
 #include "common/log.h"
+
+typedef struct {
+    zl_cmd_log_conf_t log;
+    zl_gw_conf_t gw;
+} gateway_conf_t;
+
+static const zl_conf_part_t parts[] = {
+    ZL_CONF_PART(gateway_conf_t, log, zl_cmd_log_table),
+    ZL_CONF_PART(gateway_conf_t, gw, zl_gw_conf_table),
+    ZL_CONF_PART(gateway_conf_t, gw, zl_gw_coap_conf_table),
+    ZL_CONF_PART(gateway_conf_t, gw.coap, zl_coap_conf_table),
+    ZL_CONF_PART(gateway_conf_t, gw.http, zl_http_conf_table),
+    ZL_CONF_PART(gateway_conf_t, gw.kafka, zl_kafka_conf_table),
+    ZL_CONF_PART(gateway_conf_t, gw.kafka, zl_kafka_producer_conf_table),
+    ZL_CONF_PART(gateway_conf_t, gw, zl_gw_kafka_conf_table),
+    ZL_CONF_PART(gateway_conf_t, gw.topics, zl_topics_conf_table),
+    ZL_CONF_PART(gateway_conf_t, gw, zl_gw_reg_conf_table),
+};
+const zl_conf_cmd_t zl_gateway_conf = ZL_CONF_CMD("gateway", parts);
 
 /* The one process-wide pointer: signal handlers cannot take a context. */
 static zl_gw_t *running_gw;
@@ -17,10 +37,12 @@ static void on_signal(int sig) {
 
 int zl_cmd_gateway(int argc, char **argv, char **envp) {
     int status;
-    zl_conf_t *conf = zl_conf_setup("gateway", argc, argv, envp, NULL, 0, NULL, &status);
+    gateway_conf_t c = {0};
+    zl_conf_t *conf = zl_cmd_setup(&zl_gateway_conf, &c, &c.log, argc, argv, envp, NULL, 0, NULL, &status);
     if (!conf) return status;
+    c.gw.kafka.props = conf;
     char err[512] = "";
-    zl_gw_t *gw = zl_gw_new(conf, err, sizeof err);
+    zl_gw_t *gw = zl_gw_new(&c.gw, err, sizeof err);
     if (!gw) {
         ZL_ERROR("gateway", "cannot start: %s", err);
         zl_conf_destroy(conf);

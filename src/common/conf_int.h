@@ -1,58 +1,52 @@
-/* The property table behind util/conf.c (see conf.h): one entry per
- * property, from which the flag, environment variable, file key, --help line
- * and docs/CONFIGURATION.md row are derived.  Shared by conf.c (parser, help,
- * docs) and conf_props.c (the table itself, data only). */
+/* What conf.c (values), conf_args.c (sources) and conf_doc.c (--help, the
+ * Markdown reference) share: the handle's layout, the name -> flag / env
+ * spellings, the setter and message helpers.  Private to common/conf*. */
 #ifndef ZL_CONF_INT_H
 #define ZL_CONF_INT_H
 
 #include <stddef.h>
-#include <stdint.h>
-
-typedef enum {
-    ZL_PT_STR,
-    ZL_PT_INT,
-    ZL_PT_BOOL,
-    ZL_PT_ENUM,
-    ZL_PT_KAFKA, /* kafka.* passthrough key with a zeelos default */
-} zl_ptype_t;
-
-enum { ZL_CMD_GATEWAY = 1, ZL_CMD_DEVICE = 2, ZL_CMD_REQUEST = 4, ZL_CMD_TAIL = 8, ZL_CMD_BENCH = 16,
-       ZL_CMD_ALL = 31 };
-#define ZL_CMD_GRT (ZL_CMD_GATEWAY | ZL_CMD_REQUEST | ZL_CMD_TAIL | ZL_CMD_BENCH)
-#define ZL_CMD_DB (ZL_CMD_DEVICE | ZL_CMD_BENCH)
+#include "common/conf.h"
 
 typedef struct {
-    const char *name;
-    zl_ptype_t type;
-    const char *def;
-    int64_t min, max;    /* ZL_PT_INT only */
-    const char *values;  /* ZL_PT_ENUM: allowed values, '|' separated, canonical spelling */
-    const char *aliases; /* extra flags, ' ' separated ("--gw") */
-    unsigned cmds;       /* ZL_CMD_* bits: which commands read it */
-    const char *section;
-    const char *doc; /* first sentence = --help text; Markdown backticks allowed */
-} zl_prop_t;
+    char *key; /* full key, "kafka.acks" */
+    char *value;
+} zl_kv_t;
 
-#define S_GEN "General"
-#define S_COAP "CoAP / LwM2M server"
-#define S_HTTP "HTTP endpoint"
-#define S_KAFKA "Kafka and Schema Registry"
-#define S_TOPIC "Topics"
-#define S_REG "Registrations"
-#define S_DEV "zeelos device"
-#define S_REQ "zeelos request"
-#define S_TAIL "zeelos tail"
-#define S_BENCH "zeelos bench"
-
-/* Number of entries of zl_props; conf_props.c checks it at compile time. */
-#define ZL_NPROPS 56
-
-extern const zl_prop_t *const zl_props; /* ZL_NPROPS entries */
-extern const char *const zl_sections[10];
+/* One bound property. */
 typedef struct {
-    unsigned bit;
-    const char *name;
-} zl_cmd_t;
-extern const zl_cmd_t zl_cmds[5];
+    const zl_conf_prop_t *p;
+    const zl_conf_table_t *t;
+    void *field; /* NULL: the entry has no field */
+    char *raw;   /* canonical text as set (NULL for ZL_CONF_KAFKA) */
+    char *exp;   /* ${name} references resolved */
+    int64_t num; /* INT value, BOOL 0/1, ENUM index */
+    bool set;    /* set by a file, env or flag */
+} zl_slot_t;
+
+struct zl_conf {
+    zl_slot_t *slots;
+    size_t n_slots, cap_slots;
+    const zl_conf_table_t **tables; /* in binding order, for --help */
+    size_t n_tables, cap_tables;
+    bool help;
+    zl_kv_t *kafka;
+    size_t n_kafka, cap_kafka;
+};
+
+/* "--coap-port" for coap.port. */
+void zl_conf_prop_flag(const zl_conf_prop_t *p, char *out, size_t n);
+/* "ZEELOS_COAP_PORT" for coap.port. */
+void zl_conf_prop_env(const zl_conf_prop_t *p, char *out, size_t n);
+
+/* Shared by conf.c and conf_args.c. */
+void zl_conf_msg(char *errstr, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Prefixes errstr in place: "<prefix><errstr>". */
+void zl_conf_msg_prefix(char *errstr, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* s without leading and trailing white space (trailing cut in place). */
+const char *zl_conf_trim(char *s);
+/* The bound slot whose flag or alias equals flag[0..len), or -1. */
+int zl_conf_flag_find(const zl_conf_t *c, const char *flag, size_t len);
+/* Validates and stores value for slot i; errstr names no property. */
+zl_err_t zl_conf_set_slot(zl_conf_t *c, size_t i, const char *value, char *errstr, size_t n);
 
 #endif

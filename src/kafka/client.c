@@ -326,7 +326,7 @@ zl_consumer_t *zl_consumer_new(const zl_conf_t *conf, const char *group, const c
     rd_kafka_conf_set(kc, "fetch.wait.max.ms", "10", NULL, 0);
     /* Static membership: a gateway restarted after a crash takes its partitions
      * back at once instead of waiting session.timeout.ms for the dead member. */
-    if (!zl_conf_str(conf, "kafka.group.instance.id"))
+    if (!zl_conf_kafka(conf, "kafka.group.instance.id"))
         rd_kafka_conf_set(kc, "group.instance.id", group, NULL, 0);
     /* a fresh gateway subscribes before anyone produced a request */
     rd_kafka_conf_set(kc, "allow.auto.create.topics", "true", NULL, 0);

@@ -162,11 +162,6 @@ zl_err_t zl_ktool_format(zl_serde_t *s, const zl_kmsg_t *m, zl_buf_t *out) {
     return e;
 }
 
-zl_serde_t *zl_ktool_serde(const zl_conf_t *conf, char *errstr, size_t n) {
-    int fmt = zl_format_parse(zl_conf_str(conf, "format"));
-    if (fmt < 0) {
-        snprintf(errstr, n, "unknown format '%s'", zl_conf_str(conf, "format"));
-        return NULL;
-    }
-    return zl_serde_new((zl_format_t)fmt, zl_conf_str(conf, "schema.registry.url"), errstr, n);
+zl_serde_t *zl_ktool_serde(const zl_kafka_conf_t *kc, char *errstr, size_t n) {
+    return zl_serde_new(kc->format == 1 ? ZL_FORMAT_JSON : ZL_FORMAT_AVRO, kc->registry_url, errstr, n);
 }

@@ -13,6 +13,7 @@
 #include "kafka/serde.h"
 #include "common/buf.h"
 #include "common/conf.h"
+#include "kafka/kafka_conf.h"
 
 typedef struct zl_ktool zl_ktool_t;
 typedef enum { ZL_KTOOL_CONSUMER = 0, ZL_KTOOL_PRODUCER = 1 } zl_ktool_role_t;
@@ -50,6 +51,6 @@ void zl_ktool_poll(zl_ktool_t *k, int timeout_ms);
 zl_err_t zl_ktool_format(zl_serde_t *s, const zl_kmsg_t *m, zl_buf_t *out);
 
 /* The serde for the configured format and registry. */
-zl_serde_t *zl_ktool_serde(const zl_conf_t *conf, char *errstr, size_t n);
+zl_serde_t *zl_ktool_serde(const zl_kafka_conf_t *kc, char *errstr, size_t n);
 
 #endif

@@ -32,7 +32,7 @@
 #include "roles/bench/benchstat.h"
 #include "roles/bench/bench.h"
 #include "kafka/ktool.h"
-#include "common/conf.h"
+#include "common/conf.h" /* zl_conf_set on the kafka.* passthrough */
 #include "common/clock.h"
 #include "common/log.h"
 
@@ -51,7 +51,7 @@ typedef struct {
 } sample_t;
 
 typedef struct {
-    zl_conf_t *conf;
+    const zl_bench_conf_t *conf;
     zl_serde_t *s;
     zl_ktool_t *cons, *prod;
     const char *t_reg, *t_obs, *t_req, *t_rep;
@@ -263,7 +263,7 @@ static void pump(bench_t *b, int wait_ms) {
 }
 
 static int produce_req(bench_t *b, const char *ep, const char *ticket, zl_req_kind_t kind, const char *path) {
-    zl_request_t req = {.server_id = (char *)zl_conf_str(b->conf, "id"), .ep = (char *)ep,
+    zl_request_t req = {.server_id = (char *)b->conf->topics.id, .ep = (char *)ep,
                         .ticket = (char *)ticket, .path = (char *)path, .kind = kind,
                         .content_format = ZL_ACF_TLV};
     zl_buf_reset(&b->key);
@@ -290,25 +290,23 @@ static void dev_name(const bench_t *b, int i, char *out, size_t n) {
 /* ---------------------------------------------------------------- fleet */
 
 static pid_t start_fleet(bench_t *b, const char *log_path) {
-    zl_conf_t *c = b->conf;
+    const zl_bench_fleet_t *c = &b->conf->fleet;
     char cnt[24], ramp[24], nms[24], lt[24], wk[24];
     snprintf(cnt, sizeof cnt, "%d", b->count);
-    snprintf(ramp, sizeof ramp, "%lld", (long long)zl_conf_int(c, "device.ramp"));
-    snprintf(nms, sizeof nms, "%lld", (long long)zl_conf_int(c, "device.notify.ms"));
-    /* a bench fleet does not update during the run unless asked to */
-    snprintf(lt, sizeof lt, "%lld",
-             (long long)(zl_conf_is_set(c, "device.lifetime") ? zl_conf_int(c, "device.lifetime") : 3600));
-    snprintf(wk, sizeof wk, "%lld", (long long)zl_conf_int(c, "device.workers"));
-    const char *argv[32] = {"zeelos", "device", "--server", zl_conf_str(c, "device.server"), "--ep", b->prefix,
+    snprintf(ramp, sizeof ramp, "%d", c->ramp);
+    snprintf(nms, sizeof nms, "%d", c->notify_ms);
+    snprintf(lt, sizeof lt, "%d", c->lifetime);
+    snprintf(wk, sizeof wk, "%d", c->workers);
+    const char *argv[32] = {"zeelos", "device", "--server", c->server, "--ep", b->prefix,
                             "--count", cnt, "--device-ramp", ramp, "--device-notify-ms", nms,
                             "--device-lifetime", lt, "--device-workers", wk, "--device-bench",
                             "--log-level", "warn"};
     int n = 19;
-    if (*zl_conf_str(c, "device.bind")) {
+    if (*c->bind) {
         argv[n++] = "--device-bind";
-        argv[n++] = zl_conf_str(c, "device.bind");
+        argv[n++] = c->bind;
     }
-    if (zl_conf_bool(c, "device.notify.con")) argv[n++] = "--device-notify-con";
+    if (c->notify_con) argv[n++] = "--device-notify-con";
     argv[n] = NULL;
     fflush(stdout);
     fflush(stderr);
@@ -367,28 +365,21 @@ static void print_hist(const char *name, const zl_hist_t *h) {
            zl_hist_quantile(h, 0.999) / 1000.0, h->n ? h->max / 1000.0 : 0.0, (unsigned long long)h->n);
 }
 
-int zl_cmd_bench(int argc, char **argv, char **envp) {
-    int status;
-    zl_conf_t *conf = zl_conf_setup("bench", argc, argv, envp, NULL, 0, NULL, &status);
-    if (!conf) return status;
-    static bench_t bb;
-    bench_t *b = &bb;
+/* ---------------------------------------------------------------- phases */
+
+/* Allocates the per-device state: 0, or the exit status after printing why. */
+static int bench_init(bench_t *b, const zl_bench_conf_t *conf) {
     b->conf = conf;
     b->phase = "setup";
     b->t_start_us = wall_us();
-    b->count = (int)zl_conf_int(conf, "device.count");
-    snprintf(b->prefix, sizeof b->prefix, "%s", *zl_conf_str(conf, "ep") ? zl_conf_str(conf, "ep") : "bench");
-    b->t_reg = zl_conf_str(conf, "topic.registrations");
-    b->t_obs = zl_conf_str(conf, "topic.observations");
-    b->t_req = zl_conf_str(conf, "topic.management.req");
-    b->t_rep = zl_conf_str(conf, "topic.management.rep");
-    b->gw_pid = (int)zl_conf_int(conf, "bench.gateway.pid");
+    b->count = conf->fleet.count;
+    snprintf(b->prefix, sizeof b->prefix, "%s", *conf->fleet.ep ? conf->fleet.ep : "bench");
+    b->t_reg = conf->topics.registrations;
+    b->t_obs = conf->topics.observations;
+    b->t_req = conf->topics.mgmt_req;
+    b->t_rep = conf->topics.mgmt_rep;
+    b->gw_pid = conf->gateway_pid;
     b->clk_tck = sysconf(_SC_CLK_TCK);
-    bool fleet = zl_conf_bool(conf, "bench.fleet");
-    int duration = (int)zl_conf_int(conf, "bench.duration.s");
-    long mgmt_rate = (long)zl_conf_int(conf, "bench.mgmt.rate");
-    int mgmt_s = (int)zl_conf_int(conf, "bench.mgmt.s");
-    const char *out_path = zl_conf_str(conf, "bench.out");
     zl_hist_init(&b->mgmt_lat);
     zl_hist_init(&b->e2e);
     zl_hist_init(&b->gw);
@@ -398,31 +389,34 @@ int zl_cmd_bench(int argc, char **argv, char **envp) {
     b->registered = calloc((size_t)b->count, 1);
     b->observed = calloc((size_t)b->count, 1);
     b->seq = calloc((size_t)b->count, sizeof *b->seq);
-    b->mgmt_total = mgmt_rate * mgmt_s;
+    b->mgmt_total = (long)conf->mgmt_rate * conf->mgmt_s;
     b->mgmt_sent_us = calloc((size_t)(b->mgmt_total + 1), sizeof *b->mgmt_sent_us);
-    char err[512] = "";
-    int rc = 1;
-    pid_t fleet_pid = 0;
     if (!b->registered || !b->observed || !b->seq || !b->mgmt_sent_us) {
         fprintf(stderr, "zeelos bench: out of memory\n");
-        goto out;
+        return 1;
     }
     if (b->gw_pid && kill(b->gw_pid, 0) && errno == ESRCH) {
         fprintf(stderr, "zeelos bench: --gateway-pid %d: no such process\n", b->gw_pid);
-        rc = 2;
-        goto out;
+        return 2;
     }
-    if (!(b->s = zl_ktool_serde(conf, err, sizeof err)) ||
+    return 0;
+}
+
+/* Producer, consumer, and every topic assigned at its end: 0 or -1. */
+static int bench_connect(bench_t *b) {
+    char err[512] = "";
+    const zl_kafka_conf_t *kc = &b->conf->kafka;
+    if (!(b->s = zl_ktool_serde(kc, err, sizeof err)) ||
         zl_serde_register_topic(b->s, b->t_req, ZL_VAL_REQUEST, err, sizeof err) ||
-        !(b->prod = zl_ktool_new(conf, ZL_KTOOL_PRODUCER, err, sizeof err)) ||
+        !(b->prod = zl_ktool_new(kc->props, ZL_KTOOL_PRODUCER, err, sizeof err)) ||
         /* the consumer's fetch must not sit out librdkafka's default 500 ms on
            an idle topic (that would be measured as latency); the gateway's own
            consumer uses 10 ms too.  Set after the producer, which has no use for it. */
-        (!zl_conf_is_set(conf, "kafka.fetch.wait.max.ms") &&
-         zl_conf_set(conf, "kafka.fetch.wait.max.ms", "10", err, sizeof err)) ||
-        !(b->cons = zl_ktool_new(conf, ZL_KTOOL_CONSUMER, err, sizeof err))) {
+        (!zl_conf_kafka(kc->props, "kafka.fetch.wait.max.ms") &&
+         zl_conf_set(kc->props, "kafka.fetch.wait.max.ms", "10", err, sizeof err)) ||
+        !(b->cons = zl_ktool_new(kc->props, ZL_KTOOL_CONSUMER, err, sizeof err))) {
         fprintf(stderr, "zeelos bench: %s\n", err);
-        goto out;
+        return -1;
     }
     /* every topic at its end before anything happens: nothing is missed */
     const char *topics[] = {b->t_reg, b->t_obs, b->t_rep};
@@ -431,133 +425,143 @@ int zl_cmd_bench(int argc, char **argv, char **envp) {
         if (e) {
             fprintf(stderr, "zeelos bench: %s%s\n", err,
                     e == ZL_ERR_NOT_FOUND ? " (is the gateway running with this --gw and --format?)" : "");
-            goto out;
+            return -1;
         }
     }
-    struct sigaction sa = {.sa_handler = on_signal};
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    pump(b, 1100); /* idle sample(s) */
-    if (b->n_samples) b->idle_rss_mib = b->samples[b->n_samples - 1].rss_mib;
+    return 0;
+}
 
-    /* 1. registrations */
+/* 1. starts the fleet and counts its registrations: 0, or -1 when the fleet
+ * could not start or exited (*fleet_pid is then 0 or still to be stopped). */
+static int phase_registrations(bench_t *b, pid_t *fleet_pid, const char *log_path) {
     b->phase = "registrations";
-    char log_path[600];
-    snprintf(log_path, sizeof log_path, "%s%s", *out_path ? out_path : "zeelos-bench", ".fleet.log");
-    if (fleet) {
-        b->fleet_start_us = wall_us();
-        fleet_pid = start_fleet(b, log_path);
-        if (fleet_pid < 0) {
-            fprintf(stderr, "zeelos bench: fork: %s\n", strerror(errno));
-            goto out;
+    b->fleet_start_us = wall_us();
+    *fleet_pid = start_fleet(b, log_path);
+    if (*fleet_pid < 0) {
+        fprintf(stderr, "zeelos bench: fork: %s\n", strerror(errno));
+        *fleet_pid = 0;
+        return -1;
+    }
+    long last = -1;
+    int64_t idle_since = zl_now_ms();
+    while (!stop && b->reg_new < b->count) {
+        pump(b, 200);
+        if (b->reg_new != last) last = b->reg_new, idle_since = zl_now_ms();
+        if (zl_now_ms() - idle_since > 30000) {
+            fprintf(stderr, "\nzeelos bench: registrations stalled at %ld/%d (see %s)\n", b->reg_new,
+                    b->count, log_path);
+            break;
         }
-        long last = -1;
-        int64_t idle_since = zl_now_ms();
-        while (!stop && b->reg_new < b->count) {
-            pump(b, 200);
-            if (b->reg_new != last) last = b->reg_new, idle_since = zl_now_ms();
-            if (zl_now_ms() - idle_since > 30000) {
-                fprintf(stderr, "\nzeelos bench: registrations stalled at %ld/%d (see %s)\n", b->reg_new,
-                        b->count, log_path);
-                break;
-            }
-            if (waitpid(fleet_pid, NULL, WNOHANG) == fleet_pid) {
-                fprintf(stderr, "\nzeelos bench: the fleet exited (see %s)\n", log_path);
-                fleet_pid = 0;
-                goto out;
-            }
+        if (waitpid(*fleet_pid, NULL, WNOHANG) == *fleet_pid) {
+            fprintf(stderr, "\nzeelos bench: the fleet exited (see %s)\n", log_path);
+            *fleet_pid = 0;
+            return -1;
         }
     }
+    return 0;
+}
 
-    /* 2. management round trips */
+/* 2. management round trips at bench.mgmt.rate. */
+static void phase_management(bench_t *b) {
     char ep[96], tk[64];
-    if (b->mgmt_total > 0 && !stop) {
-        b->phase = "management";
-        int64_t t0 = zl_now_ms();
-        b->mgmt_first_us = wall_us();
-        while (!stop && b->mgmt_sent < b->mgmt_total) {
-            long due = (long)((zl_now_ms() - t0) * mgmt_rate / 1000) + 1;
-            if (due > b->mgmt_total) due = b->mgmt_total;
-            while (b->mgmt_sent < due && !stop) {
-                dev_name(b, (int)(b->mgmt_sent % b->count), ep, sizeof ep);
-                snprintf(tk, sizeof tk, "bm-%ld", b->mgmt_sent);
-                b->mgmt_sent_us[b->mgmt_sent] = wall_us();
-                if (produce_req(b, ep, tk, ZL_RK_READ, "/3/0/0")) b->mgmt_sent_us[b->mgmt_sent] = 0;
-                b->mgmt_sent++;
-            }
-            pump(b, 0);
+    long mgmt_rate = b->conf->mgmt_rate;
+    b->phase = "management";
+    int64_t t0 = zl_now_ms();
+    b->mgmt_first_us = wall_us();
+    while (!stop && b->mgmt_sent < b->mgmt_total) {
+        long due = (long)((zl_now_ms() - t0) * mgmt_rate / 1000) + 1;
+        if (due > b->mgmt_total) due = b->mgmt_total;
+        while (b->mgmt_sent < due && !stop) {
+            dev_name(b, (int)(b->mgmt_sent % b->count), ep, sizeof ep);
+            snprintf(tk, sizeof tk, "bm-%ld", b->mgmt_sent);
+            b->mgmt_sent_us[b->mgmt_sent] = wall_us();
+            if (produce_req(b, ep, tk, ZL_RK_READ, "/3/0/0")) b->mgmt_sent_us[b->mgmt_sent] = 0;
+            b->mgmt_sent++;
         }
-        int64_t deadline = zl_now_ms() + 30000;
-        while (!stop && b->mgmt_ok + b->mgmt_err < b->mgmt_sent && zl_now_ms() < deadline) pump(b, 100);
+        pump(b, 0);
     }
+    int64_t deadline = zl_now_ms() + 30000;
+    while (!stop && b->mgmt_ok + b->mgmt_err < b->mgmt_sent && zl_now_ms() < deadline) pump(b, 100);
+}
 
-    /* 3. observe /3303/0 everywhere */
-    if (!stop) {
-        b->phase = "observe";
-        for (int i = 0; i < b->count && !stop; i++) {
-            dev_name(b, i, ep, sizeof ep);
-            snprintf(tk, sizeof tk, "bo-%d", i);
-            produce_req(b, ep, tk, ZL_RK_OBSERVE, "/3303/0");
-            if (i % 256 == 0) pump(b, 0);
-        }
-        int64_t deadline = zl_now_ms() + 60000;
-        while (!stop && b->obs_ok + b->obs_err < b->count && zl_now_ms() < deadline) pump(b, 100);
+/* 3. observe /3303/0 everywhere. */
+static void phase_observe(bench_t *b) {
+    char ep[96], tk[64];
+    b->phase = "observe";
+    for (int i = 0; i < b->count && !stop; i++) {
+        dev_name(b, i, ep, sizeof ep);
+        snprintf(tk, sizeof tk, "bo-%d", i);
+        produce_req(b, ep, tk, ZL_RK_OBSERVE, "/3303/0");
+        if (i % 256 == 0) pump(b, 0);
     }
+    int64_t deadline = zl_now_ms() + 60000;
+    while (!stop && b->obs_ok + b->obs_err < b->count && zl_now_ms() < deadline) pump(b, 100);
+}
 
-    /* 4. notifications */
-    if (!stop) {
-        b->phase = "notifications";
-        b->win_lo_us = wall_us();
-        b->win_hi_us = b->win_lo_us + (int64_t)duration * 1000000;
-        while (!stop && wall_us() < b->win_hi_us) pump(b, 100);
-        /* the fleet stops first, so nothing is in flight when the drain ends and
-         * what it says it sent can be held against what arrived */
-        if (fleet_pid > 0) {
-            stop_fleet(fleet_pid);
-            fleet_pid = 0;
-        }
-        b->phase = "drain";
-        int64_t drain_end = zl_now_ms() + zl_conf_int(conf, "bench.drain.ms");
-        while (!stop && zl_now_ms() < drain_end) pump(b, 100);
+/* 4. notifications for bench.duration.s, then the fleet stops and the drain. */
+static void phase_notifications(bench_t *b, pid_t *fleet_pid) {
+    b->phase = "notifications";
+    b->win_lo_us = wall_us();
+    b->win_hi_us = b->win_lo_us + (int64_t)b->conf->duration_s * 1000000;
+    while (!stop && wall_us() < b->win_hi_us) pump(b, 100);
+    /* the fleet stops first, so nothing is in flight when the drain ends and
+     * what it says it sent can be held against what arrived */
+    if (*fleet_pid > 0) {
+        stop_fleet(*fleet_pid);
+        *fleet_pid = 0;
     }
-    if (isatty(2)) fputc('\n', stderr);
-    b->phase = "stop";
-    if (fleet_pid > 0) {
-        stop_fleet(fleet_pid);
-        fleet_pid = 0;
-    }
-    sample(b);
-    rc = 0;
+    b->phase = "drain";
+    int64_t drain_end = zl_now_ms() + b->conf->drain_ms;
+    while (!stop && zl_now_ms() < drain_end) pump(b, 100);
+}
 
-    /* report */
-    double reg_span = (double)(b->reg_last_us - b->reg_first_us) / 1e6;
-    double reg_rate = b->reg_new > 1 && reg_span > 0 ? (double)(b->reg_new - 1) / reg_span : 0;
-    double reg_all = b->reg_new ? (double)(b->reg_last_us - b->fleet_start_us) / 1e6 : 0;
-    double mgmt_span = (double)(b->mgmt_last_us - b->mgmt_first_us) / 1e6;
-    double mgmt_rt = mgmt_span > 0 ? (double)(b->mgmt_ok + b->mgmt_err) / mgmt_span : 0;
-    double notif_rate = (double)b->in_window / duration;
-    double expected = (double)b->count * duration * 1000.0 / (double)zl_conf_int(conf, "device.notify.ms");
-    const char *phases[] = {"registrations", "management", "observe", "notifications"};
+/* --------------------------------------------------------------- report */
+
+static const char *const phases[] = {"registrations", "management", "observe", "notifications"};
+
+/* The figures of the table and the JSON file. */
+typedef struct {
+    double reg_rate, reg_all, mgmt_rt, notif_rate, expected;
     double cpu[4], peak[4], rss[4];
-    for (int i = 0; i < 4; i++) phase_cpu(b, phases[i], &cpu[i], &peak[i], &rss[i]);
+    long sent; /* fleet notifications sent, -1 unknown */
+    long long undelivered;
+} report_t;
 
-    printf("\n| zeelos bench: gateway %s, %d devices, format %s | |\n|---|---|\n", zl_conf_str(conf, "id"),
-           b->count, zl_conf_str(conf, "format"));
-    if (fleet)
+static void report_compute(const bench_t *b, const char *log_path, report_t *r) {
+    const zl_bench_conf_t *c = b->conf;
+    double reg_span = (double)(b->reg_last_us - b->reg_first_us) / 1e6;
+    r->reg_rate = b->reg_new > 1 && reg_span > 0 ? (double)(b->reg_new - 1) / reg_span : 0;
+    r->reg_all = b->reg_new ? (double)(b->reg_last_us - b->fleet_start_us) / 1e6 : 0;
+    double mgmt_span = (double)(b->mgmt_last_us - b->mgmt_first_us) / 1e6;
+    r->mgmt_rt = mgmt_span > 0 ? (double)(b->mgmt_ok + b->mgmt_err) / mgmt_span : 0;
+    r->notif_rate = (double)b->in_window / c->duration_s;
+    r->expected = (double)b->count * c->duration_s * 1000.0 / (double)c->fleet.notify_ms;
+    for (int i = 0; i < 4; i++) phase_cpu(b, phases[i], &r->cpu[i], &r->peak[i], &r->rss[i]);
+    r->sent = c->start_fleet ? fleet_sent(log_path) : -1;
+    r->undelivered = r->sent >= 0 ? (long long)r->sent - (long long)b->st.delivered : -1;
+}
+
+static const char *format_name(const bench_t *b) { return b->conf->kafka.format == 1 ? "json" : "avro"; }
+
+static void report_print(const bench_t *b, const report_t *r) {
+    const zl_bench_conf_t *c = b->conf;
+    int duration = c->duration_s;
+    printf("\n| zeelos bench: gateway %s, %d devices, format %s | |\n|---|---|\n", c->topics.id, b->count,
+           format_name(b));
+    if (c->start_fleet)
         printf("| %-44s | %ld/%d NEW; %.0f/s (first to last); all in %.2f s from fleet start |\n",
-               "registrations", b->reg_new, b->count, reg_rate, reg_all);
+               "registrations", b->reg_new, b->count, r->reg_rate, r->reg_all);
     if (b->mgmt_total)
         printf("| %-44s | %ld ok, %ld error of %ld sent at %ld/s target; %.0f round trips/s |\n",
-               "management reads /3/0/0", b->mgmt_ok, b->mgmt_err, b->mgmt_sent, mgmt_rate, mgmt_rt);
+               "management reads /3/0/0", b->mgmt_ok, b->mgmt_err, b->mgmt_sent, (long)c->mgmt_rate,
+               r->mgmt_rt);
     if (b->mgmt_total) print_hist("management latency (produce -> response)", &b->mgmt_lat);
     printf("| %-44s | %ld ok, %ld error of %d |\n", "observe /3303/0", b->obs_ok, b->obs_err, b->count);
     printf("| %-44s | %ld in %d s = %.0f/s (expected %.0f/s) |\n", "notifications delivered (sent in window)",
-           b->in_window, duration, notif_rate, expected / duration);
-    long sent = fleet ? fleet_sent(log_path) : -1;
-    long long undelivered = sent >= 0 ? (long long)sent - (long long)b->st.delivered : -1;
-    if (sent >= 0)
-        printf("| %-44s | %ld sent, %llu delivered, %lld not delivered |\n", "fleet notifications (whole run)", sent,
-               (unsigned long long)b->st.delivered, undelivered);
+           b->in_window, duration, r->notif_rate, r->expected / duration);
+    if (r->sent >= 0)
+        printf("| %-44s | %ld sent, %llu delivered, %lld not delivered |\n", "fleet notifications (whole run)",
+               r->sent, (unsigned long long)b->st.delivered, r->undelivered);
     printf("| %-44s | %llu delivered, %llu missing, %llu duplicated, %llu late |\n", "sequence accounting (whole run)",
            (unsigned long long)b->st.delivered, (unsigned long long)b->st.missing,
            (unsigned long long)b->st.duplicated, (unsigned long long)b->st.reordered);
@@ -566,67 +570,73 @@ int zl_cmd_bench(int argc, char **argv, char **envp) {
     if (b->gw_pid) {
         printf("| %-44s | %.1f MiB |\n", "gateway RSS idle (before the fleet)", b->idle_rss_mib);
         for (int i = 0; i < 4; i++)
-            if (rss[i] > 0) /* a phase with samples */
+            if (r->rss[i] > 0) /* a phase with samples */
             printf("| gateway during %-29s | CPU avg %.0f%% peak %.0f%% of a core; RSS max %.1f MiB |\n",
-                   phases[i], cpu[i], peak[i], rss[i]);
+                   phases[i], r->cpu[i], r->peak[i], r->rss[i]);
     }
     if (b->undecodable || b->foreign)
         printf("| %-44s | %ld undecodable, %ld not from this fleet |\n", "other records", b->undecodable,
                b->foreign);
+}
 
-    if (*out_path) {
-        json_t *j = json_object();
-        json_object_set_new(j, "date_utc", json_integer(b->t_start_us / 1000000));
-        json_object_set_new(j, "gateway", json_string(zl_conf_str(conf, "id")));
-        json_object_set_new(j, "format", json_string(zl_conf_str(conf, "format")));
-        json_object_set_new(j, "devices", json_integer(b->count));
-        json_object_set_new(j, "notify_ms", json_integer(zl_conf_int(conf, "device.notify.ms")));
-        json_object_set_new(j, "duration_s", json_integer(duration));
-        json_object_set_new(j, "registrations",
-                            json_pack("{s:b,s:I,s:f,s:f}", "measured", (int)fleet, "count", (json_int_t)b->reg_new,
-                                      "per_s", reg_rate, "all_registered_s", reg_all));
-        json_t *mg = json_pack("{s:I,s:I,s:I,s:I,s:f}", "target_per_s", (json_int_t)mgmt_rate, "sent",
-                               (json_int_t)b->mgmt_sent, "ok", (json_int_t)b->mgmt_ok, "error",
-                               (json_int_t)b->mgmt_err, "round_trips_per_s", mgmt_rt);
-        json_object_set_new(mg, "latency_ms", hist_json(&b->mgmt_lat, 1000.0));
-        json_object_set_new(j, "management", mg);
-        json_object_set_new(j, "observe", json_pack("{s:I,s:I}", "ok", (json_int_t)b->obs_ok, "error",
-                                                    (json_int_t)b->obs_err));
-        json_t *no = json_pack("{s:I,s:f,s:f,s:I,s:I,s:I,s:I,s:I,s:I}", "delivered_in_window",
-                               (json_int_t)b->in_window, "per_s", notif_rate, "expected_per_s",
-                               expected / duration, "delivered", (json_int_t)b->st.delivered, "missing",
-                               (json_int_t)b->st.missing, "duplicated", (json_int_t)b->st.duplicated, "late",
-                               (json_int_t)b->st.reordered, "undecodable", (json_int_t)b->undecodable,
-                               "foreign", (json_int_t)b->foreign);
-        if (sent >= 0) {
-            json_object_set_new(no, "fleet_sent", json_integer(sent));
-            json_object_set_new(no, "not_delivered", json_integer(undelivered));
-        }
-        json_object_set_new(no, "latency_e2e_ms", hist_json(&b->e2e, 1000.0));
-        json_object_set_new(no, "latency_createtime_ms", hist_json(&b->gw, 1000.0));
-        json_object_set_new(j, "notifications", no);
-        if (b->gw_pid) {
-            json_t *g = json_object(), *ser = json_array();
-            json_object_set_new(g, "pid", json_integer(b->gw_pid));
-            json_object_set_new(g, "idle_rss_mib", json_real(b->idle_rss_mib));
-            for (int i = 0; i < 4; i++)
-                json_object_set_new(g, phases[i], json_pack("{s:f,s:f,s:f}", "cpu_avg_pct", cpu[i],
-                                                            "cpu_peak_pct", peak[i], "rss_max_mib", rss[i]));
-            for (int i = 0; i < b->n_samples; i++)
-                json_array_append_new(ser, json_pack("{s:f,s:s,s:f,s:f}", "t", b->samples[i].t, "phase",
-                                                     b->samples[i].phase, "cpu_pct", b->samples[i].cpu_pct,
-                                                     "rss_mib", b->samples[i].rss_mib));
-            json_object_set_new(g, "samples", ser);
-            json_object_set_new(j, "gateway_process", g);
-        }
-        if (json_dump_file(j, out_path, JSON_INDENT(1))) {
-            fprintf(stderr, "zeelos bench: cannot write %s\n", out_path);
-            rc = 1;
-        }
-        json_decref(j);
+/* Writes the results to bench.out: 0 or -1. */
+static int report_json(const bench_t *b, const report_t *r) {
+    const zl_bench_conf_t *c = b->conf;
+    long mgmt_rate = c->mgmt_rate;
+    json_t *j = json_object();
+    json_object_set_new(j, "date_utc", json_integer(b->t_start_us / 1000000));
+    json_object_set_new(j, "gateway", json_string(c->topics.id));
+    json_object_set_new(j, "format", json_string(format_name(b)));
+    json_object_set_new(j, "devices", json_integer(b->count));
+    json_object_set_new(j, "notify_ms", json_integer(c->fleet.notify_ms));
+    json_object_set_new(j, "duration_s", json_integer(c->duration_s));
+    json_object_set_new(j, "registrations",
+                        json_pack("{s:b,s:I,s:f,s:f}", "measured", (int)c->start_fleet, "count",
+                                  (json_int_t)b->reg_new, "per_s", r->reg_rate, "all_registered_s", r->reg_all));
+    json_t *mg = json_pack("{s:I,s:I,s:I,s:I,s:f}", "target_per_s", (json_int_t)mgmt_rate, "sent",
+                           (json_int_t)b->mgmt_sent, "ok", (json_int_t)b->mgmt_ok, "error",
+                           (json_int_t)b->mgmt_err, "round_trips_per_s", r->mgmt_rt);
+    json_object_set_new(mg, "latency_ms", hist_json(&b->mgmt_lat, 1000.0));
+    json_object_set_new(j, "management", mg);
+    json_object_set_new(j, "observe", json_pack("{s:I,s:I}", "ok", (json_int_t)b->obs_ok, "error",
+                                                (json_int_t)b->obs_err));
+    json_t *no = json_pack("{s:I,s:f,s:f,s:I,s:I,s:I,s:I,s:I,s:I}", "delivered_in_window",
+                           (json_int_t)b->in_window, "per_s", r->notif_rate, "expected_per_s",
+                           r->expected / c->duration_s, "delivered", (json_int_t)b->st.delivered, "missing",
+                           (json_int_t)b->st.missing, "duplicated", (json_int_t)b->st.duplicated, "late",
+                           (json_int_t)b->st.reordered, "undecodable", (json_int_t)b->undecodable,
+                           "foreign", (json_int_t)b->foreign);
+    if (r->sent >= 0) {
+        json_object_set_new(no, "fleet_sent", json_integer(r->sent));
+        json_object_set_new(no, "not_delivered", json_integer(r->undelivered));
     }
-out:
-    if (fleet_pid > 0) stop_fleet(fleet_pid);
+    json_object_set_new(no, "latency_e2e_ms", hist_json(&b->e2e, 1000.0));
+    json_object_set_new(no, "latency_createtime_ms", hist_json(&b->gw, 1000.0));
+    json_object_set_new(j, "notifications", no);
+    if (b->gw_pid) {
+        json_t *g = json_object(), *ser = json_array();
+        json_object_set_new(g, "pid", json_integer(b->gw_pid));
+        json_object_set_new(g, "idle_rss_mib", json_real(b->idle_rss_mib));
+        for (int i = 0; i < 4; i++)
+            json_object_set_new(g, phases[i], json_pack("{s:f,s:f,s:f}", "cpu_avg_pct", r->cpu[i],
+                                                        "cpu_peak_pct", r->peak[i], "rss_max_mib", r->rss[i]));
+        for (int i = 0; i < b->n_samples; i++)
+            json_array_append_new(ser, json_pack("{s:f,s:s,s:f,s:f}", "t", b->samples[i].t, "phase",
+                                                 b->samples[i].phase, "cpu_pct", b->samples[i].cpu_pct,
+                                                 "rss_mib", b->samples[i].rss_mib));
+        json_object_set_new(g, "samples", ser);
+        json_object_set_new(j, "gateway_process", g);
+    }
+    int rc = 0;
+    if (json_dump_file(j, c->out, JSON_INDENT(1))) {
+        fprintf(stderr, "zeelos bench: cannot write %s\n", c->out);
+        rc = -1;
+    }
+    json_decref(j);
+    return rc;
+}
+
+static void bench_free(bench_t *b) {
     zl_ktool_destroy(b->prod);
     zl_ktool_destroy(b->cons);
     zl_serde_destroy(b->s);
@@ -638,6 +648,43 @@ out:
     free(b->seq);
     free(b->mgmt_sent_us);
     free(b->samples);
-    zl_conf_destroy(conf);
+}
+
+int zl_bench_run(const zl_bench_conf_t *conf) {
+    static bench_t bb;
+    bench_t *b = &bb;
+    pid_t fleet_pid = 0;
+    int rc = bench_init(b, conf);
+    if (rc) goto out;
+    rc = 1;
+    if (bench_connect(b)) goto out;
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    pump(b, 1100); /* idle sample(s) */
+    if (b->n_samples) b->idle_rss_mib = b->samples[b->n_samples - 1].rss_mib;
+
+    char log_path[600];
+    snprintf(log_path, sizeof log_path, "%s%s", *conf->out ? conf->out : "zeelos-bench", ".fleet.log");
+    if (conf->start_fleet && phase_registrations(b, &fleet_pid, log_path)) goto out;
+    if (b->mgmt_total > 0 && !stop) phase_management(b);
+    if (!stop) phase_observe(b);
+    if (!stop) phase_notifications(b, &fleet_pid);
+    if (isatty(2)) fputc('\n', stderr);
+    b->phase = "stop";
+    if (fleet_pid > 0) {
+        stop_fleet(fleet_pid);
+        fleet_pid = 0;
+    }
+    sample(b);
+    rc = 0;
+
+    report_t r;
+    report_compute(b, log_path, &r);
+    report_print(b, &r);
+    if (*conf->out && report_json(b, &r)) rc = 1;
+out:
+    if (fleet_pid > 0) stop_fleet(fleet_pid);
+    bench_free(b);
     return rc;
 }

@@ -174,24 +174,24 @@ static zl_err_t loop_init(zl_gw_t *gw, char *errstr, size_t n) {
     return ZL_OK;
 }
 
-zl_gw_t *zl_gw_new(const zl_conf_t *conf, char *errstr, size_t n) {
+zl_gw_t *zl_gw_new(const zl_gw_conf_t *conf, char *errstr, size_t n) {
     zl_gw_t *gw = calloc(1, sizeof *gw);
     if (!gw) {
         snprintf(errstr, n, "out of memory");
         return NULL;
     }
     gw->conf = conf;
-    gw->id = zl_conf_str(conf, "id");
-    gw->t_reg = zl_conf_str(conf, "topic.registrations");
-    gw->t_obs = zl_conf_str(conf, "topic.observations");
-    gw->t_req = zl_conf_str(conf, "topic.management.req");
-    gw->t_rep = zl_conf_str(conf, "topic.management.rep");
-    gw->request_timeout_ms = (int)zl_conf_int(conf, "coap.request.timeout.ms");
-    gw->default_lt = zl_conf_int(conf, "registration.lifetime.default");
-    gw->queue_awake_ms = (int)zl_conf_int(conf, "queue.awake.ms");
-    gw->cancel_active = zl_conf_enum(conf, "observe.cancel") == 0;
-    gw->queue_ttl_ms = zl_conf_int(conf, "queue.request.ttl.ms");
-    gw->retry_after_s = (int)zl_conf_int(conf, "backpressure.retry.s");
+    gw->id = conf->topics.id;
+    gw->t_reg = conf->topics.registrations;
+    gw->t_obs = conf->topics.observations;
+    gw->t_req = conf->topics.mgmt_req;
+    gw->t_rep = conf->topics.mgmt_rep;
+    gw->request_timeout_ms = conf->request_timeout_ms;
+    gw->default_lt = conf->default_lifetime_s;
+    gw->queue_awake_ms = conf->queue_awake_ms;
+    gw->cancel_active = conf->observe_cancel == 0;
+    gw->queue_ttl_ms = conf->queue_ttl_ms;
+    gw->retry_after_s = conf->retry_after_s;
     zl_buf_init(&gw->kbuf, 0);
     zl_buf_init(&gw->vbuf, 0);
     zl_wheel_init(&gw->wheel, zl_now_ms());
@@ -202,10 +202,10 @@ zl_gw_t *zl_gw_new(const zl_conf_t *conf, char *errstr, size_t n) {
     }
     init_metrics(gw);
 
-    gw->store = zl_store_open(zl_conf_str(conf, "data.dir"), errstr, n);
+    gw->store = zl_store_open(conf->data_dir, errstr, n);
     if (!gw->store) goto fail;
 
-    const char *models_dir = zl_conf_str(conf, "models.dir");
+    const char *models_dir = conf->models_dir;
     if (!(gw->models = zl_models_new())) {
         snprintf(errstr, n, "out of memory");
         goto fail;
@@ -215,8 +215,8 @@ zl_gw_t *zl_gw_new(const zl_conf_t *conf, char *errstr, size_t n) {
         ZL_INFO("gateway", "loaded %zu object models from %s", zl_models_loaded(gw->models), models_dir);
     }
 
-    zl_format_t fmt = zl_conf_enum(conf, "format") == 1 ? ZL_FORMAT_JSON : ZL_FORMAT_AVRO;
-    gw->serde = zl_serde_new(fmt, zl_conf_str(conf, "schema.registry.url"), errstr, n);
+    zl_format_t fmt = conf->kafka.format == 1 ? ZL_FORMAT_JSON : ZL_FORMAT_AVRO;
+    gw->serde = zl_serde_new(fmt, conf->kafka.registry_url, errstr, n);
     if (!gw->serde) goto fail;
     const struct { const char *topic; zl_val_type_t type; } topics[] = {
         {gw->t_reg, ZL_VAL_REGISTRATION}, {gw->t_obs, ZL_VAL_OBSERVE},
@@ -224,10 +224,9 @@ zl_gw_t *zl_gw_new(const zl_conf_t *conf, char *errstr, size_t n) {
     for (int i = 0; i < 4; i++)
         if (zl_serde_register_topic(gw->serde, topics[i].topic, topics[i].type, errstr, n)) goto fail;
 
-    gw->reqdec = zl_reqdec_new(gw->serde, zl_conf_str(conf, "schema.registry.url"), zl_mgmt_on_request, gw,
-                               errstr, n);
+    gw->reqdec = zl_reqdec_new(gw->serde, conf->kafka.registry_url, zl_mgmt_on_request, gw, errstr, n);
     if (!gw->reqdec) goto fail;
-    gw->producer = zl_producer_new(conf, gw->metrics, errstr, n);
+    gw->producer = zl_producer_new(conf->kafka.props, gw->metrics, errstr, n);
     if (!gw->producer) goto fail;
     /* Create the four topics up front so consumers (tail, sinks, Streams apps)
      * can subscribe before the first record. Not fatal: a broker that forbids
@@ -236,17 +235,16 @@ zl_gw_t *zl_gw_new(const zl_conf_t *conf, char *errstr, size_t n) {
     char terr[256];
     if (zl_producer_ensure_topics(gw->producer, names, 4, 10000, terr, sizeof terr))
         ZL_WARN("kafka", "%s; continuing", terr);
-    gw->consumer = zl_consumer_new(conf, gw->id, gw->t_req, zl_mgmt_on_message, gw, errstr, n);
+    gw->consumer = zl_consumer_new(conf->kafka.props, gw->id, gw->t_req, zl_mgmt_on_message, gw, errstr, n);
     if (!gw->consumer) goto fail;
 
     zl_coap_ep_cfg_t cc = {
-        .ack_timeout_ms = (int)zl_conf_int(conf, "coap.ack.timeout.ms"),
-        .max_retransmit = (int)zl_conf_int(conf, "coap.max.retransmit"),
-        .max_body = (size_t)zl_conf_int(conf, "coap.max.payload"),
+        .ack_timeout_ms = conf->coap.ack_timeout_ms,
+        .max_retransmit = conf->coap.max_retransmit,
+        .max_body = (size_t)conf->coap.max_payload,
         .metrics = gw->metrics, .on_request = on_coap_request, .ctx = gw, .admit = admit_notification};
     /* the transport is ours to open; the endpoint takes it over (and closes it) */
-    if (zl_udp_open(zl_conf_str(conf, "coap.host"), (int)zl_conf_int(conf, "coap.port"), 4 << 20, &cc.io,
-                    errstr, n))
+    if (zl_udp_open(conf->coap_host, conf->coap_port, 4 << 20, &cc.io, errstr, n))
         goto fail;
     gw->coap = zl_coap_ep_new(&cc, &gw->wheel, errstr, n);
     if (!gw->coap) goto fail;
@@ -259,14 +257,14 @@ zl_gw_t *zl_gw_new(const zl_conf_t *conf, char *errstr, size_t n) {
 
     if (loop_init(gw, errstr, n)) goto fail;
 
-    int hport = (int)zl_conf_int(conf, "http.port");
+    int hport = conf->http.port;
     if (hport) {
-        gw->http = zl_http_start(zl_conf_str(conf, "http.host"), hport, gw->metrics, errstr, n);
+        gw->http = zl_http_start(conf->http.host, hport, gw->metrics, errstr, n);
         if (!gw->http) goto fail;
     }
     ZL_INFO("gateway", "'%s' serving CoAP on %s:%d, HTTP on %s:%d, Kafka %s (%s), topics %s %s %s %s",
-            gw->id, gw->local_host, gw->local_port, zl_conf_str(conf, "http.host"), hport,
-            zl_conf_str(conf, "kafka.bootstrap.servers"), fmt == ZL_FORMAT_JSON ? "json" : "avro",
+            gw->id, gw->local_host, gw->local_port, conf->http.host, hport,
+            conf->kafka.bootstrap_servers, fmt == ZL_FORMAT_JSON ? "json" : "avro",
             gw->t_reg, gw->t_obs, gw->t_req, gw->t_rep);
     return gw;
 fail:

@@ -7,13 +7,43 @@
 #define ZL_GATEWAY_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include "coap/coap_conf.h"
 #include "common/conf.h"
+#include "http/http_conf.h"
+#include "kafka/kafka_conf.h"
+
+/* The gateway's configuration: the shared modules' parts, bound to their
+ * own tables, and the gateway's own settings (tables in gw_conf.c). */
+typedef struct {
+    zl_kafka_conf_t kafka;   /* zl_kafka_conf_table, zl_kafka_producer_conf_table */
+    zl_topics_conf_t topics; /* zl_topics_conf_table */
+    zl_coap_conf_t coap;     /* zl_coap_conf_table */
+    zl_http_conf_t http;     /* zl_http_conf_table */
+    /* zl_gw_conf_table */
+    const char *data_dir, *models_dir;
+    /* zl_gw_coap_conf_table */
+    const char *coap_host;
+    int coap_port, request_timeout_ms;
+    /* zl_gw_kafka_conf_table (also kafka.queue.buffering.max.kbytes) */
+    int retry_after_s;
+    /* zl_gw_reg_conf_table */
+    int64_t default_lifetime_s, queue_ttl_ms;
+    int observe_cancel; /* 0 active, 1 passive */
+    int queue_awake_ms;
+} zl_gw_conf_t;
+
+extern const zl_conf_table_t zl_gw_conf_table;       /* "General": data.dir, models.dir */
+extern const zl_conf_table_t zl_gw_coap_conf_table;  /* "CoAP / LwM2M server": host, port, request timeout */
+extern const zl_conf_table_t zl_gw_kafka_conf_table; /* "Kafka and Schema Registry": backpressure */
+extern const zl_conf_table_t zl_gw_reg_conf_table;   /* "Registrations": lifetimes, observe.cancel, queues */
 
 typedef struct zl_gw zl_gw_t;
 
 /* Binds sockets, opens the store (restoring registrations and observations),
- * registers schemas, connects Kafka. conf must outlive the gateway. */
-zl_gw_t *zl_gw_new(const zl_conf_t *conf, char *errstr, size_t errstr_size);
+ * registers schemas, connects Kafka.  conf (and the strings it points to)
+ * must outlive the gateway. */
+zl_gw_t *zl_gw_new(const zl_gw_conf_t *conf, char *errstr, size_t errstr_size);
 int zl_gw_run(zl_gw_t *gw);
 void zl_gw_stop(zl_gw_t *gw);
 /* Flushes Kafka (bounded) and frees everything. */

@@ -73,7 +73,7 @@ typedef struct {
 } zl_gw_metrics_t;
 
 struct zl_gw {
-    const zl_conf_t *conf;
+    const zl_gw_conf_t *conf;
     const char *id;
     const char *t_reg, *t_obs, *t_req, *t_rep;
     zl_loop_t *loop;    /* runs on wheel (below) */

@@ -50,7 +50,6 @@
 #include "coap/udp.h"
 #include "lwm2m/content.h"
 #include "lwm2m/path.h"
-#include "common/conf.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/loop.h"
@@ -788,7 +787,7 @@ static int parse_server(const char *uri, zl_coap_addr_t *out) {
 }
 
 typedef struct {
-    zl_conf_t *conf;
+    const zl_sim_conf_t *conf;
     zl_coap_addr_t server;
     const char *ep_name;
     char **binds; /* device i binds binds[i % n_binds] */
@@ -854,18 +853,18 @@ static void fleet_flush(void *ctx) {
 
 /* Runs devices [first, first + n) of the fleet until SIGINT/SIGTERM. */
 static int run_worker(const fleet_cfg_t *fc, int w, int first, int n) {
-    zl_conf_t *conf = fc->conf;
+    const zl_sim_conf_t *conf = fc->conf;
     fleet_t f = {0};
-    f.lifetime = (int)zl_conf_int(conf, "device.lifetime");
-    f.notify_ms = (int)zl_conf_int(conf, "device.notify.ms");
-    f.bench = zl_conf_bool(conf, "device.bench");
-    f.notify_con = zl_conf_bool(conf, "device.notify.con");
+    f.lifetime = conf->lifetime;
+    f.notify_ms = conf->notify_ms;
+    f.bench = conf->bench;
+    f.notify_con = conf->notify_con;
     f.server = fc->server;
     f.total = fc->total;
     f.first = first;
     f.n = n;
     f.st = &fc->st[w];
-    f.ramp = (double)zl_conf_int(conf, "device.ramp") * n / (fc->total > 0 ? fc->total : 1);
+    f.ramp = (double)conf->ramp * n / (fc->total > 0 ? fc->total : 1);
     f.print = fc->print;
     zl_wheel_init(&f.wheel, zl_now_ms());
     f.iob = zl_coap_iobuf_new();
@@ -892,8 +891,8 @@ static int run_worker(const fleet_cfg_t *fc, int w, int first, int n) {
         d->fleet = &f;
         char err[256];
         const char *bind = fc->binds[g % fc->n_binds];
-        zl_coap_ep_cfg_t cc = {.ack_timeout_ms = (int)zl_conf_int(conf, "coap.ack.timeout.ms"),
-                               .max_retransmit = (int)zl_conf_int(conf, "coap.max.retransmit"),
+        zl_coap_ep_cfg_t cc = {.ack_timeout_ms = conf->coap.ack_timeout_ms,
+                               .max_retransmit = conf->coap.max_retransmit,
                                .on_request = handle, .on_rst = on_rst, .ctx = d,
                                /* one device's socket needs no 200 KB of batch buffers;
                                   the loop flushes f.iob, so every device must use it */
@@ -989,108 +988,97 @@ static int ephemeral_ports(void) {
 static volatile sig_atomic_t parent_sig;
 static void on_parent_signal(int sig) { parent_sig = sig; }
 
-int zl_cmd_device(int argc, char **argv, char **envp) {
-    int status;
-    zl_conf_t *conf = zl_conf_setup("device", argc, argv, envp, NULL, 0, NULL, &status);
-    if (!conf) return status;
-    fleet_cfg_t fc = {.conf = conf};
-    int rc = 2;
-    char *bind_copy = NULL;
-    if (parse_server(zl_conf_str(conf, "device.server"), &fc.server)) {
-        fprintf(stderr, "zeelos device: invalid --server '%s' (expected coap://host:port)\n",
-                zl_conf_str(conf, "device.server"));
-        goto out;
+/* Checks the server, the device ports and the local addresses of the fleet;
+ * fills fc->server, binds (pointing into *bind_copy, which the caller frees)
+ * and n_binds.  -1 after printing why. */
+static int plan_addresses(fleet_cfg_t *fc, char **bind_copy) {
+    const zl_sim_conf_t *conf = fc->conf;
+    if (parse_server(conf->server, &fc->server)) {
+        fprintf(stderr, "zeelos device: invalid --server '%s' (expected coap://host:port)\n", conf->server);
+        return -1;
     }
-    fc.ep_name = zl_conf_str(conf, "ep");
-    fc.total = (int)zl_conf_int(conf, "device.count");
-    fc.base_port = (int)zl_conf_int(conf, "device.port");
-    if (fc.base_port && fc.base_port + fc.total - 1 > 65535) {
-        fprintf(stderr, "zeelos device: --device-port %d + %d devices runs past port 65535\n", fc.base_port,
-                fc.total);
-        goto out;
+    if (fc->base_port && fc->base_port + fc->total - 1 > 65535) {
+        fprintf(stderr, "zeelos device: --device-port %d + %d devices runs past port 65535\n", fc->base_port,
+                fc->total);
+        return -1;
     }
-    /* local addresses */
-    bind_copy = strdup(zl_conf_str(conf, "device.bind"));
-    fc.binds = calloc(strlen(bind_copy) / 2 + 2, sizeof *fc.binds);
-    if (!bind_copy || !fc.binds) goto out;
-    for (char *save = NULL, *tok = strtok_r(bind_copy, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+    *bind_copy = strdup(conf->bind);
+    fc->binds = calloc(strlen(conf->bind) / 2 + 2, sizeof *fc->binds);
+    if (!*bind_copy || !fc->binds) return -1;
+    for (char *save = NULL, *tok = strtok_r(*bind_copy, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
         zl_coap_addr_t a;
-        if (zl_coap_addr_parse(tok, 0, &a) != ZL_OK || a.sa.ss_family != fc.server.sa.ss_family) {
+        if (zl_coap_addr_parse(tok, 0, &a) != ZL_OK || a.sa.ss_family != fc->server.sa.ss_family) {
             fprintf(stderr, "zeelos device: --device-bind '%s' is not a local address of the server's "
                             "family\n", tok);
-            goto out;
+            return -1;
         }
-        fc.binds[fc.n_binds++] = tok;
+        fc->binds[fc->n_binds++] = tok;
     }
-    if (!fc.n_binds) fc.binds[fc.n_binds++] = fc.server.sa.ss_family == AF_INET6 ? "::" : "0.0.0.0";
+    if (!fc->n_binds) fc->binds[fc->n_binds++] = fc->server.sa.ss_family == AF_INET6 ? "::" : "0.0.0.0";
     int ports = ephemeral_ports(), per_addr_max = ports * 9 / 10;
     if (per_addr_max > 25000) per_addr_max = 25000;
-    int per_addr = (fc.total + fc.n_binds - 1) / fc.n_binds;
-    if (!fc.base_port && per_addr > per_addr_max) {
+    int per_addr = (fc->total + fc->n_binds - 1) / fc->n_binds;
+    if (!fc->base_port && per_addr > per_addr_max) {
         fprintf(stderr,
                 "zeelos device: %d devices over %d local address(es) is %d source ports per address, "
                 "but the ephemeral port range has %d ports (at most %d devices per address are "
                 "allowed): spread the fleet with --device-bind 127.0.0.1,127.0.0.2,... (needs at "
                 "least %d addresses)\n",
-                fc.total, fc.n_binds, per_addr, ports, per_addr_max,
-                (fc.total + per_addr_max - 1) / per_addr_max);
-        goto out;
+                fc->total, fc->n_binds, per_addr, ports, per_addr_max,
+                (fc->total + per_addr_max - 1) / per_addr_max);
+        return -1;
     }
-    /* workers and descriptors */
-    fc.workers = (int)zl_conf_int(conf, "device.workers");
-    if (fc.workers <= 0) fc.workers = (fc.total + DEVS_PER_WORKER - 1) / DEVS_PER_WORKER;
-    if (fc.workers > fc.total) fc.workers = fc.total;
+    return 0;
+}
+
+/* Chooses fc->workers and raises RLIMIT_NOFILE so every worker's slice of
+ * devices fits; -1 after printing why. */
+static int plan_workers(fleet_cfg_t *fc) {
+    fc->workers = fc->conf->workers;
+    if (fc->workers <= 0) fc->workers = (fc->total + DEVS_PER_WORKER - 1) / DEVS_PER_WORKER;
+    if (fc->workers > fc->total) fc->workers = fc->total;
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
         rl.rlim_cur = rl.rlim_max;
         setrlimit(RLIMIT_NOFILE, &rl);
     }
-    int slice = (fc.total + fc.workers - 1) / fc.workers;
+    int slice = (fc->total + fc->workers - 1) / fc->workers;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
         (rlim_t)slice + 32 > rl.rlim_cur) {
         fprintf(stderr,
                 "zeelos device: %d devices per worker need %d open files but the limit is %llu: use "
                 "--device-workers %llu or more\n",
                 slice, slice + 32, (unsigned long long)rl.rlim_cur,
-                (unsigned long long)((fc.total + (rl.rlim_cur - 32) - 1) / (rl.rlim_cur - 32)));
-        goto out;
+                (unsigned long long)((fc->total + (rl.rlim_cur - 32) - 1) / (rl.rlim_cur - 32)));
+        return -1;
     }
-    fc.st = mmap(NULL, (size_t)fc.workers * sizeof *fc.st, PROT_READ | PROT_WRITE,
-                 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (fc.st == MAP_FAILED) {
-        fc.st = NULL;
-        fprintf(stderr, "zeelos device: mmap: %s\n", strerror(errno));
-        goto out;
+    return 0;
+}
+
+/* Forks one process per worker and supervises them: forwards SIGINT/SIGTERM,
+ * stops the whole fleet when one worker fails, prints the status line.
+ * Called with SIGINT/SIGTERM blocked (old: the mask to restore). */
+static int run_workers(const fleet_cfg_t *fc, const sigset_t *old) {
+    ZL_INFO("device", "fleet of %d devices: %d workers, %d local address(es)", fc->total, fc->workers,
+            fc->n_binds);
+    pid_t *pids = calloc((size_t)fc->workers, sizeof *pids);
+    if (!pids) {
+        sigprocmask(SIG_SETMASK, old, NULL);
+        return 2;
     }
-    /* SIGINT/SIGTERM stay blocked until each process has its handler */
-    sigset_t block, old;
-    sigemptyset(&block);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGTERM);
-    sigprocmask(SIG_BLOCK, &block, &old);
-    if (fc.workers == 1) {
-        fc.print = fc.total > 1;
-        rc = run_worker(&fc, 0, 0, fc.total);
-        sigprocmask(SIG_SETMASK, &old, NULL);
-        goto out;
-    }
-    ZL_INFO("device", "fleet of %d devices: %d workers, %d local address(es)", fc.total, fc.workers,
-            fc.n_binds);
-    pid_t *pids = calloc((size_t)fc.workers, sizeof *pids);
-    if (!pids) goto out;
     fflush(stdout);
     fflush(stderr);
     int started = 0;
     pid_t parent = getpid();
-    for (int w = 0; w < fc.workers; w++) {
-        int first = (int)((long)fc.total * w / fc.workers), last = (int)((long)fc.total * (w + 1) / fc.workers);
+    for (int w = 0; w < fc->workers; w++) {
+        int first = (int)((long)fc->total * w / fc->workers), last = (int)((long)fc->total * (w + 1) / fc->workers);
         pid_t pid = fork();
         if (pid == 0) {
             /* a parent killed without the chance to forward still stops (and
              * de-registers) its workers: SIGTERM stays pending until handled */
             prctl(PR_SET_PDEATHSIG, SIGTERM);
             if (getppid() != parent) raise(SIGTERM);
-            int wrc = run_worker(&fc, w, first, last - first);
+            int wrc = run_worker(fc, w, first, last - first);
             fflush(stderr);
             _exit(wrc);
         }
@@ -1103,9 +1091,9 @@ int zl_cmd_device(int argc, char **argv, char **envp) {
     struct sigaction sa = {.sa_handler = on_parent_signal};
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    sigprocmask(SIG_SETMASK, &old, NULL);
-    rc = started == fc.workers ? 0 : 1;
-    if (started < fc.workers) parent_sig = SIGTERM; /* stop the ones that did start */
+    sigprocmask(SIG_SETMASK, old, NULL);
+    int rc = started == fc->workers ? 0 : 1;
+    if (started < fc->workers) parent_sig = SIGTERM; /* stop the ones that did start */
     int64_t t0 = zl_now_ms(), next_status = t0 + STATUS_MS;
     int alive = started, forwarded = 0;
     while (alive > 0) {
@@ -1133,18 +1121,45 @@ int zl_cmd_device(int argc, char **argv, char **envp) {
         }
         if (p < 0 && errno != EINTR) break;
         if (zl_now_ms() >= next_status) {
-            print_status(fc.st, fc.workers, fc.total, t0, false);
+            print_status(fc->st, fc->workers, fc->total, t0, false);
             next_status += STATUS_MS;
         }
         struct timespec ts = {0, 50 * 1000000L};
         nanosleep(&ts, NULL);
     }
-    print_status(fc.st, fc.workers, fc.total, t0, true);
+    print_status(fc->st, fc->workers, fc->total, t0, true);
     free(pids);
+    return rc;
+}
+
+int zl_sim_run(const zl_sim_conf_t *conf) {
+    fleet_cfg_t fc = {.conf = conf, .ep_name = conf->ep, .total = conf->count, .base_port = conf->port};
+    int rc = 2;
+    char *bind_copy = NULL;
+    if (plan_addresses(&fc, &bind_copy) || plan_workers(&fc)) goto out;
+    fc.st = mmap(NULL, (size_t)fc.workers * sizeof *fc.st, PROT_READ | PROT_WRITE,
+                 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (fc.st == MAP_FAILED) {
+        fc.st = NULL;
+        fprintf(stderr, "zeelos device: mmap: %s\n", strerror(errno));
+        goto out;
+    }
+    /* SIGINT/SIGTERM stay blocked until each process has its handler */
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigprocmask(SIG_BLOCK, &block, &old);
+    if (fc.workers == 1) {
+        fc.print = fc.total > 1;
+        rc = run_worker(&fc, 0, 0, fc.total);
+        sigprocmask(SIG_SETMASK, &old, NULL);
+    } else {
+        rc = run_workers(&fc, &old);
+    }
 out:
     if (fc.st) munmap(fc.st, (size_t)fc.workers * sizeof *fc.st);
     free(fc.binds);
     free(bind_copy);
-    zl_conf_destroy(conf);
     return rc;
 }

@@ -25,7 +25,6 @@
 #include "roles/tools/tools.h"
 #include "kafka/ktool.h"
 #include "lwm2m/base64.h"
-#include "common/conf.h"
 #include "common/clock.h"
 #include "common/log.h"
 
@@ -45,35 +44,6 @@ static void on_dr(zl_dr_t *dr, zl_err_t err, const char *reason) {
     d->done = true;
     d->err = err;
     d->reason = reason;
-}
-
-/* Waiting for the response with our ticket on the reply topic. */
-typedef struct {
-    zl_serde_t *s;
-    const char *ticket;
-    zl_buf_t *line; /* the matching response, as JSON */
-    bool found, success; /* success: found, with a success code */
-} reply_t;
-
-static bool success_code(const char *c);
-
-static void on_reply(void *ctx, const zl_kmsg_t *m) {
-    reply_t *r = ctx;
-    char err[512];
-    if (r->found) return;
-    zl_buf_reset(r->line);
-    json_t *j = NULL;
-    if (zl_serde_to_json(r->s, m->value, m->value_len, r->line, err, sizeof err) == ZL_OK)
-        j = json_loadb((const char *)r->line->data, r->line->len, 0, NULL);
-    else
-        ZL_DEBUG("request", "skipping undecodable record at offset %lld: %s", (long long)m->offset, err);
-    const char *t = json_string_value(json_object_get(j, "ticket"));
-    if (t && !strcmp(t, r->ticket)) {
-        const char *code = json_string_value(json_object_get(json_object_get(j, "rep"), "code"));
-        r->found = true;
-        r->success = success_code(code);
-    }
-    json_decref(j);
 }
 
 /* Splits "/3/0/1" into ids; returns the count or -1. */
@@ -139,194 +109,262 @@ static bool success_code(const char *c) {
                  !strcmp(c, "CONTENT"));
 }
 
-int zl_cmd_request(int argc, char **argv, char **envp) {
-    const char *pos[4];
-    int n_pos = 0, status;
-    zl_conf_t *conf = zl_conf_setup("request", argc, argv, envp, pos, 4, &n_pos, &status);
-    if (!conf) return status;
-    char err[512] = "", ticket[64];
-    int rc = 2;
-    zl_serde_t *s = NULL;
-    zl_ktool_t *cons = NULL, *prod = NULL;
-    zl_node_t *node = NULL;
-    zl_buf_t key, val, line;
-    zl_buf_init(&key, 0);
-    zl_buf_init(&val, 0);
-    zl_buf_init(&line, 0);
-
-    int kind = n_pos >= 2 ? zl_req_kind_parse(pos[0]) : -1;
-    const char *ep = zl_conf_str(conf, "ep");
+/* One run of the tool: what the words say, the request, and the Kafka handles. */
+typedef struct {
+    const zl_request_conf_t *conf;
+    const char *kind_word, *path_word, *arg;
+    int kind, depth; /* depth: ids in path_word, 0 composite, -1 bad */
     unsigned long ids[4];
     zl_path_t paths[ZL_REQUEST_MAX_PATHS];
-    size_t n_paths = 0;
-    int depth = -1;
+    size_t n_paths;
+    char ticket[64];
+    zl_request_t req;
+    zl_node_t *node;
+    zl_serde_t *s;
+    zl_ktool_t *cons, *prod;
+    bool assigned;
+    zl_buf_t key, val, line;
+    int64_t deadline;
+} run_t;
+
+/* KIND PATH [ARG]: 0, or 2 after printing the usage. */
+static int parse_words(run_t *r, const char *const *pos, int n_pos) {
+    const char *ep = r->conf->ep;
+    r->kind = n_pos >= 2 ? zl_req_kind_parse(pos[0]) : -1;
+    r->depth = -1;
     if (n_pos >= 2 && strchr(pos[1], ',')) {
         /* composite: every comma-separated element must be a path */
         char *list = strdup(pos[1]), *save = NULL;
-        depth = list ? 0 : -1;
+        r->depth = list ? 0 : -1;
         for (char *t = list ? strtok_r(list, ",", &save) : NULL; t; t = strtok_r(NULL, ",", &save))
-            if (n_paths == ZL_REQUEST_MAX_PATHS || zl_path_parse(t, &paths[n_paths++], NULL, 0)) depth = -1;
+            if (r->n_paths == ZL_REQUEST_MAX_PATHS || zl_path_parse(t, &r->paths[r->n_paths++], NULL, 0))
+                r->depth = -1;
         free(list);
     } else if (n_pos >= 2) {
-        depth = path_ids(pos[1], ids);
+        r->depth = path_ids(pos[1], r->ids);
     }
+    int kind = r->kind, depth = r->depth;
     if (kind < 0 || depth < 0 || n_pos > 3 || !*ep) {
         fprintf(stderr, "usage: zeelos request --gw ID --ep ENDPOINT [options] KIND PATH [ARG]\n"
                         "  KIND: read discover delete observe observeCancel execute writeAttributes write\n"
                         "  PATH: /o[/i[/r[/ri]]], or several comma-separated for composite read/observe\n"
                         "%s", !*ep ? "  --ep is required\n" : kind < 0 && n_pos >= 2 ?
                         "  unknown KIND\n" : depth < 0 && n_pos >= 2 ? "  PATH must look like /3/0/1 or /3/0/0,/3303/0\n" : "");
-        goto out;
+        return 2;
     }
-    const char *arg = n_pos == 3 ? pos[2] : NULL;
-    if (*zl_conf_str(conf, "ticket")) {
-        snprintf(ticket, sizeof ticket, "%s", zl_conf_str(conf, "ticket"));
-    } else {
-        uint8_t r[8] = {0};
-        if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r) {
-            uint64_t t = (uint64_t)zl_now_ns();
-            memcpy(r, &t, sizeof r);
-        }
-        snprintf(ticket, sizeof ticket, "zeelos-%02x%02x%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2],
-                 r[3], r[4], r[5], r[6], r[7]);
+    r->kind_word = pos[0];
+    r->path_word = pos[1];
+    r->arg = n_pos == 3 ? pos[2] : NULL;
+    return 0;
+}
+
+static void make_ticket(run_t *r) {
+    if (*r->conf->ticket) {
+        snprintf(r->ticket, sizeof r->ticket, "%s", r->conf->ticket);
+        return;
     }
-    zl_request_t req = {.server_id = (char *)zl_conf_str(conf, "id"), .ep = (char *)ep,
-                        .ticket = ticket, .path = (char *)pos[1], .kind = (zl_req_kind_t)kind,
-                        .content_format = ZL_ACF_TLV,
-                        .has_depth = zl_conf_int(conf, "depth") >= 0,
-                        .depth = (int32_t)zl_conf_int(conf, "depth"),
-                        .has_cf_code = zl_conf_int(conf, "content.format") >= 0,
-                        .cf_code = (int32_t)zl_conf_int(conf, "content.format")};
-    if (n_paths) {
-        if (kind != ZL_RK_READ && kind != ZL_RK_OBSERVE && kind != ZL_RK_OBSERVE_CANCEL) {
+    uint8_t b[8] = {0};
+    if (getrandom(b, sizeof b, 0) != (ssize_t)sizeof b) {
+        uint64_t t = (uint64_t)zl_now_ns();
+        memcpy(b, &t, sizeof b);
+    }
+    snprintf(r->ticket, sizeof r->ticket, "zeelos-%02x%02x%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3],
+             b[4], b[5], b[6], b[7]);
+}
+
+static const char *const type_names[] = {"STRING", "INTEGER", "FLOAT", "BOOLEAN", "OPAQUE", "TIME", "OBJLNK"};
+
+/* Fills r->req from the words: 0, or 2 after printing why. */
+static int build_request(run_t *r) {
+    char err[512] = "";
+    const zl_request_conf_t *conf = r->conf;
+    const char *arg = r->arg;
+    make_ticket(r);
+    r->req = (zl_request_t){.server_id = (char *)conf->topics.id, .ep = (char *)conf->ep,
+                            .ticket = r->ticket, .path = (char *)r->path_word, .kind = (zl_req_kind_t)r->kind,
+                            .content_format = ZL_ACF_TLV,
+                            .has_depth = conf->depth >= 0,
+                            .depth = (int32_t)conf->depth,
+                            .has_cf_code = conf->content_format >= 0,
+                            .cf_code = (int32_t)conf->content_format};
+    zl_request_t *req = &r->req;
+    if (r->n_paths) {
+        if (r->kind != ZL_RK_READ && r->kind != ZL_RK_OBSERVE && r->kind != ZL_RK_OBSERVE_CANCEL) {
             fprintf(stderr, "zeelos request: only read, observe and observeCancel take several paths\n");
-            goto out;
+            return 2;
         }
-        req.paths = paths;
-        req.n_paths = n_paths;
-        req.path = (char *)"/";
+        req->paths = r->paths;
+        req->n_paths = r->n_paths;
+        req->path = (char *)"/";
     }
-    switch (kind) {
+    switch (r->kind) {
     case ZL_RK_EXECUTE:
-        req.body = ZL_RQB_EXECUTE;
-        req.text = (char *)(arg ? arg : "");
+        req->body = ZL_RQB_EXECUTE;
+        req->text = (char *)(arg ? arg : "");
         break;
     case ZL_RK_WRITE_ATTRIBUTES:
         if (!arg) {
             fprintf(stderr, "zeelos request: writeAttributes needs ARG, e.g. \"pmin=1&pmax=5\"\n");
-            goto out;
+            return 2;
         }
-        req.body = ZL_RQB_WRITE_ATTRIBUTES;
-        req.text = (char *)arg;
+        req->body = ZL_RQB_WRITE_ATTRIBUTES;
+        req->text = (char *)arg;
         break;
     case ZL_RK_WRITE:
-        if (!arg || depth != 3) {
+        if (!arg || r->depth != 3) {
             fprintf(stderr, "zeelos request: write needs a resource PATH (/o/i/r) and a VALUE\n");
-            goto out;
+            return 2;
         }
-        node = zl_node_new(ZL_N_RESOURCE, (uint16_t)ids[2]);
-        if (!node || parse_value(zl_conf_str(conf, "type"), arg, &node->value, err, sizeof err)) {
+        r->node = zl_node_new(ZL_N_RESOURCE, (uint16_t)r->ids[2]);
+        if (!r->node || parse_value(type_names[conf->type], arg, &r->node->value, err, sizeof err)) {
             fprintf(stderr, "zeelos request: %s\n", err);
-            goto out;
+            return 2;
         }
-        req.body = ZL_RQB_WRITE;
-        req.node = node;
-        req.write_mode = strcmp(zl_conf_str(conf, "mode"), "UPDATE") ? ZL_WRITE_REPLACE : ZL_WRITE_UPDATE;
+        req->body = ZL_RQB_WRITE;
+        req->node = r->node;
+        req->write_mode = conf->mode == 1 ? ZL_WRITE_UPDATE : ZL_WRITE_REPLACE;
         break;
     case ZL_RK_CREATE:
         fprintf(stderr, "zeelos request: create is not supported by this tool; produce an AvroRequest "
                         "with an AvroCreateRequest body (see docs)\n");
-        goto out;
+        return 2;
     default:
         if (arg) {
-            fprintf(stderr, "zeelos request: %s takes no ARG\n", pos[0]);
-            goto out;
+            fprintf(stderr, "zeelos request: %s takes no ARG\n", r->kind_word);
+            return 2;
         }
     }
+    return 0;
+}
 
-    rc = 1;
-    const char *req_topic = zl_conf_str(conf, "topic.management.req");
-    const char *rep_topic = zl_conf_str(conf, "topic.management.rep");
-    if (!(s = zl_ktool_serde(conf, err, sizeof err)) ||
-        zl_serde_register_topic(s, req_topic, ZL_VAL_REQUEST, err, sizeof err) ||
-        !(cons = zl_ktool_new(conf, ZL_KTOOL_CONSUMER, err, sizeof err))) {
+/* Listens on the reply topic, then produces the request and waits for its
+ * delivery: 0, or the exit status (1, 3) after printing why. */
+static int send_request(run_t *r) {
+    char err[512] = "";
+    const zl_request_conf_t *conf = r->conf;
+    const char *req_topic = conf->topics.mgmt_req, *rep_topic = conf->topics.mgmt_rep;
+    if (!(r->s = zl_ktool_serde(&conf->kafka, err, sizeof err)) ||
+        zl_serde_register_topic(r->s, req_topic, ZL_VAL_REQUEST, err, sizeof err) ||
+        !(r->cons = zl_ktool_new(conf->kafka.props, ZL_KTOOL_CONSUMER, err, sizeof err))) {
         fprintf(stderr, "zeelos request: %s\n", err);
-        goto out;
+        return 1;
     }
     /* listen first: the reply topic at its end, before the request exists */
-    zl_err_t e = zl_ktool_assign(cons, rep_topic, false, 10000, err, sizeof err);
-    bool assigned = e == ZL_OK;
+    zl_err_t e = zl_ktool_assign(r->cons, rep_topic, false, 10000, err, sizeof err);
+    r->assigned = e == ZL_OK;
     if (e && e != ZL_ERR_NOT_FOUND) {
         fprintf(stderr, "zeelos request: %s\n", err);
-        goto out;
+        return 1;
     }
-    if (zl_serde_key(s, req_topic, ep, &key) || zl_serde_request(s, req_topic, &req, &val)) {
+    if (zl_serde_key(r->s, req_topic, conf->ep, &r->key) || zl_serde_request(r->s, req_topic, &r->req, &r->val)) {
         fprintf(stderr, "zeelos request: cannot encode the request\n");
-        goto out;
+        return 1;
     }
-    if (!(prod = zl_ktool_new(conf, ZL_KTOOL_PRODUCER, err, sizeof err))) {
+    if (!(r->prod = zl_ktool_new(conf->kafka.props, ZL_KTOOL_PRODUCER, err, sizeof err))) {
         fprintf(stderr, "zeelos request: %s\n", err);
-        goto out;
+        return 1;
     }
-    int64_t wait_ms = zl_conf_int(conf, "request.wait.ms");
-    int64_t deadline = zl_now_ms() + wait_ms;
+    r->deadline = zl_now_ms() + conf->wait_ms;
     delivery_t dr = {.dr.cb = on_dr};
     const char *why = NULL;
-    if (zl_ktool_produce(prod, req_topic, &key, &val, &dr.dr, &why)) {
+    if (zl_ktool_produce(r->prod, req_topic, &r->key, &r->val, &dr.dr, &why)) {
         fprintf(stderr, "zeelos request: produce to %s: %s\n", req_topic, why ? why : "error");
-        goto out;
+        return 1;
     }
-    while (!dr.done && zl_now_ms() < deadline) zl_ktool_poll(prod, 100);
+    while (!dr.done && zl_now_ms() < r->deadline) zl_ktool_poll(r->prod, 100);
     if (!dr.done || dr.err) {
         fprintf(stderr, "zeelos request: request not delivered to %s: %s\n", req_topic,
                 !dr.done ? "timed out" : dr.reason);
-        rc = !dr.done ? 3 : 1;
-        goto out;
+        return !dr.done ? 3 : 1;
     }
-    ZL_INFO("request", "sent %s %s to %s (ticket %s), waiting on %s", pos[0], pos[1], ep, ticket,
-            rep_topic);
+    ZL_INFO("request", "sent %s %s to %s (ticket %s), waiting on %s", r->kind_word, r->path_word, conf->ep,
+            r->ticket, rep_topic);
+    return 0;
+}
 
+/* Waiting for the response with our ticket on the reply topic. */
+typedef struct {
+    zl_serde_t *s;
+    const char *ticket;
+    zl_buf_t *line;      /* the matching response, as JSON */
+    bool found, success; /* success: found, with a success code */
+} reply_t;
+
+static void on_reply(void *ctx, const zl_kmsg_t *m) {
+    reply_t *r = ctx;
+    char err[512];
+    if (r->found) return;
+    zl_buf_reset(r->line);
+    json_t *j = NULL;
+    if (zl_serde_to_json(r->s, m->value, m->value_len, r->line, err, sizeof err) == ZL_OK)
+        j = json_loadb((const char *)r->line->data, r->line->len, 0, NULL);
+    else
+        ZL_DEBUG("request", "skipping undecodable record at offset %lld: %s", (long long)m->offset, err);
+    const char *t = json_string_value(json_object_get(j, "ticket"));
+    if (t && !strcmp(t, r->ticket)) {
+        const char *code = json_string_value(json_object_get(json_object_get(j, "rep"), "code"));
+        r->found = true;
+        r->success = success_code(code);
+    }
+    json_decref(j);
+}
+
+/* Consumes the reply topic until the response with our ticket (printed):
+ * the exit status, 3 if none came before the deadline. */
+static int wait_response(run_t *r) {
+    char err[512] = "";
+    const char *rep_topic = r->conf->topics.mgmt_rep;
     struct sigaction sa = {.sa_handler = on_signal};
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     int64_t next_try = 0;
-    rc = 3;
-    while (!stop && zl_now_ms() < deadline) {
-        if (!assigned) {
+    int rc = 3;
+    while (!stop && zl_now_ms() < r->deadline) {
+        if (!r->assigned) {
             /* the reply topic did not exist before the request: anything on
              * it now came after, so read it from the beginning */
             if (zl_now_ms() >= next_try) {
-                assigned = zl_ktool_assign(cons, rep_topic, true, 5000, err, sizeof err) == ZL_OK;
+                r->assigned = zl_ktool_assign(r->cons, rep_topic, true, 5000, err, sizeof err) == ZL_OK;
                 next_try = zl_now_ms() + 500;
             }
-            if (!assigned) {
-                zl_ktool_poll(prod, 100);
+            if (!r->assigned) {
+                zl_ktool_poll(r->prod, 100);
                 continue;
             }
         }
-        reply_t r = {.s = s, .ticket = ticket, .line = &line};
-        zl_ktool_consume(cons, 200, 1, on_reply, &r);
-        if (r.found) {
-            fwrite(line.data, 1, line.len, stdout);
+        reply_t rep = {.s = r->s, .ticket = r->ticket, .line = &r->line};
+        zl_ktool_consume(r->cons, 200, 1, on_reply, &rep);
+        if (rep.found) {
+            fwrite(r->line.data, 1, r->line.len, stdout);
             fputc('\n', stdout);
             fflush(stdout);
-            rc = r.success ? 0 : 1;
+            rc = rep.success ? 0 : 1;
             break;
         }
     }
     if (rc == 3)
         fprintf(stderr, "zeelos request: no response with ticket %s on %s within %lld ms (is gateway "
-                        "'%s' running and consuming %s?%s)\n", ticket, rep_topic, (long long)wait_ms,
-                zl_conf_str(conf, "id"), req_topic,
-                kind == ZL_RK_OBSERVE_CANCEL ? " note: the original gateway sends no reply to observeCancel" : "");
-out:
-    zl_ktool_destroy(prod);
-    zl_ktool_destroy(cons);
-    zl_node_free(node);
-    zl_buf_free(&key);
-    zl_buf_free(&val);
-    zl_buf_free(&line);
-    zl_serde_destroy(s);
-    zl_conf_destroy(conf);
+                        "'%s' running and consuming %s?%s)\n", r->ticket, rep_topic, (long long)r->conf->wait_ms,
+                r->conf->topics.id, r->conf->topics.mgmt_req,
+                r->kind == ZL_RK_OBSERVE_CANCEL ? " note: the original gateway sends no reply to observeCancel" : "");
+    return rc;
+}
+
+int zl_request_run(const zl_request_conf_t *conf, const char *const *pos, int n_pos) {
+    run_t r = {.conf = conf};
+    zl_buf_init(&r.key, 0);
+    zl_buf_init(&r.val, 0);
+    zl_buf_init(&r.line, 0);
+    int rc = parse_words(&r, pos, n_pos);
+    if (!rc) rc = build_request(&r);
+    if (!rc) rc = send_request(&r);
+    if (!rc) rc = wait_response(&r);
+    zl_ktool_destroy(r.prod);
+    zl_ktool_destroy(r.cons);
+    zl_node_free(r.node);
+    zl_buf_free(&r.key);
+    zl_buf_free(&r.val);
+    zl_buf_free(&r.line);
+    zl_serde_destroy(r.s);
     return rc;
 }

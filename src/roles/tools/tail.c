@@ -5,7 +5,8 @@
  * management.req, management.rep (the gateway's configured topic.* names);
  * without one, all four.  Follows the topics until interrupted, like
  * kafka-console-consumer; exits after tail.max.messages records, or, when
- * --timeout-ms (request.wait.ms) is given, once that long passes without a record. */
+ * --timeout-ms (request.wait.ms) is given, once that long passes without a record.
+ * cmd/tail.c parses the configuration and the TOPIC words. */
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -13,7 +14,6 @@
 
 #include "roles/tools/tools.h"
 #include "kafka/ktool.h"
-#include "common/conf.h"
 #include "common/clock.h"
 #include "common/log.h"
 
@@ -23,16 +23,35 @@ static void on_signal(int sig) { (void)sig; stop = 1; }
 static const char *const short_names[] = {"registrations", "observations", "management.req",
                                           "management.rep"};
 
-/* "registrations" -> conf topic.registrations (iot.<id>.registrations). */
-static const char *expand(const zl_conf_t *conf, const char *t) {
-    for (size_t i = 0; i < sizeof short_names / sizeof short_names[0]; i++) {
-        if (strcmp(t, short_names[i]) == 0) {
-            char key[64];
-            snprintf(key, sizeof key, "topic.%s", short_names[i]);
-            return zl_conf_str(conf, key);
+/* "registrations" -> topic.registrations (iot.<id>.registrations); other names unchanged. */
+static const char *expand(const zl_topics_conf_t *t, const char *name) {
+    const char *const full[] = {t->registrations, t->observations, t->mgmt_req, t->mgmt_rep};
+    for (size_t i = 0; i < sizeof short_names / sizeof short_names[0]; i++)
+        if (strcmp(name, short_names[i]) == 0) return full[i];
+    return name;
+}
+
+/* Assigns every topic (at its end, or its beginning); -1 after printing why. */
+static int assign_topics(const zl_tail_conf_t *conf, zl_ktool_t *rk, const char *const *topics, int n_topics,
+                         bool all) {
+    char err[512] = "";
+    int assigned = 0;
+    for (int i = 0; i < n_topics; i++) {
+        zl_err_t e = zl_ktool_assign(rk, topics[i], conf->from_beginning, 10000, err, sizeof err);
+        if (e == ZL_OK) {
+            assigned++;
+        } else if (e == ZL_ERR_NOT_FOUND && all) {
+            ZL_INFO("tail", "%s", err); /* a gateway that never produced on it */
+        } else {
+            fprintf(stderr, "zeelos tail: %s\n", err);
+            return -1;
         }
     }
-    return t;
+    if (!assigned) {
+        fprintf(stderr, "zeelos tail: none of the topics exists yet\n");
+        return -1;
+    }
+    return 0;
 }
 
 typedef struct {
@@ -53,47 +72,26 @@ static void on_record(void *ctx, const zl_kmsg_t *m) {
     t->count++;
 }
 
-int zl_cmd_tail(int argc, char **argv, char **envp) {
-    const char *pos[16];
-    int n_pos = 0, status;
-    zl_conf_t *conf = zl_conf_setup("tail", argc, argv, envp, pos, 16, &n_pos, &status);
-    if (!conf) return status;
+int zl_tail_run(const zl_tail_conf_t *conf, const char *const *pos, int n_pos) {
     char err[512] = "";
     int rc = 1;
     zl_ktool_t *rk = NULL;
-    zl_serde_t *s = zl_ktool_serde(conf, err, sizeof err);
+    zl_serde_t *s = zl_ktool_serde(&conf->kafka, err, sizeof err);
     const char *topics[16];
     int n_topics = 0;
     if (n_pos == 0)
-        for (size_t i = 0; i < 4; i++) topics[n_topics++] = expand(conf, short_names[i]);
-    for (int i = 0; i < n_pos; i++) topics[n_topics++] = expand(conf, pos[i]);
-    if (!s || !(rk = zl_ktool_new(conf, ZL_KTOOL_CONSUMER, err, sizeof err))) {
+        for (size_t i = 0; i < 4; i++) topics[n_topics++] = expand(&conf->topics, short_names[i]);
+    for (int i = 0; i < n_pos && n_topics < 16; i++) topics[n_topics++] = expand(&conf->topics, pos[i]);
+    if (!s || !(rk = zl_ktool_new(conf->kafka.props, ZL_KTOOL_CONSUMER, err, sizeof err))) {
         fprintf(stderr, "zeelos tail: %s\n", err);
         goto out;
     }
-    bool from_beginning = zl_conf_bool(conf, "tail.from.beginning");
-    int assigned = 0;
-    for (int i = 0; i < n_topics; i++) {
-        zl_err_t e = zl_ktool_assign(rk, topics[i], from_beginning, 10000, err, sizeof err);
-        if (e == ZL_OK) {
-            assigned++;
-        } else if (e == ZL_ERR_NOT_FOUND && n_pos == 0) {
-            ZL_INFO("tail", "%s", err); /* a gateway that never produced on it */
-        } else {
-            fprintf(stderr, "zeelos tail: %s\n", err);
-            goto out;
-        }
-    }
-    if (!assigned) {
-        fprintf(stderr, "zeelos tail: none of the topics exists yet\n");
-        goto out;
-    }
+    if (assign_topics(conf, rk, topics, n_topics, n_pos == 0)) goto out;
     struct sigaction sa = {.sa_handler = on_signal};
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    int64_t max = zl_conf_int(conf, "tail.max.messages");
-    int64_t idle_ms = zl_conf_is_set(conf, "request.wait.ms") ? zl_conf_int(conf, "request.wait.ms")
-                                                               : INT64_MAX / 4;
+    int64_t max = conf->max_messages;
+    int64_t idle_ms = conf->idle_ms > 0 ? conf->idle_ms : INT64_MAX / 4;
     int64_t deadline = zl_now_ms() + idle_ms;
     tail_t t = {.s = s};
     zl_buf_init(&t.line, 0);
@@ -111,6 +109,5 @@ int zl_cmd_tail(int argc, char **argv, char **envp) {
 out:
     zl_ktool_destroy(rk);
     zl_serde_destroy(s);
-    zl_conf_destroy(conf);
     return rc;
 }

@@ -1,0 +1,81 @@
+/* The command list (main.c dispatches on it) with the tables each command
+ * binds, the start-up every command shares, and `zeelos config-doc`: the
+ * Markdown reference is derived from this list, so its Commands column
+ * cannot disagree with what the commands parse. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
+#include "common/log.h"
+
+const zl_cmd_t zl_commands[] = {
+    {"gateway", zl_cmd_gateway, "LwM2M server on CoAP/UDP that bridges devices to Kafka", &zl_gateway_conf},
+    {"device", zl_cmd_device, "virtual LwM2M device(s): device object 3, temperature 3303 x2", &zl_device_conf},
+    {"request", zl_cmd_request, "send one management request over Kafka and print the response",
+     &zl_request_conf},
+    {"tail", zl_cmd_tail, "print the records of a zeelos topic as JSON lines", &zl_tail_conf},
+    {"bench", zl_cmd_bench, "drive a bench-mode fleet against a gateway and measure it through Kafka",
+     &zl_bench_conf},
+    {"config-doc", zl_cmd_config_doc, "write the configuration reference (Markdown)", NULL},
+};
+const size_t zl_n_commands = sizeof zl_commands / sizeof zl_commands[0];
+
+static const zl_conf_prop_t log_props[] = {
+    {.name = "log.level", .type = ZL_CONF_ENUM, .def = "info",
+     .values = "error|warn|info|debug", ZL_CONF_FIELD(zl_cmd_log_conf_t, level),
+     .doc = "Lowest severity of the log lines written to stderr."},
+};
+const zl_conf_table_t zl_cmd_log_table = ZL_CONF_TABLE("General", log_props);
+
+zl_conf_t *zl_cmd_setup(const zl_conf_cmd_t *spec, void *base, const zl_cmd_log_conf_t *log, int argc,
+                        char **argv, char **envp, const char **pos, int max_pos, int *n_pos, int *status) {
+    char err[512];
+    int dummy = 0;
+    if (!n_pos) n_pos = &dummy;
+    zl_conf_t *conf = zl_conf_new();
+    if (!conf || zl_conf_bind_cmd(conf, spec, base, err, sizeof err) ||
+        zl_conf_parse_args(conf, argc, argv, 1, envp, pos, max_pos, n_pos, err, sizeof err)) {
+        fprintf(stderr, "zeelos %s: %s\n", spec->name, conf ? err : "out of memory");
+        zl_conf_destroy(conf);
+        *status = 2;
+        return NULL;
+    }
+    if (zl_conf_help_requested(conf)) {
+        printf("usage: zeelos %s [options]\n\noptions:\n", spec->name);
+        zl_conf_write_help(conf, stdout);
+        zl_conf_destroy(conf);
+        *status = 0;
+        return NULL;
+    }
+    zl_log_set_level((zl_log_level_t)log->level);
+    return conf;
+}
+
+void zl_cmd_write_markdown(FILE *out) {
+    const zl_conf_cmd_t *cmds[sizeof zl_commands / sizeof zl_commands[0]];
+    size_t n = 0;
+    for (size_t i = 0; i < zl_n_commands; i++)
+        if (zl_commands[i].conf) cmds[n++] = zl_commands[i].conf;
+    zl_conf_write_markdown(out, cmds, n);
+}
+
+int zl_cmd_config_doc(int argc, char **argv, char **envp) {
+    (void)envp;
+    if (argc > 2) {
+        fprintf(stderr, "usage: zeelos config-doc [OUTPUT.md]\n");
+        return 2;
+    }
+    FILE *out = stdout;
+    if (argc == 2) {
+        out = fopen(argv[1], "w");
+        if (!out) {
+            fprintf(stderr, "zeelos config-doc: cannot write '%s': %s\n", argv[1], strerror(errno));
+            return 1;
+        }
+    }
+    zl_cmd_write_markdown(out);
+    int rc = ferror(out) ? 1 : 0;
+    if (out != stdout && fclose(out) != 0) rc = 1;
+    return rc;
+}

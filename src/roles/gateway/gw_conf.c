@@ -1,0 +1,80 @@
+/* The gateway's own property tables (data only; see gateway.h).  The
+ * CoAP, HTTP, Kafka and topic settings come from those modules' tables. */
+#include <stdint.h>
+
+#include "roles/gateway/gateway.h"
+
+static const zl_conf_prop_t general[] = {
+    {.name = "data.dir", .type = ZL_CONF_STR, .def = "./zeelos-data",
+     ZL_CONF_FIELD(zl_gw_conf_t, data_dir),
+     .doc = "Directory of the gateway's SQLite store, the state that outlives a restart."},
+    {.name = "models.dir", .type = ZL_CONF_STR, .def = "",
+     ZL_CONF_FIELD(zl_gw_conf_t, models_dir),
+     .doc = "Directory of OMA DDF XML object definitions (every `*.xml`) loaded at start-up; objects "
+            "there override the built-in ones with the same id. Empty: built-in models only. A file "
+            "that cannot be read or parsed stops the start-up with `file:line:column` and the reason. "
+            "Limits: 1 MiB per file, 4096 objects; DTD entities and external references are refused."},
+};
+const zl_conf_table_t zl_gw_conf_table = ZL_CONF_TABLE("General", general);
+
+static const zl_conf_prop_t coap[] = {
+    {.name = "coap.host", .type = ZL_CONF_STR, .def = "0.0.0.0",
+     ZL_CONF_FIELD(zl_gw_conf_t, coap_host),
+     .doc = "Local address of the gateway's CoAP UDP socket. `0.0.0.0` listens on every IPv4 "
+            "interface."},
+    {.name = "coap.port", .type = ZL_CONF_INT, .def = "5683", .min = 0, .max = 65535,
+     ZL_CONF_FIELD(zl_gw_conf_t, coap_port),
+     .doc = "UDP port of the gateway's LwM2M server; devices register at `coap://<host>:<port>/rd`. "
+            "0 lets the operating system pick a free port."},
+    {.name = "coap.request.timeout.ms", .type = ZL_CONF_INT, .def = "60000", .min = 1, .max = 86400000,
+     ZL_CONF_FIELD(zl_gw_conf_t, request_timeout_ms),
+     .doc = "How long the gateway waits for a device to answer a management request, in milliseconds. "
+            "The clock starts when the request is sent to the device and covers retransmissions and "
+            "every block of a block-wise transfer; when it expires the gateway publishes an error "
+            "response (TIMEOUT) on `topic.management.rep`."},
+};
+const zl_conf_table_t zl_gw_coap_conf_table = ZL_CONF_TABLE("CoAP / LwM2M server", coap);
+
+static const zl_conf_prop_t kafka[] = {
+    {.name = "kafka.queue.buffering.max.kbytes", .type = ZL_CONF_KAFKA, .def = "65536",
+     .doc = "Memory cap of the producer queue in KiB (librdkafka `queue.buffering.max.kbytes`; its own "
+            "default is 1 GiB). The gateway turns device data away above 80 % of it (or of "
+            "`kafka.queue.buffering.max.messages`) and accepts it again below 60 %: device requests get "
+            "5.03 with Max-Age `backpressure.retry.s`, confirmable notifications are left "
+            "unacknowledged so the device retransmits them (see docs/KAFKA.md)."},
+    {.name = "backpressure.retry.s", .type = ZL_CONF_INT, .def = "5", .min = 1, .max = 3600,
+     ZL_CONF_FIELD(zl_gw_conf_t, retry_after_s),
+     .doc = "Max-Age, in seconds, of the 5.03 answers given to devices while Kafka is behind: how long "
+            "a device should wait before it tries again."},
+};
+const zl_conf_table_t zl_gw_kafka_conf_table = ZL_CONF_TABLE("Kafka and Schema Registry", kafka);
+
+static const zl_conf_prop_t registrations[] = {
+    {.name = "registration.lifetime.default", .type = ZL_CONF_INT, .def = "86400", .min = 1, .max = INT32_MAX,
+     ZL_CONF_FIELD(zl_gw_conf_t, default_lifetime_s),
+     .doc = "Registration lifetime, in seconds, assumed when a device registers without the `lt` "
+            "parameter (LwM2M default 86400). A registration not updated within its lifetime "
+            "expires."},
+    {.name = "registration.expiry.sweep.ms", .type = ZL_CONF_INT, .def = "1000", .min = 10, .max = 3600000,
+     .doc = "Upper bound, in milliseconds, on how late an expiry may be noticed. The gateway keeps one "
+            "timer per registration on its timer wheel (8 ms ticks), so expiries fire within one tick "
+            "of lastUp + lifetime whatever this value; kept for configuration compatibility."},
+    {.name = "observe.cancel", .type = ZL_CONF_ENUM, .def = "active",
+     .values = "active|passive", ZL_CONF_FIELD(zl_gw_conf_t, observe_cancel),
+     .doc = "How an observeCancel request ends an observation. `active`: the gateway re-sends the "
+            "observation's GET with Observe: 1 (RFC 7641 §3.6), so the device stops at once; "
+            "`passive`: the gateway forgets the token and answers the device's next notification with "
+            "RST. Observations restored after a restart, and sleeping queue-mode devices, are always "
+            "cancelled passively."},
+    {.name = "queue.awake.ms", .type = ZL_CONF_INT, .def = "93000", .min = 1000, .max = 86400000,
+     ZL_CONF_FIELD(zl_gw_conf_t, queue_awake_ms),
+     .doc = "Queue mode (binding with Q): how long, in milliseconds, a device counts as awake after it "
+            "last registered or updated (LwM2M's default is MAX_TRANSMIT_WAIT, 93 s). Requests for a "
+            "sleeping device wait until it wakes up."},
+    {.name = "queue.request.ttl.ms", .type = ZL_CONF_INT, .def = "86400000", .min = 1000, .max = INT32_MAX,
+     ZL_CONF_FIELD(zl_gw_conf_t, queue_ttl_ms),
+     .doc = "Queue mode: how long, in milliseconds, a management request may wait for its sleeping "
+            "device. When it passes, the ticket is answered INTERNAL_SERVER_ERROR \"expired in queue\". "
+            "Waiting requests are kept in the SQLite store and survive a restart."},
+};
+const zl_conf_table_t zl_gw_reg_conf_table = ZL_CONF_TABLE("Registrations", registrations);

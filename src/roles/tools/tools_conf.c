@@ -1,0 +1,52 @@
+/* Property tables of `zeelos request` and `zeelos tail` (data only; see tools.h). */
+#include <stdint.h>
+
+#include "roles/tools/tools.h"
+
+static const zl_conf_prop_t request[] = {
+    {.name = "ep", .type = ZL_CONF_STR, .def = "",
+     ZL_CONF_FIELD(zl_request_conf_t, ep),
+     .doc = "Endpoint (device) name the request is sent to (required)."},
+    {.name = "ticket", .type = ZL_CONF_STR, .def = "",
+     ZL_CONF_FIELD(zl_request_conf_t, ticket),
+     .doc = "Correlation id of the management request, echoed in its response on "
+            "`topic.management.rep`. Empty: a random ticket is generated."},
+    {.name = "request.wait.ms", .type = ZL_CONF_INT, .def = "30000", .min = 1, .max = 86400000,
+     .aliases = "--timeout-ms", ZL_CONF_FIELD(zl_request_conf_t, wait_ms),
+     .doc = "How long `zeelos request` waits for the response, in milliseconds, before it exits with an "
+            "error. If it is shorter than the gateway's `coap.request.timeout.ms`, a slow device makes "
+            "the command give up although the gateway later publishes a response."},
+    {.name = "type", .type = ZL_CONF_ENUM, .def = "STRING",
+     .values = "STRING|INTEGER|FLOAT|BOOLEAN|OPAQUE|TIME|OBJLNK", ZL_CONF_FIELD(zl_request_conf_t, type),
+     .doc = "LwM2M data type of the value given to a write request. The value argument is converted "
+            "to this type before it is sent."},
+    {.name = "mode", .type = ZL_CONF_ENUM, .def = "REPLACE",
+     .values = "REPLACE|UPDATE", ZL_CONF_FIELD(zl_request_conf_t, mode),
+     .doc = "Write mode. `REPLACE` (CoAP PUT) replaces the whole object instance or resource; `UPDATE` "
+            "(CoAP POST) changes only the resources given (LwM2M partial update)."},
+    {.name = "depth", .type = ZL_CONF_INT, .def = "-1", .min = -1, .max = 3,
+     ZL_CONF_FIELD(zl_request_conf_t, depth),
+     .doc = "Discover depth (LwM2M 1.2, 0-3) sent as the zeelos 1.1 `payload.depth`. -1: none (the "
+            "device's default)."},
+    {.name = "content.format", .type = ZL_CONF_INT, .def = "-1", .min = -1, .max = 65535,
+     .aliases = "--cf", ZL_CONF_FIELD(zl_request_conf_t, content_format),
+     .doc = "CoAP content format number for the request (zeelos 1.1 `payload.contentFormatCode`), e.g. "
+            "110 SenML JSON, 112 SenML CBOR, 11544 LwM2M CBOR. -1: TLV, or for composite requests "
+            "(several comma-separated paths) SenML CBOR."},
+};
+const zl_conf_table_t zl_request_conf_table = ZL_CONF_TABLE("zeelos request", request);
+
+static const zl_conf_prop_t tail[] = {
+    {.name = "tail.from.beginning", .type = ZL_CONF_BOOL, .def = "false",
+     .aliases = "--from-beginning", ZL_CONF_FIELD(zl_tail_conf_t, from_beginning),
+     .doc = "Start at the earliest retained record of every partition instead of printing only records "
+            "that arrive after the start."},
+    {.name = "tail.max.messages", .type = ZL_CONF_INT, .def = "0", .min = 0, .max = INT64_MAX,
+     .aliases = "--max-messages", ZL_CONF_FIELD(zl_tail_conf_t, max_messages),
+     .doc = "Exit after printing this many records. 0: run until interrupted."},
+    {.name = "request.wait.ms", .type = ZL_CONF_INT, .def = "0", .min = 0, .max = 86400000,
+     .aliases = "--timeout-ms", ZL_CONF_FIELD(zl_tail_conf_t, idle_ms),
+     .doc = "Exit once this long passes without a record, in milliseconds. 0: follow the topics "
+            "until interrupted."},
+};
+const zl_conf_table_t zl_tail_conf_table = ZL_CONF_TABLE("zeelos tail", tail);
