@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # zeelos: thin wrapper over CMake plus the local Kafka, the demo and the tests.
 # `make demo` and `make test` each install what they need on a fresh machine.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Sets or removes a Kafka producer byte-rate quota for one client id (KIP-546 Admin API), so a
 // benchmark can make "Kafka cannot keep up" happen on purpose.  Run with the broker's jars:
 //   java -cp "$HOME/.cache/zeelos/kafka-4.4.0/libs/*" bench/Quota.java BOOTSTRAP CLIENT_ID BYTES_PER_S|remove

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Prints the gateway-added notification latency (datagram read -> record handed to the producer)
 from a gateway's /metrics: the zeelos_notification_gateway_seconds histogram, as the upper bucket
 bound below which 50 %, 99 % and 99.9 % of the observations fall.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Eclipse Leshan's server demo as a peer for bench/side_by_side.sh.
 #
 #   bench/leshan.sh fetch      resolve the demo jar from Maven Central into the cache (idempotent)

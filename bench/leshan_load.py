@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Puts `zeelos bench`'s load on a running Leshan server demo and measures it the same way.
 
 `zeelos bench` counts what reaches Kafka; Leshan's demo does not write to Kafka, so what it

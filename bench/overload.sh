@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Backpressure under 10x overload (issue 4 item 5): Kafka is made to accept ~1/10 of what the
 # fleet offers with a producer byte-rate quota on the gateway's client.id (KIP-546, set through
 # the Admin API by bench/Quota.java), the producer queue is capped at CAP_KB, and `zeelos bench`

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Reproduces the figures of bench/RESULTS.md on one host: a fresh gateway per
 # run (format json, Kafka on 127.0.0.1:9092), then `zeelos bench` with the
 # fleet it starts.  Results: bench/out/<run>.json, table on stdout.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """The Markdown table of bench/side_by_side.sh from its raw results:
    sbs_table.py ZEELOS_JSON LESHAN_JSON CONTEXT_TXT RUN SYS_TXT
 ZEELOS_JSON is `zeelos bench --out`, LESHAN_JSON is bench/leshan_load.py --out, SYS_TXT has lines

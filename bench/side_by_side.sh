@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Same load, one server after the other: the zeelos gateway (measured by `zeelos bench`, as in
 # bench/run.sh) and Eclipse Leshan's server demo (bench/leshan.sh, measured by
 # bench/leshan_load.py with the same fleet command), then a table with the ratios.

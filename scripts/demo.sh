@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # `make demo`: a gateway and two virtual devices on the local Kafka, and what
 # arrives in Kafka, decoded.  Kafka and the registry are started by the
 # Makefile (make kafka-up registry-up); this script starts the rest and stops

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # `make fuzz`: builds every tests/fuzz/fuzz_*.c as a libFuzzer target with clang
 # (ASan+UBSan) and runs each for N seconds (default 30) on a copy of its corpus.
 # New crashes are left in build-fuzz/crashes/<target>/; add them to

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Regenerates docs/CONFIGURATION.md from the property tables the commands bind
 # (the command list in src/cmd/commands.c; each module's table next to its
 # config struct).  The tables are spread over the layers and the roles, so

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs every Debian package the build, the tests and the demo need.
 # Idempotent and non-interactive: packages already present are skipped, so a
 # second run costs one dpkg query.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Local single-node Apache Kafka (KRaft) for development, tests and the demo.
 #
 #   scripts/kafka.sh up       fetch Kafka from Maven Central (once), format storage (once), start, wait

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Creates/updates the Python venv used by the black-box tests (tests/e2e) and the demo helpers.
 #   scripts/pydeps.sh            -> .venv with tests/e2e/requirements.txt installed
 # Idempotent: a stamp file holds the hash of the requirements and of the interpreter; when both

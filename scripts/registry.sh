@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Local Confluent-compatible Schema Registry for the demo and manual testing.
 #
 #   scripts/registry.sh up       start (background) and print the URL to use

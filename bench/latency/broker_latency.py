@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 import time, uuid, sys
 from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic

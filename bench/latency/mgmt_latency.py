@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 import json, sys, time, uuid
 from confluent_kafka import Consumer, Producer, TopicPartition
 gid, ep = sys.argv[1], sys.argv[2]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* `zeelos bench`: parses the bench's configuration, including the device.*
  * properties of the fleet it starts (the simulator's table, read here so the
  * bench role needs nothing from roles/sim), and runs the benchmark. */

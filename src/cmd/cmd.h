@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cmd/: one thin file per command (parse its configuration, call its role)
  * and the command list (commands.c).  Entry points get argv[0] = the command
  * name and return the process exit status (0 ok, 1 runtime failure, 2 usage). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The command list (main.c dispatches on it) with the tables each command
  * binds, the start-up every command shares, and `zeelos config-doc`: the
  * Markdown reference is derived from this list, so its Commands column

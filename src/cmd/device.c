@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* `zeelos device`: parses the simulator's configuration and runs the
  * simulated device or fleet (roles/sim). */
 #include "cmd/cmd.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* `zeelos gateway`: parses the gateway's configuration and runs one gateway
  * until SIGINT/SIGTERM. */
 #include <signal.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* `zeelos <command>`: dispatch to one entry point per command (the list is
  * in commands.c, so the unit tests can link it without this main()). */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* `zeelos request [options] KIND PATH [ARG]`: parses the configuration and
  * the positional words, then sends the request (roles/tools). */
 #include "cmd/cmd.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* `zeelos tail [options] [TOPIC...]`: parses the configuration and the topic
  * words, then follows the topics (roles/tools). */
 #include "cmd/cmd.h"

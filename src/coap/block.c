@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Block-wise transfers (RFC 7959) of the CoAP message layer:
  *   Block1 out: a request too big for a datagram goes in 1024-byte blocks
  *     (Size1 on the first), following the server's smaller size if it asks;

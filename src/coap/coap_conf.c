@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Property table of zl_coap_conf_t (data only; see coap_conf.h). */
 #include "coap/coap_conf.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The CoAP settings shared by every CoAP endpoint of a role (the gateway's
  * server, the simulated devices): RFC 7252 retransmission and the RFC 7959
  * reassembly limit, with their property table (see common/conf.h). */

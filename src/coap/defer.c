@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Deferred answers (zl_coap_defer/zl_coap_respond): a request answered only
  * later, e.g. once Kafka acknowledged what it carried.  Kept apart from the
  * exchanges of endpoint.c because it is its own small state machine: an

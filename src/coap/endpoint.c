@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* CoAP message layer. State lives in three hash maps and two FIFO lists:
  *   exchanges by token (responses, notifications) and by (peer, MID) (ACK/RST),
  *   the duplicate cache by (peer, MID) in a FIFO bounded by count and age,

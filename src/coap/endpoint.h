@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The CoAP message layer (RFC 7252 §4, RFC 7641 client side, RFC 7959) over a
  * datagram transport: one socket, any number of peers, O(1) work per datagram.
  *

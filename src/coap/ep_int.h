@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Internals shared by the files of the CoAP message layer (endpoint.c: exchanges,
  * duplicate cache, requests in, lifecycle; block.c: block-wise transfers;
  * defer.c: deferred answers).  Not a

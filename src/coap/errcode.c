@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* zl_err_t -> CoAP response code (see errcode.h). */
 #include "coap/errcode.h"
 #include "coap/msg.h"

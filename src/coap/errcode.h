@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The CoAP response code a zeelos error becomes when the gateway answers a
  * device with it (kept in coap/ so common/err knows no protocol). */
 #ifndef ZL_COAP_ERRCODE_H

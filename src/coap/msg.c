@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* CoAP message codec. The parser is the first thing a hostile datagram meets,
  * so every read is preceded by a bounds check and every extended option field
  * (13 -> +1 byte, 14 -> +2 bytes) is validated for overflow of the 16-bit

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* CoAP messages (RFC 7252 §3): parse a datagram into a view, serialize a view
  * into bytes.  Parsing never copies: option values and the payload point into
  * the datagram, which must outlive the zl_coap_msg_t.  Every length is checked

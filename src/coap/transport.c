@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Address helpers of the CoAP transport seam (transport.h): comparing,
  * hashing, printing and parsing peer addresses, shared by every transport
  * and by the message layer. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The CoAP transport seam: addresses, datagrams and the datagram I/O an
  * endpoint is given (zl_coap_ep_cfg_t.io).  Why a seam: the message layer
  * (endpoint.c, block.c) only ever sees zl_coap_io_t, so a DTLS transport is a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* UDP datagram I/O. Batching is the point: one recvmmsg/sendmmsg system call
  * moves up to ZL_COAP_BATCH datagrams, which is what keeps per-datagram cost
  * flat when thousands of devices talk at once. */

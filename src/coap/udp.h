@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* UDP transport for the CoAP endpoint (coap/transport.h): a non-blocking
  * socket read with recvmmsg and written with sendmmsg. */
 #ifndef ZL_COAP_UDP_H

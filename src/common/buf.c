@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Growable byte buffer: doubling growth, optional hard cap. */
 #include "common/buf.h"
 

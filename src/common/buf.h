@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Growable byte buffer used by every encoder.
  * A zl_buf_t owns its data; zl_buf_free() releases it.  All appenders return
  * ZL_ERR_NOMEM on allocation failure and leave the buffer unchanged, and fail

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Monotonic and wall-clock helpers in milliseconds. */
 #ifndef ZL_CLOCK_H
 #define ZL_CLOCK_H

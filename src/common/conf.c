@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Configuration values and parsing (see conf.h; --help and the Markdown
  * reference are in conf_doc.c).  Why tables bound to struct fields: each
  * module declares its properties next to the struct that holds them, reads

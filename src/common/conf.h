@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Configuration: property tables owned by the modules that read them.
  *
  * A module declares a zl_conf_table_t next to its config struct: one entry per

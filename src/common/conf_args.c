@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Reading the sources of a configuration: properties files (or text),
  * ZEELOS_* environment variables and the command line (see conf.h for the
  * precedence).  Each value goes through the same setter as zl_conf_set. */

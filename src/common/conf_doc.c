@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* --help text and docs/CONFIGURATION.md, both derived from the property
  * tables (see conf.h), so the documentation cannot drift from the parser:
  * test_conf fails when the committed Markdown differs from what the tables

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* What conf.c (values), conf_args.c (sources) and conf_doc.c (--help, the
  * Markdown reference) share: the handle's layout, the name -> flag / env
  * spellings, the setter and message helpers.  Private to common/conf*. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The strings of zl_err_t.  The codes an error becomes on the wire live with
  * their protocols: CoAP codes in coap/errcode.c, AvroResponseCode in
  * kafka/records.c, so common/ knows neither protocol. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* One error enum for every layer.
  *
  * Functions return zl_err_t: ZL_OK (0) on success, a negative code otherwise.

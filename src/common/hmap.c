@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Chained hash map with power-of-two buckets, grown at load factor 1. The seed
  * comes from getrandom() so bucket placement of device-chosen keys (endpoint
  * names, addresses) is not predictable. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Intrusive chained hash map keyed by a 64-bit hash.
  *
  * Callers embed a zl_hnode_t in their struct, compute the hash themselves

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* stderr logger: "2026-11-26T12:00:00.123Z INFO  [coap] message". */
 #include "common/log.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Levelled logging to stderr with a facility tag.
  * Thread-safe (one fprintf per line).  The level is process-wide because the
  * sink (stderr) is; everything else in zeelos hangs off a handle. */

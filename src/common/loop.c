@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The shared event loop (see loop.h).  Hot path cost per turn: two clock
  * reads, one epoll_wait, one indirect call per ready fd, the wheel, the
  * hooks.  Nothing is allocated after zl_loop_new(): watches are the caller's,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The event loop every role runs on (gateway, simulator, and the roles to
  * come): one thread, epoll, the timer wheel, an eventfd wake-up and a post
  * queue through which other threads (librdkafka, libmicrohttpd) hand work to

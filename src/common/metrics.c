@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Prometheus metrics.  Why this shape: hot paths (CoAP receive, Kafka delivery
  * callbacks) must update metrics without locks, so every value is a relaxed
  * atomic; only creation and rendering take the registry mutex, so a module

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Prometheus metrics: counters, gauges and histograms with lock-free updates.
  *
  * Metrics are created at setup (not thread-safe) and updated from any thread

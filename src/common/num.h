@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Number formatting shared by the JSON writers (Avro JSON records, SenML JSON). */
 #ifndef ZL_NUM_H
 #define ZL_NUM_H

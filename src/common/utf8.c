@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* UTF-8 well-formedness (see utf8.h). */
 #include "common/utf8.h"
 

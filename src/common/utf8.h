@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The one UTF-8 validator (RFC 3629): Avro strings, JSON text, SenML strings
  * and device diagnostics all need "well-formed" to mean the same thing: no
  * overlong forms, no surrogates (U+D800..DFFF), nothing above U+10FFFF, no

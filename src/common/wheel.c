@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Timer wheel: ticks of ZL_WHEEL_TICK_MS, ZL_WHEEL_SLOTS slots. A timer lands in
  * slot (due_tick % SLOTS) with rounds = how many full turns remain. Processing
  * a tick walks only that slot, so cost is proportional to due timers plus the

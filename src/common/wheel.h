@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Hashed timer wheel: O(1) arm, disarm and per-tick expiry.
  *
  * One wheel per event loop.  Timers are intrusive (embed a zl_timer_t);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* HTTP endpoint on libmicrohttpd.  Why thread-per-connection: route handlers
  * (a REST API) may wait for a loop thread or a device, and a Prometheus
  * scrape must not queue behind them; connections are capped so the thread

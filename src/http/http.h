@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The HTTP endpoint of every zeelos process (libmicrohttpd, its own thread):
  * GET /metrics (Prometheus), GET /healthz, and a router: routes registered by
  * the owner by path prefix (longest prefix wins).  Two kinds of route:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Property table of zl_http_conf_t (data only; see http_conf.h). */
 #include "http/http_conf.h"
 

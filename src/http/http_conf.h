@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Where the HTTP endpoint (/metrics, /healthz) listens, with its property
  * table (see common/conf.h). */
 #ifndef ZL_HTTP_CONF_H

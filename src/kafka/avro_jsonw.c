@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* zl_avro_write_json (avro_util.h): Avro values written straight to JSON
  * text, the per-record path of format=json, kept apart from the json_t
  * based conversions of avro_util.c it must stay byte-identical to. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Node tree <-> zeelos Avro resource records.  Encoding follows the Java
  * LwM2mNodeSerDes (contract §4.4) with two deliberate fixes: OBJLNK values are
  * sent as "oid:iid" strings (the original threw and lost the message) and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The LwM2M node tree (lwm2m/node.h) <-> the zeelos resource records
  * (AvroObjectResource, AvroInstanceResource, AvroResource,
  * AvroMultipleResource), contract §4.4.  Why separate: both the response

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The exact Avro schema texts the Java zeelos producers registered
  * (contract §2.4: Schema.toString() of the avro-maven-plugin classes, with
  * "avro.java.string" properties).  Why exact: a Confluent registry identifies

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Generic Avro JSON encoding (both directions) and a bounds check for
  * untrusted Avro binary, on top of avro-c values.  Why this exists instead of
  * avro_value_to_json(): see avro_util.h.  The direct-to-text writer

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Generic avro-c helpers that know nothing about zeelos records.
  *
  * Why: avro-c's own avro_value_to_json() names union branches by their

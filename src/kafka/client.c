@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Producer and consumer wiring. librdkafka keeps its own threads; we only
  * touch its handles from the loop thread, and its callbacks (dr_msg_cb,
  * log via log.queue, rebalance) run inside zl_*_serve() on that thread. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* librdkafka glue for the gateway loop: a producer and a management-request
  * consumer whose queues signal a pipe the loop polls with epoll
  * (rd_kafka_queue_io_event_enable), so delivery reports and fetched messages

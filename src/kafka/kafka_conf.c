@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Property tables of kafka_conf.h (data only). */
 #include "kafka/kafka_conf.h"
 

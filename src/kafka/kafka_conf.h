@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* What every Kafka-using role configures the same way: brokers, record
  * format and registry (zl_kafka_conf_t), the zeelos defaults of the
  * producer's librdkafka properties, and the gateway id with the topic names

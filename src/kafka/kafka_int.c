@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* What client.c and ktool.c share (see kafka_int.h): the configuration
  * builder, the librdkafka log mapping and the consumer poll loop. */
 #include "kafka/kafka_int.h"

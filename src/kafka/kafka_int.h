@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Private to src/kafka: the pieces the gateway's client (client.c) and the
  * tools' handles (ktool.c) share, so there is one librdkafka configuration
  * builder, one librdkafka log mapping and one consumer poll loop.  The only

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Kafka handles of the client tools (see ktool.h). */
 #include "kafka/ktool.h"
 #include "kafka/kafka_int.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Kafka handles for the client tools `zeelos tail`, `zeelos request` and
  * `zeelos bench`: plain producers and consumers driven by the caller's own
  * loop (no consumer group: partitions are assigned by hand at explicit

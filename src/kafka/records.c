@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Names and code mappings for the record enums of records.h, and the
  * destructor of the one record we decode (zl_request_t).  Kept apart from the
  * serde so the gateway can use them without touching Avro. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The zeelos Kafka records in C form, independent of the wire encoding.
  *
  * Producers fill these with borrowed pointers (nothing here is freed by the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Ordered, non-blocking decoding of request records (see reqdec.h). */
 #include "kafka/reqdec.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Decoding of management request records without blocking the loop.
  *
  * A request's writer schema may not be cached yet; fetching it from the

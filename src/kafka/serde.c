@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* zeelos records <-> Kafka bytes (see serde.h).  This file owns the framing
  * (Confluent magic + id, or Avro JSON), the subject->id and id->writer-schema
  * caches, and the record-level field mapping of what we encode; reading a

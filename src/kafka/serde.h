@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Serialization of zeelos records for Kafka: Confluent-framed Avro (magic 0 +
  * 4-byte big-endian schema id + Avro binary) with schemas registered in a
  * Confluent-compatible Schema Registry, or JSON (the Avro JSON encoding, as

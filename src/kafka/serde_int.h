@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Private to src/kafka: what serde.c shares with serde_request.c. */
 #ifndef ZL_KAFKA_SERDE_INT_H
 #define ZL_KAFKA_SERDE_INT_H

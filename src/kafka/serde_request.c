@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Reading a decoded AvroRequest (a generic avro-c value of our reader schema)
  * into zl_request_t, field by field with a path in every error ("payload.body.
  * AvroWriteRequest.mode: ..."), apart from serde.c's framing and caches. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Schema Registry client over libcurl + jansson.  One easy handle per client,
  * reused so consecutive calls keep the connection alive. */
 #include "kafka/sr.h"

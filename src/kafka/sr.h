@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Minimal Confluent Schema Registry REST client (libcurl), enough for the
  * serde: register a schema under a subject, fetch a schema by id.  Works
  * against Confluent SR and Apicurio's ccompat API (base URL including any

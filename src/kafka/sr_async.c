@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Schema look-ups off the loop thread (see sr.h): the gateway decodes
  * management requests on its loop, and a registry that answers in seconds
  * must not stall every device meanwhile.  One worker thread, its own curl

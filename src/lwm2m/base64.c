@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Base64 for OPAQUE values.  Decoding is strict (canonical form only) so that
  * a value decoded from a device and re-encoded for Kafka is byte-identical and
  * garbage is reported instead of silently dropped. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Standard Base64 (RFC 4648 §4, '+' '/' alphabet, '=' padding).  OPAQUE values
  * travel to Kafka as Base64 text and LwM2M 1.1 text/plain carries opaque
  * resources Base64-encoded. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Content-format dispatch.  Callers hand over (cf, bytes, path) and get a
  * node tree back, so the CoAP and gateway layers never switch on formats.
  * Single-value formats (text, opaque) are typed here from the model; TLV

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Content-format dispatch: decode a device payload into a node tree, encode a
  * node tree for a device.  One entry point so callers never switch on formats. */
 #ifndef ZL_CONTENT_H

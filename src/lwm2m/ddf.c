@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* OMA DDF parser.  Why expat with every DTD feature switched off: the files
  * come from an operator's directory (often downloaded from the OMA registry),
  * and an XML parser is the classic place for billion-laughs and XXE bugs.  So:

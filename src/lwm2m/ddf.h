@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* OMA DDF (LwM2M object definition XML) parser, on expat.
  *
  * Reads <LWM2M><Object ObjectType="MODefinition">... documents into heap

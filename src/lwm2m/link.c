@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* CoRE Link Format (RFC 6690) parser and formatters.  A single forward scan
  * with explicit bounds (input need not be NUL-terminated), fixed caps on
  * links and attributes so a hostile registration cannot make us allocate

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* CoRE Link Format (RFC 6690) as LwM2M uses it: registration payloads and
  * Discover responses, e.g.  </>;rt="oma.lwm2m";ct=11543,</1/0>,</3/0>;ver=1.1 */
 #ifndef ZL_LINK_H

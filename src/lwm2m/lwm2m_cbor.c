@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* LwM2M CBOR (11544) and plain CBOR (60) on libcbor.
  *
  * Decoding: a streaming pre-pass (cbor_stream_decode) rejects definite

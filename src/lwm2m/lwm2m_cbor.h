@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* LwM2M CBOR (LwM2M 1.2 TS Core §7.4.6, content format 11544) and plain CBOR
  * (LwM2M 1.1 §7.4.5, content format 60: one data item for one resource or
  * resource instance), both on libcbor.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* (path, value) lists -> node trees and back.  Building sorts the entries by
  * path first: duplicates and "resource given both as a value and as
  * instances" conflicts become adjacent pairs, and every insertion only has to

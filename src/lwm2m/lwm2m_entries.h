@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Flat (path, value) lists shared by the self-describing codecs (LwM2M JSON,
  * LwM2M CBOR): a decoder appends one entry per leaf value it reads and then
  * builds the node tree once, which checks duplicates, structure and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* OMA LwM2M JSON codec on jansson.  Decoding is strict: the document must be
  * an object with only "bn", "bt" and a required "e" array; each entry an
  * object with only "n", "t" and exactly one of "v"/"sv"/"bv"/"ov"; duplicate

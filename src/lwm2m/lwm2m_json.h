@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* OMA LwM2M JSON (LwM2M 1.0 §6.4.4), content formats 11543 and the legacy 1543:
  *   {"bn":"/3/0/","e":[{"n":"0","sv":"Open Mobile Alliance"},{"n":"6/0","v":1},...]}
  * Values: "v" number (INTEGER, TIME, FLOAT), "sv" string (STRING; OPAQUE as

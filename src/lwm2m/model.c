@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Object models: the zl_models_t handle holds objects loaded from OMA DDF
  * XML files (--models-dir) and is consulted before the built-in tables of
  * model_builtin.c, so the built-ins need no mutable state.  Unknown

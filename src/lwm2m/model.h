@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Object models: enough to type values (TLV carries no types).  Built in: the
  * core objects 0-7, the IPSO 3300-series and the seed's Modbus object 26241.
  * A zl_models_t handle adds objects loaded from OMA DDF XML files, which

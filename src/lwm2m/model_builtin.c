@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The built-in object models, data only: OMA registry core objects 0-7, the
  * IPSO Smart Objects 3300-3350 and the seed's Modbus object 26241, as const
  * tables sorted by id (binary search), with the two look-ups over them.  TLV

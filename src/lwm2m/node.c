@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Node tree helpers.  Children live in one realloc'd array per parent (not a
  * linked list) so codecs can index them and a subtree frees in one walk; the
  * price is that a child pointer is only valid until the parent's next add.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The LwM2M data model as a tree: object > instance > resource > resource instance.
  *
  * Every codec (TLV, text, opaque, later SenML/LwM2M-CBOR) decodes into and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* LwM2M path parsing.  Hand-rolled rather than strtoul-based so that signs,
  * whitespace, leading '+' and overflow can never slip through: every byte is
  * checked and the value is bounded by ZL_ID_MAX as it accumulates. */

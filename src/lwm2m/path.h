@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* LwM2M paths: "/", "/3", "/3/0", "/3/0/1", "/3/0/11/0". */
 #ifndef ZL_PATH_H
 #define ZL_PATH_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* SenML record model shared by the JSON (110) and CBOR (112) codecs.
  *
  * The format parsers (jansson, libcbor) hand each record's fields to

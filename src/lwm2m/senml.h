@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* SenML (RFC 8428) as LwM2M 1.1 uses it (§7.4.5): SenML JSON, content
  * format 110, and SenML CBOR, content format 112.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* SenML CBOR (content format 112, RFC 8428 §6) over libcbor.
  *
  * libcbor's cbor_load() allocates a container as soon as it reads its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* SenML JSON (content format 110) over jansson.  jansson parses the payload
  * (duplicate keys rejected, nesting bounded by its own depth limit, NUL
  * allowed inside strings so lengths are honoured rather than truncated); this

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* text/plain single-value codec.  Parsing is strict (whole input must be
  * consumed, no whitespace, no NaN/inf, overflow is an error) because a value
  * that silently parses as 0 would be published to Kafka as a real reading. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* text/plain (0) and application/octet-stream (42) single-value codecs. */
 #ifndef ZL_TEXT_H
 #define ZL_TEXT_H

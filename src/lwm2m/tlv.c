@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* OMA-TLV codec (LwM2M 1.0 §6.4.3).  Decoding walks the payload once and
  * builds the node tree directly; every header and length is checked against
  * the bytes of the enclosing TLV before it is used, the nesting grammar

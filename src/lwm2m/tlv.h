@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* OMA-TLV (LwM2M 1.0 §6.4.3), content formats 11542 and the legacy 1542. */
 #ifndef ZL_TLV_H
 #define ZL_TLV_H

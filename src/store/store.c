@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* SQLite persistence. Prepared statements are created once; writes batch into
  * one transaction per loop turn, which is what lets registration bursts reach
  * tens of thousands per second without an fsync each. */

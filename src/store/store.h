@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Durable gateway state in SQLite (WAL): registrations and the observation
  * token -> ticket map, so a gateway killed with SIGKILL comes back with every
  * device still registered and every Kafka-started observation still tied to

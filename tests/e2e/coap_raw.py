@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Hand-built CoAP datagrams (RFC 7252) over a plain UDP socket, for tests that need full
 control: malformed datagrams, a device that registers and then never answers, exact codes.
 """

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Black-box e2e harness: a real Kafka broker, a Schema Registry, the zeelos gateway binary as
 a subprocess, LwM2M devices on aiocoap, raw CoAP and libcoap's coap-client.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The exact Avro schema texts registered by the Java seed (contract section 2.4).
 
 Copied verbatim from shared/reference/zeelos-contract.md section 2.4: the tests produce

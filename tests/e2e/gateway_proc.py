@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Runs `zeelos gateway` as a subprocess for black-box tests.
 
 The gateway is started with flags only (every ZEELOS_* variable of the test environment is

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Kafka + Schema Registry helpers for the black-box tests.
 
 * SchemaRegistry: the few Confluent REST calls the tests need (register, schema by id).

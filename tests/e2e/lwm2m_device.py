@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A small LwM2M 1.0 client (device) on aiocoap, for black-box tests of the gateway.
 
 The device serves its objects on a UDP socket bound to 127.0.0.1:<port> and sends its

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """A minimal Confluent-compatible Schema Registry, in memory, for tests and the local demo.
 
 NOT a product component: the gateway talks to a real Confluent-compatible registry in

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Avro interop: records written by our C encoder decode with fastavro using the schema texts
 the gateway registers (schemas/registered/ for keys and registrations, schemas/extended/ for
 the zeelos 1.1 responses and requests), every value is what the contract's field mapping says,

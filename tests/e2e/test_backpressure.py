@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Backpressure instead of bloat: when records pile up in the producer (here: a producer queue
 capped at 20 records and held back for 3 s by linger.ms, i.e. Kafka "cannot keep up"), device
 requests get 5.03 with Max-Age = backpressure.retry.s and a reason, counted in /metrics, and are

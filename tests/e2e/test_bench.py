@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """`zeelos bench` against a test gateway: a small fleet (20 devices, 5 s of notifications every
 200 ms) is measured through Kafka with no record missing or duplicated, every device registered
 and observed, management reads answered, and the JSON report written (--out). The accounting of

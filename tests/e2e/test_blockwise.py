@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Block-wise transfers (RFC 7959) through the gateway, against peers nobody here wrote:
 libcoap's coap-client and aiocoap (plus hand-built datagrams for the error cases).
 

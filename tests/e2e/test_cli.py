@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The command-line tools against a real gateway, broker and registry:
 `zeelos request` reads a device nobody here wrote (aiocoap) through Kafka, `zeelos tail` decodes
 what the gateway wrote, and `zeelos device` is observed through Kafka, decoded by fastavro."""

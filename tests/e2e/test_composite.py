@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Composite operations end to end (LwM2M 1.1 §5.4.3/§5.4.5/§5.5.2) through Kafka, against an
 aiocoap device whose FETCH / iPATCH handling on "/" is written here with json and cbor2 (so the
 gateway's SenML encoder and decoder are checked by code that shares nothing with them).

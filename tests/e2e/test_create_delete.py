@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Create and Delete through Kafka against an aiocoap device: the gateway sends the new
 instance as OMA-TLV (checked by the test device's TLV reader, independent of the gateway's), the
 device's Location-Path becomes AvroCreateResponse.location, and Delete maps 2.02 to DELETED."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """`zeelos device` answers the LwM2M 1.1 composite operations (FETCH / and iPATCH / with SenML JSON
 or CBOR) that the gateway sends for Kafka requests with payload.paths / payload.resources:
 Read-Composite returns the device's own values, Write-Composite changes them all or not at all,

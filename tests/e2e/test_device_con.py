@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """`zeelos device --device-notify-con`: the simulated device sends its notifications as CON
 messages, retransmitted until the gateway acknowledges them (RFC 7252 §4.2), at most one in flight
 per observation.  Seen from outside: every notification that reaches Kafka was acknowledged (one

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """`zeelos device --count`: a fleet of independent LwM2M clients in one command, split over worker
 processes. Seen from the gateway through Kafka: one NEW record per device with the zero-padded
 endpoint names, each device on its own UDP source port, notifications at --device-notify-ms, and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Content formats of device answers and of writes, against payloads encoded here by independent
 Python code (json, cbor2) from the specifications, never by the gateway's own codecs:
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Self-tests of the e2e harness against real peers (no gateway needed): the mini registry,
 Confluent-framed Avro through the real broker, the aiocoap device against hand-built CoAP and
 libcoap's coap-client. If these fail, the gateway tests cannot be trusted."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A device (aiocoap CoAP server) that answers management requests with CoAP error codes and
 diagnostic payloads (RFC 7252 §5.5.2): the management response carries the mapped
 AvroResponseCode and an AvroGenericResponse whose message is the diagnostic payload

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Hostile input on both sides: malformed CoAP datagrams and registrations, undecodable Kafka
 request records. The gateway answers what deserves an answer, counts the rest, and keeps serving."""
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Management requests through Kafka (contract §4.3-4.5): AvroRequest on iot.<gw>.management.req,
 AvroResponse on iot.<gw>.management.rep, notifications on iot.<gw>.observations."""
 from __future__ import annotations

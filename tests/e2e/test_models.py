@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Object models from OMA DDF files (--models-dir): a custom object's TLV integer is typed by the
 loaded model; without the DDF the gateway cannot know the type and reports OPAQUE."""
 from __future__ import annotations

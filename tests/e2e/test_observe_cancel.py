@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """observeCancel, active (default: GET with Observe: 1 and the observation's token, RFC 7641
 §3.6) and passive (--observe-cancel passive: the token is forgotten and the next notification
 is answered with RST). Either way the ticket gets CHANGED, the device stops notifying and no

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Queue mode (binding UQ): requests for a sleeping device wait in a durable queue and go out
 when it next talks; SLEEPING/AWAKE are UPDATE records with attributes {"queue.state": ...};
 a request whose device never wakes is answered when its TTL passes."""

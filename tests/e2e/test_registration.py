@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Registration interface (LwM2M 1.0 §5.3) -> iot.<gw>.registrations (contract §4.2)."""
 from __future__ import annotations
 

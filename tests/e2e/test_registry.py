@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """mini_registry.py's Avro compatibility checks (Confluent semantics), over its REST API.
 
 No Kafka and no gateway: each test gets its own in-process registry, so global config changes

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Registrations survive a crash: kill -9, restart on the same data dir, devices only Update."""
 from __future__ import annotations
 

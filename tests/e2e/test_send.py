@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """LwM2M Send (device POST /dp with SenML JSON / CBOR, or LwM2M CBOR as LwM2M 1.2 allows): every
 object instance becomes one AvroResponseObserve on iot.<gw>.observations (path "/o/i", ticket and
 observationId "send"), and the device's 2.04 comes only after Kafka acknowledged the records.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Write-Attributes end to end: an AvroWriteAttributesRequest's observeSpec reaches the device as
 one Uri-Query option per attribute on a PUT without payload (LwM2M 1.1 §5.4.4: pmin, pmax, gt,
 lt, st, epmin, epmax), a bare name removes the attribute, and anything else is answered

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzzes the CoAP message codec: arbitrary bytes are parsed; a message that
  * parses is serialized again, the result must parse to an equal message
  * (type, code, MID, token, options in order, payload) and, because every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzzes the configuration parsers: for every command's set of tables, the
  * input is loaded as a properties file, then split at newlines into a
  * command line for zl_conf_parse_args (with "ZEELOS_*" lines also offered as

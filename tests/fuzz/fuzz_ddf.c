@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzzes the OMA DDF parser through zl_models_load_xml: never crashes, leaks
  * or hangs; a failure leaves the handle empty with a message; on success
  * every loaded object and resource is found by the lookups, resources are

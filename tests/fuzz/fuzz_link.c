@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzzes the CoRE link-format parser; successful parses are formatted both
  * ways, and the CoRE form must parse back to the same number of links. */
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzzes the LwM2M CBOR (11544) and plain CBOR (60) decoders: the first byte
  * picks the request path and (bit 7) the format, the rest is the payload.
  * Successful decodes are re-encoded (always possible in CBOR), decoded again

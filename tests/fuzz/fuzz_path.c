@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzzes the path parser and segment builder; accepted paths must format
  * and parse back to the same ids. */
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzzes the management-request decoder, the one parser fed by the network
  * side of Kafka: the same input is decoded in JSON mode, in Avro mode as a
  * whole framed record (header checks), and in Avro mode behind a fixed

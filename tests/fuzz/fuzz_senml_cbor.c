@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzzes the SenML CBOR decoder: the first byte picks the request path
  * (object, instance, resource, resource instance; known and unknown models),
  * the rest is the payload.  A successful decode must re-encode; the encoding

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzzes the text/plain decoder for every type (first byte picks it) and the
  * Base64 decoder; decoded values re-encode and decode to the same value. */
 #include <math.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Replays every file of a corpus directory through a libFuzzer entry point.
  * Lets gcc builds (and ASan builds in CI) run the committed corpora without clang. */
 #include <dirent.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The round-trip property every node codec's fuzz target checks: a failed
  * decode hands out no tree (and says why when asked to); a successful decode
  * re-encodes, the encoding decodes again to a tree of the same node count

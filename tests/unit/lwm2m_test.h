@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Helpers shared by the LwM2M codec unit tests (TLV, text/content, LwM2M
  * JSON and CBOR, SenML): one copy of the path literal parser, the node
  * counter of the round trips and the "rejected, no tree, errstr says why"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Minimal unit-test harness: CHECK records a failure and continues; the test
  * binary exits non-zero if any check failed.  Prints "N passed, N failed". */
 #ifndef ZL_TEST_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* zeelos bench accounting: an injected gap is counted missing, a repeated
  * record duplicated, a late record closes its gap; histogram quantiles. */
 #include "test.h"

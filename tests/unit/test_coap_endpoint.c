@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* CoAP message layer over real UDP sockets on 127.0.0.1: two endpoints in one
  * process sharing one timer wheel, plus raw UDP sockets that play a misbehaving
  * or hand-scripted peer.  A small poll loop drives everything with a bounded

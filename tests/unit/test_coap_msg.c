@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* CoAP codec: literal byte vectors (RFC 7252 §3 and Appendix A shapes), the
  * extended delta/length encodings, stable option sorting, and the classic
  * CoAP parser CVE shapes as regression tests. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Configuration: binding module tables to typed fields (and the programming
  * errors detected at bind time), defaults, properties files, environment,
  * flags, precedence, aliases, kafka.* passthrough, validation errors,

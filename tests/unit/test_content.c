@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Content-format dispatch: text/opaque typed by the model, TLV routing,
  * unsupported formats, path-depth requirements, encoders. */
 #include <string.h>

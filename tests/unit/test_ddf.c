@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* OMA DDF loading: field mapping, models handle (override, lookups, NULL),
  * TLV typed by a loaded model, error positions, hostile XML, directories. */
 #include <errno.h>

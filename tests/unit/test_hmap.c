@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Intrusive hash map: 100k nodes, growth, collisions, removal, iteration
  * (including removal during iteration with the "fetch next first" rule). */
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* HTTP endpoint: /metrics and /healthz over a real socket (libcurl), 404/405,
  * a registered route receiving a POST body, the 1 MiB body cap, port 0 =
  * disabled, the bind error message, and routes answered on a loop thread

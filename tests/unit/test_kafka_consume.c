@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* kafka/ktool + the shared consumer loop against librdkafka's mock cluster
  * (the test owns it through librdkafka; the code under test reaches it only
  * through kafka.bootstrap.servers, as it would a real one): records reach the callback as zl_kmsg_t

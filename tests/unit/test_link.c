@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* CoRE link format: registration/discover payloads, quoting and escapes,
  * limits, error offsets, and both output formats. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The shared event loop: fd callbacks (add, modify, remove from inside a
  * callback), timers in order and never early, the order inside one turn (fd
  * callbacks, timers, hooks), posts from several threads each run exactly once

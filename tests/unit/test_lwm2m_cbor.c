@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* LwM2M CBOR (11544) and plain CBOR (60): hand-written payloads (nested maps
  * and array keys combining path levels), every value type, round trips
  * through the encoders with expected bytes, and malformed input rejected. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* OMA LwM2M JSON codec: the LwM2M 1.0 §6.4.4 Device example decoded to typed
  * values, every value type, bn/n joining, round trips through the encoder,
  * and malformed documents rejected with a message naming the entry. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Metrics: exact Prometheus text for counters/gauges with labels, histogram
  * buckets (cumulative, +Inf, _sum, _count), registration rules, and lock-free
  * updates from several threads while another thread renders. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Built-in models: table order (binary search depends on it) and registry facts. */
 #include "lwm2m/model.h"
 #include "test.h"

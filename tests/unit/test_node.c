@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Node tree helpers and type names. */
 #include <stdlib.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* LwM2M path parsing/formatting: accepted forms, every rejection class. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Regression for the "weak randomness" CVE class (predictable CoAP tokens,
  * message ids and registration ids): the endpoint's randomness comes from the
  * kernel CSPRNG, so two endpoints created in the same millisecond do not share

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Registry: lookups by endpoint, id and address; expiry on the wheel (driven
  * with synthetic clock values, no sleeping); pending references; links and
  * attribute parsing. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* SenML JSON (110) and SenML CBOR (112) codecs: LwM2M 1.1 §7.4.5 example
  * payloads decoded to typed values, hand-built CBOR byte arrays, encoder
  * output checked byte-exact, encode->decode round trips and every rejection

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Serde tests without a network: schema ids are pre-seeded.  Expected Avro
  * bytes are written by hand from the Avro spec (zig-zag varints, union index
  * then value, enum ordinal, length-prefixed strings), never produced by the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* kafka/reqdec + sr_async: schema look-ups off the loop thread.  A tiny HTTP
  * server thread plays a slow Schema Registry; the test proves that a record
  * whose schema is cached is decoded at once while another waits for its

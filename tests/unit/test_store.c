@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* SQLite store: put/flush/close/reopen/load of registrations and observation
  * tickets, cascade delete, insert-or-replace, unflushed writes at close. */
 #include <sqlite3.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* text/plain codec and Base64: strict parsing per type and canonical output. */
 #include <math.h>
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* OMA-TLV codec: spec §6.4.3 example vectors decoded to typed values and
  * re-encoded byte-exact; malformed input (truncation, bad nesting, reserved
  * ids, node cap) rejected with the right error; encoder width choices. */

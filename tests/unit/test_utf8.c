@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* common/utf8: the edge cases of well-formed UTF-8, and the CoAP / Avro
  * response codes errors map to (coap/errcode, kafka/records). */
 #include "test.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Timer wheel: simulated time only (zl_wheel_run with chosen now_ms values). */
 #include <stdlib.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* `zeelos bench`: drives a bench-mode fleet against a running gateway and
  * measures what arrives in Kafka, by consuming the gateway's topics itself.
  *

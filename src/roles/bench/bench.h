@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* `zeelos bench`: drives a bench-mode fleet against a gateway and measures it through Kafka. */
 #ifndef ZL_BENCH_H
 #define ZL_BENCH_H

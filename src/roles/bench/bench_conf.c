@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Property table of zl_bench_conf_t (data only; see bench.h). */
 #include <stdint.h>
 

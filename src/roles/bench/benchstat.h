@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Accounting of `zeelos bench`, kept apart so unit tests can drive it:
  * an HDR-style histogram (fixed log buckets, <1 % relative error) and the
  * per-device sequence tracker that counts missing and duplicated records. */

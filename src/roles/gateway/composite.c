@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Composite operations (LwM2M 1.1 TS Core §5.4.3, §5.4.5, §5.5.2):
  *
  *   Read-Composite     FETCH /   payload: the paths as SenML names   answer: SenML values

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Everything the gateway tells Kafka goes through here: registration events
  * (NEW/UPDATE/DELETE on topic.registrations) and responses/notifications.
  * Records are encoded into two scratch buffers owned by the gateway and copied

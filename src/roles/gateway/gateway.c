@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The gateway handle and its event loop.
  *
  * One thread runs the loop (common/loop.h): fd watches on the CoAP socket and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* `zeelos gateway`: an LwM2M server on CoAP/UDP whose northbound side is Kafka.
  *
  * One zl_gw_t holds everything (no globals), so tests can run two gateways in

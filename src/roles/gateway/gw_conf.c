@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The gateway's own property tables (data only; see gateway.h).  The
  * CoAP, HTTP, Kafka and topic settings come from those modules' tables. */
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Gateway internals shared by the files of src/gateway/ (not a public API).
  *
  *   gateway.c   handle, event loop, start-up and shutdown

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Management requests: AvroRequest records from topic.management.req become
  * CoAP requests to the device; the device's answer (or the reason there is
  * none) becomes an AvroResponse on topic.management.rep with the request's

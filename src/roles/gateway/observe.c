@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Observations started through Kafka. The CoAP token is the observation id
  * ("[hex]" on the wire, like the seed); the token -> ticket map is kept in
  * SQLite so that notifications arriving after a gateway restart still carry

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Queue mode (LwM2M binding with Q): a device that sleeps cannot be asked
  * anything, so management requests for it wait here until it next talks to us
  * (register or update), then go out in arrival order.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The LwM2M registration interface (LwM2M 1.0/1.1 §5.3, §8.2.3):
  *   POST   /rd?ep=&lt=&lwm2m=&b=&sms=  + link payload  -> 2.01 Location /rd/<id>
  *   POST   /rd/<id>?lt=&b=&sms=        [+ links]       -> 2.04

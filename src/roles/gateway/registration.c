@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* What happens to a registration beyond the registry's maps: it is counted,
  * persisted, announced on Kafka when it expires, its observations are
  * cancelled when it goes, and it is restored from SQLite at start-up. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Registrations in memory: three seeded hash maps and one timer each. */
 #include "roles/gateway/registry.h"
 

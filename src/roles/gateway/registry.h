@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The registration registry: every registered device, found by endpoint name
  * (management requests), by registration id (/rd/<id> updates) and by source
  * address (Send, queue mode), each in one hash probe; each registration has

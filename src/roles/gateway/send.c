@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* LwM2M Send (device POST /dp in SenML JSON or SenML CBOR as LwM2M 1.1 allows,
  * or LwM2M CBOR as 1.2 adds; other formats get 4.15, undecodable payloads 4.00
  * with the decoder's reason): every object instance the device sends becomes

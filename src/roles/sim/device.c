@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* `zeelos device`, one simulated LwM2M client: what it holds and how it
  * answers.  LwM2M Server (1/0), Device (3/0) and two Temperature sensors
  * (3303/0 moving every device.notify.ms (1 s) on a rising trend, 3303/1 at

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* What `zeelos device` (device.c) shares with its composite operations
  * (device_composite.c): a device stays opaque there, and the composite code
  * reads, writes and observes through the same calls the plain operations use. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Composite operations of `zeelos device` (LwM2M 1.1 TS Core §5.4.3, §5.4.5,
  * §5.5.2), apart from device.c so that file stays readable:
  *

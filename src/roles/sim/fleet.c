@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* `zeelos device`: the fleet that runs simulated devices (device.c) for
  * demos, tests and load.  Each device has its own CoAP endpoint (own UDP
  * port), registers with the gateway, sends an update at 90 % of its lifetime

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* `zeelos device`: one simulated LwM2M client or a fleet of them. */
 #ifndef ZL_SIM_H
 #define ZL_SIM_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Property tables of zl_sim_conf_t (data only; see sim.h). */
 #include <stdint.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Internals shared by the files of roles/sim (not an API): a device's state
  * (device.c: its objects, observers and CoAP server side) and the fleet that
  * runs it (fleet.c: registration lifecycle, workers, the loop). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* `zeelos request KIND PATH [ARG]`: sends one management request to a gateway
  * over Kafka (an AvroRequest on topic.management.req, key AvroKey{ep}) and
  * prints its response (the AvroResponse with the same ticket from

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* `zeelos tail [TOPIC...]`: prints the records of zeelos topics as JSON lines
  * {"topic","partition","offset","key","value"}, keys and values decoded with
  * the writer schema named by their Confluent id (or passed through in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The Kafka-side command-line tools: `zeelos request` and `zeelos tail`. */
 #ifndef ZL_TOOLS_H
 #define ZL_TOOLS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Property tables of `zeelos request` and `zeelos tail` (data only; see tools.h). */
 #include <stdint.h>
 
