@@ -212,6 +212,8 @@ fail:
     return NULL;
 }
 
+int zl_gw_coap_port(const zl_gw_t *gw) { return gw->local_port; }
+
 void zl_gw_stop(zl_gw_t *gw) {
     gw->stop = 1;
     uint64_t one = 1;
