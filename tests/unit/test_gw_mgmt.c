@@ -213,26 +213,30 @@ static void test_observe(zt_gw_t *h) {
 
 /* Queue mode: a UQ device that stays quiet is SLEEPING; a request for it is
  * consumed and held (its offset committed, nothing sent, no answer) until the
- * device's next update, then sent and answered. */
+ * device's next update, then sent and answered.  A second sleeping device
+ * de-registers instead: its held request is answered NOT_FOUND. */
 static void test_queue_mode(zt_gw_t *h) {
-    char loc[64];
+    char loc[64], loc2[64];
     zt_dev_t *d = registered(h, "mg-queue", "UQ", loc, sizeof loc);
-    if (!d) return;
+    zt_dev_t *d2 = registered(h, "mg-queue2", "UQ", loc2, sizeof loc2);
     zt_match_t sleeping = {.ep = "mg-queue", .kind = "UPDATE", .queue_state = "SLEEPING"};
-    zt_rec_t *r = zt_wait_record(h, ZT_REG, &sleeping, AWAKE_MS + 5000);
-    CHECK(r != NULL);
-    if (!r) {
-        zt_dev_free(d);
-        return;
-    }
+    zt_match_t sleeping2 = {.ep = "mg-queue2", .kind = "UPDATE", .queue_state = "SLEEPING"};
+    bool asleep = zt_wait_record(h, ZT_REG, &sleeping, AWAKE_MS + 5000) != NULL;
+    asleep = zt_wait_record(h, ZT_REG, &sleeping2, AWAKE_MS + 5000) != NULL && asleep;
+    CHECK(asleep);
+    if (!d || !d2 || !asleep) goto out;
     int64_t off = zt_request(h, "mg-queue", "t-queued", "read", "/3/0/0", "TEXT_CODE");
     CHECK(off >= 0);
-    /* the offset is released only once the request is held durably */
-    CHECK(zt_wait_committed(h, off + 1, 10000));
+    int64_t off2 = zt_request(h, "mg-queue2", "t-queued2", "read", "/3/0/0", "TEXT_CODE");
+    CHECK(off2 > off);
+    /* offsets are released only once the requests are held durably */
+    CHECK(zt_wait_committed(h, off2 + 1, 10000));
     zt_msg_t m;
     CHECK_EQ_INT(zt_dev_recv(d, &m, 100), 0);
-    zt_match_t rep = {.ticket = "t-queued"};
+    CHECK_EQ_INT(zt_dev_recv(d2, &m, 0), 0);
+    zt_match_t rep = {.ticket = "t-queued"}, rep2 = {.ticket = "t-queued2"};
     CHECK_EQ_INT(zt_count_records(h, ZT_REP, &rep, 100), 0);
+    CHECK_EQ_INT(zt_count_records(h, ZT_REP, &rep2, 0), 0);
 
     /* the device wakes up: update, then the held request goes out */
     zt_msg_t resp;
@@ -244,7 +248,17 @@ static void test_queue_mode(zt_gw_t *h) {
     if (v) check_string_resource(resource(v), 0, "/3/0/0", "ACME");
     zt_match_t awake = {.ep = "mg-queue", .kind = "UPDATE", .queue_state = "AWAKE"};
     CHECK(zt_wait_record(h, ZT_REG, &awake, 5000) != NULL);
+
+    /* the other one leaves without waking up */
+    CHECK_EQ_INT(zt_dev_call(d2, ZL_COAP_DELETE, loc2, NULL, -1, NULL, 0, &resp, NULL, 3000), 1);
+    CHECK_EQ_INT(resp.m.code, ZL_COAP_DELETED);
+    v = response(h, "mg-queue2", "t-queued2", "/3/0/0", "read", "NOT_FOUND", 5000);
+    if (v)
+        CHECK_STR(zt_json_str(v, "rep.body.*.message"),
+                  "device 'mg-queue2' de-registered before the request could be delivered");
+out:
     zt_dev_free(d);
+    zt_dev_free(d2);
 }
 
 int main(void) {
