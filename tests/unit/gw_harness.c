@@ -2,7 +2,24 @@
  * a thread, a fake device on a UDP socket, waiting for records.  See
  * gw_harness.h.  Why a mock cluster rather than a fake producer: the gateway's
  * Kafka code (client.c: delivery reports, offset tracking, consumer group) is
- * part of what these tests exercise. */
+ * part of what these tests exercise.
+ *
+ * What librdkafka 2.0.2's mock cluster gives (checked against its source):
+ * Produce with the idempotent producer (InitProducerId), Fetch, ListOffsets,
+ * balanced consumer groups with commits (JoinGroup v5 accepts the gateway's
+ * static membership), Metadata with topic auto-creation.  Gaps, and how the
+ * harness lives with them:
+ *  - no CreateTopics, and Metadata names controller 0, which no mock broker
+ *    is: the gateway's zl_producer_ensure_topics() waits its full 10 s (+1)
+ *    for a controller inside zl_gw_new(), logs a warning and goes on.  The
+ *    harness creates the topics itself (rd_kafka_mock_topic_create, one
+ *    partition each) and pays the 11 s once per test executable.
+ *  - the first join of a group is delayed 3 s (the broker's
+ *    group.initial.rebalance.delay.ms, hard-coded in the mock): the first
+ *    management request of a run waits for it (requests are read from the
+ *    earliest offset, so nothing is lost meanwhile).
+ * The test's own reader is not in a group: it assigns partition 0 of the four
+ * topics, so it reads at once. */
 #include "gw_harness.h"
 
 #include <arpa/inet.h>

@@ -5,9 +5,16 @@
  * case (its start costs ~10 s with librdkafka 2.0.2's mock, see gw_harness.c). */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "gw_harness.h"
 #include "test.h"
+
+static int64_t wall_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static bool has_link(json_t *links, const char *url) {
     size_t i;
@@ -24,6 +31,7 @@ static void test_register_update_deregister(zt_gw_t *h) {
     CHECK(d != NULL);
     if (!d) return;
     char loc[64];
+    int64_t t0 = wall_ms();
     uint8_t code = zt_dev_register(d, "reg-dev1", 120, "U", "</1/0>,</3/0>,</3303/0>", loc, sizeof loc);
     CHECK_EQ_INT(code, ZL_COAP_CREATED);
     CHECK(!strncmp(loc, "/rd/", 4) && strlen(loc) > 4);
@@ -46,6 +54,12 @@ static void test_register_update_deregister(zt_gw_t *h) {
         CHECK_EQ_INT(json_array_size(links), 3);
         CHECK(has_link(links, "/1/0") && has_link(links, "/3/0") && has_link(links, "/3303/0"));
         CHECK_STR(zt_json_str(r->key, "ep"), "reg-dev1");
+        CHECK_STR(zt_json_str(b, "root"), "/");
+        CHECK(json_is_null(zt_json_at(b, "sms")));
+        CHECK_EQ_INT(json_object_size(zt_json_at(b, "attributes.map")), 0);
+        int64_t reg_date = json_integer_value(zt_json_at(b, "regDate"));
+        CHECK(reg_date >= t0 && reg_date <= wall_ms() + 1000);
+        CHECK_EQ_INT(json_integer_value(zt_json_at(b, "lastUp")), reg_date);
     }
 
     /* update: new lifetime and objects */
@@ -64,6 +78,8 @@ static void test_register_update_deregister(zt_gw_t *h) {
         /* optional fields are unions: {"long": 300} */
         CHECK_EQ_INT(json_integer_value(zt_json_at(b, "lt.*")), 300);
         CHECK(json_is_null(zt_json_at(b, "bnd")));
+        CHECK(json_is_null(zt_json_at(b, "sms")));
+        CHECK(json_is_null(zt_json_at(b, "attributes")));
         json_t *links = zt_json_at(b, "links.*");
         CHECK_EQ_INT(json_array_size(links), 2);
         CHECK(has_link(links, "/1/0") && has_link(links, "/3/0"));

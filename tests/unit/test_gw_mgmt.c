@@ -107,6 +107,33 @@ static void test_read(zt_gw_t *h) {
     v = response(h, "mg-read", "t-tlv", "/3/0/0", "read", "CONTENT", 5000);
     if (v) check_string_resource(resource(v), 0, "/3/0/0", "ACME-2");
 
+    /* an object instance in TLV: FLOAT (4-byte) and STRING resources, 16-bit ids */
+    CHECK(zt_request(h, "mg-read", "t-inst", "read", "/3303/0", "TLV") >= 0);
+    if (expect_request(d, &get, ZL_COAP_GET, "/3303/0", 5000)) {
+        static const uint8_t tlv[] = {0xE4, 0x16, 0x44, 0x41, 0xAC, 0x00, 0x00, /* 5700 = 21.5f */
+                                      0xE3, 0x16, 0x45, 'C', 'e', 'l'};         /* 5701 = "Cel" */
+        CHECK_EQ_INT(zt_dev_reply(d, &get, ZL_COAP_CONTENT, 11542, tlv, sizeof tlv, -1), 0);
+    }
+    v = response(h, "mg-read", "t-inst", "/3303/0", "read", "CONTENT", 5000);
+    if (v) {
+        CHECK_STR(json_object_iter_key(json_object_iter(zt_json_at(v, "rep.body.*.content"))),
+                  "io.zeelos.leshan.avro.resource.AvroInstanceResource");
+        json_t *inst = zt_json_at(v, "rep.body.*.content.*");
+        CHECK_EQ_INT(json_integer_value(zt_json_at(inst, "id")), 0);
+        CHECK_STR(zt_json_str(inst, "kind"), "INSTANCE");
+        json_t *res = zt_json_at(inst, "resources");
+        CHECK_EQ_INT(json_array_size(res), 2);
+        for (size_t i = 0; i < json_array_size(res); i++) {
+            json_t *r = json_array_get(res, i);
+            if (json_integer_value(zt_json_at(r, "id")) == 5700) {
+                CHECK_STR(zt_json_str(r, "path"), "/3303/0/5700");
+                CHECK(float_value(r) == 21.5);
+            } else {
+                check_string_resource(r, 5701, "/3303/0/5701", "Cel");
+            }
+        }
+    }
+
     /* a device error is passed on with its code */
     CHECK(zt_request(h, "mg-read", "t-404", "read", "/3/0/7", "TLV") >= 0);
     if (expect_request(d, &get, ZL_COAP_GET, "/3/0/7", 5000))
