@@ -102,6 +102,62 @@ static void test_register_update_deregister(zt_gw_t *h) {
     zt_dev_free(d);
 }
 
+/* Re-registration of a registered endpoint (from a new address) replaces the
+ * old registration: one more NEW, no DELETE, the old location is gone. */
+static void test_reregistration(zt_gw_t *h) {
+    zt_dev_t *d1 = zt_dev_new(h), *d2 = zt_dev_new(h);
+    CHECK(d1 && d2);
+    if (!d1 || !d2) goto out;
+    char loc1[64], loc2[64];
+    zt_match_t m_new = {.ep = "reg-twice", .kind = "NEW"};
+    CHECK_EQ_INT(zt_dev_register(d1, "reg-twice", 60, "U", "</3/0>", loc1, sizeof loc1), ZL_COAP_CREATED);
+    zt_rec_t *r1 = zt_wait_record(h, ZT_REG, &m_new, 5000);
+    CHECK_EQ_INT(zt_dev_register(d2, "reg-twice", 60, "U", "</3/0>", loc2, sizeof loc2), ZL_COAP_CREATED);
+    zt_rec_t *r2 = zt_wait_record(h, ZT_REG, &m_new, 5000);
+    CHECK(r1 && r2);
+    CHECK(strcmp(loc1, loc2) != 0);
+    if (r1 && r2) { /* the new record names the new registration and address */
+        CHECK_STR(zt_json_str(r2->value, "body.*.regId"), loc2 + 4);
+        CHECK(json_integer_value(zt_json_at(r1->value, "body.*.port")) !=
+              json_integer_value(zt_json_at(r2->value, "body.*.port")));
+    }
+    zt_msg_t resp;
+    CHECK_EQ_INT(zt_dev_call(d1, ZL_COAP_POST, loc1, NULL, -1, NULL, 0, &resp, NULL, 3000), 1);
+    CHECK_EQ_INT(resp.m.code, ZL_COAP_NOT_FOUND);
+    CHECK_EQ_INT(zt_dev_call(d2, ZL_COAP_POST, loc2, NULL, -1, NULL, 0, &resp, NULL, 3000), 1);
+    CHECK_EQ_INT(resp.m.code, ZL_COAP_CHANGED);
+    zt_match_t m_del = {.ep = "reg-twice", .kind = "DELETE"};
+    CHECK_EQ_INT(zt_count_records(h, ZT_REG, &m_del, 200), 0);
+    zt_match_t m_upd = {.ep = "reg-twice", .kind = "UPDATE"};
+    CHECK(zt_wait_record(h, ZT_REG, &m_upd, 5000) != NULL);
+out:
+    zt_dev_free(d1);
+    zt_dev_free(d2);
+}
+
+/* A lifetime that passes without an update: DELETE with expired=true. */
+static void test_expiry(zt_gw_t *h) {
+    zt_dev_t *d = zt_dev_new(h);
+    CHECK(d != NULL);
+    if (!d) return;
+    char loc[64];
+    int64_t t0 = zt_now_ms();
+    CHECK_EQ_INT(zt_dev_register(d, "reg-short", 1, "U", "</3/0>", loc, sizeof loc), ZL_COAP_CREATED);
+    zt_match_t m_new = {.ep = "reg-short", .kind = "NEW"};
+    CHECK(zt_wait_record(h, ZT_REG, &m_new, 5000) != NULL);
+    zt_match_t m_del = {.ep = "reg-short", .kind = "DELETE"};
+    zt_rec_t *r = zt_wait_record(h, ZT_REG, &m_del, 5000);
+    CHECK(r != NULL);
+    if (r) {
+        CHECK(json_is_true(zt_json_at(r->value, "body.*.expired")));
+        CHECK(zt_now_ms() - t0 >= 950);
+    }
+    zt_msg_t resp;
+    CHECK_EQ_INT(zt_dev_call(d, ZL_COAP_POST, loc, NULL, -1, NULL, 0, &resp, NULL, 3000), 1);
+    CHECK_EQ_INT(resp.m.code, ZL_COAP_NOT_FOUND);
+    zt_dev_free(d);
+}
+
 /* A register without ep is refused and publishes nothing. */
 static void test_register_without_endpoint(zt_gw_t *h) {
     zt_dev_t *d = zt_dev_new(h);
@@ -252,7 +308,9 @@ int main(void) {
     if (!h) TEST_MAIN_END();
     test_register_update_deregister(h);
     test_register_without_endpoint(h);
-    /* every record on the topic was expected: NEW, UPDATE, DELETE of reg-dev1 */
+    test_reregistration(h);
+    test_expiry(h);
+    /* every registration record was expected */
     CHECK_EQ_INT(zt_count_records(h, ZT_REG, NULL, 200), 0);
     test_send(h);
     test_send_waits_for_kafka(h);
