@@ -215,6 +215,22 @@ static void test_observe(zt_gw_t *h) {
         CHECK(float_value(res) == (i == 0 ? 22.25 : 23.5));
     }
 
+    /* an undecodable notification is published as an error and does not end the observation */
+    CHECK_EQ_INT(zt_dev_notify(d, &obs, 4, 0, "warm", 4), 0);
+    CHECK_EQ_INT(zt_dev_notify(d, &obs, 5, 0, "24", 2), 0);
+    zt_match_t m_obs = {.ticket = "t-obs"};
+    zt_rec_t *bad = zt_wait_record(h, ZT_OBS, &m_obs, 5000);
+    CHECK(bad != NULL);
+    if (bad) {
+        CHECK_STR(zt_json_str(bad->value, "rep.code"), "INTERNAL_SERVER_ERROR");
+        CHECK_STR(zt_json_str(bad->value, "observationId"), obs_id);
+        const char *msg = zt_json_str(bad->value, "rep.body.*.message");
+        CHECK(msg && msg[0]);
+    }
+    zt_rec_t *good = zt_wait_record(h, ZT_OBS, &m_obs, 5000);
+    CHECK(good != NULL);
+    if (good) CHECK(float_value(resource(good->value)) == 24.0);
+
     /* cancel: answered from the gateway's table, the device is told with the same token */
     CHECK(zt_request(h, "mg-obs", "t-cancel", "observeCancel", "/3303/0/5700", "TEXT_CODE") >= 0);
     zt_msg_t cancel;
@@ -230,11 +246,33 @@ static void test_observe(zt_gw_t *h) {
     zt_msg_t rst;
     CHECK_EQ_INT(zt_dev_recv(d, &rst, 3000), 1);
     CHECK_EQ_INT(rst.m.type, ZL_COAP_RST);
-    zt_match_t m = {.ticket = "t-obs"};
-    CHECK_EQ_INT(zt_count_records(h, ZT_OBS, &m, 200), 0);
+    CHECK_EQ_INT(zt_count_records(h, ZT_OBS, &m_obs, 200), 0);
     /* a second cancel finds nothing */
     CHECK(zt_request(h, "mg-obs", "t-cancel2", "observeCancel", "/3303/0/5700", "TEXT_CODE") >= 0);
     response(h, "mg-obs", "t-cancel2", "/3303/0/5700", "observeCancel", "NOT_FOUND", 5000);
+    zt_dev_free(d);
+}
+
+/* A device that answers an observe without an Observe option: the value is
+ * the answer, no observation is kept (the token is dead, a cancel finds nothing). */
+static void test_observe_refused(zt_gw_t *h) {
+    zt_dev_t *d = registered(h, "mg-noobs", "U", NULL, 0);
+    if (!d) return;
+    zt_msg_t obs;
+    CHECK(zt_request(h, "mg-noobs", "t-noobs", "observe", "/3303/0/5700", "TEXT_CODE") >= 0);
+    if (expect_request(d, &obs, ZL_COAP_GET, "/3303/0/5700", 5000)) {
+        CHECK_EQ_INT(zt_dev_reply(d, &obs, ZL_COAP_CONTENT, 0, "20", 2, -1), 0);
+        json_t *v = response(h, "mg-noobs", "t-noobs", "/3303/0/5700", "observe", "CONTENT", 5000);
+        if (v) CHECK(float_value(resource(v)) == 20.0);
+        CHECK_EQ_INT(zt_dev_notify(d, &obs, 2, 0, "21", 2), 0);
+        zt_msg_t rst;
+        CHECK_EQ_INT(zt_dev_recv(d, &rst, 3000), 1);
+        CHECK_EQ_INT(rst.m.type, ZL_COAP_RST);
+        zt_match_t m = {.ticket = "t-noobs"};
+        CHECK_EQ_INT(zt_count_records(h, ZT_OBS, &m, 100), 0);
+    }
+    CHECK(zt_request(h, "mg-noobs", "t-noobs-cancel", "observeCancel", "/3303/0/5700", "TEXT_CODE") >= 0);
+    response(h, "mg-noobs", "t-noobs-cancel", "/3303/0/5700", "observeCancel", "NOT_FOUND", 5000);
     zt_dev_free(d);
 }
 
@@ -297,6 +335,7 @@ int main(void) {
     test_timeout(h);
     test_errors(h);
     test_observe(h);
+    test_observe_refused(h);
     test_queue_mode(h);
     zt_gw_stop(h);
     TEST_MAIN_END();
