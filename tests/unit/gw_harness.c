@@ -116,7 +116,8 @@ static int set(zl_conf_t *c, const char *k, const char *v) {
     return -1;
 }
 
-/* The one place the gateway is configured, constructed and started. */
+/* The one place the gateway is configured, constructed and started (and,
+ * below, stopped): adapt here when zl_gw_new()/zl_gw_run() change. */
 static int start_gateway(zt_gw_t *h, const zt_gw_opts_t *o) {
     char num[32];
     zl_conf_t *c = h->conf = zl_conf_new();
@@ -204,13 +205,14 @@ zt_gw_t *zt_gw_start(const zt_gw_opts_t *o) {
     return h;
 fail:
     fprintf(stderr, "harness: cannot start the gateway under test\n");
-    zt_gw_stop(h);
+    (void)zt_gw_stop(h);
     return NULL;
 }
 
-void zt_gw_stop(zt_gw_t *h) {
-    if (!h) return;
+int zt_gw_stop(zt_gw_t *h) {
+    if (!h) return -1;
     stop_gateway(h);
+    int rc = h->run_rc;
     if (h->reader) {
         rd_kafka_consumer_close(h->reader);
         rd_kafka_destroy(h->reader);
@@ -225,6 +227,7 @@ void zt_gw_stop(zt_gw_t *h) {
     }
     nftw(h->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
     free(h);
+    return rc;
 }
 
 void zt_kafka_set_rtt(zt_gw_t *h, int rtt_ms) { rd_kafka_mock_broker_set_rtt(h->mock, 1, rtt_ms); }

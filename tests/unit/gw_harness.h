@@ -8,9 +8,10 @@
  * Every wait is on an event with a deadline (a record in Kafka, a datagram on
  * the device socket, a committed offset): nothing sleeps to synchronise.
  *
- * All construction, start and stop of the gateway is in one function,
- * zt_gw_start()/zt_gw_stop() in gw_harness.c, so a change of the gateway's
- * construction API touches one place.
+ * All configuration, construction, start and stop of the gateway is in two
+ * adjacent functions of gw_harness.c, start_gateway() and stop_gateway(), so
+ * a change of the gateway's construction API (typed config, common loop)
+ * touches that one place.
  *
  * The gateway logs errors only; ZT_LOG=warn|info|debug shows more.
  *
@@ -44,8 +45,9 @@ typedef struct zt_gw zt_gw_t;
  * HTTP) running zl_gw_run() on a thread, and the test's Kafka clients.
  * NULL (with the reason on stderr) on failure. */
 zt_gw_t *zt_gw_start(const zt_gw_opts_t *o);
-/* Stops and destroys the gateway, the clients, the mock cluster; removes data.dir. */
-void zt_gw_stop(zt_gw_t *h);
+/* Stops and destroys the gateway, the clients, the mock cluster; removes
+ * data.dir.  Returns what zl_gw_run() returned (0: a clean stop). */
+int zt_gw_stop(zt_gw_t *h);
 
 int zt_gw_coap_port(const zt_gw_t *h);
 const char *zt_gw_id(const zt_gw_t *h);

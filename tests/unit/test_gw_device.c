@@ -2,7 +2,7 @@
  * (/rd) and LwM2M Send (/dp), from the device's CoAP request to the records
  * on the registrations and observations topics, with the gateway in-process
  * against librdkafka's mock cluster (gw_harness.h).  One gateway serves every
- * case (its start costs ~10 s with librdkafka 2.0.2's mock, see gw_harness.c). */
+ * case (its start costs ~11 s with librdkafka 2.0.2's mock, see gw_harness.c). */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -315,6 +315,6 @@ int main(void) {
     test_send(h);
     test_send_waits_for_kafka(h);
     test_send_errors(h);
-    zt_gw_stop(h);
+    CHECK_EQ_INT(zt_gw_stop(h), 0);
     TEST_MAIN_END();
 }

@@ -4,7 +4,7 @@
  * them; the responses and notifications are read back from management.rep
  * and observations and checked field by field (jansson).
  *
- * One gateway serves every case (its start costs ~10 s with librdkafka
+ * One gateway serves every case (its start costs ~11 s with librdkafka
  * 2.0.2's mock cluster, see gw_harness.c); each case uses its own endpoint
  * names and tickets. */
 #include <stdio.h>
@@ -337,6 +337,6 @@ int main(void) {
     test_observe(h);
     test_observe_refused(h);
     test_queue_mode(h);
-    zt_gw_stop(h);
+    CHECK_EQ_INT(zt_gw_stop(h), 0);
     TEST_MAIN_END();
 }
