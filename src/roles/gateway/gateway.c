@@ -273,6 +273,8 @@ fail:
     return NULL;
 }
 
+int zl_gw_coap_port(const zl_gw_t *gw) { return gw->local_port; }
+
 void zl_gw_stop(zl_gw_t *gw) {
     if (gw->loop) zl_loop_stop(gw->loop); /* async-signal-safe */
 }

@@ -47,6 +47,8 @@ typedef struct zl_gw zl_gw_t;
 zl_gw_t *zl_gw_new(const zl_gw_conf_t *conf, char *errstr, size_t errstr_size);
 int zl_gw_run(zl_gw_t *gw);
 void zl_gw_stop(zl_gw_t *gw);
+/* The UDP port the CoAP endpoint is bound to (coap.port=0 picks one). */
+int zl_gw_coap_port(const zl_gw_t *gw);
 /* Flushes Kafka (bounded) and frees everything. */
 void zl_gw_destroy(zl_gw_t *gw);
 
