@@ -4,15 +4,11 @@
 #include <signal.h>
 #include <stdio.h>
 
-#include "cmd/cmd.h"
-#include "roles/gateway/gateway.h"
+#include "cmd/gateway.h"
 #include "common/conf.h"
 #include "common/log.h"
 
-typedef struct {
-    zl_cmd_log_conf_t log;
-    zl_gw_conf_t gw;
-} gateway_conf_t;
+typedef zl_cmd_gateway_conf_t gateway_conf_t;
 
 static const zl_conf_part_t parts[] = {
     ZL_CONF_PART(gateway_conf_t, log, zl_cmd_log_table),

@@ -40,7 +40,7 @@
 
 #include "common/conf.h"
 #include "common/log.h"
-#include "roles/gateway/gateway.h"
+#include "cmd/gateway.h"
 
 #define MAX_RECS 1024
 #define MAX_PENDING 16
@@ -53,6 +53,7 @@ struct zt_gw {
     rd_kafka_mock_cluster_t *mock;
     rd_kafka_t *producer, *reader, *group_view;
     zl_conf_t *conf;
+    zl_cmd_gateway_conf_t gconf; /* bound to conf: the gateway command's configuration */
     zl_gw_t *gw;
     pthread_t thread;
     bool running;
@@ -120,13 +121,20 @@ static int set(zl_conf_t *c, const char *k, const char *v) {
  * below, stopped): adapt here when zl_gw_new()/zl_gw_run() change. */
 static int start_gateway(zt_gw_t *h, const zt_gw_opts_t *o) {
     char num[32];
+    char err[512];
     zl_conf_t *c = h->conf = zl_conf_new();
-    if (!c) return -1;
+    if (!c || zl_conf_bind_cmd(c, &zl_gateway_conf, &h->gconf, err, sizeof err)) {
+        fprintf(stderr, "harness: binding the gateway's configuration: %s\n", c ? err : "out of memory");
+        return -1;
+    }
     if (set(c, "id", h->id) || set(c, "data.dir", h->dir) || set(c, "coap.host", "127.0.0.1") ||
         set(c, "coap.port", "0") || set(c, "http.port", "0") || set(c, "format", "json") ||
         set(c, "kafka.bootstrap.servers", rd_kafka_mock_cluster_bootstraps(h->mock)) ||
         /* commits become visible quickly (zt_wait_committed) */
-        set(c, "kafka.auto.commit.interval.ms", "50") || set(c, "kafka.linger.ms", "0"))
+        set(c, "kafka.auto.commit.interval.ms", "50") || set(c, "kafka.linger.ms", "0") ||
+        /* librdkafka 2.0.2's mock cluster has no CreateTopics (the harness
+           creates the topics in the mock): do not wait for the broker */
+        set(c, "topic.create.timeout.ms", "0"))
         return -1;
     snprintf(num, sizeof num, "%d", o->request_timeout_ms > 0 ? o->request_timeout_ms : 3000);
     if (set(c, "coap.request.timeout.ms", num)) return -1;
@@ -134,8 +142,8 @@ static int start_gateway(zt_gw_t *h, const zt_gw_opts_t *o) {
         snprintf(num, sizeof num, "%d", o->queue_awake_ms);
         if (set(c, "queue.awake.ms", num)) return -1;
     }
-    char err[512];
-    h->gw = zl_gw_new(c, err, sizeof err);
+    h->gconf.gw.kafka.props = c;
+    h->gw = zl_gw_new(&h->gconf.gw, err, sizeof err);
     if (!h->gw) {
         fprintf(stderr, "harness: zl_gw_new: %s\n", err);
         return -1;

@@ -234,7 +234,8 @@ zl_gw_t *zl_gw_new(const zl_gw_conf_t *conf, char *errstr, size_t n) {
      * it may still auto-create or have them already. */
     const char *const names[] = {gw->t_reg, gw->t_obs, gw->t_req, gw->t_rep};
     char terr[256];
-    if (zl_producer_ensure_topics(gw->producer, names, 4, 10000, terr, sizeof terr))
+    if (conf->topic_create_timeout_ms > 0 &&
+        zl_producer_ensure_topics(gw->producer, names, 4, conf->topic_create_timeout_ms, terr, sizeof terr))
         ZL_WARN("kafka", "%s; continuing", terr);
     gw->consumer = zl_consumer_new(conf->kafka.props, gw->id, gw->t_req, zl_mgmt_on_message, gw, errstr, n);
     if (!gw->consumer) goto fail;
@@ -263,8 +264,10 @@ zl_gw_t *zl_gw_new(const zl_gw_conf_t *conf, char *errstr, size_t n) {
         gw->http = zl_http_start(conf->http.host, hport, gw->metrics, errstr, n);
         if (!gw->http) goto fail;
     }
-    ZL_INFO("gateway", "'%s' serving CoAP on %s:%d, HTTP on %s:%d, Kafka %s (%s), topics %s %s %s %s",
-            gw->id, gw->local_host, gw->local_port, conf->http.host, hport,
+    char hdesc[96] = "HTTP off";
+    if (hport) snprintf(hdesc, sizeof hdesc, "HTTP on %s:%d", conf->http.host, hport);
+    ZL_INFO("gateway", "'%s' serving CoAP on %s:%d, %s, Kafka %s (%s), topics %s %s %s %s",
+            gw->id, gw->local_host, gw->local_port, hdesc,
             conf->kafka.bootstrap_servers, fmt == ZL_FORMAT_JSON ? "json" : "avro",
             gw->t_reg, gw->t_obs, gw->t_req, gw->t_rep);
     return gw;

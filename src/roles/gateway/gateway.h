@@ -27,7 +27,7 @@ typedef struct {
     const char *coap_host;
     int coap_port, request_timeout_ms;
     /* zl_gw_kafka_conf_table (also kafka.queue.buffering.max.kbytes) */
-    int retry_after_s;
+    int retry_after_s, topic_create_timeout_ms;
     /* zl_gw_reg_conf_table */
     int64_t default_lifetime_s, queue_ttl_ms;
     int observe_cancel; /* 0 active, 1 passive */

@@ -47,6 +47,12 @@ static const zl_conf_prop_t kafka[] = {
      ZL_CONF_FIELD(zl_gw_conf_t, retry_after_s),
      .doc = "Max-Age, in seconds, of the 5.03 answers given to devices while Kafka is behind: how long "
             "a device should wait before it tries again."},
+    {.name = "topic.create.timeout.ms", .type = ZL_CONF_INT, .def = "10000", .min = 0, .max = 600000,
+     ZL_CONF_FIELD(zl_gw_conf_t, topic_create_timeout_ms),
+     .doc = "How long the start-up waits for the broker to create the four topics (Admin API "
+            "CreateTopics), so consumers can subscribe before the first record. A broker that refuses "
+            "or does not answer in time is logged and the gateway starts anyway (topics may still be "
+            "auto-created). 0: do not create topics."},
 };
 const zl_conf_table_t zl_gw_kafka_conf_table = ZL_CONF_TABLE("Kafka and Schema Registry", kafka);
 
