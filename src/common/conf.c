@@ -21,6 +21,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/array.h"
 #include "common/conf_int.h"
 #include "common/log.h"
 
@@ -111,15 +112,9 @@ static zl_err_t zl_kafka_put(zl_conf_t *c, const char *key, const char *value) {
             c->kafka[i].value = v;
             return ZL_OK;
         }
-    if (c->n_kafka == c->cap_kafka) {
-        size_t cap = c->cap_kafka ? c->cap_kafka * 2 : 16;
-        zl_kv_t *k = realloc(c->kafka, cap * sizeof *k);
-        if (!k) {
-            free(v);
-            return ZL_ERR_NOMEM;
-        }
-        c->kafka = k;
-        c->cap_kafka = cap;
+    if (ZL_ARRAY_RESERVE(&c->kafka, &c->cap_kafka, c->n_kafka + 1, 16)) {
+        free(v);
+        return ZL_ERR_NOMEM;
     }
     char *k = strdup(key);
     if (!k) {
@@ -429,13 +424,7 @@ static zl_err_t zl_check_entry(const zl_conf_t *c, const zl_conf_table_t *t, con
 
 static zl_err_t zl_add_slot(zl_conf_t *c, const zl_conf_table_t *t, const zl_conf_prop_t *p, void *dst,
                             char *errstr, size_t n) {
-    if (c->n_slots == c->cap_slots) {
-        size_t cap = c->cap_slots ? c->cap_slots * 2 : 64;
-        zl_slot_t *s = realloc(c->slots, cap * sizeof *s);
-        if (!s) return ZL_ERR_NOMEM;
-        c->slots = s;
-        c->cap_slots = cap;
-    }
+    if (ZL_ARRAY_RESERVE(&c->slots, &c->cap_slots, c->n_slots + 1, 64)) return ZL_ERR_NOMEM;
     zl_slot_t *s = &c->slots[c->n_slots];
     memset(s, 0, sizeof *s);
     s->p = p;
@@ -463,13 +452,8 @@ zl_err_t zl_conf_bind(zl_conf_t *c, const zl_conf_table_t *t, void *dst, char *e
         if (e == ZL_ERR_NOMEM) zl_conf_msg(errstr, n, "out of memory");
         if (e) return e;
     }
-    if (c->n_tables == c->cap_tables) {
-        size_t cap = c->cap_tables ? c->cap_tables * 2 : 16;
-        const zl_conf_table_t **ts = realloc(c->tables, cap * sizeof *ts);
-        if (!ts) return zl_conf_msg(errstr, n, "out of memory"), ZL_ERR_NOMEM;
-        c->tables = ts;
-        c->cap_tables = cap;
-    }
+    if (ZL_ARRAY_RESERVE(&c->tables, &c->cap_tables, c->n_tables + 1, 16))
+        return zl_conf_msg(errstr, n, "out of memory"), ZL_ERR_NOMEM;
     c->tables[c->n_tables++] = t;
     zl_err_t e = zl_expand_all(c, errstr, n);
     if (e) zl_conf_msg_prefix(errstr, n, "table '%s': ", t->title);

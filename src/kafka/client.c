@@ -3,6 +3,7 @@
  * touch its handles from the loop thread, and its callbacks (dr_msg_cb,
  * log via log.queue, rebalance) run inside zl_*_serve() on that thread. */
 #include "kafka/client.h"
+#include "common/array.h"
 #include "kafka/kafka_int.h"
 
 #include <errno.h>
@@ -227,16 +228,14 @@ struct zl_consumer {
     zl_consumer_cb cb;
     void *ctx;
     track_t *tracks;
-    size_t n_tracks;
+    size_t n_tracks, cap_tracks;
 };
 
 static track_t *track_get(zl_consumer_t *c, int32_t partition) {
     for (size_t i = 0; i < c->n_tracks; i++)
         if (c->tracks[i].partition == partition) return &c->tracks[i];
-    track_t *t = realloc(c->tracks, (c->n_tracks + 1) * sizeof *t);
-    if (!t) return NULL;
-    c->tracks = t;
-    t = &c->tracks[c->n_tracks++];
+    if (ZL_ARRAY_RESERVE(&c->tracks, &c->cap_tracks, c->n_tracks + 1, 4)) return NULL;
+    track_t *t = &c->tracks[c->n_tracks++];
     memset(t, 0, sizeof *t);
     t->partition = partition;
     return t;
@@ -249,16 +248,12 @@ static int track_push(track_t *t, int64_t offset) {
             memmove(t->done, t->done + t->head, t->len);
             t->head = 0;
         }
-        if (t->len == t->cap) {
-            size_t cap = t->cap ? t->cap * 2 : 64;
-            int64_t *o = realloc(t->off, cap * sizeof *o);
-            if (!o) return -1;
-            t->off = o;
-            uint8_t *d = realloc(t->done, cap);
-            if (!d) return -1;
-            t->done = d;
-            t->cap = cap;
-        }
+        /* off and done are parallel arrays sharing one capacity */
+        size_t cap_off = t->cap, cap_done = t->cap;
+        if (ZL_ARRAY_RESERVE(&t->off, &cap_off, t->len + 1, 64) ||
+            ZL_ARRAY_RESERVE(&t->done, &cap_done, t->len + 1, 64))
+            return -1;
+        t->cap = cap_off;
     }
     t->off[t->head + t->len] = offset;
     t->done[t->head + t->len] = 0;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/array.h"
 #include "kafka/sr.h"
 #include "common/log.h"
 
@@ -32,7 +33,7 @@ struct zl_reqdec {
     zl_reqdec_cb cb;
     void *ctx;
     lane_t *lanes;
-    size_t n_lanes, n_parked;
+    size_t n_lanes, cap_lanes, n_parked;
     int32_t *inflight; /* ids being fetched */
     size_t n_inflight, cap_inflight;
 };
@@ -92,10 +93,8 @@ static void decode(zl_reqdec_t *d, const zl_kmsg_t *m) {
 static lane_t *lane_get(zl_reqdec_t *d, int32_t partition) {
     for (size_t i = 0; i < d->n_lanes; i++)
         if (d->lanes[i].partition == partition) return &d->lanes[i];
-    lane_t *l = realloc(d->lanes, (d->n_lanes + 1) * sizeof *l);
-    if (!l) return NULL;
-    d->lanes = l;
-    l = &d->lanes[d->n_lanes++];
+    if (ZL_ARRAY_RESERVE(&d->lanes, &d->cap_lanes, d->n_lanes + 1, 4)) return NULL;
+    lane_t *l = &d->lanes[d->n_lanes++];
     memset(l, 0, sizeof *l);
     l->partition = partition;
     return l;
@@ -117,13 +116,7 @@ static void inflight_del(zl_reqdec_t *d, int32_t id) {
 
 /* Asks the worker for id; false when that cannot even be queued. */
 static bool ask(zl_reqdec_t *d, int32_t id) {
-    if (d->n_inflight == d->cap_inflight) {
-        size_t cap = d->cap_inflight ? d->cap_inflight * 2 : 8;
-        int32_t *v = realloc(d->inflight, cap * sizeof *v);
-        if (!v) return false;
-        d->inflight = v;
-        d->cap_inflight = cap;
-    }
+    if (ZL_ARRAY_RESERVE(&d->inflight, &d->cap_inflight, d->n_inflight + 1, 8)) return false;
     if (zl_sr_async_fetch(d->sr, id)) return false;
     d->inflight[d->n_inflight++] = id;
     return true;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "common/array.h"
 #include "kafka/avro_node.h"
 #include "kafka/avro_schemas.h"
 #include "kafka/avro_util.h"
@@ -46,7 +47,7 @@ struct zl_serde {
     avro_value_iface_t *iface[ZL_SCH__COUNT];
     avro_value_t val[ZL_SCH__COUNT];
     topic_ids_t *topics;
-    size_t n_topics;
+    size_t n_topics, cap_topics;
     writer_t writers[WRITER_CACHE_MAX];
     size_t n_writers, next_evict;
     avro_writer_t mw; /* memory writer, re-aimed for every record */
@@ -216,10 +217,8 @@ zl_err_t zl_serde_set_topic_ids(zl_serde_t *s, const char *topic, zl_val_type_t 
     if ((unsigned)type >= ZL_VAL__COUNT || !topic) return ZL_ERR_INVALID;
     topic_ids_t *t = topic_find(s, topic);
     if (!t) {
-        topic_ids_t *nt = realloc(s->topics, (s->n_topics + 1) * sizeof *nt);
-        if (!nt) return ZL_ERR_NOMEM;
-        s->topics = nt;
-        t = &nt[s->n_topics];
+        if (ZL_ARRAY_RESERVE(&s->topics, &s->cap_topics, s->n_topics + 1, 4)) return ZL_ERR_NOMEM;
+        t = &s->topics[s->n_topics];
         if (!(t->topic = strdup(topic))) return ZL_ERR_NOMEM;
         s->n_topics++;
     }

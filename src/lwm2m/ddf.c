@@ -21,6 +21,7 @@
  *     <Resources><Item ID="n"><Name/><Operations>R|W|RW|E|</Operations>
  *       <MultipleInstances/><Type>String|...|</Type></Item>...</Resources>
  *   </Object>...</LWM2M> */
+#include "common/array.h"
 #include "lwm2m/ddf.h"
 
 #include <expat.h>
@@ -356,13 +357,7 @@ static void end_item(pctx_t *c) {
         return;
     }
     obj_b_t *o = &c->obj;
-    if (o->n_res == o->cap_res) {
-        size_t cap = o->cap_res ? o->cap_res * 2 : 16;
-        zl_res_model_t *r = realloc(o->res, cap * sizeof *r);
-        if (!r) { fail_nomem(c); return; }
-        o->res = r;
-        o->cap_res = cap;
-    }
+    if (ZL_ARRAY_RESERVE(&o->res, &o->cap_res, o->n_res + 1, 16)) { fail_nomem(c); return; }
     o->res[o->n_res++] = (zl_res_model_t){(uint16_t)it->id, it->name, (zl_type_t)it->type, it->multi == 1, it->ops};
     it->name = NULL; /* moved */
     c->where = W_RES;
@@ -388,14 +383,7 @@ static void end_object(pctx_t *c) {
             return;
         }
     zl_obj_model_t *m = calloc(1, sizeof *m);
-    if (c->out->n == c->out->cap) {
-        size_t cap = c->out->cap ? c->out->cap * 2 : 4;
-        zl_obj_model_t **v = m ? realloc(c->out->v, cap * sizeof *v) : NULL;
-        if (!v) { free(m); fail_nomem(c); return; }
-        c->out->v = v;
-        c->out->cap = cap;
-    }
-    if (!m) { fail_nomem(c); return; }
+    if (!m || ZL_ARRAY_RESERVE(&c->out->v, &c->out->cap, c->out->n + 1, 4)) { free(m); fail_nomem(c); return; }
     m->id = (uint16_t)o->id;
     m->name = o->name;
     m->multiple = o->multi == 1;

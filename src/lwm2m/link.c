@@ -4,6 +4,7 @@
  * links and attributes so a hostile registration cannot make us allocate
  * without limit, and error messages that name the byte offset.  Output
  * strings are owned copies so the packet buffer can be released. */
+#include "common/array.h"
 #include "lwm2m/link.h"
 
 #include <stdarg.h>
@@ -176,13 +177,7 @@ zl_err_t zl_link_parse(const char *s, size_t len, zl_links_t *out, char *errstr,
             e = lerr(&c, ZL_ERR_TOO_LARGE, "more than %d links (offset %zu)", ZL_LINK_MAX_LINKS, c.i);
             break;
         }
-        if (r.n == cap) {
-            size_t ncap = cap ? cap * 2 : 8;
-            zl_link_t *nl = realloc(r.links, ncap * sizeof *nl);
-            if (!nl) { e = ZL_ERR_NOMEM; break; }
-            r.links = nl;
-            cap = ncap;
-        }
+        if (ZL_ARRAY_RESERVE(&r.links, &cap, r.n + 1, 8)) { e = ZL_ERR_NOMEM; break; }
         zl_link_t *l = &r.links[r.n++];
         memset(l, 0, sizeof *l);
         if ((e = parse_link(&c, l))) break;

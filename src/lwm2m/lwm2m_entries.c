@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/array.h"
 #include "lwm2m/model.h"
 #include "lwm2m/senml.h"
 
@@ -55,13 +56,7 @@ zl_err_t zl_entries_add(zl_entries_t *es, const zl_path_t *path, zl_value_t *val
         e = eerr(errstr, errstr_size, ZL_ERR_TOO_LARGE, "more than %d values", ZL_ENTRIES_MAX);
         goto fail;
     }
-    if (es->n == es->cap) {
-        size_t cap = es->cap ? es->cap * 2 : 16;
-        zl_entry_t *v = realloc(es->v, cap * sizeof *v);
-        if (!v) { e = ZL_ERR_NOMEM; goto fail; }
-        es->v = v;
-        es->cap = cap;
-    }
+    if (ZL_ARRAY_RESERVE(&es->v, &es->cap, es->n + 1, 16)) { e = ZL_ERR_NOMEM; goto fail; }
     zl_entry_t *en = &es->v[es->n];
     en->path = *path;
     en->value = *value;

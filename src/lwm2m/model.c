@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/array.h"
 #include "lwm2m/ddf.h"
 #include "common/log.h"
 
@@ -80,16 +81,11 @@ const zl_res_model_t *zl_models_resource(const zl_models_t *m, uint16_t oid, uin
 }
 
 static zl_err_t reserve(zl_models_t *m, size_t n) {
-    if (n <= m->cap) return ZL_OK;
-    size_t cap = m->cap ? m->cap : 16;
-    while (cap < n) cap *= 2;
-    zl_obj_model_t **v = realloc(m->v, cap * sizeof *v);
-    if (!v) return ZL_ERR_NOMEM;
-    m->v = v;
-    char **o = realloc(m->origin, cap * sizeof *o);
-    if (!o) return ZL_ERR_NOMEM;
-    m->origin = o;
-    m->cap = cap;
+    /* v and origin are parallel arrays sharing one capacity */
+    size_t cap_v = m->cap, cap_origin = m->cap;
+    if (ZL_ARRAY_RESERVE(&m->v, &cap_v, n, 16) || ZL_ARRAY_RESERVE(&m->origin, &cap_origin, n, 16))
+        return ZL_ERR_NOMEM;
+    m->cap = cap_v;
     return ZL_OK;
 }
 
@@ -243,13 +239,7 @@ zl_err_t zl_models_load_dir(zl_models_t *m, const char *dir, char *errstr, size_
     struct dirent *de;
     while ((de = readdir(d))) {
         if (!is_xml_name(de->d_name)) continue;
-        if (n == cap) {
-            size_t ncap = cap ? cap * 2 : 16;
-            char **nn = realloc(names, ncap * sizeof *nn);
-            if (!nn) { e = ZL_ERR_NOMEM; break; }
-            names = nn;
-            cap = ncap;
-        }
+        if (ZL_ARRAY_RESERVE(&names, &cap, n + 1, 16)) { e = ZL_ERR_NOMEM; break; }
         if (!(names[n] = strdup(de->d_name))) { e = ZL_ERR_NOMEM; break; }
         n++;
     }

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/array.h"
 #include "lwm2m/base64.h"
 #include "lwm2m/content.h"
 #include "lwm2m/model.h"
@@ -205,13 +206,7 @@ static bool path_under(const zl_path_t *p, const zl_path_t *req) {
 
 /* Room for one more record; NULL on OOM. */
 static zl_senml_rec_t *next_rec(zl_senml_dec_t *dec) {
-    if (dec->n_recs == dec->cap) {
-        size_t cap = dec->cap ? dec->cap * 2 : 16;
-        zl_senml_rec_t *r = realloc(dec->recs, cap * sizeof *r);
-        if (!r) return NULL;
-        dec->recs = r;
-        dec->cap = cap;
-    }
+    if (ZL_ARRAY_RESERVE(&dec->recs, &dec->cap, dec->n_recs + 1, 16)) return NULL;
     zl_senml_rec_t *rec = &dec->recs[dec->n_recs];
     memset(rec, 0, sizeof *rec);
     return rec;

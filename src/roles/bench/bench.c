@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "roles/bench/benchstat.h"
+#include "common/array.h"
 #include "roles/bench/bench.h"
 #include "kafka/ktool.h"
 #include "common/conf.h" /* zl_conf_set on the kafka.* passthrough */
@@ -85,7 +86,8 @@ typedef struct {
     long clk_tck;
     double last_cpu_s, last_sample_t;
     sample_t *samples;
-    int n_samples, cap_samples;
+    int n_samples;
+    size_t cap_samples;
     double idle_rss_mib;
 } bench_t;
 
@@ -119,13 +121,7 @@ static void sample(bench_t *b) {
     double t = (double)(wall_us() - b->t_start_us) / 1e6, cpu_s, rss;
     if (read_proc(b->gw_pid, &cpu_s, &rss, b->clk_tck)) return;
     double pct = t > b->last_sample_t ? 100.0 * (cpu_s - b->last_cpu_s) / (t - b->last_sample_t) : 0;
-    if (b->n_samples == b->cap_samples) {
-        int cap = b->cap_samples ? b->cap_samples * 2 : 256;
-        sample_t *g = realloc(b->samples, (size_t)cap * sizeof *g);
-        if (!g) return;
-        b->samples = g;
-        b->cap_samples = cap;
-    }
+    if (ZL_ARRAY_RESERVE(&b->samples, &b->cap_samples, (size_t)b->n_samples + 1, 256)) return;
     b->samples[b->n_samples++] = (sample_t){t, b->n_samples ? pct : 0, rss, b->phase};
     b->last_cpu_s = cpu_s;
     b->last_sample_t = t;

@@ -25,6 +25,7 @@
 #include <time.h>
 
 #include "roles/sim/sim_int.h"
+#include "common/array.h"
 #include "lwm2m/content.h"
 #include "lwm2m/path.h"
 #include "common/clock.h"
@@ -287,15 +288,17 @@ void zl_dev_on_rst(void *ctx, const zl_coap_addr_t *peer, uint16_t mid) {
         }
 }
 
+_Static_assert(MAX_OBSERVERS <= 128 && (MAX_OBSERVERS & (MAX_OBSERVERS - 1)) == 0,
+               "observer capacity doubles from 2 and must fit cap_obs (uint8_t)");
+
 /* Room for one more observer (the array grows on demand, up to MAX_OBSERVERS). */
 static bool observer_room(device_t *d) {
-    if (d->n_obs < d->cap_obs) return true;
-    if (d->cap_obs >= MAX_OBSERVERS) return false;
-    uint8_t cap = d->cap_obs ? (uint8_t)(d->cap_obs * 2) : 2;
-    observer_t *g = realloc(d->obs, cap * sizeof *g);
-    if (!g) return false;
-    d->obs = g;
-    d->cap_obs = cap;
+    if (d->n_obs >= MAX_OBSERVERS) return false;
+    /* cap_obs is a uint8_t to keep device_t small; doubling from 2 stops at
+     * MAX_OBSERVERS (a power of two), which fits. */
+    size_t cap = d->cap_obs;
+    if (ZL_ARRAY_RESERVE(&d->obs, &cap, (size_t)d->n_obs + 1, 2)) return false;
+    d->cap_obs = (uint8_t)cap;
     return true;
 }
 
