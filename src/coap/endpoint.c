@@ -639,6 +639,24 @@ int zl_coap_ep_read(zl_coap_ep_t *ep, int budget) {
 
 /* ------------------------------------------------------------ lifecycle */
 
+#define C(field, name, help) ZL_COUNTER_DEF(zl_coap_ep_t, field, name, help)
+static const zl_metric_def_t ep_metric_defs[] = {
+    C(c_rx, "zeelos_coap_datagrams_received_total", "CoAP datagrams received."),
+    C(c_tx, "zeelos_coap_datagrams_sent_total", "CoAP datagrams queued for sending."),
+    C(c_malformed, "zeelos_coap_malformed_total",
+      "Datagrams dropped because they are not valid CoAP (answered with RST when possible)."),
+    C(c_dup, "zeelos_coap_duplicates_total", "Duplicate requests answered from the duplicate cache."),
+    C(c_retx, "zeelos_coap_retransmissions_total", "CON retransmissions sent."),
+    C(c_timeout, "zeelos_coap_timeouts_total",
+      "Outgoing requests (and confirmable notifications) that got no answer in time."),
+    C(c_rst_sent, "zeelos_coap_rst_sent_total", "RST messages sent."),
+    C(c_shed, "zeelos_coap_notifications_shed_total",
+      "Notifications not accepted because Kafka is behind (CON left "
+      "unacknowledged so the device retransmits, NON dropped)."),
+    C(c_unmatched, "zeelos_coap_unmatched_total", "Responses/ACKs that matched no outstanding exchange."),
+};
+#undef C
+
 zl_coap_ep_t *zl_coap_ep_new(const zl_coap_ep_cfg_t *cfg, zl_wheel_t *wheel, char *errstr,
                              size_t errstr_size) {
     zl_coap_ep_t *ep = cfg->io.recv && cfg->io.send ? calloc(1, sizeof *ep) : NULL;
@@ -668,22 +686,7 @@ zl_coap_ep_t *zl_coap_ep_new(const zl_coap_ep_cfg_t *cfg, zl_wheel_t *wheel, cha
     }
     zl_coap_random(ep, &ep->next_mid, sizeof ep->next_mid);
     if (cfg->metrics) {
-        zl_metrics_t *m = cfg->metrics;
-        ep->c_rx = zl_metrics_counter(m, "zeelos_coap_datagrams_received_total", NULL, "CoAP datagrams received.");
-        ep->c_tx = zl_metrics_counter(m, "zeelos_coap_datagrams_sent_total", NULL, "CoAP datagrams queued for sending.");
-        ep->c_malformed = zl_metrics_counter(m, "zeelos_coap_malformed_total", NULL,
-                                             "Datagrams dropped because they are not valid CoAP (answered with RST when possible).");
-        ep->c_dup = zl_metrics_counter(m, "zeelos_coap_duplicates_total", NULL,
-                                       "Duplicate requests answered from the duplicate cache.");
-        ep->c_retx = zl_metrics_counter(m, "zeelos_coap_retransmissions_total", NULL, "CON retransmissions sent.");
-        ep->c_timeout = zl_metrics_counter(m, "zeelos_coap_timeouts_total", NULL,
-                                           "Outgoing requests (and confirmable notifications) that got no answer in time.");
-        ep->c_rst_sent = zl_metrics_counter(m, "zeelos_coap_rst_sent_total", NULL, "RST messages sent.");
-        ep->c_shed = zl_metrics_counter(m, "zeelos_coap_notifications_shed_total", NULL,
-                                        "Notifications not accepted because Kafka is behind (CON left "
-                                        "unacknowledged so the device retransmits, NON dropped).");
-        ep->c_unmatched = zl_metrics_counter(m, "zeelos_coap_unmatched_total", NULL,
-                                             "Responses/ACKs that matched no outstanding exchange.");
+        zl_metrics_register(cfg->metrics, ep_metric_defs, sizeof ep_metric_defs / sizeof ep_metric_defs[0], ep);
     }
     return ep;
 }

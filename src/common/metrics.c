@@ -159,6 +159,15 @@ zl_gauge_t *zl_metrics_gauge(zl_metrics_t *m, const char *name, const char *labe
     return (zl_gauge_t *)zl_metric_get(m, sizeof(zl_gauge_t), ZL_M_GAUGE, name, labels, help);
 }
 
+void zl_metrics_register(zl_metrics_t *m, const zl_metric_def_t *defs, size_t n, void *base) {
+    for (size_t i = 0; i < n; i++) {
+        const zl_metric_def_t *d = &defs[i];
+        void *field = (char *)base + d->offset;
+        if (d->kind == ZL_METRIC_DEF_GAUGE) *(zl_gauge_t **)field = zl_metrics_gauge(m, d->name, NULL, d->help);
+        else *(zl_counter_t **)field = zl_metrics_counter(m, d->name, NULL, d->help);
+    }
+}
+
 zl_histogram_t *zl_metrics_histogram(zl_metrics_t *m, const char *name, const char *help,
                                      const double *bounds, int n_bounds) {
     if (!m || !zl_metric_name_ok(name) || n_bounds < 0 || (n_bounds > 0 && !bounds)) return NULL;

@@ -7,6 +7,7 @@
 #ifndef ZL_METRICS_H
 #define ZL_METRICS_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include "common/buf.h"
 
@@ -26,6 +27,28 @@ zl_gauge_t *zl_metrics_gauge(zl_metrics_t *m, const char *name, const char *labe
 /* bounds: ascending upper bounds in seconds (+Inf is implicit); copied. */
 zl_histogram_t *zl_metrics_histogram(zl_metrics_t *m, const char *name, const char *help,
                                      const double *bounds, int n_bounds);
+
+/* A module's unlabelled counters and gauges as a table instead of a run of
+ * zl_metrics_counter/gauge calls: each entry names the zl_counter_t * or
+ * zl_gauge_t * field (by offset in the caller's struct) that receives the
+ * handle.  Write entries with ZL_COUNTER_DEF / ZL_GAUGE_DEF, which check the
+ * field's type at compile time. */
+typedef enum { ZL_METRIC_DEF_COUNTER, ZL_METRIC_DEF_GAUGE } zl_metric_def_kind_t;
+typedef struct {
+    zl_metric_def_kind_t kind;
+    const char *name;
+    const char *help;
+    size_t offset; /* of a zl_counter_t * (COUNTER) or zl_gauge_t * (GAUGE) field */
+} zl_metric_def_t;
+#define ZL_METRIC_DEF_(kind, htype, type, field, name, help) \
+    {kind, name, help, offsetof(type, field) + 0 * sizeof(&((type *)0)->field == (htype **)0)}
+#define ZL_COUNTER_DEF(type, field, name, help) \
+    ZL_METRIC_DEF_(ZL_METRIC_DEF_COUNTER, zl_counter_t, type, field, name, help)
+#define ZL_GAUGE_DEF(type, field, name, help) ZL_METRIC_DEF_(ZL_METRIC_DEF_GAUGE, zl_gauge_t, type, field, name, help)
+/* Registers defs[0..n) in order, exactly as the matching zl_metrics_counter/
+ * gauge(m, name, NULL, help) calls would, and stores each handle (NULL where
+ * that call would return NULL) into the field at base + offset. */
+void zl_metrics_register(zl_metrics_t *m, const zl_metric_def_t *defs, size_t n, void *base);
 
 void zl_counter_add(zl_counter_t *c, uint64_t n);
 static inline void zl_counter_inc(zl_counter_t *c) { zl_counter_add(c, 1); }

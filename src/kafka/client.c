@@ -53,6 +53,19 @@ struct zl_producer {
     int64_t enqueue_errs_logged_at; /* ms: enqueue errors are logged at most once a second */
 };
 
+#define C(field, name, help) ZL_COUNTER_DEF(zl_producer_t, field, name, help)
+static const zl_metric_def_t producer_metric_defs[] = {
+    C(c_produced, "zeelos_kafka_produced_total", "Records handed to the Kafka producer."),
+    C(c_delivered, "zeelos_kafka_delivered_total", "Records acknowledged by Kafka."),
+    C(c_failed, "zeelos_kafka_delivery_failures_total",
+      "Records Kafka did not acknowledge (message.timeout.ms passed or fatal error); each is logged."),
+    C(c_enqueue_err, "zeelos_kafka_produce_errors_total",
+      "Records the producer refused to enqueue (queue full or error); logged at most once a second."),
+    ZL_GAUGE_DEF(zl_producer_t, g_inflight_bytes, "zeelos_kafka_inflight_bytes",
+                 "Key and value bytes handed to the producer and not yet acknowledged."),
+};
+#undef C
+
 static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
     zl_producer_t *p = opaque;
     p->inflight_bytes -= (int64_t)(m->len + m->key_len);
@@ -91,15 +104,7 @@ zl_producer_t *zl_producer_new(const zl_conf_t *conf, zl_metrics_t *m, char *err
     }
     p->mainq = rd_kafka_queue_get_main(p->rk);
     rd_kafka_queue_io_event_enable(p->mainq, p->pipefd[1], "1", 1);
-    p->c_produced = zl_metrics_counter(m, "zeelos_kafka_produced_total", NULL, "Records handed to the Kafka producer.");
-    p->c_delivered = zl_metrics_counter(m, "zeelos_kafka_delivered_total", NULL, "Records acknowledged by Kafka.");
-    p->c_failed = zl_metrics_counter(m, "zeelos_kafka_delivery_failures_total", NULL,
-                                     "Records Kafka did not acknowledge (message.timeout.ms passed or fatal error); each is logged.");
-    p->c_enqueue_err = zl_metrics_counter(m, "zeelos_kafka_produce_errors_total", NULL,
-                                          "Records the producer refused to enqueue (queue full or error); "
-                                          "logged at most once a second.");
-    p->g_inflight_bytes = zl_metrics_gauge(m, "zeelos_kafka_inflight_bytes", NULL,
-                                           "Key and value bytes handed to the producer and not yet acknowledged.");
+    zl_metrics_register(m, producer_metric_defs, sizeof producer_metric_defs / sizeof producer_metric_defs[0], p);
     return p;
 fail:
     zl_producer_destroy(p, 0);

@@ -59,41 +59,42 @@ static bool admit_notification(void *ctx) {
     return !zl_producer_congested(gw->producer);
 }
 
+#define C(field, name, help) ZL_COUNTER_DEF(zl_gw_metrics_t, field, name, help)
+#define G(field, name, help) ZL_GAUGE_DEF(zl_gw_metrics_t, field, name, help)
+static const zl_metric_def_t gw_metric_defs[] = {
+    C(reg_new, "zeelos_registrations_total", "Successful LwM2M registrations."),
+    C(reg_update, "zeelos_registration_updates_total", "Registration updates."),
+    C(reg_delete, "zeelos_deregistrations_total", "De-registrations by devices."),
+    C(reg_expired, "zeelos_registration_expiries_total", "Registrations that expired (lifetime passed without update)."),
+    C(reg_rejected, "zeelos_registration_rejected_total", "Register/update/deregister requests answered with an error."),
+    G(registrations, "zeelos_registrations", "Devices currently registered."),
+    G(observations, "zeelos_observations", "Active observations started through Kafka."),
+    C(notifications, "zeelos_notifications_total", "Observe notifications received and forwarded to Kafka."),
+    C(notif_errors, "zeelos_notification_decode_errors_total",
+      "Notifications whose payload could not be decoded (forwarded as an error record)."),
+    C(mgmt_requests, "zeelos_mgmt_requests_total", "Management requests consumed."),
+    C(mgmt_invalid, "zeelos_mgmt_requests_invalid_total",
+      "Management request records that could not be decoded (logged and skipped)."),
+    C(mgmt_errors, "zeelos_mgmt_responses_error_total", "Management responses with an error code."),
+    C(mgmt_timeouts, "zeelos_mgmt_device_timeouts_total", "Management requests the device did not answer in time."),
+    C(store_errors, "zeelos_store_errors_total", "SQLite write failures (logged)."),
+    C(sends, "zeelos_send_total", "LwM2M Send requests (POST /dp) accepted."),
+    C(send_records, "zeelos_send_records_total",
+      "Object instances from Send requests published on the observations topic."),
+    C(send_rejected, "zeelos_send_rejected_total",
+      "Send requests answered with an error (unregistered, format, payload)."),
+    C(queued, "zeelos_queue_held_total", "Management requests held for a sleeping queue-mode device."),
+    C(queue_expired, "zeelos_queue_expired_total",
+      "Held requests answered with an error because the device did not wake up in time."),
+    C(backpressure, "zeelos_backpressure_total", "Device requests answered 5.03 because Kafka could not take the record."),
+};
+#undef C
+#undef G
+
 static void init_metrics(zl_gw_t *gw) {
     zl_metrics_t *m = gw->metrics;
     zl_gw_metrics_t *g = &gw->m;
-    g->reg_new = zl_metrics_counter(m, "zeelos_registrations_total", NULL, "Successful LwM2M registrations.");
-    g->reg_update = zl_metrics_counter(m, "zeelos_registration_updates_total", NULL, "Registration updates.");
-    g->reg_delete = zl_metrics_counter(m, "zeelos_deregistrations_total", NULL, "De-registrations by devices.");
-    g->reg_expired = zl_metrics_counter(m, "zeelos_registration_expiries_total", NULL,
-                                        "Registrations that expired (lifetime passed without update).");
-    g->reg_rejected = zl_metrics_counter(m, "zeelos_registration_rejected_total", NULL,
-                                         "Register/update/deregister requests answered with an error.");
-    g->registrations = zl_metrics_gauge(m, "zeelos_registrations", NULL, "Devices currently registered.");
-    g->observations = zl_metrics_gauge(m, "zeelos_observations", NULL, "Active observations started through Kafka.");
-    g->notifications = zl_metrics_counter(m, "zeelos_notifications_total", NULL,
-                                          "Observe notifications received and forwarded to Kafka.");
-    g->notif_errors = zl_metrics_counter(m, "zeelos_notification_decode_errors_total", NULL,
-                                         "Notifications whose payload could not be decoded (forwarded as an error record).");
-    g->mgmt_requests = zl_metrics_counter(m, "zeelos_mgmt_requests_total", NULL, "Management requests consumed.");
-    g->mgmt_invalid = zl_metrics_counter(m, "zeelos_mgmt_requests_invalid_total", NULL,
-                                         "Management request records that could not be decoded (logged and skipped).");
-    g->mgmt_errors = zl_metrics_counter(m, "zeelos_mgmt_responses_error_total", NULL,
-                                        "Management responses with an error code.");
-    g->mgmt_timeouts = zl_metrics_counter(m, "zeelos_mgmt_device_timeouts_total", NULL,
-                                          "Management requests the device did not answer in time.");
-    g->store_errors = zl_metrics_counter(m, "zeelos_store_errors_total", NULL, "SQLite write failures (logged).");
-    g->sends = zl_metrics_counter(m, "zeelos_send_total", NULL, "LwM2M Send requests (POST /dp) accepted.");
-    g->send_records = zl_metrics_counter(m, "zeelos_send_records_total", NULL,
-                                         "Object instances from Send requests published on the observations topic.");
-    g->send_rejected = zl_metrics_counter(m, "zeelos_send_rejected_total", NULL,
-                                          "Send requests answered with an error (unregistered, format, payload).");
-    g->queued = zl_metrics_counter(m, "zeelos_queue_held_total", NULL,
-                                   "Management requests held for a sleeping queue-mode device.");
-    g->queue_expired = zl_metrics_counter(m, "zeelos_queue_expired_total", NULL,
-                                          "Held requests answered with an error because the device did not wake up in time.");
-    g->backpressure = zl_metrics_counter(m, "zeelos_backpressure_total", NULL,
-                                         "Device requests answered 5.03 because Kafka could not take the record.");
+    zl_metrics_register(m, gw_metric_defs, sizeof gw_metric_defs / sizeof gw_metric_defs[0], g);
     static const double bounds[] = {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
     g->mgmt_latency = zl_metrics_histogram(m, "zeelos_mgmt_request_duration_seconds",
                                            "Time from consuming a management request to queuing its response.",
