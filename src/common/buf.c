@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/array.h"
+
 void zl_buf_init(zl_buf_t *b, size_t max) { memset(b, 0, sizeof *b); b->max = max; }
 
 void zl_buf_free(zl_buf_t *b) { free(b->data); b->data = NULL; b->len = b->cap = 0; }
@@ -15,14 +17,7 @@ void zl_buf_reset(zl_buf_t *b) { b->len = 0; }
 
 zl_err_t zl_buf_reserve(zl_buf_t *b, size_t extra) {
     if (b->max && b->len + extra > b->max) return ZL_ERR_TOO_LARGE;
-    if (b->len + extra + 1 <= b->cap) return ZL_OK;
-    size_t cap = b->cap ? b->cap : 64;
-    while (cap < b->len + extra + 1) cap *= 2;
-    uint8_t *d = realloc(b->data, cap);
-    if (!d) return ZL_ERR_NOMEM;
-    b->data = d;
-    b->cap = cap;
-    return ZL_OK;
+    return ZL_ARRAY_RESERVE(&b->data, &b->cap, b->len + extra + 1, 64); /* + 1: room for zl_buf_cstr's NUL */
 }
 
 zl_err_t zl_buf_append(zl_buf_t *b, const void *p, size_t n) {

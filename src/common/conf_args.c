@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/array.h"
 #include "common/conf.h"
 #include "common/conf_int.h"
 #include "common/log.h"
@@ -66,17 +67,11 @@ zl_err_t zl_conf_load_file(zl_conf_t *c, const char *path, char *errstr, size_t 
     char *data = NULL;
     size_t len = 0, cap = 0;
     for (;;) {
-        if (len + 4096 > cap) {
-            size_t nc = cap ? cap * 2 : 8192;
-            char *d = realloc(data, nc);
-            if (!d) {
-                free(data);
-                fclose(f);
-                zl_conf_msg(errstr, n, "out of memory reading '%s'", path);
-                return ZL_ERR_NOMEM;
-            }
-            data = d;
-            cap = nc;
+        if (ZL_ARRAY_RESERVE(&data, &cap, len + 4096, 8192)) { /* at least 4 KiB to read into */
+            free(data);
+            fclose(f);
+            zl_conf_msg(errstr, n, "out of memory reading '%s'", path);
+            return ZL_ERR_NOMEM;
         }
         size_t r = fread(data + len, 1, cap - len, f);
         len += r;

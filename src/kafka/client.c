@@ -3,7 +3,6 @@
  * touch its handles from the loop thread, and its callbacks (dr_msg_cb,
  * log via log.queue, rebalance) run inside zl_*_serve() on that thread. */
 #include "kafka/client.h"
-#include "common/array.h"
 #include "kafka/kafka_int.h"
 
 #include <errno.h>
@@ -13,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/array.h"
 #include "common/clock.h"
 #include "common/log.h"
 

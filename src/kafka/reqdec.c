@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/array.h"
 #include "kafka/sr.h"
+#include "common/array.h"
 #include "common/log.h"
 
 #define ERRSTR_SIZE 256

@@ -12,12 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "common/array.h"
 #include "kafka/avro_node.h"
 #include "kafka/avro_schemas.h"
 #include "kafka/avro_util.h"
 #include "kafka/serde_int.h"
 #include "kafka/sr.h"
+#include "common/array.h"
 
 #define WRITER_CACHE_MAX 64
 #define NEGATIVE_TTL_S 30 /* a failed id lookup is retried after this long */

@@ -21,7 +21,6 @@
  *     <Resources><Item ID="n"><Name/><Operations>R|W|RW|E|</Operations>
  *       <MultipleInstances/><Type>String|...|</Type></Item>...</Resources>
  *   </Object>...</LWM2M> */
-#include "common/array.h"
 #include "lwm2m/ddf.h"
 
 #include <expat.h>
@@ -31,6 +30,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "common/array.h"
 
 enum where { W_TOP, W_ROOT, W_OBJ, W_RES, W_ITEM, W_DONE };
 enum leaf {

@@ -4,7 +4,6 @@
  * links and attributes so a hostile registration cannot make us allocate
  * without limit, and error messages that name the byte offset.  Output
  * strings are owned copies so the packet buffer can be released. */
-#include "common/array.h"
 #include "lwm2m/link.h"
 
 #include <stdarg.h>
@@ -12,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "common/array.h"
 
 typedef struct {
     const char *s;

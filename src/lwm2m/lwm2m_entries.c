@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/array.h"
 #include "lwm2m/model.h"
 #include "lwm2m/senml.h"
+#include "common/array.h"
 
 #define eerr(errstr, size, e, ...) zl_err_fmt((errstr), (size), (e), __VA_ARGS__)
 

@@ -16,8 +16,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "common/array.h"
 #include "lwm2m/ddf.h"
+#include "common/array.h"
 #include "common/log.h"
 
 /* ---- models handle: loaded objects (from DDF files) over the built-ins ---- */

@@ -22,11 +22,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/array.h"
 #include "lwm2m/base64.h"
 #include "lwm2m/content.h"
 #include "lwm2m/model.h"
 #include "lwm2m/text.h"
+#include "common/array.h"
 #include "common/utf8.h"
 
 #define derr(d, e, ...) zl_err_fmt((d)->errstr, (d)->errstr_size, (e), __VA_ARGS__)

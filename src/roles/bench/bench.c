@@ -31,9 +31,9 @@
 #include <unistd.h>
 
 #include "roles/bench/benchstat.h"
-#include "common/array.h"
 #include "roles/bench/bench.h"
 #include "kafka/ktool.h"
+#include "common/array.h"
 #include "common/conf.h" /* zl_conf_set on the kafka.* passthrough */
 #include "common/clock.h"
 #include "common/log.h"

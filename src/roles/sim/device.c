@@ -25,9 +25,9 @@
 #include <time.h>
 
 #include "roles/sim/sim_int.h"
-#include "common/array.h"
 #include "lwm2m/content.h"
 #include "lwm2m/path.h"
+#include "common/array.h"
 #include "common/clock.h"
 
 /* ------------------------------------------------------------ data model */
