@@ -70,7 +70,11 @@ static void iob_flush(zl_coap_iobuf_t *b) {
 void zl_ep_enqueue(zl_coap_ep_t *ep, const zl_coap_addr_t *to, const uint8_t *p, size_t n) {
     if (n > ZL_COAP_MAX_DGRAM) return;
     zl_coap_iobuf_t *b = ep->iob;
-    if (b->n_out == ZL_COAP_BATCH || (b->n_out && b->owner != ep)) iob_flush(b);
+    if (b->n_out == ZL_COAP_BATCH || (b->n_out && b->owner != ep)) {
+        zl_coap_ep_t *o = b->owner;
+        if (o->cfg.before_send) o->cfg.before_send(o->cfg.ctx); /* state before answers */
+        iob_flush(b);
+    }
     b->owner = ep;
     zl_coap_dgram_t *d = &b->out[b->n_out++];
     memcpy(d->data, p, n);
@@ -667,6 +671,7 @@ zl_coap_ep_t *zl_coap_ep_new(const zl_coap_ep_cfg_t *cfg, zl_wheel_t *wheel, cha
     }
     ep->cfg = *cfg;
     ep->io = cfg->io; /* ours from here on, closed in zl_coap_ep_destroy() */
+    memset(&ep->cfg.io, 0, sizeof ep->cfg.io); /* one owner: ep->io */
     if (ep->cfg.ack_timeout_ms <= 0) ep->cfg.ack_timeout_ms = 2000;
     if (ep->cfg.max_retransmit < 0) ep->cfg.max_retransmit = 4;
     if (ep->cfg.exchange_lifetime_ms <= 0) ep->cfg.exchange_lifetime_ms = 247000;

@@ -90,6 +90,11 @@ typedef struct {
      * zl_coap_send(): this is how a device learns that the server forgot an
      * observation (RFC 7641 §3.6) and maps the MID back to it. */
     void (*on_rst)(void *ctx, const zl_coap_addr_t *peer, uint16_t mid);
+    /* optional: called before queued datagrams leave in the middle of a turn
+     * (the send batch is full), so an owner whose answers imply persisted
+     * state commits it first; the end-of-turn zl_coap_ep_flush() does not
+     * call it (the owner commits before it flushes). */
+    void (*before_send)(void *ctx);
     zl_coap_iobuf_t *shared_io; /* optional: batch buffers shared with other endpoints
                                    of the same thread (see zl_coap_iobuf_t); also
                                    starts the hash maps small */

@@ -234,6 +234,8 @@ struct zl_consumer {
     void *ctx;
     track_t *tracks;
     size_t n_tracks, cap_tracks;
+    void (*on_revoke)(void *ctx, int32_t partition); /* optional */
+    void *revoke_ctx;
 };
 
 static track_t *track_get(zl_consumer_t *c, int32_t partition) {
@@ -301,10 +303,17 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         else rd_kafka_assign(rk, parts);
     } else {
         ZL_INFO("kafka", "revoked %d partition(s) of %s", parts->cnt, c->topic);
+        if (c->on_revoke)
+            for (int i = 0; i < parts->cnt; i++) c->on_revoke(c->revoke_ctx, parts->elems[i].partition);
         for (size_t i = 0; i < c->n_tracks; i++) c->tracks[i].head = c->tracks[i].len = 0;
         if (!strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE")) rd_kafka_incremental_unassign(rk, parts);
         else rd_kafka_assign(rk, NULL);
     }
+}
+
+void zl_consumer_on_revoke(zl_consumer_t *c, void (*fn)(void *ctx, int32_t partition), void *ctx) {
+    c->on_revoke = fn;
+    c->revoke_ctx = ctx;
 }
 
 zl_consumer_t *zl_consumer_new(const zl_conf_t *conf, const char *group, const char *topic,

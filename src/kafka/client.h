@@ -34,6 +34,7 @@ typedef struct {
     const void *value; /* NULL for a tombstone */
     size_t value_len;
     int64_t timestamp; /* ms since the epoch (CreateTime or LogAppendTime), -1 if none */
+    uint64_t received_ns; /* when it was consumed (zl_now_ns(), monotonic) */
 } zl_kmsg_t;
 
 /* Handler for one fetched record (see zl_kmsg_t for how long it lives). */
@@ -85,6 +86,10 @@ typedef struct zl_consumer zl_consumer_t;
 
 zl_consumer_t *zl_consumer_new(const zl_conf_t *conf, const char *group, const char *topic,
                                zl_consumer_cb cb, void *ctx, char *errstr, size_t n);
+/* Optional: fn(ctx, partition) runs for every partition taken away in a
+ * rebalance, before it is unassigned (on the thread that serves the
+ * consumer), so work queued for it can be dropped. */
+void zl_consumer_on_revoke(zl_consumer_t *c, void (*fn)(void *ctx, int32_t partition), void *ctx);
 void zl_consumer_destroy(zl_consumer_t *c);
 int zl_consumer_fd(const zl_consumer_t *c);
 /* Serves up to max messages (and rebalance/error events). */

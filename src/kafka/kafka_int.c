@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 
 bool zl_kafka_producer_only(const char *k) {
@@ -81,7 +82,8 @@ int zl_kafka_consume(rd_kafka_t *rk, int timeout_ms, int max, zl_consumer_cb cb,
                            .partition = m->partition, .offset = m->offset,
                            .key = m->key, .key_len = m->key_len,
                            .value = m->payload, .value_len = m->len,
-                           .timestamp = rd_kafka_message_timestamp(m, &tt)};
+                           .timestamp = rd_kafka_message_timestamp(m, &tt),
+                           .received_ns = zl_now_ns()};
             cb(ctx, &v);
         }
         rd_kafka_message_destroy(m);

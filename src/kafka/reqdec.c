@@ -129,6 +129,13 @@ static void pop_head(zl_reqdec_t *d, lane_t *l) {
     parked_free(p);
 }
 
+void zl_reqdec_drop_partition(zl_reqdec_t *d, int32_t partition) {
+    for (size_t i = 0; i < d->n_lanes; i++)
+        if (d->lanes[i].partition == partition)
+            while (d->lanes[i].head) pop_head(d, &d->lanes[i]);
+    /* fetches on their way still fill the cache; nothing waits for them here */
+}
+
 /* Hands on the lane's records from the head while their schemas are known;
  * the first that still needs one asks for it (unless it is on its way). */
 static void pump(zl_reqdec_t *d, lane_t *l) {

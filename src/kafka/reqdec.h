@@ -50,5 +50,9 @@ int zl_reqdec_fd(const zl_reqdec_t *d);
 void zl_reqdec_serve(zl_reqdec_t *d);
 /* Records parked now (tests, metrics). */
 size_t zl_reqdec_parked(const zl_reqdec_t *d);
+/* The partition was revoked: its parked records are dropped unanswered (the
+ * partition's next owner consumes them again from the committed offset, so
+ * executing them here would run them twice). */
+void zl_reqdec_drop_partition(zl_reqdec_t *d, int32_t partition);
 
 #endif

@@ -239,6 +239,13 @@ int main(void) {
         nanosleep(&ts, NULL);
     }
     CHECK_EQ_INT(zl_reqdec_parked(d), 1);
+    /* a revoked partition's parked records are dropped unanswered (its next
+       owner consumes them again); other partitions keep theirs */
+    submit(d, s, "H", 101, 5, 60);
+    CHECK_EQ_INT(zl_reqdec_parked(d), 2);
+    zl_reqdec_drop_partition(d, 5);
+    CHECK_EQ_INT(zl_reqdec_parked(d), 1);
+    CHECK_EQ_INT(log.n, 7);
     t0 = zl_now_ms();
     zl_reqdec_destroy(d);
     CHECK(zl_now_ms() - t0 < 3000);

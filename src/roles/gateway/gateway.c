@@ -142,7 +142,16 @@ static void on_serve_timer(zl_timer_t *t, void *ctx) {
     zl_timer_arm(&gw->wheel, t, zl_now_ms() + SERVE_EVERY_MS);
 }
 
-/* Turn hook 1: one SQLite transaction for everything the turn changed. */
+/* A management partition taken away: requests still waiting for their
+ * schema are dropped, since its next owner consumes them again. */
+static void on_revoked(void *ctx, int32_t partition) {
+    zl_gw_t *gw = ctx;
+    zl_reqdec_drop_partition(gw->reqdec, partition);
+}
+
+/* Turn hook 1: one SQLite transaction for everything the turn changed (also
+ * run by the CoAP endpoint before a full send batch leaves mid-turn, so no
+ * answer ever leaves before the state it implies is committed). */
 static void commit_store(void *ctx) {
     zl_gw_t *gw = ctx;
     if (zl_store_flush(gw->store)) {
@@ -240,12 +249,14 @@ zl_gw_t *zl_gw_new(const zl_gw_conf_t *conf, char *errstr, size_t n) {
         ZL_WARN("kafka", "%s; continuing", terr);
     gw->consumer = zl_consumer_new(conf->kafka.props, gw->id, gw->t_req, zl_mgmt_on_message, gw, errstr, n);
     if (!gw->consumer) goto fail;
+    zl_consumer_on_revoke(gw->consumer, on_revoked, gw);
 
     zl_coap_ep_cfg_t cc = {
         .ack_timeout_ms = conf->coap.ack_timeout_ms,
         .max_retransmit = conf->coap.max_retransmit,
         .max_body = (size_t)conf->coap.max_payload,
-        .metrics = gw->metrics, .on_request = on_coap_request, .ctx = gw, .admit = admit_notification};
+        .metrics = gw->metrics, .on_request = on_coap_request, .ctx = gw, .admit = admit_notification,
+        .before_send = commit_store};
     /* the transport is ours to open; the endpoint takes it over (and closes it) */
     if (zl_udp_open(conf->coap_host, conf->coap_port, 4 << 20, &cc.io, errstr, n))
         goto fail;

@@ -443,6 +443,7 @@ void zl_mgmt_on_request(void *ctx, const zl_kmsg_t *msg, zl_err_t e, zl_request_
         zl_request_clear(req);
         return;
     }
+    if (msg->received_ns) m->t0 = msg->received_ns; /* the latency counts a wait for its schema */
     m->req = *req; /* taken over */
     bool ok = e == ZL_OK;
     if (!ok) zl_counter_inc(gw->m.mgmt_invalid);

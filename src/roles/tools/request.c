@@ -123,6 +123,7 @@ typedef struct {
     zl_node_t *node;
     zl_serde_t *s;
     zl_ktool_t *cons, *prod;
+    delivery_t dr; /* the request record's delivery: lives until prod is destroyed */
     bool assigned;
     zl_buf_t key, val, line;
     int64_t deadline;
@@ -266,17 +267,18 @@ static int send_request(run_t *r) {
         return 1;
     }
     r->deadline = zl_now_ms() + conf->wait_ms;
-    delivery_t dr = {.dr.cb = on_dr};
+    delivery_t *dr = &r->dr; /* not on this stack: a late report comes while prod is destroyed */
+    dr->dr.cb = on_dr;
     const char *why = NULL;
-    if (zl_ktool_produce(r->prod, req_topic, &r->key, &r->val, &dr.dr, &why)) {
+    if (zl_ktool_produce(r->prod, req_topic, &r->key, &r->val, &dr->dr, &why)) {
         fprintf(stderr, "zeelos request: produce to %s: %s\n", req_topic, why ? why : "error");
         return 1;
     }
-    while (!dr.done && zl_now_ms() < r->deadline) zl_ktool_poll(r->prod, 100);
-    if (!dr.done || dr.err) {
+    while (!dr->done && zl_now_ms() < r->deadline) zl_ktool_poll(r->prod, 100);
+    if (!dr->done || dr->err) {
         fprintf(stderr, "zeelos request: request not delivered to %s: %s\n", req_topic,
-                !dr.done ? "timed out" : dr.reason);
-        return !dr.done ? 3 : 1;
+                !dr->done ? "timed out" : dr->reason);
+        return !dr->done ? 3 : 1;
     }
     ZL_INFO("request", "sent %s %s to %s (ticket %s), waiting on %s", r->kind_word, r->path_word, conf->ep,
             r->ticket, rep_topic);
