@@ -130,3 +130,55 @@ zl_err_t zl_content_encode(int cf, const zl_node_t *node, const zl_path_t *path,
     if (e) out->len = start;
     return e;
 }
+
+static zl_err_t create_fail(char *errstr, size_t size, zl_err_t e, const char *fmt, int a, int b) {
+    if (errstr && size) snprintf(errstr, size, fmt, a, b);
+    return e;
+}
+
+zl_err_t zl_content_encode_create(int cf, const zl_node_t *instance, const zl_path_t *path, zl_buf_t *out,
+                                  char *errstr, size_t errstr_size) {
+    if (errstr && errstr_size) errstr[0] = 0;
+    if (!path || path->len != 1)
+        return create_fail(errstr, errstr_size, ZL_ERR_INVALID, "a create is sent to an object path (/o)", 0, 0);
+    if (!instance || instance->kind != ZL_N_INSTANCE)
+        return create_fail(errstr, errstr_size, ZL_ERR_INVALID, "the body of a create is one object instance", 0, 0);
+    bool tlv = cf == ZL_CF_TLV || cf == ZL_CF_TLV_OLD;
+    switch (cf) {
+    case ZL_CF_TLV:
+    case ZL_CF_TLV_OLD:
+    case ZL_CF_SENML_JSON:
+    case ZL_CF_SENML_CBOR:
+    case ZL_CF_JSON:
+    case ZL_CF_JSON_OLD:
+    case ZL_CF_LWM2M_CBOR:
+        break;
+    default:
+        if (!zl_cf_name(cf))
+            return create_fail(errstr, errstr_size, ZL_ERR_UNSUPPORTED, "content format %d is not one zeelos knows",
+                               cf, 0);
+        return create_fail(errstr, errstr_size, ZL_ERR_INVALID,
+                           "content format %d carries a single value, not an object instance: a create "
+                           "needs TLV (11542), SenML JSON (110), SenML CBOR (112), LwM2M JSON (11543) or "
+                           "LwM2M CBOR (11544)", cf, 0);
+    }
+    zl_err_t e;
+    if (instance->id == ZL_CREATE_NO_ID) {
+        if (!tlv)
+            return create_fail(errstr, errstr_size, ZL_ERR_INVALID,
+                               "content format %d names every value by its path, so a create in it needs an "
+                               "instance id (only TLV can leave the id to the device)", cf, 0);
+        e = zl_tlv_encode_resources(instance, out);
+    } else {
+        /* the object holding the one new instance, on the stack: the encoders only read it */
+        zl_node_t obj = {.kind = ZL_N_OBJECT, .id = path->ids[0], .value.type = ZL_T_NONE,
+                         .children = (zl_node_t *)instance, .n_children = 1};
+        e = zl_content_encode(cf, &obj, path, out);
+    }
+    if (e == ZL_ERR_INVALID)
+        return create_fail(errstr, errstr_size, e, "the instance cannot be encoded as content format %d "
+                           "(a resource holding children of the wrong kind, a reserved id or a value the format "
+                           "cannot carry)", cf, 0);
+    if (e && errstr && errstr_size) snprintf(errstr, errstr_size, "%s", zl_err2str(e));
+    return e;
+}

@@ -147,8 +147,100 @@ static void test_encode(void) {
     CHECK(zl_cf_name(7) == NULL);
 }
 
+/* The new instance 7 of /3303: 5700 FLOAT 12.5, 5701 STRING "Cel". */
+static zl_node_t *create_instance(uint16_t iid) {
+    zl_node_t *inst = zl_node_new(ZL_N_INSTANCE, iid);
+    zl_node_t *c = zl_node_add_child(inst, ZL_N_RESOURCE, 5700);
+    c->value.type = ZL_T_FLOAT;
+    c->value.u.f = 12.5;
+    c = zl_node_add_child(inst, ZL_N_RESOURCE, 5701);
+    zl_value_set_bytes(&c->value, ZL_T_STRING, "Cel", 3);
+    return inst;
+}
+
+static zl_err_t enc_create(int cf, const zl_node_t *inst, const char *path, zl_buf_t *b, char *err, size_t n) {
+    zl_path_t p = zt_path(path);
+    zl_buf_reset(b);
+    return zl_content_encode_create(cf, inst, &p, b, err, n);
+}
+
+/* Create on /oid (as Leshan sends it): the object holding the
+ * one new instance, names relative to the object path, in every format that
+ * can carry an instance; the id may be left out in TLV only. */
+static void test_encode_create(void) {
+    zl_buf_t b;
+    zl_buf_init(&b, 0);
+    char err[300];
+    zl_node_t *inst = create_instance(7);
+    /* TLV: one object-instance TLV, id 7, holding both resources */
+    CHECK_EQ_INT(enc_create(ZL_CF_TLV, inst, "/3303", &b, err, sizeof err), ZL_OK);
+    static const char tlv[] = "\x08\x07\x0D"                       /* instance 7, 13 bytes */
+                              "\xE4\x16\x44\x41\x48\x00\x00"       /* 5700 = 12.5 (float32) */
+                              "\xE3\x16\x45" "Cel";                /* 5701 = "Cel" */
+    CHECK_EQ_INT(b.len, sizeof tlv - 1);
+    if (b.len == sizeof tlv - 1) CHECK_MEM(b.data, tlv, sizeof tlv - 1);
+    /* SenML JSON and LwM2M JSON: base name the object path, names "iid/rid" */
+    CHECK_EQ_INT(enc_create(ZL_CF_SENML_JSON, inst, "/3303", &b, err, sizeof err), ZL_OK);
+    CHECK_STR(zl_buf_cstr(&b), "[{\"bn\":\"/3303/\",\"n\":\"7/5700\",\"v\":12.5},{\"n\":\"7/5701\",\"vs\":\"Cel\"}]");
+    CHECK_EQ_INT(enc_create(ZL_CF_JSON, inst, "/3303", &b, err, sizeof err), ZL_OK);
+    CHECK_STR(zl_buf_cstr(&b), "{\"bn\":\"/3303/\",\"e\":[{\"n\":\"7/5700\",\"v\":12.5},{\"n\":\"7/5701\",\"sv\":\"Cel\"}]}");
+    /* SenML CBOR: [{-2: "/3303/", 0: "7/5700", 2: 12.5}, {0: "7/5701", 3: "Cel"}] */
+    CHECK_EQ_INT(enc_create(ZL_CF_SENML_CBOR, inst, "/3303", &b, err, sizeof err), ZL_OK);
+    static const char scbor[] = "\x82\xA3\x21\x66/3303/\x00\x66" "7/5700\x02\xFA\x41\x48\x00\x00"
+                                "\xA2\x00\x66" "7/5701\x03\x63" "Cel";
+    CHECK_EQ_INT(b.len, sizeof scbor - 1);
+    if (b.len == sizeof scbor - 1) CHECK_MEM(b.data, scbor, sizeof scbor - 1);
+    /* LwM2M CBOR: {3303: {7: {5700: 12.5, 5701: "Cel"}}} */
+    CHECK_EQ_INT(enc_create(ZL_CF_LWM2M_CBOR, inst, "/3303", &b, err, sizeof err), ZL_OK);
+    static const char lcbor[] = "\xA1\x19\x0C\xE7\xA1\x07\xA2\x19\x16\x44\xFA\x41\x48\x00\x00"
+                                "\x19\x16\x45\x63" "Cel";
+    CHECK_EQ_INT(b.len, sizeof lcbor - 1);
+    if (b.len == sizeof lcbor - 1) CHECK_MEM(b.data, lcbor, sizeof lcbor - 1);
+    /* each payload decodes back, at the object path, to instance 7 of /3303 */
+    static const int fmts[] = {ZL_CF_TLV, ZL_CF_SENML_JSON, ZL_CF_SENML_CBOR, ZL_CF_JSON, ZL_CF_LWM2M_CBOR};
+    zl_path_t obj = zt_path("/3303");
+    for (size_t i = 0; i < sizeof fmts / sizeof fmts[0]; i++) {
+        CHECK_EQ_INT(enc_create(fmts[i], inst, "/3303", &b, err, sizeof err), ZL_OK);
+        zl_node_t *back = NULL;
+        CHECK_EQ_INT(zl_content_decode(fmts[i], b.data, b.len, &obj, NULL, &back, err, sizeof err), ZL_OK);
+        CHECK(back && back->kind == ZL_N_OBJECT && back->id == 3303 && back->n_children == 1);
+        const zl_node_t *in = back ? zl_node_child(back, 7) : NULL;
+        const zl_node_t *t = in ? zl_node_child(in, 5700) : NULL, *u = in ? zl_node_child(in, 5701) : NULL;
+        CHECK(in && in->kind == ZL_N_INSTANCE && in->n_children == 2);
+        CHECK(t && t->value.type == ZL_T_FLOAT && t->value.u.f == 12.5);
+        CHECK(u && u->value.type == ZL_T_STRING && u->value.len == 3);
+        zl_node_free(back);
+    }
+    /* single-value formats cannot carry an instance; unknown formats are unsupported */
+    static const int single[] = {ZL_CF_TEXT, ZL_CF_OPAQUE, ZL_CF_CBOR, ZL_CF_LINK};
+    for (size_t i = 0; i < sizeof single / sizeof single[0]; i++) {
+        CHECK_EQ_INT(enc_create(single[i], inst, "/3303", &b, err, sizeof err), ZL_ERR_INVALID);
+        CHECK(strstr(err, "single value") != NULL && b.len == 0);
+    }
+    CHECK_EQ_INT(enc_create(4242, inst, "/3303", &b, err, sizeof err), ZL_ERR_UNSUPPORTED);
+    /* a create goes to an object path, with an instance */
+    CHECK_EQ_INT(enc_create(ZL_CF_SENML_JSON, inst, "/3303/7", &b, err, sizeof err), ZL_ERR_INVALID);
+    CHECK(strstr(err, "object path") != NULL);
+    CHECK_EQ_INT(enc_create(ZL_CF_SENML_JSON, &inst->children[0], "/3303", &b, err, sizeof err), ZL_ERR_INVALID);
+    CHECK(strstr(err, "object instance") != NULL);
+    zl_node_free(inst);
+
+    /* no instance id: TLV carries the bare resources, the name-based formats refuse */
+    inst = create_instance(ZL_CREATE_NO_ID);
+    CHECK_EQ_INT(enc_create(ZL_CF_TLV, inst, "/3303", &b, err, sizeof err), ZL_OK);
+    CHECK_EQ_INT(b.len, sizeof tlv - 1 - 3);
+    if (b.len == sizeof tlv - 1 - 3) CHECK_MEM(b.data, tlv + 3, sizeof tlv - 1 - 3);
+    for (size_t i = 1; i < sizeof fmts / sizeof fmts[0]; i++) {
+        CHECK_EQ_INT(enc_create(fmts[i], inst, "/3303", &b, err, sizeof err), ZL_ERR_INVALID);
+        CHECK(strstr(err, "instance id") != NULL && b.len == 0);
+    }
+    zl_node_free(inst);
+    zl_buf_free(&b);
+}
+
 int main(void) {
     test_decode();
     test_encode();
+    test_encode_create();
     TEST_MAIN_END();
 }

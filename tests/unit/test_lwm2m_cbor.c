@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lwm2m/content.h"
 #include "lwm2m/lwm2m_cbor.h"
 #include "lwm2m/senml.h"
 #include "test.h"
@@ -479,11 +480,36 @@ static void test_single(void) {
     zl_buf_free(&b);
 }
 
+/* Create on /3 (instance 0): the raw encoder keeps its shape check (an
+ * instance is not what /3 addresses); zl_content_encode_create sends the
+ * object holding the instance, which is exactly the Object read payload. */
+static void test_create(void) {
+    zl_node_t *n = NULL;
+    CHECK_EQ_INT(dec(dev_nested, sizeof dev_nested, "/3/0", &n), ZL_OK);
+    if (!GUARD(n)) return;
+    zl_path_t obj = zt_path("/3");
+    zl_buf_t b;
+    zl_buf_init(&b, 0);
+    CHECK_EQ_INT(zl_lwm2m_cbor_encode(n, &obj, &b), ZL_ERR_INVALID);
+    CHECK_EQ_INT(b.len, 0);
+    char e[200];
+    CHECK_EQ_INT(zl_content_encode_create(ZL_CF_LWM2M_CBOR, n, &obj, &b, e, sizeof e), ZL_OK);
+    CHECK_EQ_INT(b.len, sizeof dev_nested);
+    if (b.len == sizeof dev_nested) CHECK_MEM(b.data, dev_nested, sizeof dev_nested);
+    n->id = ZL_CREATE_NO_ID; /* no id: only TLV can send that */
+    zl_buf_reset(&b);
+    CHECK_EQ_INT(zl_content_encode_create(ZL_CF_LWM2M_CBOR, n, &obj, &b, e, sizeof e), ZL_ERR_INVALID);
+    CHECK(strstr(e, "instance id") != NULL && b.len == 0);
+    zl_buf_free(&b);
+    zl_node_free(n);
+}
+
 int main(void) {
     test_device();
     test_types();
     test_errors();
     test_root();
     test_single();
+    test_create();
     TEST_MAIN_END();
 }

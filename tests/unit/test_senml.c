@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lwm2m/content.h"
 #include "lwm2m/senml.h"
 #include "test.h"
 #include "lwm2m_test.h"
@@ -714,6 +715,49 @@ static void test_composite(void) {
     zl_buf_free(&b);
 }
 
+/* Create bodies: an instance under an object path.  The SenML encoders keep
+ * their shape check (an INSTANCE node is not what /3 addresses: refused);
+ * zl_content_encode_create sends the object holding the instance, with names
+ * relative to the object path, multiple resources one record per instance. */
+static void test_create(void) {
+    zl_node_t *inst = zl_node_new(ZL_N_INSTANCE, 1);
+    zl_node_t *r = zl_node_add_child(inst, ZL_N_RESOURCE, 0);
+    zl_value_set_bytes(&r->value, ZL_T_STRING, "ACME", 4);
+    zl_node_t *m = zl_node_add_child(inst, ZL_N_MULTI, 7);
+    for (uint16_t i = 0; i < 2; i++) {
+        zl_node_t *ri = zl_node_add_child(m, ZL_N_RES_INSTANCE, i);
+        ri->value.type = ZL_T_INTEGER;
+        ri->value.u.i = 3800 + 1200 * i;
+    }
+    zl_path_t obj = zt_path("/3");
+    zl_buf_t b;
+    zl_buf_init(&b, 0);
+    CHECK_EQ_INT(zl_senml_json_encode(inst, &obj, &b), ZL_ERR_INVALID);
+    CHECK_EQ_INT(zl_senml_cbor_encode(inst, &obj, &b), ZL_ERR_INVALID);
+    CHECK_EQ_INT(b.len, 0);
+    CHECK_EQ_INT(zl_content_encode_create(ZL_CF_SENML_JSON, inst, &obj, &b, err, sizeof err), ZL_OK);
+    CHECK_STR(zl_buf_cstr(&b), "[{\"bn\":\"/3/\",\"n\":\"1/0\",\"vs\":\"ACME\"},{\"n\":\"1/7/0\",\"v\":3800},"
+                               "{\"n\":\"1/7/1\",\"v\":5000}]");
+    zl_node_t *back = NULL;
+    CHECK_EQ_INT(zl_senml_json_decode(b.data, b.len, &obj, NULL, &back, err, sizeof err), ZL_OK);
+    CHECK(back && back->n_children == 1 && same_tree(&back->children[0], inst));
+    zl_node_free(back);
+    zl_buf_reset(&b);
+    CHECK_EQ_INT(zl_content_encode_create(ZL_CF_SENML_CBOR, inst, &obj, &b, err, sizeof err), ZL_OK);
+    back = NULL;
+    CHECK_EQ_INT(zl_senml_cbor_decode(b.data, b.len, &obj, NULL, &back, err, sizeof err), ZL_OK);
+    CHECK(back && back->n_children == 1 && same_tree(&back->children[0], inst));
+    zl_node_free(back);
+    /* the writes' shape check is untouched: the instance at its own path encodes as before */
+    zl_path_t ip = zt_path("/3/1");
+    zl_buf_reset(&b);
+    CHECK_EQ_INT(zl_senml_json_encode(inst, &ip, &b), ZL_OK);
+    CHECK_STR(zl_buf_cstr(&b), "[{\"bn\":\"/3/1/\",\"n\":\"0\",\"vs\":\"ACME\"},{\"n\":\"7/0\",\"v\":3800},"
+                               "{\"n\":\"7/1\",\"v\":5000}]");
+    zl_buf_free(&b);
+    zl_node_free(inst);
+}
+
 int main(void) {
     test_composite();
     test_json_device();
@@ -724,5 +768,6 @@ int main(void) {
     test_cbor_decode();
     test_cbor_errors();
     test_round_trips();
+    test_create();
     TEST_MAIN_END();
 }

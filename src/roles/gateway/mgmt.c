@@ -121,6 +121,28 @@ static void diag_text(const uint8_t *p, size_t n, char *out, size_t cap) {
     out[k] = 0;
 }
 
+/* A create's success answer: where the device put the new instance.  Its
+ * Location-Path if it sent one, else the instance id the request gave; a
+ * create that left the id to the device and got no Location-Path cannot
+ * name the instance, and the (generic) answer says so. */
+static void created(mreq_t *m, zl_resp_code_t code, const zl_coap_msg_t *resp) {
+    char loc[sizeof m->path + 8];
+    if (!zl_coap_path_string(resp, ZL_OPT_LOCATION_PATH, loc, sizeof loc) && loc[0]) {
+        respond(m, code, ZL_BODY_CREATE, NULL, loc);
+        return;
+    }
+    const zl_node_t *inst = m->req.node;
+    if (inst && inst->id != ZL_CREATE_NO_ID) {
+        snprintf(loc, sizeof loc, "%s/%u", m->path, (unsigned)inst->id);
+        respond(m, code, ZL_BODY_CREATE, NULL, loc);
+        return;
+    }
+    char msg[512];
+    snprintf(msg, sizeof msg, "device '%.256s' created an instance of %s but sent no Location-Path, and the "
+             "request left the instance id to the device: the new instance is unknown", m->req.ep, m->path);
+    respond(m, code, ZL_BODY_GENERIC, NULL, msg);
+}
+
 /* Device answer (or timeout) for m. */
 static void on_device(void *ctx, zl_err_t err, const zl_coap_msg_t *resp) {
     mreq_t *m = ctx;
@@ -187,13 +209,9 @@ static void on_device(void *ctx, zl_err_t err, const zl_coap_msg_t *resp) {
         zl_buf_free(&out);
         return;
     }
-    case ZL_RK_CREATE: {
-        char loc[64];
-        if (zl_coap_path_string(resp, ZL_OPT_LOCATION_PATH, loc, sizeof loc) || !loc[0])
-            snprintf(loc, sizeof loc, "%s", m->path);
-        respond(m, code, ZL_BODY_CREATE, NULL, loc);
+    case ZL_RK_CREATE:
+        created(m, code, resp);
         return;
-    }
     default:
         respond(m, code, ZL_BODY_GENERIC, NULL, zl_resp_code_name(code));
         return;
@@ -325,11 +343,21 @@ static bool build_write_create(build_t *b) {
         zl_mgmt_fail(m, ZL_RC_BAD_REQUEST, "write node kind does not match path %s", m->path);
         return false;
     }
-    zl_err_t e = zl_content_encode(b->cf, rq->node, &b->p, &b->payload);
+    /* LwM2M sends a partial update as POST, and a POST to a resource is an
+     * Execute (a write meant for /3/0/4 would reboot the device) */
+    if (!create && rq->write_mode == ZL_WRITE_UPDATE && b->p.len == 3) {
+        zl_mgmt_fail(m, ZL_RC_BAD_REQUEST, "write mode UPDATE (partial update) applies to object instances "
+                     "only and %s is a resource path: a POST to a resource would execute it; write it with "
+                     "mode REPLACE, or update its instance", m->path);
+        return false;
+    }
+    char why[300] = "";
+    zl_err_t e = create ? zl_content_encode_create(b->cf, rq->node, &b->p, &b->payload, why, sizeof why)
+                        : zl_content_encode(b->cf, rq->node, &b->p, &b->payload);
     if (e) {
         zl_mgmt_fail(m, e == ZL_ERR_UNSUPPORTED ? ZL_RC_UNSUPPORTED_CONTENT_FORMAT : ZL_RC_BAD_REQUEST,
                      "cannot encode the %s body as content format %d: %s", zl_req_kind_name(rq->kind), b->cf,
-                     zl_err2str(e));
+                     why[0] ? why : zl_err2str(e));
         return false;
     }
     b->req.code = create || rq->write_mode == ZL_WRITE_UPDATE ? ZL_COAP_POST : ZL_COAP_PUT;
