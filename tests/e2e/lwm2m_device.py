@@ -275,7 +275,7 @@ class _Node(resource.ObservableResource):
         self.dev.log.append(("POST", self.path, request.opt.content_format, request.payload))
         if len(self.path) == 3:
             o, i, r = self.path
-            if self.dev.objects[(o, i)][r][0] != EXEC:
+            if not self.dev.resource_post or self.dev.objects[(o, i)][r][0] != EXEC:
                 return Message(code=numbers.METHOD_NOT_ALLOWED)
             self.dev.executions.append((self.path, bytes(request.payload)))
             return Message(code=numbers.CHANGED)
@@ -302,8 +302,11 @@ class CoapResult:
 
 class LwM2MDevice:
     def __init__(self, runner: AsyncRunner, ep: str, server_port: int, server_host: str = "127.0.0.1",
-                 objects: Optional[dict] = None, tick: float = 0.5):
+                 objects: Optional[dict] = None, tick: float = 0.5, resource_post: bool = True):
+        """resource_post False: a client that refuses every POST on a single resource with 4.05
+        (logged, never executed), so a write that reaches a resource as POST fails visibly."""
         self.runner, self.ep = runner, ep
+        self.resource_post = resource_post
         self.server = f"coap://{server_host}:{server_port}"
         self.objects = objects if objects is not None else default_objects()
         self.tick = tick

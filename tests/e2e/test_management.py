@@ -211,3 +211,59 @@ def test_device_that_does_not_answer(gwenv):
         assert limit * 0.8 <= took <= limit + 5, f"error after {took:.1f}s, timeout is {limit}s"
     finally:
         raw.close()
+
+
+def instance_update_body(path: str, rid: int, value: str):
+    """AvroWriteRequest, mode UPDATE, of one STRING resource of the instance at path."""
+    iid = int(path.rstrip("/").split("/")[-1])
+    return ("io.zeelos.leshan.avro.request.AvroWriteRequest", {"mode": "UPDATE", "node": (
+        "io.zeelos.leshan.avro.resource.AvroInstanceResource", {
+            "id": iid, "kind": "INSTANCE", "multipleResources": None,
+            "resources": [{"id": rid, "path": f"{path}/{rid}", "kind": "SINGLE_RESOURCE",
+                           "type": "STRING", "value": value}]})})
+
+
+def test_write_update_on_resource_is_refused(gwenv):
+    """A partial update (write mode UPDATE) is a CoAP POST, and a POST to a resource is an
+    Execute: UPDATE on /3/0/4 (Reboot) or /3/0/14 is answered BAD_REQUEST naming the path and the
+    reason, and nothing reaches the device (no execution either). UPDATE on the instance /3/0
+    still goes out as POST and changes only the resource it carries."""
+    dev = gwenv.registered_device()
+    n_before = len(dev.log)
+    for path, value, typ in (("/3/0/4", "", "STRING"), ("/3/0/14", "+03:00", "STRING")):
+        ticket = gwenv.mgmt.send(dev.ep, "write", path, "TLV", body=write_body(path, value, typ, mode="UPDATE"))
+        rec = gwenv.mgmt.wait_response(ticket)
+        name, body = check_response(rec, gwenv, dev.ep, ticket, path, "write", "BAD_REQUEST")
+        assert name == "AvroGenericResponse", rec
+        assert path in body["message"] and "UPDATE" in body["message"] and "instance" in body["message"], body
+    gwenv.settle(dev.ep)  # a read answered after both: anything sent before it was logged
+    assert [e for e in dev.log[n_before:] if e[0] != "GET"] == [], dev.log[n_before:]
+    assert dev.executions == []
+    assert dev.value((3, 0, 14)) == "+01:00"
+
+    ticket = gwenv.mgmt.send(dev.ep, "write", "/3/0", "TLV", body=instance_update_body("/3/0", 14, "+04:00"))
+    rec = gwenv.mgmt.wait_response(ticket)
+    check_response(rec, gwenv, dev.ep, ticket, "/3/0", "write", "CHANGED")
+    post = last_request(dev, "POST", (3, 0))
+    assert post is not None and int(post[2]) == CF_TLV, dev.log
+    assert dev.value((3, 0, 14)) == "+04:00" and dev.value((3, 0, 0)) == "ACME"
+
+
+def test_no_write_to_a_resource_is_a_post(gwenv):
+    """Against a client that refuses every POST on a single resource (4.05, as a client whose
+    resources treat POST as Execute must be safe from writes): every write the gateway can send to
+    a resource path - REPLACE in TLV and text, UPDATE (refused by the gateway) - reaches it as
+    PUT or not at all; the REPLACE writes change the value."""
+    dev = gwenv.registered_device(resource_post=False)
+    n_before = len(dev.log)
+    for cf, value in (("TLV", "+05:00"), ("TEXT_CODE", "+06:00")):
+        rec = gwenv.mgmt.request(dev.ep, "write", "/3/0/14", cf, body=write_body("/3/0/14", value, "STRING"))
+        assert rec.value["rep"]["code"] == "CHANGED", rec.value
+        assert dev.value((3, 0, 14)) == value
+    rec = gwenv.mgmt.request(dev.ep, "write", "/3/0/14", "TLV",
+                             body=write_body("/3/0/14", "+07:00", "STRING", mode="UPDATE"))
+    assert rec.value["rep"]["code"] == "BAD_REQUEST", rec.value
+    gwenv.settle(dev.ep)
+    to_resources = [e for e in dev.log[n_before:] if len(e[1]) == 3 and e[0] != "GET"]
+    assert [(m, p) for m, p, *_ in to_resources] == [("PUT", (3, 0, 14))] * 2, dev.log[n_before:]
+    assert dev.value((3, 0, 14)) == "+06:00" and dev.executions == []
