@@ -4,7 +4,9 @@
  * Single-value formats (text, opaque) are typed here from the model; TLV
  * types its own leaves, and so do the JSON/CBOR codecs (lwm2m_json.c,
  * lwm2m_cbor.c, senml*.c).  Link format is not a node format: it answers
- * ZL_ERR_UNSUPPORTED, as does any unknown format (CoAP 4.15). */
+ * ZL_ERR_UNSUPPORTED, as does any unknown format (CoAP 4.15).  A Create body
+ * is encoded here too (zl_content_encode_create): wrapping the instance in its
+ * object keeps every codec's shape check strict for the other operations. */
 #include "lwm2m/content.h"
 
 #include <stdio.h>
