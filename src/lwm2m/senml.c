@@ -6,8 +6,10 @@
  * checks that it is a resource or resource-instance path under the requested
  * path, and types the value from the built-in model:
  *   v   -> INTEGER / TIME when the model says so and the number is integral
- *          within int64, FLOAT otherwise; without a model INTEGER when
- *          integral, FLOAT when not;
+ *          within int64, FLOAT otherwise; without a model as the wire wrote
+ *          it: a JSON number without '.' or exponent / a CBOR integer is
+ *          INTEGER, a JSON number with them / a CBOR float is FLOAT (-30.0
+ *          stays FLOAT although it is integral, in every record);
  *   vs  -> STRING, vb -> BOOLEAN, vd -> OPAQUE, vlo -> OBJLNK ("oid:iid").
  * A value kind that does not fit a modelled type (vs for an integer, v for a
  * string...) is rejected, as is a record naming a single-instance resource
@@ -153,7 +155,8 @@ static zl_err_t make_value(zl_senml_dec_t *dec, size_t idx, const char *name, co
         if (!integral && (mt == ZL_T_INTEGER || mt == ZL_T_TIME))
             return derr(dec, ZL_ERR_INVALID, "SenML record %zu (\"%s\"): %g is not a valid %s", idx, name,
                         num_double(&x), zl_type_name(mt));
-        if (mt == ZL_T_FLOAT || !integral) {
+        /* without a model the wire decides: 20 is INTEGER, 20.0 FLOAT (see the header) */
+        if (mt == ZL_T_FLOAT || !integral || (mt == ZL_T_NONE && !x.is_int)) {
             v->type = ZL_T_FLOAT;
             v->u.f = num_double(&x);
         } else {

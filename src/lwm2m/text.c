@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* text/plain single-value codec.  Parsing is strict (whole input must be
  * consumed, no whitespace, no NaN/inf, overflow is an error) because a value
- * that silently parses as 0 would be published to Kafka as a real reading. */
+ * that silently parses as 0 would be published to Kafka as a real reading.
+ * Text of a resource without a model is typed by how it is written (the
+ * same rule as SenML numbers, so one reading gets one type in every format):
+ * an int64 in plain decimal is INTEGER, any other number FLOAT, anything else
+ * STRING (OPAQUE when it is not UTF-8). */
 #include "lwm2m/text.h"
 #include "common/num.h"
 
@@ -13,6 +17,7 @@
 #include <string.h>
 
 #include "lwm2m/base64.h"
+#include "common/utf8.h"
 
 /* Strict decimal int64: optional '-', at least one digit, nothing else. */
 static zl_err_t parse_i64(const uint8_t *p, size_t n, int64_t *out) {
@@ -111,8 +116,12 @@ zl_err_t zl_text_decode(const uint8_t *p, size_t n, zl_type_t type, zl_value_t *
         break;
     }
     case ZL_T_STRING:
-    case ZL_T_NONE:
         e = zl_value_set_bytes(&v, type, p, n);
+        break;
+    case ZL_T_NONE: /* no model: typed by how the text is written */
+        if (parse_i64(p, n, &v.u.i) == ZL_OK) v.type = ZL_T_INTEGER;
+        else if (parse_double(p, n, &v.u.f) == ZL_OK) v.type = ZL_T_FLOAT;
+        else e = zl_value_set_bytes(&v, zl_utf8_valid(p, n) ? ZL_T_STRING : ZL_T_OPAQUE, p, n);
         break;
     case ZL_T_OPAQUE: {
         zl_buf_t b;

@@ -33,9 +33,15 @@ static void test_decode(void) {
     CHECK_EQ_INT(cd(ZL_CF_TEXT, "3800", 4, "/3/0/7/0", &n), ZL_OK);
     CHECK(n && n->kind == ZL_N_RES_INSTANCE && n->id == 0 && n->value.type == ZL_T_INTEGER && n->value.u.i == 3800);
     zl_node_free(n);
-    /* unknown resource keeps the text bytes untyped */
+    /* unknown resource: typed by how the text is written */
     CHECK_EQ_INT(cd(ZL_CF_TEXT, "abc", 3, "/9999/0/1", &n), ZL_OK);
-    CHECK(n && n->value.type == ZL_T_NONE && n->value.len == 3);
+    CHECK(n && n->value.type == ZL_T_STRING && n->value.len == 3);
+    zl_node_free(n);
+    CHECK_EQ_INT(cd(ZL_CF_TEXT, "-30.0", 5, "/32769/0/1", &n), ZL_OK);
+    CHECK(n && n->value.type == ZL_T_FLOAT && n->value.u.f == -30.0);
+    zl_node_free(n);
+    CHECK_EQ_INT(cd(ZL_CF_TEXT, "-30", 3, "/32769/1/1", &n), ZL_OK);
+    CHECK(n && n->value.type == ZL_T_INTEGER && n->value.u.i == -30);
     zl_node_free(n);
     /* invalid text for the model type */
     n = NULL;

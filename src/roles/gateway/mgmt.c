@@ -13,6 +13,7 @@
 
 #include "roles/gateway/gw_int.h"
 #include "lwm2m/content.h"
+#include "lwm2m/model_apply.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/utf8.h"
@@ -352,6 +353,11 @@ static bool build_write_create(build_t *b) {
         return false;
     }
     char why[300] = "";
+    /* values by the object model ("120" for an INTEGER resource goes out as 120) */
+    if (zl_node_apply_model(m->gw->models, rq->node, &b->p, why, sizeof why)) {
+        zl_mgmt_fail(m, ZL_RC_BAD_REQUEST, "%s", why[0] ? why : "out of memory");
+        return false;
+    }
     zl_err_t e = create ? zl_content_encode_create(b->cf, rq->node, &b->p, &b->payload, why, sizeof why)
                         : zl_content_encode(b->cf, rq->node, &b->p, &b->payload);
     if (e) {
