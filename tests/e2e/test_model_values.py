@@ -4,7 +4,8 @@ its resource before the gateway encodes it, or refused with BAD_REQUEST before a
 the device; values of an object without a model are typed from what the device wrote, the same
 way in every instance and format.
 
-* `write /1/0/1 120` as `zeelos request` sends it without --type (a STRING record): the device
+* `write /1/0/1 120` as `zeelos request` sends it without --type (a STRING record; also through
+  the CLI itself): the device
   (which decodes TLV by its own types) must store the integer 120, not the ASCII bytes "120" read
   as an integer (3,224,112).
 * "12a" for /1/0/1 and "maybe" for the boolean /1/0/6: BAD_REQUEST naming path and type; the
@@ -17,11 +18,13 @@ way in every instance and format.
 from __future__ import annotations
 
 import json
+import subprocess
 
 import cbor2
 import pytest
 from aiocoap import Message, numbers
 
+from gateway_proc import child_env, zeelos_bin
 from kafka_helpers import branch, write_body
 from lwm2m_device import FLOAT, INTEGER, _Node, default_objects
 
@@ -69,6 +72,22 @@ def test_write_without_type_is_converted_by_the_model(gwenv):
     # a boolean from "true": TLV one byte 1
     code, _ = response(gwenv, dev, "write", "/1/0/6", body=write_body("/1/0/6", "true", "STRING"))
     assert code == "CHANGED" and dev.value((1, 0, 6)) is True
+
+
+def test_cli_write_without_type(gwenv):
+    """The command of the report: `zeelos request … write /1/0/1 120`, no --type."""
+    dev = gwenv.registered_device()
+    argv = [str(zeelos_bin()), "request", "--gw", gwenv.id, "--kafka", gwenv.bootstrap,
+            "--schema-registry", gwenv.gw.registry_url, "--ep", dev.ep, "write", "/1/0/1", "120"]
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=90, env=child_env())
+    assert p.returncode == 0, (p.stdout, p.stderr)
+    assert "CHANGED" in p.stdout + p.stderr, (p.stdout, p.stderr)
+    assert dev.value((1, 0, 1)) == 120
+    argv[-1] = "12a"
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=90, env=child_env())
+    assert p.returncode != 0 and "/1/0/1" in p.stdout + p.stderr and "INTEGER" in p.stdout + p.stderr, \
+        (p.stdout, p.stderr)
+    assert dev.value((1, 0, 1)) == 120
 
 
 @pytest.mark.parametrize("path,value,type_name", [("/1/0/1", "12a", "INTEGER"), ("/1/0/6", "maybe", "BOOLEAN"),
