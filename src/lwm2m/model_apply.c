@@ -154,9 +154,22 @@ static size_t depth_of(zl_node_kind_t k) {
 zl_err_t zl_node_apply_model(const zl_models_t *models, zl_node_t *node, const zl_path_t *path, char *errstr,
                              size_t errstr_size) {
     if (errstr && errstr_size) errstr[0] = 0;
-    if (!node || !path || path->len == 0) return ZL_OK;
-    actx_t c = {.models = models, .oid = path->ids[0], .errstr = errstr, .errstr_size = errstr_size};
+    if (!node || !path) return ZL_OK;
+    actx_t c = {.models = models, .errstr = errstr, .errstr_size = errstr_size};
     char p[64];
+    if (path->len == 0) { /* a composite's root container: its children are objects */
+        if (node->kind != ZL_N_OBJECT) return ZL_OK;
+        for (size_t i = 0; i < node->n_children; i++) {
+            zl_node_t *o = &node->children[i];
+            if (o->kind != ZL_N_OBJECT) continue;
+            c.oid = o->id;
+            int w = snprintf(p, sizeof p, "/%u", (unsigned)o->id);
+            zl_err_t e = walk(&c, o, p, (size_t)w, sizeof p, -1);
+            if (e) return e;
+        }
+        return ZL_OK;
+    }
+    c.oid = path->ids[0];
     if (zl_path_format(path, p, sizeof p) < 0) p[0] = 0;
     size_t pl = strlen(p);
     /* a body one level below its path (an instance created under /o) */

@@ -16,7 +16,9 @@
 
 /* Converts, in place, every value of node (the body of a write or create
  * addressed by path: object, instance, resource or resource instance) to the
- * type models give its resource (models NULL: built-ins only).  Values whose
+ * type models give its resource (models NULL: built-ins only); on the root
+ * path "/", node is a Write-Composite's root container (kind OBJECT holding
+ * object nodes).  Values whose
  * type already matches, and values of resources without a model (or of
  * executable ones), are left as they are.  From a STRING: INTEGER/TIME strict
  * decimal (TIME in seconds), FLOAT decimal/exponent, BOOLEAN

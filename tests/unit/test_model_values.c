@@ -213,9 +213,22 @@ static void test_trees(void) {
     CHECK_EQ_INT(apply(ri, "/3/0/7/1", err, sizeof err), ZL_OK);
     CHECK(ri->value.type == ZL_T_INTEGER && ri->value.u.i == -7);
     zl_node_free(ri);
-    /* nothing to do for a NULL body or an empty path */
-    zl_path_t root = {0};
-    CHECK_EQ_INT(zl_node_apply_model(NULL, NULL, &root, err, sizeof err), ZL_OK);
+    /* a Write-Composite root container: objects under "/" */
+    zl_node_t *root = zl_node_new(ZL_N_OBJECT, 65535);
+    o = zl_node_add_child(root, ZL_N_OBJECT, 1);
+    zl_value_set_bytes(&zl_node_add_child(zl_node_add_child(o, ZL_N_INSTANCE, 0), ZL_N_RESOURCE, 1)->value,
+                       ZL_T_STRING, "60", 2);
+    o = zl_node_add_child(root, ZL_N_OBJECT, 3303);
+    zl_value_set_bytes(&zl_node_add_child(zl_node_add_child(o, ZL_N_INSTANCE, 2), ZL_N_RESOURCE, 5700)->value,
+                       ZL_T_STRING, "hot", 3);
+    zl_path_t rp = {0};
+    CHECK_EQ_INT(zl_node_apply_model(NULL, root, &rp, err, sizeof err), ZL_ERR_INVALID);
+    CHECK(strstr(err, "/3303/2/5700: \"hot\" is not a valid FLOAT") == err);
+    r = &root->children[0].children[0].children[0];
+    CHECK(r->value.type == ZL_T_INTEGER && r->value.u.i == 60);
+    zl_node_free(root);
+    /* nothing to do for a NULL body */
+    CHECK_EQ_INT(zl_node_apply_model(NULL, NULL, &rp, err, sizeof err), ZL_OK);
 }
 
 /* text/plain of resources without a model: typed by how the text is written. */
