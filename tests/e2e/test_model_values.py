@@ -8,6 +8,7 @@ way in every instance and format.
   the CLI itself): the device
   (which decodes TLV by its own types) must store the integer 120, not the ASCII bytes "120" read
   as an integer (3,224,112).
+* A create in SenML JSON whose values came as strings: the FLOAT travels as a SenML number.
 * "12a" for /1/0/1 and "maybe" for the boolean /1/0/6: BAD_REQUEST naming path and type; the
   device sees no request.
 * Object 32769 (no built-in model, no DDF), resource 1 = -30.0 in instances 0 and 1: a text/plain
@@ -100,6 +101,46 @@ def test_value_the_model_refuses_is_bad_request(gwenv, path, value, type_name):
     msg = body["message"]
     assert msg.startswith(f"{path}: \"{value}\" is not a valid {type_name}"), msg
     assert dev.log[n_before:] == [], "nothing may be sent to the device for a refused value"
+
+
+def string_create(iid: int, temp: str):
+    """AvroCreateRequest of /3303 instance iid with every value typed STRING."""
+    res = [{"id": 5700, "path": f"/3303/{iid}/5700", "kind": "SINGLE_RESOURCE", "type": "STRING",
+            "value": ("string", temp)},
+           {"id": 5701, "path": f"/3303/{iid}/5701", "kind": "SINGLE_RESOURCE", "type": "STRING",
+            "value": ("string", "Cel")}]
+    return ("io.zeelos.leshan.avro.request.AvroCreateRequest", {"instance": {
+        "id": iid, "kind": "INSTANCE", "multipleResources": None, "resources": res}})
+
+
+def test_create_values_are_converted_by_the_model(gwenv):
+    """A create in SenML JSON whose values all came as strings: the device (json.loads) gets the
+    FLOAT /3303/7/5700 as a number ("v"), the STRING unit as "vs"; "warm" is refused and nothing
+    is posted."""
+    dev = gwenv.device()
+    got = []
+
+    async def render_post(request):
+        got.append(json.loads(request.payload))
+        return Message(code=numbers.CREATED, location_path=("3303", "7"))
+
+    dev.nodes[(3303,)].render_post = render_post
+    gwenv.register(dev)
+    rec = gwenv.mgmt.request(dev.ep, "create", "/3303", body=string_create(7, "12.5"),
+                             contentFormatCode=CF_SENML_JSON)
+    assert rec.value["rep"]["code"] == "CREATED", rec.value
+    [recs] = got
+    vals, bn = {}, ""
+    for r in recs:
+        bn = r.get("bn", bn)
+        vals[bn + r.get("n", "")] = {k: r[k] for k in ("v", "vs", "vb", "vd") if k in r}
+    assert vals == {"/3303/7/5700": {"v": 12.5}, "/3303/7/5701": {"vs": "Cel"}}, recs
+    rec = gwenv.mgmt.request(dev.ep, "create", "/3303", body=string_create(8, "warm"),
+                             contentFormatCode=CF_SENML_JSON)
+    assert rec.value["rep"]["code"] == "BAD_REQUEST", rec.value
+    msg = branch(rec.value["rep"]["body"])[1]["message"]
+    assert msg.startswith('/3303/8/5700: "warm" is not a valid FLOAT'), msg
+    assert len(got) == 1
 
 
 class SenmlNode(_Node):
