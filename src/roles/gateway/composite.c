@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "roles/gateway/gw_int.h"
+#include "lwm2m/model_apply.h"
 #include "lwm2m/content.h"
 #include "lwm2m/senml.h"
 
@@ -92,6 +93,12 @@ bool zl_composite_build(zl_mreq_t *m, zl_coap_msg_t *req, zl_buf_t *payload, uin
     zl_err_t e;
     if (rq->kind == ZL_RK_WRITE) {
         static const zl_path_t root;
+        char why[300] = "";
+        /* values by the object model, as for plain writes */
+        if (zl_node_apply_model(m->gw->models, m->req.values, &root, why, sizeof why)) {
+            zl_mgmt_fail(m, ZL_RC_BAD_REQUEST, "%s", why[0] ? why : "out of memory");
+            return false;
+        }
         req->code = ZL_COAP_IPATCH;
         e = cf == ZL_CF_SENML_JSON ? zl_senml_json_encode(rq->values, &root, payload)
                                    : zl_senml_cbor_encode(rq->values, &root, payload);
