@@ -331,3 +331,59 @@ zl_err_t zl_avro_write_json(const avro_value_t *v, zl_buf_t *out, char *errstr, 
     if (w.fail == ZL_ERR_NOMEM || !errstr[0]) snprintf(errstr, n, "out of memory converting Avro value to JSON");
     return w.fail == ZL_ERR_NOMEM ? ZL_ERR_NOMEM : ZL_ERR_INVALID;
 }
+
+/* ---- json_t -> JSON text ------------------------------------------------ */
+
+/* json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY) with every real written by
+ * jw_real: jansson's dump has one precision for all reals (17 by default:
+ * 19.199999999999999), re-dumping a parsed record must keep 19.2. */
+static void jw_json(jw_t *w, const json_t *j, int depth) {
+    if (w->fail) return;
+    if (depth > 2048) { /* json_loadb's own nesting limit */
+        w->fail = 1;
+        return;
+    }
+    switch (json_typeof(j)) {
+    case JSON_OBJECT: {
+        const char *k;
+        json_t *e;
+        bool first = true;
+        jw_put(w, "{", 1);
+        json_object_foreach((json_t *)j, k, e) {
+            if (!first) jw_put(w, ",", 1);
+            first = false;
+            jw_str(w, k, strlen(k), false);
+            jw_put(w, ":", 1);
+            jw_json(w, e, depth + 1);
+        }
+        jw_put(w, "}", 1);
+        return;
+    }
+    case JSON_ARRAY:
+        jw_put(w, "[", 1);
+        for (size_t i = 0; i < json_array_size(j); i++) {
+            if (i) jw_put(w, ",", 1);
+            jw_json(w, json_array_get(j, i), depth + 1);
+        }
+        jw_put(w, "]", 1);
+        return;
+    case JSON_STRING:
+        jw_str(w, json_string_value(j), json_string_length(j), false);
+        return;
+    case JSON_INTEGER: jw_int(w, (int64_t)json_integer_value(j)); return;
+    case JSON_REAL: jw_real(w, json_real_value(j)); return;
+    case JSON_TRUE: jw_put(w, "true", 4); return;
+    case JSON_FALSE: jw_put(w, "false", 5); return;
+    default: jw_put(w, "null", 4); return;
+    }
+}
+
+zl_err_t zl_json_write(const json_t *j, zl_buf_t *out) {
+    size_t mark = out->len;
+    char err[8];
+    jw_t w = {out, err, sizeof err, 0};
+    jw_json(&w, j, 0);
+    if (!w.fail) return ZL_OK;
+    out->len = mark;
+    return w.fail == ZL_ERR_NOMEM ? ZL_ERR_NOMEM : ZL_ERR_INVALID;
+}

@@ -51,6 +51,12 @@ json_t *zl_avro_to_json(const avro_value_t *v, char *errstr, size_t n);
  * not UTF-8). */
 zl_err_t zl_avro_write_json(const avro_value_t *v, zl_buf_t *out, char *errstr, size_t n);
 
+/* Appends json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY) to out, except that
+ * reals are written with the fewest digits that read back as the same
+ * double (19.2, not 19.199999999999999), as zl_avro_write_json does.  On
+ * failure (ZL_ERR_NOMEM, ZL_ERR_INVALID) out is left as it was. */
+zl_err_t zl_json_write(const json_t *j, zl_buf_t *out);
+
 /* Fills v (a fresh or reset generic value) from its Avro JSON encoding.
  * Unions accept {"full.Name": x}, {"SimpleName": x} or null; missing fields
  * whose schema is a union with a null branch become null; unknown fields are

@@ -2,6 +2,7 @@
 /* Kafka handles of the client tools (see ktool.h). */
 #include "kafka/ktool.h"
 #include "kafka/kafka_int.h"
+#include "kafka/avro_util.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -155,11 +156,9 @@ zl_err_t zl_ktool_format(zl_serde_t *s, const zl_kmsg_t *m, zl_buf_t *out) {
     json_object_set_new(o, "offset", json_integer(m->offset));
     put_part(o, s, "key", m->key, m->key_len);
     put_part(o, s, "value", m->value, m->value_len);
-    char *txt = json_dumps(o, JSON_COMPACT);
+    /* not json_dumps: its 17 digits would print 19.2 as 19.199999999999999 */
+    zl_err_t e = zl_json_write(o, out);
     json_decref(o);
-    if (!txt) return ZL_ERR_NOMEM;
-    zl_err_t e = zl_buf_append(out, txt, strlen(txt));
-    free(txt);
     return e;
 }
 

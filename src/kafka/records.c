@@ -36,11 +36,30 @@ const char *zl_req_kind_name(zl_req_kind_t k) {
     return ((unsigned)k < ZL_RK__COUNT) ? req_kind_names[k] : "unknown";
 }
 
+/* True if s spells name in kebab-case: "write-attributes" for "writeAttributes". */
+static bool kebab_equal(const char *s, const char *name) {
+    for (; *name; name++) {
+        if (*name >= 'A' && *name <= 'Z') {
+            if (*s++ != '-' || *s++ != *name - 'A' + 'a') return false;
+        } else if (*s++ != *name) {
+            return false;
+        }
+    }
+    return *s == 0;
+}
+
 int zl_req_kind_parse(const char *s) {
     if (!s) return -1;
     for (int i = 0; i < ZL_RK__COUNT; i++)
         if (strcmp(s, req_kind_names[i]) == 0) return i;
     return -1;
+}
+
+int zl_req_kind_parse_word(const char *s) {
+    int k = zl_req_kind_parse(s);
+    for (int i = 0; s && k < 0 && i < ZL_RK__COUNT; i++)
+        if (kebab_equal(s, req_kind_names[i])) k = i;
+    return k;
 }
 
 const char *zl_resp_code_name(zl_resp_code_t c) {

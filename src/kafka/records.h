@@ -112,7 +112,9 @@ bool zl_request_is_composite(const zl_request_t *r);
 void zl_request_clear(zl_request_t *r);
 
 const char *zl_req_kind_name(zl_req_kind_t k);       /* "read", ..., "create" */
-int zl_req_kind_parse(const char *s);                /* -1 if unknown */
+int zl_req_kind_parse(const char *s);                /* the Avro symbol; -1 if unknown */
+/* A command-line word: the symbol or its kebab-case ("write-attributes"); -1 if unknown. */
+int zl_req_kind_parse_word(const char *s);
 const char *zl_resp_code_name(zl_resp_code_t c);     /* "CREATED", ... */
 /* Maps a CoAP response code (class<<5|detail) to AvroResponseCode. */
 zl_resp_code_t zl_resp_code_from_coap(int coap_code);

@@ -701,10 +701,7 @@ zl_err_t zl_serde_to_json(zl_serde_t *s, const void *data, size_t len, zl_buf_t 
             return e;
         return zl_avro_write_json(wv, out, errstr, errstr_size); /* what format=json writes */
     }
-    char *txt = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+    e = zl_json_write(j, out); /* compact, doubles as short as they read back */
     json_decref(j);
-    if (!txt) return ZL_ERR_NOMEM;
-    e = zl_buf_append(out, txt, strlen(txt));
-    free(txt);
     return e;
 }

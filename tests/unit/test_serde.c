@@ -684,10 +684,37 @@ static void test_request_roundtrip(zl_format_t fmt) {
     zl_serde_destroy(s);
 }
 
+/* zl_json_write: json_dumps' compact text, reals as short as they read back. */
+static void test_json_write(void) {
+    const char *in = "{\"t\":19.2,\"i\":[1,-3,1.0,0.1,1e300,21.55],\"s\":\"a\\\"\\u0001\\n\u00e9\",\"b\":[true,false,null],\"o\":{}}";
+    json_t *j = json_loads(in, 0, NULL);
+    CHECK(j != NULL);
+    zl_buf_t b;
+    zl_buf_init(&b, 0);
+    CHECK(zl_json_write(j, &b) == ZL_OK);
+    CHECK(zl_buf_putc(&b, 0) == ZL_OK);
+    CHECK_STR((const char *)b.data,
+              "{\"t\":19.2,\"i\":[1,-3,1.0,0.1,1e300,21.55],\"s\":\"a\\\"\\u0001\\n\u00e9\",\"b\":[true,false,null],\"o\":{}}");
+    /* everything but the reals as json_dumps writes it */
+    char *ref = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
+    CHECK_STR((const char *)b.data, ref);
+    free(ref);
+    zl_buf_free(&b);
+    json_decref(j);
+}
+
 static void test_records(void) {
     CHECK_STR(zl_req_kind_name(ZL_RK_WRITE_ATTRIBUTES), "writeAttributes");
     CHECK_EQ_INT(zl_req_kind_parse("observeCancel"), ZL_RK_OBSERVE_CANCEL);
     CHECK_EQ_INT(zl_req_kind_parse("nope"), -1);
+    CHECK_EQ_INT(zl_req_kind_parse("observe-cancel"), -1); /* the Avro symbol only */
+    CHECK_EQ_INT(zl_req_kind_parse_word("observe-cancel"), ZL_RK_OBSERVE_CANCEL);
+    CHECK_EQ_INT(zl_req_kind_parse_word("write-attributes"), ZL_RK_WRITE_ATTRIBUTES);
+    CHECK_EQ_INT(zl_req_kind_parse_word("writeAttributes"), ZL_RK_WRITE_ATTRIBUTES);
+    CHECK_EQ_INT(zl_req_kind_parse_word("read"), ZL_RK_READ);
+    CHECK_EQ_INT(zl_req_kind_parse_word("write-"), -1);
+    CHECK_EQ_INT(zl_req_kind_parse_word("writeattributes"), -1);
+    CHECK_EQ_INT(zl_req_kind_parse_word("write-Attributes"), -1);
     CHECK_STR(zl_resp_code_name(ZL_RC_UNSUPPORTED_CONTENT_FORMAT), "UNSUPPORTED_CONTENT_FORMAT");
     CHECK_EQ_INT(zl_resp_code_from_coap((2 << 5) | 5), ZL_RC_CONTENT);
     CHECK_EQ_INT(zl_resp_code_from_coap((4 << 5) | 4), ZL_RC_NOT_FOUND);
@@ -836,6 +863,7 @@ static void test_key_large(void) {
 int main(void) {
     test_schema_texts();
     test_records();
+    test_json_write();
     test_write_json();
     test_key_large();
     test_key();

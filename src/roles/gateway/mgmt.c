@@ -144,15 +144,34 @@ static void created(mreq_t *m, zl_resp_code_t code, const zl_coap_msg_t *resp) {
     respond(m, code, ZL_BODY_GENERIC, NULL, msg);
 }
 
+/* What m asks for, for messages: its path, or a composite request's paths
+ * joined by ',' (cut with "..." where they do not fit). */
+static const char *what_text(const mreq_t *m, char *out, size_t cap) {
+    if (m->path[0] || !m->req.n_paths) return m->path[0] ? m->path : m->req.path;
+    size_t k = 0;
+    out[0] = 0;
+    for (size_t i = 0; i < m->req.n_paths; i++) {
+        char one[64];
+        zl_path_format(&m->req.paths[i], one, sizeof one);
+        if (k + strlen(one) + 5 >= cap) {
+            snprintf(out + k, cap - k, "...");
+            break;
+        }
+        k += (size_t)snprintf(out + k, cap - k, "%s%s", i ? "," : "", one);
+    }
+    return out;
+}
+
 /* Device answer (or timeout) for m. */
 static void on_device(void *ctx, zl_err_t err, const zl_coap_msg_t *resp) {
     mreq_t *m = ctx;
     zl_gw_t *gw = m->gw;
     if (err) {
         if (err == ZL_ERR_TIMEOUT) {
+            char what[256];
             zl_counter_inc(gw->m.mgmt_timeouts);
             zl_mgmt_fail(m, zl_resp_code_of_err(err), "timeout: device '%s' did not answer %s within %d ms",
-                 m->req.ep, m->path, gw->request_timeout_ms);
+                 m->req.ep, what_text(m, what, sizeof what), gw->request_timeout_ms);
         } else if (err == ZL_ERR_RESET) {
             zl_mgmt_fail(m, ZL_RC_UNKNOWN, "device '%s' rejected the request with RST", m->req.ep);
         } else {

@@ -132,7 +132,7 @@ typedef struct {
 /* KIND PATH [ARG]: 0, or 2 after printing the usage. */
 static int parse_words(run_t *r, const char *const *pos, int n_pos) {
     const char *ep = r->conf->ep;
-    r->kind = n_pos >= 2 ? zl_req_kind_parse(pos[0]) : -1;
+    r->kind = n_pos >= 2 ? zl_req_kind_parse_word(pos[0]) : -1;
     r->depth = -1;
     if (n_pos >= 2 && strchr(pos[1], ',')) {
         /* composite: every comma-separated element must be a path */
@@ -345,11 +345,15 @@ static int wait_response(run_t *r) {
             break;
         }
     }
-    if (rc == 3)
-        fprintf(stderr, "zeelos request: no response with ticket %s on %s within %lld ms (is gateway "
-                        "'%s' running and consuming %s?%s)\n", r->ticket, rep_topic, (long long)r->conf->wait_ms,
-                r->conf->topics.id, r->conf->topics.mgmt_req,
-                r->kind == ZL_RK_OBSERVE_CANCEL ? " note: the original gateway sends no reply to observeCancel" : "");
+    if (rc == 3 && !stop)
+        fprintf(stderr, "zeelos request: no response with ticket %s on %s within %lld ms. The device may still "
+                        "be answering: the gateway publishes the response (or its own timeout after "
+                        "coap.request.timeout.ms) on %s later; follow it with `zeelos tail --gw %s "
+                        "management.rep`. If nothing ever comes, check that gateway '%s' is running and "
+                        "consuming %s.%s\n", r->ticket, rep_topic, (long long)r->conf->wait_ms, rep_topic,
+                r->conf->topics.id, r->conf->topics.id, r->conf->topics.mgmt_req,
+                r->kind == ZL_RK_OBSERVE_CANCEL ? " Note: the original gateway sends no reply to observeCancel."
+                                                : "");
     return rc;
 }
 

@@ -12,11 +12,12 @@ static const zl_conf_prop_t request[] = {
      ZL_CONF_FIELD(zl_request_conf_t, ticket),
      .doc = "Correlation id of the management request, echoed in its response on "
             "`topic.management.rep`. Empty: a random ticket is generated."},
-    {.name = "request.wait.ms", .type = ZL_CONF_INT, .def = "30000", .min = 1, .max = 86400000,
+    {.name = "request.wait.ms", .type = ZL_CONF_INT, .def = "75000", .min = 1, .max = 86400000,
      .aliases = "--timeout-ms", ZL_CONF_FIELD(zl_request_conf_t, wait_ms),
-     .doc = "How long `zeelos request` waits for the response, in milliseconds, before it exits with an "
-            "error. If it is shorter than the gateway's `coap.request.timeout.ms`, a slow device makes "
-            "the command give up although the gateway later publishes a response."},
+     .doc = "How long `zeelos request` waits for the response, in milliseconds, before it exits with "
+            "status 3. The default outlasts the gateway's own wait for the device (`coap.request.timeout.ms`, "
+            "60000 by default), so a device that never answers is reported by the gateway's timeout response; "
+            "a shorter wait can give up while the device is still answering."},
     {.name = "type", .type = ZL_CONF_ENUM, .def = "STRING",
      .values = "STRING|INTEGER|FLOAT|BOOLEAN|OPAQUE|TIME|OBJLNK", ZL_CONF_FIELD(zl_request_conf_t, type),
      .doc = "LwM2M data type of the value given to a write request. The value argument is converted "
@@ -31,9 +32,10 @@ static const zl_conf_prop_t request[] = {
             "device's default)."},
     {.name = "content.format", .type = ZL_CONF_INT, .def = "-1", .min = -1, .max = 65535,
      .aliases = "--cf", ZL_CONF_FIELD(zl_request_conf_t, content_format),
-     .doc = "CoAP content format number for the request (zeelos 1.1 `payload.contentFormatCode`), e.g. "
-            "110 SenML JSON, 112 SenML CBOR, 11544 LwM2M CBOR. -1: TLV, or for composite requests "
-            "(several comma-separated paths) SenML CBOR."},
+     .doc = "CoAP content format number of the request (11542 TLV, 110 SenML JSON, 112 SenML CBOR, "
+            "11543 LwM2M JSON, 11544 LwM2M CBOR; -1: chosen by the gateway). It is sent as the zeelos 1.1 "
+            "`payload.contentFormatCode`; without it the request names no format of its own and the gateway "
+            "picks one (see docs/KAFKA.md)."},
 };
 const zl_conf_table_t zl_request_conf_table = ZL_CONF_TABLE("zeelos request", request);
 
