@@ -6,6 +6,7 @@
 #define ZL_CMD_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include "common/conf.h"
 
 typedef struct {
@@ -13,6 +14,7 @@ typedef struct {
     int (*run)(int argc, char **argv, char **envp);
     const char *summary;
     const zl_conf_cmd_t *conf; /* the tables it binds; NULL: none */
+    void (*usage)(FILE *out);  /* --help before the options: synopsis and words; NULL: "[options]" */
 } zl_cmd_t;
 
 extern const zl_cmd_t zl_commands[];

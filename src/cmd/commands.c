@@ -8,17 +8,18 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "roles/tools/tools.h"
 #include "common/log.h"
 
 const zl_cmd_t zl_commands[] = {
-    {"gateway", zl_cmd_gateway, "LwM2M server on CoAP/UDP that bridges devices to Kafka", &zl_gateway_conf},
-    {"device", zl_cmd_device, "virtual LwM2M device(s): device object 3, temperature 3303 x2", &zl_device_conf},
+    {"gateway", zl_cmd_gateway, "LwM2M server on CoAP/UDP that bridges devices to Kafka", &zl_gateway_conf, NULL},
+    {"device", zl_cmd_device, "virtual LwM2M device(s): device object 3, temperature 3303 x2", &zl_device_conf, NULL},
     {"request", zl_cmd_request, "send one management request over Kafka and print the response",
-     &zl_request_conf},
-    {"tail", zl_cmd_tail, "print the records of a zeelos topic as JSON lines", &zl_tail_conf},
+     &zl_request_conf, zl_request_write_usage},
+    {"tail", zl_cmd_tail, "print the records of a zeelos topic as JSON lines", &zl_tail_conf, NULL},
     {"bench", zl_cmd_bench, "drive a bench-mode fleet against a gateway and measure it through Kafka",
-     &zl_bench_conf},
-    {"config-doc", zl_cmd_config_doc, "write the configuration reference (Markdown)", NULL},
+     &zl_bench_conf, NULL},
+    {"config-doc", zl_cmd_config_doc, "write the configuration reference (Markdown)", NULL, NULL},
 };
 const size_t zl_n_commands = sizeof zl_commands / sizeof zl_commands[0];
 
@@ -43,7 +44,14 @@ zl_conf_t *zl_cmd_setup(const zl_conf_cmd_t *spec, void *base, const zl_cmd_log_
         return NULL;
     }
     if (zl_conf_help_requested(conf)) {
-        printf("usage: zeelos %s [options]\n\noptions:\n", spec->name);
+        void (*usage)(FILE *) = NULL;
+        for (size_t i = 0; i < zl_n_commands; i++)
+            if (zl_commands[i].conf == spec) usage = zl_commands[i].usage;
+        if (usage)
+            usage(stdout);
+        else
+            printf("usage: zeelos %s [options]\n", spec->name);
+        printf("\noptions:\n");
         zl_conf_write_help(conf, stdout);
         zl_conf_destroy(conf);
         *status = 0;

@@ -156,7 +156,8 @@ static zl_err_t zl_arg_next(const zl_conf_t *c, int argc, char **argv, int *i, b
     a->flag = arg;
     a->flag_len = (int)strlen(arg);
     (*i)++;
-    if (after_dd || arg[0] != '-' || arg[1] == 0) {
+    /* no option starts with a digit: "-03:00", "-5" are words (negative values) */
+    if (after_dd || arg[0] != '-' || arg[1] == 0 || (arg[1] >= '0' && arg[1] <= '9') || arg[1] == '.') {
         a->kind = ZL_ARG_POS;
         a->value = arg;
         return ZL_OK;

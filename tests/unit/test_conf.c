@@ -458,6 +458,17 @@ static void test_positional_and_help(void) {
     CHECK_STR(A.sim.ep, "dev");
     zl_conf_destroy(c);
 
+    /* A word starting with '-' and a digit is a value (no option starts with one),
+     * while a flag still takes the negative value after it. */
+    const char *wneg[] = {"write", "/3/0/14", "-03:00", "--ep", "-5", "-.5", NULL};
+    c = new_all();
+    CHECK_EQ_INT(parse(c, wneg, NULL, pos, 4, &np), ZL_OK);
+    CHECK_EQ_INT(np, 4);
+    CHECK_STR(pos[2], "-03:00");
+    CHECK_STR(pos[3], "-.5");
+    CHECK_STR(A.sim.ep, "-5");
+    zl_conf_destroy(c);
+
     /* --help wins over everything, even later errors; nothing is applied. */
     const char *w2[] = {"--coap-port", "1", "-h", "--bogus", NULL};
     c = new_all();

@@ -7,14 +7,8 @@
  * missed.  Exit: 0 success code (CREATED/DELETED/CHANGED/CONTENT), 1 error
  * code or failure, 2 usage, 3 no response within request.wait.ms.
  *
- *   KIND: read | discover | delete | observe | observeCancel |
- *         execute [PARAMS] | writeAttributes "pmin=1&pmax=5" | write VALUE
- *   write: PATH must be a resource (/o/i/r); VALUE is converted by --type
- *   (OPAQUE: Base64 text, TIME: seconds since the epoch, OBJLNK: "oid:iid"),
- *   --mode REPLACE|UPDATE.  create is not offered here.
- *   read, observe, observeCancel with PATH "/3/0/0,/3303/0" (comma-separated)
- *   are the composite forms (zeelos 1.1 payload.paths); --depth N for
- *   discover, --cf N for any content format number. */
+ * KIND, PATH and VALUE: see zl_request_write_usage (the --help text); the
+ * values are checked and typed here (req_args.c) before anything is sent. */
 #include <errno.h>
 #include <jansson.h>
 #include <signal.h>
@@ -24,8 +18,8 @@
 #include <sys/random.h>
 
 #include "roles/tools/tools.h"
+#include "roles/tools/req_args.h"
 #include "kafka/ktool.h"
-#include "lwm2m/base64.h"
 #include "common/clock.h"
 #include "common/log.h"
 
@@ -63,48 +57,6 @@ static int path_ids(const char *p, unsigned long ids[4]) {
     return n;
 }
 
-/* Parses a write argument into v as typed by --type. */
-static int parse_value(const char *type, const char *arg, zl_value_t *v, char *err, size_t n) {
-    char *end = NULL;
-    errno = 0;
-    if (!strcmp(type, "STRING")) return zl_value_set_bytes(v, ZL_T_STRING, arg, strlen(arg)) ? -1 : 0;
-    if (!strcmp(type, "INTEGER") || !strcmp(type, "TIME")) {
-        v->type = type[0] == 'I' ? ZL_T_INTEGER : ZL_T_TIME;
-        v->u.i = strtoll(arg, &end, 10);
-    } else if (!strcmp(type, "FLOAT")) {
-        v->type = ZL_T_FLOAT;
-        v->u.f = strtod(arg, &end);
-    } else if (!strcmp(type, "BOOLEAN")) {
-        v->type = ZL_T_BOOLEAN;
-        if (!strcmp(arg, "true") || !strcmp(arg, "1")) v->u.b = true;
-        else if (!strcmp(arg, "false") || !strcmp(arg, "0")) v->u.b = false;
-        else goto bad;
-        return 0;
-    } else if (!strcmp(type, "OBJLNK")) {
-        unsigned a, b;
-        int used = 0;
-        if (sscanf(arg, "%5u:%5u%n", &a, &b, &used) != 2 || arg[used] || a > 65535 || b > 65535)
-            goto bad;
-        v->type = ZL_T_OBJLNK;
-        v->u.lnk.oid = (uint16_t)a;
-        v->u.lnk.iid = (uint16_t)b;
-        return 0;
-    } else if (!strcmp(type, "OPAQUE")) {
-        zl_buf_t raw;
-        zl_buf_init(&raw, 0);
-        int bad = zl_base64_decode(arg, strlen(arg), &raw) ||
-                  zl_value_set_bytes(v, ZL_T_OPAQUE, raw.data, raw.len);
-        zl_buf_free(&raw);
-        if (bad) goto bad;
-        return 0;
-    }
-    if (end && end != arg && !*end && !errno) return 0;
-bad:
-    snprintf(err, n, "'%s' is not a valid %s value%s", arg, type,
-             !strcmp(type, "OPAQUE") ? " (give Base64)" : !strcmp(type, "OBJLNK") ? " (oid:iid)" : "");
-    return -1;
-}
-
 static bool success_code(const char *c) {
     return c && (!strcmp(c, "CREATED") || !strcmp(c, "DELETED") || !strcmp(c, "CHANGED") ||
                  !strcmp(c, "CONTENT"));
@@ -119,6 +71,7 @@ typedef struct {
     zl_path_t paths[ZL_REQUEST_MAX_PATHS];
     size_t n_paths;
     char ticket[64];
+    char obj_path[8]; /* create: "/o" */
     zl_request_t req;
     zl_node_t *node;
     zl_serde_t *s;
@@ -128,6 +81,34 @@ typedef struct {
     zl_buf_t key, val, line;
     int64_t deadline;
 } run_t;
+
+void zl_request_write_usage(FILE *out) {
+    fputs("usage: zeelos request --gw ID --ep ENDPOINT [options] KIND PATH [VALUE]\n"
+          "\n"
+          "Sends one LwM2M request to device ENDPOINT through gateway ID over Kafka and prints the\n"
+          "response as one JSON line. Exit status: 0 success, 1 error answer, 2 usage, 3 no answer in time.\n"
+          "\n"
+          "KIND (camelCase or kebab-case) PATH [VALUE], one example each:\n"
+          "  read PATH                      read /3/0/0\n"
+          "                                 read /3/0/0,/3303/0/5700   (several paths: Read-Composite)\n"
+          "  discover PATH                  discover /3/0              (--depth N: how deep, LwM2M 1.2)\n"
+          "  write PATH VALUE               write /3/0/14 -03:00       (VALUE typed by --type, default STRING)\n"
+          "  create PATH VALUES             create /3303/7 '5700=21.5,5701=Cel'\n"
+          "  delete PATH                    delete /3303/7\n"
+          "  execute PATH [ARGS]            execute /3/0/4             execute /9/0/4 \"0='app1',1\"\n"
+          "  observe PATH                   observe /3303/0/5700       (several paths: Observe-Composite)\n"
+          "  observe-cancel PATH            observe-cancel /3303/0/5700\n"
+          "  write-attributes PATH ATTRS    write-attributes /3303/0/5700 'pmin=1&pmax=5'\n"
+          "\n"
+          "PATH is /o[/i[/r[/ri]]]. write needs a resource path (/o/i/r).\n"
+          "create VALUES: RID[/RIID][:TYPE]=VALUE items separated by ',' (\\, is a comma in a value);\n"
+          "  a value is typed by :TYPE, else by the built-in model of the object, else by --type;\n"
+          "  RID/RIID items build a multiple resource. PATH /o/i chooses the new instance id (/o: 0).\n"
+          "execute ARGS (LwM2M 1.1): DIGIT or DIGIT='VALUE' separated by ',', checked before sending.\n"
+          "Words after KIND PATH are values even when they start with '-' followed by a digit\n"
+          "  (write /3/0/14 -03:00); put -- before KIND to pass any other value starting with '-'.\n"
+          "Content format: chosen by the gateway unless --cf N is given.\n", out);
+}
 
 /* KIND PATH [ARG]: 0, or 2 after printing the usage. */
 static int parse_words(run_t *r, const char *const *pos, int n_pos) {
@@ -147,11 +128,14 @@ static int parse_words(run_t *r, const char *const *pos, int n_pos) {
     }
     int kind = r->kind, depth = r->depth;
     if (kind < 0 || depth < 0 || n_pos > 3 || !*ep) {
-        fprintf(stderr, "usage: zeelos request --gw ID --ep ENDPOINT [options] KIND PATH [ARG]\n"
-                        "  KIND: read discover delete observe observeCancel execute writeAttributes write\n"
-                        "  PATH: /o[/i[/r[/ri]]], or several comma-separated for composite read/observe\n"
-                        "%s", !*ep ? "  --ep is required\n" : kind < 0 && n_pos >= 2 ?
-                        "  unknown KIND\n" : depth < 0 && n_pos >= 2 ? "  PATH must look like /3/0/1 or /3/0/0,/3303/0\n" : "");
+        const char *why = !*ep ? "--ep ENDPOINT is required"
+                          : n_pos < 2 ? "KIND and PATH are required"
+                          : kind < 0 ? "unknown KIND"
+                          : depth < 0 ? "PATH must look like /3/0/1 or /3/0/0,/3303/0"
+                                      : "too many words after KIND PATH (quote a VALUE with spaces or commas)";
+        fprintf(stderr, "zeelos request: %s%s%s\n\n", why, kind < 0 && n_pos >= 2 ? ": " : "",
+                kind < 0 && n_pos >= 2 ? pos[0] : "");
+        zl_request_write_usage(stderr);
         return 2;
     }
     r->kind_word = pos[0];
@@ -174,7 +158,9 @@ static void make_ticket(run_t *r) {
              b[4], b[5], b[6], b[7]);
 }
 
-static const char *const type_names[] = {"STRING", "INTEGER", "FLOAT", "BOOLEAN", "OPAQUE", "TIME", "OBJLNK"};
+/* request.conf's type, in the order of its STRING|INTEGER|FLOAT|... values. */
+static const zl_type_t conf_types[] = {ZL_T_STRING, ZL_T_INTEGER, ZL_T_FLOAT, ZL_T_BOOLEAN,
+                                       ZL_T_OPAQUE, ZL_T_TIME, ZL_T_OBJLNK};
 
 /* Fills r->req from the words: 0, or 2 after printing why. */
 static int build_request(run_t *r) {
@@ -201,12 +187,16 @@ static int build_request(run_t *r) {
     }
     switch (r->kind) {
     case ZL_RK_EXECUTE:
+        if (arg && !zl_req_execute_args_ok(arg, err, sizeof err)) {
+            fprintf(stderr, "zeelos request: %s\n", err);
+            return 2;
+        }
         req->body = ZL_RQB_EXECUTE;
         req->text = (char *)(arg ? arg : "");
         break;
     case ZL_RK_WRITE_ATTRIBUTES:
         if (!arg) {
-            fprintf(stderr, "zeelos request: writeAttributes needs ARG, e.g. \"pmin=1&pmax=5\"\n");
+            fprintf(stderr, "zeelos request: write-attributes needs ATTRS, e.g. \"pmin=1&pmax=5\"\n");
             return 2;
         }
         req->body = ZL_RQB_WRITE_ATTRIBUTES;
@@ -218,8 +208,8 @@ static int build_request(run_t *r) {
             return 2;
         }
         r->node = zl_node_new(ZL_N_RESOURCE, (uint16_t)r->ids[2]);
-        if (!r->node || parse_value(type_names[conf->type], arg, &r->node->value, err, sizeof err)) {
-            fprintf(stderr, "zeelos request: %s\n", err);
+        if (!r->node || zl_req_parse_value(conf_types[conf->type], arg, &r->node->value, err, sizeof err)) {
+            fprintf(stderr, "zeelos request: %s\n", r->node ? err : "out of memory");
             return 2;
         }
         req->body = ZL_RQB_WRITE;
@@ -227,9 +217,23 @@ static int build_request(run_t *r) {
         req->write_mode = conf->mode == 1 ? ZL_WRITE_UPDATE : ZL_WRITE_REPLACE;
         break;
     case ZL_RK_CREATE:
-        fprintf(stderr, "zeelos request: create is not supported by this tool; produce an AvroRequest "
-                        "with an AvroCreateRequest body (see docs)\n");
-        return 2;
+        /* /o or /o/i: the contract always names the new instance (id 0 unless given) */
+        if (!arg || (r->depth != 1 && r->depth != 2)) {
+            fprintf(stderr, "zeelos request: create needs an object PATH (/o, or /o/i to choose the instance "
+                            "id) and VALUES, e.g. create /3303/7 '5700=21.5,5701=Cel'\n");
+            return 2;
+        }
+        r->node = zl_req_create_node((uint16_t)r->ids[0], r->depth == 2 ? (uint16_t)r->ids[1] : 0, arg,
+                                     conf_types[conf->type], err, sizeof err);
+        if (!r->node) {
+            fprintf(stderr, "zeelos request: %s\n", err);
+            return 2;
+        }
+        snprintf(r->obj_path, sizeof r->obj_path, "/%lu", r->ids[0]);
+        req->path = r->obj_path;
+        req->body = ZL_RQB_CREATE;
+        req->node = r->node;
+        break;
     default:
         if (arg) {
             fprintf(stderr, "zeelos request: %s takes no ARG\n", r->kind_word);
@@ -291,7 +295,18 @@ typedef struct {
     const char *ticket;
     zl_buf_t *line;      /* the matching response, as JSON */
     bool found, success; /* success: found, with a success code */
+    bool format_refused; /* NOT_ACCEPTABLE or UNSUPPORTED_CONTENT_FORMAT */
+    char message[512];   /* the AvroGenericResponse message, if any */
 } reply_t;
+
+/* The message of an AvroGenericResponse body ({"...AvroGenericResponse":{"message":..}}), or NULL. */
+static const char *generic_message(json_t *rep) {
+    json_t *body = json_object_get(rep, "body");
+    const char *k;
+    json_t *b;
+    json_object_foreach(body, k, b) return json_string_value(json_object_get(b, "message"));
+    return NULL;
+}
 
 static void on_reply(void *ctx, const zl_kmsg_t *m) {
     reply_t *r = ctx;
@@ -305,9 +320,12 @@ static void on_reply(void *ctx, const zl_kmsg_t *m) {
         ZL_DEBUG("request", "skipping undecodable record at offset %lld: %s", (long long)m->offset, err);
     const char *t = json_string_value(json_object_get(j, "ticket"));
     if (t && !strcmp(t, r->ticket)) {
-        const char *code = json_string_value(json_object_get(json_object_get(j, "rep"), "code"));
+        json_t *rep = json_object_get(j, "rep");
+        const char *code = json_string_value(json_object_get(rep, "code")), *msg = generic_message(rep);
         r->found = true;
         r->success = success_code(code);
+        r->format_refused = code && (!strcmp(code, "NOT_ACCEPTABLE") || !strcmp(code, "UNSUPPORTED_CONTENT_FORMAT"));
+        snprintf(r->message, sizeof r->message, "%s%s%s", code ? code : "", msg ? ": " : "", msg ? msg : "");
     }
     json_decref(j);
 }
@@ -342,6 +360,11 @@ static int wait_response(run_t *r) {
             fputc('\n', stdout);
             fflush(stdout);
             rc = rep.success ? 0 : 1;
+            if (rep.format_refused)
+                fprintf(stderr, "zeelos request: the device refused the content format (%s).\n"
+                                "  Pass --cf N with a format the device supports: 11542 TLV, 110 SenML JSON, "
+                                "112 SenML CBOR, 11543 LwM2M JSON, 11544 LwM2M CBOR, 0 text, 42 opaque.\n",
+                        rep.message);
             break;
         }
     }

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "common/conf.h"
 #include "kafka/kafka_conf.h"
 
@@ -36,6 +37,8 @@ extern const zl_conf_table_t zl_tail_conf_table;    /* "zeelos tail" */
  * (n of them).  Returns the exit status (0 success code, 1 error code or
  * failure, 2 usage, 3 no response in time). */
 int zl_request_run(const zl_request_conf_t *conf, const char *const *words, int n);
+/* The synopsis, every KIND with its arguments and an example (--help, usage errors). */
+void zl_request_write_usage(FILE *out);
 /* `zeelos tail [TOPIC...]`: topics are full names or short ones
  * (registrations, ...); none = all four.  Returns the exit status. */
 int zl_tail_run(const zl_tail_conf_t *conf, const char *const *topics, int n);

@@ -20,8 +20,8 @@ static const zl_conf_prop_t request[] = {
             "a shorter wait can give up while the device is still answering."},
     {.name = "type", .type = ZL_CONF_ENUM, .def = "STRING",
      .values = "STRING|INTEGER|FLOAT|BOOLEAN|OPAQUE|TIME|OBJLNK", ZL_CONF_FIELD(zl_request_conf_t, type),
-     .doc = "LwM2M data type of the value given to a write request. The value argument is converted "
-            "to this type before it is sent."},
+     .doc = "LwM2M data type of the value of a write, and of create values the built-in model does not "
+            "type. The value argument is converted to this type before it is sent."},
     {.name = "mode", .type = ZL_CONF_ENUM, .def = "REPLACE",
      .values = "REPLACE|UPDATE", ZL_CONF_FIELD(zl_request_conf_t, mode),
      .doc = "Write mode. `REPLACE` (CoAP PUT) replaces the whole object instance or resource; `UPDATE` "
