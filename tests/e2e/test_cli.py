@@ -135,6 +135,10 @@ def test_request_negative_value_and_kebab_case_kinds(gwenv):
     assert p.returncode == 0, p.stdout + p.stderr
     assert last_json(p)["rep"]["code"] == "CHANGED"
     assert dev.value((3, 0, 14)) == "-03:00"
+    # any VALUE starting with '-', options after it included
+    p = cli(gwenv, "request", "--ep", dev.ep, "write", "/3/0/14", "-high", "--type", "STRING")
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert dev.value((3, 0, 14)) == "-high"
     p = cli(gwenv, "request", "--ep", dev.ep, "write-attributes", "/3303/0/5700", "pmin=1&pmax=5")
     assert p.returncode == 0, p.stdout + p.stderr
     assert last_json(p)["rep"]["kind"] == "writeAttributes"

@@ -105,8 +105,8 @@ void zl_request_write_usage(FILE *out) {
           "  a value is typed by :TYPE, else by the built-in model of the object, else by --type;\n"
           "  RID/RIID items build a multiple resource. PATH /o/i chooses the new instance id (/o: 0).\n"
           "execute ARGS (LwM2M 1.1): DIGIT or DIGIT='VALUE' separated by ',', checked before sending.\n"
-          "Words after KIND PATH are values even when they start with '-' followed by a digit\n"
-          "  (write /3/0/14 -03:00); put -- before KIND to pass any other value starting with '-'.\n"
+          "The VALUE of write, create and write-attributes (and any word starting with '-' and a digit)\n"
+          "  is taken as a word even when it starts with '-': write /3/0/14 -03:00. -- before KIND works too.\n"
           "Content format: chosen by the gateway unless --cf N is given.\n", out);
 }
 
