@@ -73,6 +73,14 @@ static void on_record(void *ctx, const zl_kmsg_t *m) {
     t->count++;
 }
 
+void zl_tail_write_usage(FILE *out) {
+    fputs("usage: zeelos tail --gw ID [options] [TOPIC...]\n"
+          "\n"
+          "Prints the records of the gateway's topics as JSON lines {topic, partition, offset, key, value}.\n"
+          "TOPIC: registrations, observations, management.req, management.rep (the gateway's topic.*\n"
+          "names) or a full topic name; none: all four. Example: zeelos tail --gw edge1 observations\n", out);
+}
+
 int zl_tail_run(const zl_tail_conf_t *conf, const char *const *pos, int n_pos) {
     char err[512] = "";
     int rc = 1;

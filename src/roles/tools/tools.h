@@ -42,5 +42,7 @@ void zl_request_write_usage(FILE *out);
 /* `zeelos tail [TOPIC...]`: topics are full names or short ones
  * (registrations, ...); none = all four.  Returns the exit status. */
 int zl_tail_run(const zl_tail_conf_t *conf, const char *const *topics, int n);
+/* The synopsis of `zeelos tail` (--help). */
+void zl_tail_write_usage(FILE *out);
 
 #endif
