@@ -180,6 +180,12 @@ def test_request_create_with_a_value_list(gwenv):
     res = {rid: raw for _, rid, raw in tlv_decode(inner)}
     assert struct.unpack(">f" if len(res[5700]) == 4 else ">d", res[5700])[0] == 21.5
     assert res[5701] == b"Cel"
+    # /3303 alone: the device picks the id (TLV with the bare resources)
+    p = cli(gwenv, "request", "--ep", dev.ep, "create", "/3303", "5700=-4.5")
+    assert p.returncode == 0, p.stdout + p.stderr
+    [(kind, rid, raw)] = tlv_decode(got["payload"])
+    assert (kind, rid) == (3, 5700)
+    assert struct.unpack(">f" if len(raw) == 4 else ">d", raw)[0] == -4.5
     p = cli(gwenv, "request", "--ep", dev.ep, "create", "/3303", "5700=warm")
     assert p.returncode == 2 and "'warm' is not a valid FLOAT value for resource 5700" in p.stderr, p.stderr
 

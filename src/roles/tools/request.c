@@ -20,6 +20,7 @@
 #include "roles/tools/tools.h"
 #include "roles/tools/req_args.h"
 #include "kafka/ktool.h"
+#include "lwm2m/content.h"
 #include "common/clock.h"
 #include "common/log.h"
 
@@ -103,7 +104,8 @@ void zl_request_write_usage(FILE *out) {
           "PATH is /o[/i[/r[/ri]]]. write needs a resource path (/o/i/r).\n"
           "create VALUES: RID[/RIID][:TYPE]=VALUE items separated by ',' (\\, is a comma in a value);\n"
           "  a value is typed by :TYPE, else by the built-in model of the object, else by --type;\n"
-          "  RID/RIID items build a multiple resource. PATH /o/i chooses the new instance id (/o: 0).\n"
+          "  RID/RIID items build a multiple resource. PATH /o/i names the new instance; /o lets the\n"
+          "  device pick its id (TLV only: the other formats carry the id).\n"
           "execute ARGS (LwM2M 1.1): DIGIT or DIGIT='VALUE' separated by ',', checked before sending.\n"
           "The VALUE of write, create and write-attributes (and any word starting with '-' and a digit)\n"
           "  is taken as a word even when it starts with '-': write /3/0/14 -03:00. -- before KIND works too.\n"
@@ -217,13 +219,13 @@ static int build_request(run_t *r) {
         req->write_mode = conf->mode == 1 ? ZL_WRITE_UPDATE : ZL_WRITE_REPLACE;
         break;
     case ZL_RK_CREATE:
-        /* /o or /o/i: the contract always names the new instance (id 0 unless given) */
+        /* /o/i names the new instance; /o leaves the id to the device (65535, TLV only) */
         if (!arg || (r->depth != 1 && r->depth != 2)) {
             fprintf(stderr, "zeelos request: create needs an object PATH (/o, or /o/i to choose the instance "
                             "id) and VALUES, e.g. create /3303/7 '5700=21.5,5701=Cel'\n");
             return 2;
         }
-        r->node = zl_req_create_node((uint16_t)r->ids[0], r->depth == 2 ? (uint16_t)r->ids[1] : 0, arg,
+        r->node = zl_req_create_node((uint16_t)r->ids[0], r->depth == 2 ? (uint16_t)r->ids[1] : ZL_CREATE_NO_ID, arg,
                                      conf_types[conf->type], err, sizeof err);
         if (!r->node) {
             fprintf(stderr, "zeelos request: %s\n", err);
