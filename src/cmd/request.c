@@ -51,8 +51,8 @@ static int option_words(const char *a) {
     int words = a[len] ? 1 : 2;
     if (len == 8 && !strncmp(a, "--config", 8)) return words;
     bool no = len > 5 && !strncmp(a, "--no-", 5);
-    char yes[128];
-    snprintf(yes, sizeof yes, "--%.*s", (int)(len - 5), a + 5);
+    char yes[128] = "";
+    if (no) snprintf(yes, sizeof yes, "--%.*s", (int)(len - 5), a + 5); /* --no-x -> --x */
     for (size_t t = 0; t < sizeof parts / sizeof parts[0]; t++)
         for (size_t i = 0; i < parts[t].table->n; i++) {
             const zl_conf_prop_t *p = &parts[t].table->props[i];

@@ -218,15 +218,15 @@ static int build_request(run_t *r) {
         req->node = r->node;
         req->write_mode = conf->mode == 1 ? ZL_WRITE_UPDATE : ZL_WRITE_REPLACE;
         break;
-    case ZL_RK_CREATE:
+    case ZL_RK_CREATE: {
         /* /o/i names the new instance; /o leaves the id to the device (65535, TLV only) */
         if (!arg || (r->depth != 1 && r->depth != 2)) {
             fprintf(stderr, "zeelos request: create needs an object PATH (/o, or /o/i to choose the instance "
                             "id) and VALUES, e.g. create /3303/7 '5700=21.5,5701=Cel'\n");
             return 2;
         }
-        r->node = zl_req_create_node((uint16_t)r->ids[0], r->depth == 2 ? (uint16_t)r->ids[1] : ZL_CREATE_NO_ID, arg,
-                                     conf_types[conf->type], err, sizeof err);
+        uint16_t iid = r->depth == 2 ? (uint16_t)r->ids[1] : ZL_CREATE_NO_ID;
+        r->node = zl_req_create_node((uint16_t)r->ids[0], iid, arg, conf_types[conf->type], err, sizeof err);
         if (!r->node) {
             fprintf(stderr, "zeelos request: %s\n", err);
             return 2;
@@ -236,6 +236,7 @@ static int build_request(run_t *r) {
         req->body = ZL_RQB_CREATE;
         req->node = r->node;
         break;
+    }
     default:
         if (arg) {
             fprintf(stderr, "zeelos request: %s takes no ARG\n", r->kind_word);
@@ -326,7 +327,8 @@ static void on_reply(void *ctx, const zl_kmsg_t *m) {
         const char *code = json_string_value(json_object_get(rep, "code")), *msg = generic_message(rep);
         r->found = true;
         r->success = success_code(code);
-        r->format_refused = code && (!strcmp(code, "NOT_ACCEPTABLE") || !strcmp(code, "UNSUPPORTED_CONTENT_FORMAT"));
+        r->format_refused =
+            code && (!strcmp(code, "NOT_ACCEPTABLE") || !strcmp(code, "UNSUPPORTED_CONTENT_FORMAT"));
         snprintf(r->message, sizeof r->message, "%s%s%s", code ? code : "", msg ? ": " : "", msg ? msg : "");
     }
     json_decref(j);
