@@ -11,6 +11,7 @@ import json
 import subprocess
 
 import pytest
+from aiocoap import Message, numbers
 
 from gateway_proc import child_env, zeelos_bin
 from kafka_helpers import branch
@@ -111,3 +112,42 @@ def test_lwm2m_1_1_device_gets_senml_cbor_first(gwenv):
     assert accepts(dev, (3303, 0)) == [SENML_CBOR]
     assert rep["code"] == "NOT_ACCEPTABLE", rep
     assert "declared content formats 60 110 112 11542 11543" in json.dumps(rep)
+
+
+def test_create_and_delete_without_a_format(gwenv):
+    """LightweightM2M-1.1-int-270 / int-290 against the SenML-only client: a create that pins no
+    format reaches the device as SenML JSON (anything else it answers 4.15), values under the
+    object path; a delete through `zeelos request` answers DELETED."""
+    dev = gwenv.device(senml_json_only=True)
+    got = []
+
+    async def render_post(request):
+        cf = request.opt.content_format
+        got.append((None if cf is None else int(cf), bytes(request.payload)))
+        if got[-1][0] != SENML_JSON:
+            return Message(code=numbers.UNSUPPORTED_CONTENT_FORMAT)
+        return Message(code=numbers.CREATED, location_path=("3303", "7"))
+
+    async def render_delete(request):
+        got.append(("DELETE",))
+        return Message(code=numbers.DELETED)
+
+    dev.nodes[(3303,)].render_post = render_post
+    dev.nodes[(3303, 1)].render_delete = render_delete
+    gwenv.register(dev, version="1.1")
+    body = ("io.zeelos.leshan.avro.request.AvroCreateRequest", {"instance": {
+        "id": 7, "kind": "INSTANCE", "multipleResources": None, "resources": [
+            {"id": 5700, "path": "/3303/7/5700", "kind": "SINGLE_RESOURCE", "type": "FLOAT",
+             "value": ("double", 12.5)}]}})
+    v = gwenv.mgmt.request(dev.ep, "create", "/3303", body=body).value
+    assert v["rep"]["code"] == "CREATED", v
+    assert branch(v["rep"]["body"])[1]["location"] == "/3303/7"
+    [(cf, payload)] = got
+    assert cf == SENML_JSON
+    bn, names = "", {}
+    for r in json.loads(payload):
+        bn = r.get("bn", bn)
+        names[bn + r.get("n", "")] = r.get("v")
+    assert names == {"/3303/7/5700": 12.5}
+    rep = cli(gwenv, "--ep", dev.ep, "delete", "/3303/1")
+    assert rep["code"] == "DELETED" and got[-1] == ("DELETE",), rep
