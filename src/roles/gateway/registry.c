@@ -182,7 +182,7 @@ const char *zl_bnd_check(const char *b) {
     unsigned seen = 0;
     for (const char *c = b; *c; c++) {
         const char *at = strchr(letters, *c);
-        if (!at || !*c) return "b holds a letter that is no LwM2M binding (U, S, T, N, Q)";
+        if (!at) return "b holds a letter that is no LwM2M binding (U, S, T, N, Q)";
         unsigned bit = 1u << (at - letters);
         if (seen & bit) return "b repeats a binding letter";
         seen |= bit;
