@@ -57,7 +57,8 @@ typedef struct {
     bool has_lt;
     int64_t lt;                    /* seconds */
     const char *sms;               /* NULL = absent */
-    const char *bnd;               /* "U", "UQ", ... NULL = absent (UPDATE only) */
+    const char *bnd;               /* AvroBnd symbol "U", "UQ", ... NULL = absent (UPDATE only) */
+    const char *binding;           /* zeelos 1.1: b exactly as the device sent it ("UT", "N"); NULL = absent */
     const zl_links_t *links;       /* NULL = absent (UPDATE only) */
     const zl_kv_t *attrs;          /* additional attributes; NULL/0 = absent in UPDATE, {} in NEW */
     size_t n_attrs;

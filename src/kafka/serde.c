@@ -369,6 +369,14 @@ static zl_err_t put_attrs(avro_value_t *map, const zl_kv_t *kv, size_t n) {
     return ZL_OK;
 }
 
+/* zeelos 1.1 binding: the exact b (AvroBnd cannot say T or N). */
+static zl_err_t put_binding(avro_value_t *b, const zl_rec_registration_t *r) {
+    avro_value_t o;
+    zl_err_t e = put_opt(b, "binding", r->binding != NULL, &o);
+    if (!e && r->binding) TRY(avro_value_set_string(&o, r->binding));
+    return e;
+}
+
 static zl_err_t reg_new(avro_value_t *b, const zl_rec_registration_t *r) {
     zl_err_t e;
     avro_value_t f, o;
@@ -390,7 +398,7 @@ static zl_err_t reg_new(avro_value_t *b, const zl_rec_registration_t *r) {
         return e;
     if ((e = zl_avro_put_str(b, "root", r->root ? r->root : "/")) || (e = zl_avro_put_long(b, "lastUp", r->last_up)))
         return e;
-    return ZL_OK;
+    return put_binding(b, r);
 }
 
 static zl_err_t reg_update(avro_value_t *b, const zl_rec_registration_t *r) {
@@ -411,7 +419,8 @@ static zl_err_t reg_update(avro_value_t *b, const zl_rec_registration_t *r) {
     bool has_attrs = r->attrs && r->n_attrs > 0;
     if ((e = put_opt(b, "attributes", has_attrs, &o))) return e;
     if (has_attrs && (e = put_attrs(&o, r->attrs, r->n_attrs))) return e;
-    return zl_avro_put_long(b, "lastUp", r->last_up);
+    if ((e = zl_avro_put_long(b, "lastUp", r->last_up))) return e;
+    return put_binding(b, r);
 }
 
 zl_err_t zl_serde_registration(zl_serde_t *s, const char *topic, const zl_rec_registration_t *r,

@@ -9,6 +9,9 @@ Objects: /1/0 (server), /3/0 (device: 0 "ACME", 4 Reboot executable, 14 UTC offs
 /3303/0 and /3303/1 (temperature; 5700 changes every `tick` seconds while ticking).
 Formats: text/plain (0) for single resources, TLV (11542) for everything; no Accept means
 text/plain for a resource and TLV for an instance or object; anything else is 4.06.
+With senml_json_only=True the device is a LwM2M 1.1 client without TLV (optional since 1.1):
+it declares ct=110 on a </> root link, answers reads in SenML JSON (110) only (any other Accept
+is 4.06) and takes writes in SenML JSON only (any other Content-Format is 4.15).
 
 Everything runs on one asyncio loop in a background thread (AsyncRunner); the device's methods
 are synchronous for the tests.
@@ -16,6 +19,8 @@ are synchronous for the tests.
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 import struct
 import threading
 import time
@@ -28,6 +33,7 @@ from aiocoap import numbers
 from gateway_proc import free_udp_port
 
 CF_TEXT, CF_LINK, CF_OPAQUE, CF_TLV, CF_JSON = 0, 40, 42, 11542, 11543
+CF_SENML_JSON = 110
 
 STRING, INTEGER, FLOAT, BOOLEAN, TIME, OPAQUE, EXEC = "STRING", "INTEGER", "FLOAT", "BOOLEAN", "TIME", "OPAQUE", "EXEC"
 
@@ -172,6 +178,32 @@ def default_objects() -> dict[tuple[int, int], dict[int, list]]:
     }
 
 
+def senml_record(name: str, rtype: str, v) -> dict:
+    """One SenML JSON record (RFC 8428, LwM2M 1.1 §7.4.4) for resource value v."""
+    if rtype == STRING:
+        return {"n": name, "vs": v}
+    if rtype == BOOLEAN:
+        return {"n": name, "vb": bool(v)}
+    if rtype == OPAQUE:
+        return {"n": name, "vd": base64.urlsafe_b64encode(bytes(v)).rstrip(b"=").decode()}
+    return {"n": name, "v": v}
+
+
+def senml_parse_value(rtype: str, rec: dict):
+    if rtype == STRING:
+        return str(rec["vs"])
+    if rtype == BOOLEAN:
+        return bool(rec["vb"])
+    if rtype == OPAQUE:
+        d = rec["vd"]
+        return base64.urlsafe_b64decode(d + "=" * (-len(d) % 4))
+    if rtype in (INTEGER, TIME):
+        if rec["v"] != int(rec["v"]):
+            raise ValueError(rec["v"])
+        return int(rec["v"])
+    return float(rec["v"])
+
+
 # ------------------------------------------------------------------ resources
 class _Node(resource.ObservableResource):
     """One LwM2M path (/o, /o/i or /o/i/r) of a device."""
@@ -193,9 +225,49 @@ class _Node(resource.ObservableResource):
                 out += tlv_entry(3, rid, tlv_value(rtype, v))
         return out
 
+    def _render_senml(self, accept) -> Message:
+        if accept not in (None, CF_SENML_JSON):
+            return Message(code=numbers.NOT_ACCEPTABLE)
+        keys = [self.path[:2]] if len(self.path) >= 2 else self._instances()
+        recs = []
+        for (o, i) in keys:
+            for rid, (rtype, v) in sorted(self.dev.objects[(o, i)].items()):
+                if len(self.path) == 3 and rid != self.path[2]:
+                    continue
+                if rtype == EXEC:
+                    if len(self.path) == 3:
+                        return Message(code=numbers.METHOD_NOT_ALLOWED)
+                    continue
+                recs.append(senml_record(f"/{o}/{i}/{rid}", rtype, v))
+        return Message(code=numbers.CONTENT, payload=json.dumps(recs).encode(),
+                       content_format=CF_SENML_JSON)
+
+    def _write_senml(self, request) -> Message:
+        cf = request.opt.content_format
+        if cf is None or int(cf) != CF_SENML_JSON:
+            return Message(code=numbers.UNSUPPORTED_CONTENT_FORMAT)
+        key = self.path[:2]
+        res = self.dev.objects[key]
+        vals, bn = [], ""
+        for rec in json.loads(request.payload):
+            bn = rec.get("bn", bn)
+            ids = path_ids(bn + rec.get("n", ""))
+            if len(ids) != 3 or ids[:2] != key or ids[2] not in res or res[ids[2]][0] == EXEC:
+                return Message(code=numbers.BAD_REQUEST)
+            if ids[:len(self.path)] != self.path:
+                return Message(code=numbers.BAD_REQUEST)
+            vals.append((ids, senml_parse_value(res[ids[2]][0], rec)))
+        if not vals:
+            return Message(code=numbers.BAD_REQUEST)
+        for ids, v in vals:
+            self.dev.set(ids, v, notify=True)
+        return Message(code=numbers.CHANGED)
+
     def _render(self, request) -> Message:
         accept = request.opt.accept
         accept = None if accept is None else int(accept)
+        if self.dev.senml_json_only:
+            return self._render_senml(accept)
         if len(self.path) == 3:
             o, i, r = self.path
             rtype, v = self.dev.objects[(o, i)][r]
@@ -238,6 +310,11 @@ class _Node(resource.ObservableResource):
         return self._write(request)
 
     def _write(self, request) -> Message:
+        if self.dev.senml_json_only:
+            try:
+                return self._write_senml(request)
+            except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
+                return Message(code=numbers.BAD_REQUEST)
         cf = request.opt.content_format
         cf = None if cf is None else int(cf)
         key = self.path[:2]
@@ -302,11 +379,14 @@ class CoapResult:
 
 class LwM2MDevice:
     def __init__(self, runner: AsyncRunner, ep: str, server_port: int, server_host: str = "127.0.0.1",
-                 objects: Optional[dict] = None, tick: float = 0.5, resource_post: bool = True):
+                 objects: Optional[dict] = None, tick: float = 0.5, resource_post: bool = True,
+                 senml_json_only: bool = False):
         """resource_post False: a client that refuses every POST on a single resource with 4.05
-        (logged, never executed), so a write that reaches a resource as POST fails visibly."""
+        (logged, never executed), so a write that reaches a resource as POST fails visibly.
+        senml_json_only True: a LwM2M 1.1 client without TLV (see the module doc)."""
         self.runner, self.ep = runner, ep
         self.resource_post = resource_post
+        self.senml_json_only = senml_json_only
         self.server = f"coap://{server_host}:{server_port}"
         self.objects = objects if objects is not None else default_objects()
         self.tick = tick
@@ -416,7 +496,8 @@ class LwM2MDevice:
             self._ticker = None
 
     def links(self) -> bytes:
-        return ",".join(f"</{o}/{i}>" for (o, i) in sorted(self.objects)).encode()
+        root = b"</>;rt=\"oma.lwm2m\";ct=110," if self.senml_json_only else b""
+        return root + ",".join(f"</{o}/{i}>" for (o, i) in sorted(self.objects)).encode()
 
     # ---- registration interface (client side), through the serving socket
     async def _request(self, code, uri: str, payload: bytes = b"", content_format=None, timeout: float = 10.0):
@@ -441,9 +522,10 @@ class LwM2MDevice:
         return r
 
     def update(self, lt: Optional[int] = None, links: Optional[bytes] = None, location: Optional[str] = None,
-               timeout: float = 10.0) -> CoapResult:
+               timeout: float = 10.0, binding: Optional[str] = None) -> CoapResult:
         loc = location or self.location
-        uri = f"{self.server}/{loc}" + (f"?lt={lt}" if lt is not None else "")
+        q = ([f"lt={lt}"] if lt is not None else []) + ([f"b={binding}"] if binding is not None else [])
+        uri = f"{self.server}/{loc}" + ("?" + "&".join(q) if q else "")
         return self.runner.run(self._request(numbers.POST, uri, links or b"",
                                              CF_LINK if links else None, timeout), timeout + 5)
 

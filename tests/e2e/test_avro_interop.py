@@ -47,6 +47,9 @@ def strip_v11(value):
     value = dict(value)
     if "rep" in value:
         value["rep"] = {k: v for k, v in value["rep"].items() if k != "resources"}
+    if isinstance(value.get("body"), tuple) and "Registration" in value["body"][0]:
+        name, body = value["body"]
+        value["body"] = (name, {k: v for k, v in body.items() if k != "binding"})
     if "payload" in value:
         value["payload"] = {k: v for k, v in value["payload"].items()
                             if k not in ("paths", "resources", "depth", "contentFormatCode")}

@@ -166,15 +166,16 @@ def test_register_with_libcoap_client(gwenv):
 
 
 def test_registered_schemas_are_the_contract_texts(gwenv):
-    """Contract §14.6: the gateway registers the §2.4 texts (same identity as the Java seed) for
-    keys and registrations, and for management responses the zeelos 1.1 extension of the §2.4
-    text (schemas/extended/, optional fields only: test_contract.py checks it is FULL-compatible)."""
+    """Contract §14.6: the gateway registers the §2.4 text (same identity as the Java seed) for
+    keys, and for registrations and management responses the zeelos 1.1 extension of the §2.4
+    text (schemas/extended/, optional fields only: test_composite.py checks it is FULL-compatible)."""
     dev = gwenv.device()
     assert dev.register(lt=60).code == "2.01"
     rec = gwenv.registration(dev.ep, "NEW")
     assert json.loads(gwenv.sr.schema_text(rec.key_schema_id)) == json.loads(contract_schemas.AVRO_KEY)
-    assert json.loads(gwenv.sr.schema_text(rec.value_schema_id)) == \
-        json.loads(contract_schemas.AVRO_REGISTRATION_RESPONSE)
+    ext_reg = (ROOT / "schemas" / "extended" /
+               "io.zeelos.leshan.avro.registration.AvroRegistrationResponse.avsc").read_text()
+    assert json.loads(gwenv.sr.schema_text(rec.value_schema_id)) == json.loads(ext_reg)
     subjects = gwenv.sr.subjects()
     assert f"{gwenv.topics['registrations']}-value" in subjects
     assert f"{gwenv.topics['registrations']}-key" in subjects

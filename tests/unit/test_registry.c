@@ -140,7 +140,45 @@ static void test_links_and_attrs(void) {
     zl_reg_free(r);
 }
 
+/* Every LwM2M 1.0-1.2 binding is valid, garbage is not; the AvroBnd symbol is the closest. */
+static void test_bindings(void) {
+    static const char *const ok[] = {"U", "UQ", "S", "SQ", "US", "UQS", "UT", "T", "N", "UN", "SN", "TQ", "UTNS", NULL};
+    for (int i = 0; ok[i]; i++) CHECK(zl_bnd_check(ok[i]) == NULL);
+    static const char *const bad[] = {"", "Q", "UU", "UX", "u", "U ", "UQQ", NULL};
+    for (int i = 0; bad[i]; i++) CHECK(zl_bnd_check(bad[i]) != NULL);
+    CHECK_STR(zl_bnd_symbol("UT", false), "U");
+    CHECK_STR(zl_bnd_symbol("N", true), "UQ");
+    CHECK_STR(zl_bnd_symbol("TQ", false), "UQ");
+    CHECK_STR(zl_bnd_symbol("S", false), "S");
+    CHECK_STR(zl_bnd_symbol("SQ", false), "SQ");
+    CHECK_STR(zl_bnd_symbol("SN", false), "US");
+    CHECK_STR(zl_bnd_symbol("UQS", false), "UQS");
+}
+
+/* Declared content formats: the root link's ct (a number or a quoted list), then a ct parameter. */
+static void test_formats(void) {
+    zl_reg_t *r = zl_reg_new();
+    char err[128];
+    int f[ZL_REG_MAX_FORMATS];
+    CHECK_EQ_INT(zl_reg_set_links(r, strdup("</>;ct=\"60 110 112 11542\",</3/0>;ct=99"), err, sizeof err), ZL_OK);
+    CHECK_EQ_INT((int)zl_reg_formats(r, f, ZL_REG_MAX_FORMATS), 4);
+    CHECK_EQ_INT(f[0], 60);
+    CHECK_EQ_INT(f[3], 11542);
+    CHECK_EQ_INT((int)zl_reg_formats(r, f, 2), 2);
+    CHECK_EQ_INT(zl_reg_set_links(r, strdup("</lwm2m>;rt=\"oma.lwm2m\";ct=110,</lwm2m/3/0>"), err, sizeof err), ZL_OK);
+    CHECK_EQ_INT(zl_reg_set_attrs(r, strdup("ct=110 11543")), ZL_OK);
+    CHECK_EQ_INT((int)zl_reg_formats(r, f, ZL_REG_MAX_FORMATS), 2); /* 110 once */
+    CHECK_EQ_INT(f[0], 110);
+    CHECK_EQ_INT(f[1], 11543);
+    CHECK_EQ_INT(zl_reg_set_links(r, strdup("</1/0>,</3/0>"), err, sizeof err), ZL_OK);
+    CHECK_EQ_INT(zl_reg_set_attrs(r, NULL), ZL_OK);
+    CHECK_EQ_INT((int)zl_reg_formats(r, f, ZL_REG_MAX_FORMATS), 0);
+    zl_reg_free(r);
+}
+
 int main(void) {
+    test_bindings();
+    test_formats();
     test_lookups();
     test_expiry();
     test_links_and_attrs();

@@ -31,7 +31,8 @@ zl_err_t zl_ev_registration(zl_gw_t *gw, const zl_reg_t *reg, zl_reg_kind_t kind
         r.has_lt = true;
         r.lt = reg->lt;
         r.sms = reg->sms;
-        r.bnd = reg->bnd;
+        r.bnd = zl_bnd_symbol(reg->bnd, reg->queue_mode); /* the AvroBnd closest to it */
+        r.binding = reg->bnd;                              /* zeelos 1.1: exactly as sent */
         r.links = &reg->links;
         r.attrs = reg->attrs;
         r.n_attrs = reg->n_attrs;
@@ -39,7 +40,8 @@ zl_err_t zl_ev_registration(zl_gw_t *gw, const zl_reg_t *reg, zl_reg_kind_t kind
         r.has_lt = upd->lt > 0;
         r.lt = upd->lt;
         r.sms = upd->sms;
-        r.bnd = upd->bnd[0] ? upd->bnd : NULL;
+        r.bnd = upd->bnd[0] ? zl_bnd_symbol(upd->bnd, reg->queue_mode) : NULL;
+        r.binding = upd->bnd[0] ? upd->bnd : NULL;
         r.links = upd->links_raw ? &upd->links : NULL;
         r.attrs = upd->attrs;
         r.n_attrs = upd->n_attrs;

@@ -86,6 +86,42 @@ static int cf_of(zl_avro_cf_t acf) {
     return ZL_CF_TLV;
 }
 
+/* Content-format negotiation (docs/KAFKA.md): the format sent when the
+ * request pins none - contentFormat TLV (the enum's first symbol, what a
+ * writer that does not care leaves) and no contentFormatCode.  Like Leshan:
+ * a device that declared no formats gets TLV (mandatory in LwM2M 1.0, and
+ * what zeelos always sent); a 1.0 device TLV, else LwM2M JSON; a 1.1+ device
+ * SenML CBOR (Leshan 2.x's choice: the most compact format that carries
+ * every node shape and time-stamped values), SenML JSON, TLV, LwM2M CBOR
+ * (1.2), LwM2M JSON - the first it declared.  Declared formats none of which
+ * zeelos encodes leave TLV. */
+static int cf_for_device(const zl_reg_t *reg) {
+    static const int v10[] = {ZL_CF_TLV, ZL_CF_JSON};
+    static const int v11[] = {ZL_CF_SENML_CBOR, ZL_CF_SENML_JSON, ZL_CF_TLV, ZL_CF_LWM2M_CBOR, ZL_CF_JSON};
+    int decl[ZL_REG_MAX_FORMATS];
+    size_t n = reg ? zl_reg_formats(reg, decl, ZL_REG_MAX_FORMATS) : 0;
+    bool v1_0 = !reg || !reg->ver || !strcmp(reg->ver, "1.0");
+    const int *pref = v1_0 ? v10 : v11;
+    size_t np = v1_0 ? sizeof v10 / sizeof *v10 : sizeof v11 / sizeof *v11;
+    for (size_t i = 0; i < np; i++)
+        for (size_t k = 0; k < n; k++)
+            if (decl[k] == pref[i]) return pref[i];
+    return ZL_CF_TLV;
+}
+
+/* " (device declared content formats 110 112)" for a 4.06/4.15 answer. */
+static void declared_formats(const zl_reg_t *reg, char *out, size_t cap) {
+    int decl[ZL_REG_MAX_FORMATS];
+    size_t n = reg ? zl_reg_formats(reg, decl, ZL_REG_MAX_FORMATS) : 0;
+    if (!n) {
+        snprintf(out, cap, " (the device declared no content formats: no ct on its registration)");
+        return;
+    }
+    size_t k = (size_t)snprintf(out, cap, " (the device declared content formats");
+    for (size_t i = 0; i < n && k < cap; i++) k += (size_t)snprintf(out + k, cap - k, " %d", decl[i]);
+    if (k < cap) snprintf(out + k, cap - k, ")");
+}
+
 static const char *method_name(uint8_t code) {
     static const char *const names[] = {"?", "GET", "POST", "PUT", "DELETE", "FETCH", "PATCH", "iPATCH"};
     return code <= 7 ? names[code] : "?";
@@ -181,8 +217,14 @@ static void on_device(void *ctx, zl_err_t err, const zl_coap_msg_t *resp) {
     }
     zl_resp_code_t code = zl_resp_code_from_coap(resp->code);
     if ((resp->code >> 5) != 2) {
-        char msg[1024];
+        char msg[1024], fmts[160] = "";
         diag_text(resp->payload, resp->payload_len, msg, sizeof msg);
+        if (code == ZL_RC_NOT_ACCEPTABLE || code == ZL_RC_UNSUPPORTED_CONTENT_FORMAT) {
+            declared_formats(m->reg, fmts, sizeof fmts);
+            if (!msg[0]) snprintf(msg, sizeof msg, "%s", zl_resp_code_name(code));
+            size_t k = strlen(msg);
+            snprintf(msg + k, sizeof msg - k, "%s", fmts);
+        }
         respond(m, code, ZL_BODY_GENERIC, NULL, msg[0] ? msg : zl_resp_code_name(code));
         return;
     }
@@ -257,6 +299,7 @@ static bool valid_attr(const char *kv) {
  * build_t lives on zl_mgmt_dispatch's stack until zl_coap_request copied it. */
 typedef struct {
     mreq_t *m;
+    const zl_reg_t *reg; /* the device asked: its version and declared formats choose cf */
     zl_path_t p;
     int cf;
     zl_coap_msg_t req;
@@ -423,7 +466,9 @@ static bool build(build_t *b, bool composite) {
     if (composite) return zl_composite_build(m, &b->req, &b->payload, b->s2, b->s1, &b->observe);
     snprintf(b->pathbuf, sizeof b->pathbuf, "%s", m->path);
     if (b->p.len > 0) zl_coap_add_path(&b->req, ZL_OPT_URI_PATH, b->pathbuf);
-    b->cf = rq->has_cf_code ? (int)rq->cf_code : cf_of(rq->content_format);
+    if (rq->has_cf_code) b->cf = (int)rq->cf_code;
+    else if (rq->content_format == ZL_ACF_TLV) b->cf = cf_for_device(b->reg); /* not pinned */
+    else b->cf = cf_of(rq->content_format);
     if (!zl_cf_name(b->cf)) {
         zl_mgmt_fail(m, ZL_RC_UNSUPPORTED_CONTENT_FORMAT, "content format %d is not one zeelos knows", b->cf);
         return false;
@@ -441,7 +486,7 @@ static bool build(build_t *b, bool composite) {
 void zl_mgmt_dispatch(mreq_t *m, zl_reg_t *reg) {
     zl_gw_t *gw = m->gw;
     zl_request_t *rq = &m->req;
-    build_t b = {.m = m};
+    build_t b = {.m = m, .reg = reg};
     char perr[128];
     bool composite = zl_request_is_composite(rq);
     if (composite) {

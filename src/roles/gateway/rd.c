@@ -16,8 +16,6 @@
 
 #define RD_MAX_EP 256
 
-static const char *const bindings[] = {"U", "UQ", "S", "SQ", "US", "UQS", NULL};
-
 typedef struct {
     char *ep, *lt, *ver, *bnd, *sms;
     zl_buf_t extra; /* other attributes, "k=v&k2" */
@@ -73,17 +71,18 @@ static const char *parse_query(const zl_coap_msg_t *req, rd_query_t *q) {
     return NULL;
 }
 
-static const char *check_common(const rd_query_t *q, int64_t *lt) {
+/* why: a 4.00 message naming the offending value lives in buf (n bytes). */
+static const char *check_common(const rd_query_t *q, int64_t *lt, char *buf, size_t n) {
     if (q->lt) {
         char *end;
         long long v = strtoll(q->lt, &end, 10);
         if (!*q->lt || *end || v <= 0 || v > INT32_MAX) return "lt must be a positive integer (seconds)";
         *lt = v;
     }
-    if (q->bnd) {
-        int ok = 0;
-        for (int i = 0; bindings[i]; i++) ok |= !strcmp(q->bnd, bindings[i]);
-        if (!ok) return "b must be one of U, UQ, S, SQ, US, UQS";
+    const char *why = q->bnd ? zl_bnd_check(q->bnd) : NULL;
+    if (why) {
+        snprintf(buf, n, "invalid binding b=%.16s: %s", q->bnd, why);
+        return buf;
     }
     return NULL;
 }
@@ -124,7 +123,8 @@ static void do_register(zl_gw_t *gw, const zl_coap_addr_t *peer, const zl_coap_m
     int64_t lt = gw->default_lt;
     if (!why && !q.ep) why = "missing endpoint name (ep)";
     if (!why && (!*q.ep || strlen(q.ep) > RD_MAX_EP)) why = "endpoint name must be 1-256 bytes";
-    if (!why) why = check_common(&q, &lt);
+    char bwhy[128];
+    if (!why) why = check_common(&q, &lt, bwhy, sizeof bwhy);
     if (!why && q.ver && strcmp(q.ver, "1.0") && strcmp(q.ver, "1.1") && strcmp(q.ver, "1.2"))
         why = "unsupported LwM2M version (lwm2m must be 1.0, 1.1 or 1.2)";
     int64_t cf = zl_coap_opt_uint(req, ZL_OPT_CONTENT_FORMAT, 40);
@@ -160,6 +160,8 @@ static void do_register(zl_gw_t *gw, const zl_coap_addr_t *peer, const zl_coap_m
     zl_reg_set_attrs(reg, q.extra.len ? strdup(zl_buf_cstr(&q.extra)) : NULL);
     query_free(&q);
     new_reg_id(gw, reg->id);
+    /* queue mode: Q in b (LwM2M 1.0) or the Q parameter (1.1) */
+    reg->queue_mode = strchr(reg->bnd, 'Q') != NULL || has_attr(reg, "Q");
 
     /* Kafka first: a registration the platform never heard of must not exist. */
     if (zl_ev_registration(gw, reg, ZL_REG_NEW, false, NULL) != ZL_OK) {
@@ -167,7 +169,6 @@ static void do_register(zl_gw_t *gw, const zl_coap_addr_t *peer, const zl_coap_m
         zl_gw_busy(gw, resp, "gateway cannot reach Kafka, retry later");
         return;
     }
-    reg->queue_mode = strchr(reg->bnd, 'Q') != NULL || has_attr(reg, "Q");
     zl_reg_t *old = zl_registry_by_ep(&gw->regs, reg->ep);
     if (old) { /* re-registration replaces the old one (as Leshan does), no DELETE event */
         ZL_INFO("rd", "'%s' re-registered: %s replaces %s", reg->ep, reg->id, old->id);
@@ -196,7 +197,8 @@ static void do_update(zl_gw_t *gw, zl_reg_t *reg, const zl_coap_addr_t *peer,
     const char *why = parse_query(req, &q);
     int64_t lt = reg->lt;
     if (!why && (q.ep || q.ver)) why = "ep and lwm2m are not allowed in an update";
-    if (!why) why = check_common(&q, &lt);
+    char bwhy[128];
+    if (!why) why = check_common(&q, &lt, bwhy, sizeof bwhy);
     int64_t cf = zl_coap_opt_uint(req, ZL_OPT_CONTENT_FORMAT, 40);
     if (!why && req->payload_len && cf != 40) why = "update payload must be application/link-format (40)";
     char err[160];

@@ -175,3 +175,52 @@ zl_err_t zl_reg_set_links(zl_reg_t *reg, char *raw, char *errstr, size_t n) {
     if (!reg->root) reg->root = strdup("/");
     return ZL_OK;
 }
+
+const char *zl_bnd_check(const char *b) {
+    static const char letters[] = "USTNQ";
+    if (!*b) return "b is empty (LwM2M bindings are made of U, S, T, N and Q)";
+    unsigned seen = 0;
+    for (const char *c = b; *c; c++) {
+        const char *at = strchr(letters, *c);
+        if (!at) return "b holds a letter that is no LwM2M binding (U, S, T, N, Q)";
+        unsigned bit = 1u << (at - letters);
+        if (seen & bit) return "b repeats a binding letter";
+        seen |= bit;
+    }
+    if (!(seen & 0xfu)) return "b has no transport (U, S, T or N), only Q";
+    return NULL;
+}
+
+const char *zl_bnd_symbol(const char *b, bool q) {
+    static const char *const sym[2][2][2] = {{{"U", "UQ"}, {"S", "SQ"}}, {{"U", "UQ"}, {"US", "UQS"}}};
+    bool ip = strpbrk(b, "UTN") != NULL, sms = strchr(b, 'S') != NULL;
+    q = q || strchr(b, 'Q') != NULL;
+    return sym[ip && sms][sms][q];
+}
+
+static size_t add_formats(const char *v, int *out, size_t k, size_t cap) {
+    while (v && *v && k < cap) {
+        char *end;
+        long cf = strtol(v, &end, 10);
+        if (end == v) break;
+        bool dup = false;
+        for (size_t i = 0; i < k; i++) dup |= out[i] == cf;
+        if (cf >= 0 && cf <= 65535 && !dup) out[k++] = (int)cf;
+        v = end;
+        while (*v == ' ' || *v == ',') v++;
+    }
+    return k;
+}
+
+size_t zl_reg_formats(const zl_reg_t *reg, int *out, size_t cap) {
+    size_t k = 0;
+    for (size_t i = 0; i < reg->links.n; i++) {
+        const zl_link_t *l = &reg->links.links[i];
+        bool root = !strcmp(l->url, "/") || (reg->root && !strcmp(l->url, reg->root));
+        for (size_t a = 0; root && a < l->n_attrs; a++)
+            if (!strcmp(l->attrs[a].name, "ct")) k = add_formats(l->attrs[a].value, out, k, cap);
+    }
+    for (size_t i = 0; i < reg->n_attrs; i++)
+        if (!strcmp(reg->attrs[i].name, "ct")) k = add_formats(reg->attrs[i].value, out, k, cap);
+    return k;
+}

@@ -85,4 +85,20 @@ zl_err_t zl_reg_set_attrs(zl_reg_t *reg, char *raw);
  * root from a link with rt="oma.lwm2m". ZL_ERR_INVALID (errstr) on bad syntax. */
 zl_err_t zl_reg_set_links(zl_reg_t *reg, char *raw, char *errstr, size_t n);
 
+/* Bindings (LwM2M 1.0 §5.3.1.1, 1.1/1.2 §6.2.1.1): letters U (UDP), S (SMS),
+ * T (TCP), N (Non-IP) and Q (queue mode, the 1.0 way) in any order, each at
+ * most once, at least one transport.  NULL if b is valid, else why not. */
+const char *zl_bnd_check(const char *b);
+/* The AvroBnd symbol closest to binding b (validated) with queue mode q: U,
+ * T and N (IP and non-IP transports reached like UDP) count as "U", S as "S";
+ * both give "US", Q (or q) adds the queue flag: UT -> "U", N with Q -> "UQ". */
+const char *zl_bnd_symbol(const char *b, bool q);
+
+#define ZL_REG_MAX_FORMATS 16
+/* The content formats the device declared: the ct attribute of its root link
+ * (</> or the link with rt="oma.lwm2m"; "ct=110" or ct="60 110 112") and a ct
+ * registration parameter, in that order, without duplicates.  Returns how
+ * many (at most cap) were written to out. */
+size_t zl_reg_formats(const zl_reg_t *reg, int *out, size_t cap);
+
 #endif
