@@ -113,3 +113,52 @@ def test_registration_schema_resolves_both_ways():
     fastavro.schemaless_writer(buf, orig, {"kind": "NEW", "body": (rec["body"][0], body)})
     new = fastavro.schemaless_reader(io.BytesIO(buf.getvalue()), orig, ext)
     assert new["body"]["binding"] is None and new["body"]["bnd"] == "U"
+
+
+def test_ut_client_full_cycle_through_request(gwenv):
+    """A LwM2M 1.1 client registering b=UT (Leshan 2.x's default) is read, written, observed,
+    cancelled, created in and deleted from through `zeelos request` with no format flag."""
+    import subprocess
+
+    from aiocoap import Message, numbers
+
+    from gateway_proc import child_env, zeelos_bin
+
+    def cli(*args):
+        argv = [str(zeelos_bin()), "request", "--gw", gwenv.id, "--kafka", gwenv.bootstrap,
+                "--schema-registry", gwenv.gw.registry_url, "--ep", dev.ep, *args]
+        p = subprocess.run(argv, capture_output=True, text=True, timeout=90, env=child_env())
+        lines = p.stdout.strip().splitlines()
+        assert lines, (p.returncode, p.stderr)
+        return json.loads(lines[-1])["rep"]
+
+    dev = gwenv.device()
+    created = []
+
+    async def render_post(request):
+        created.append(bytes(request.payload))
+        return Message(code=numbers.CREATED, location_path=("3303", "7"))
+
+    async def render_delete(request):
+        created.append("DELETE")
+        return Message(code=numbers.DELETED)
+
+    dev.nodes[(3303,)].render_post = render_post
+    dev.nodes[(3303, 1)].render_delete = render_delete
+    r = dev.register(lt=60, binding="UT", version="1.1")
+    assert r.code == "2.01", r
+    assert new_body(gwenv, dev.ep)["binding"] == "UT"
+
+    assert cli("read", "/3/0/0")["code"] == "CONTENT"
+    assert cli("write", "/3/0/14", "+02:00")["code"] == "CHANGED"
+    assert dev.value((3, 0, 14)) == "+02:00"
+    assert cli("--ticket", "ut-obs", "observe", "/3303/0/5700")["code"] == "CONTENT"
+    dev.wait_observers((3303, 0, 5700), 1)
+    dev.set((3303, 0, 5700), 31.5)
+    gwenv.obs.wait_for(lambda rec: rec.value["ticket"] == "ut-obs", timeout=10,
+                       what="a notification of the b=UT client")
+    assert cli("observe-cancel", "/3303/0/5700")["code"] == "CHANGED"
+    assert cli("create", "/3303/7", "5700=12.5")["code"] == "CREATED"
+    assert len(created) == 1 and created[0]
+    assert cli("delete", "/3303/1")["code"] == "DELETED"
+    assert created[-1] == "DELETE"

@@ -115,8 +115,8 @@ def test_lwm2m_1_1_device_gets_senml_cbor_first(gwenv):
 
 
 def test_create_and_delete_without_a_format(gwenv):
-    """LightweightM2M-1.1-int-270 / int-290 against the SenML-only client: a create that pins no
-    format reaches the device as SenML JSON (anything else it answers 4.15), values under the
+    """LightweightM2M-1.1-int-270 / int-290 against the SenML-only client: a create through
+    `zeelos request` that pins no format reaches the device as SenML JSON (anything else it answers 4.15), values under the
     object path; a delete through `zeelos request` answers DELETED."""
     dev = gwenv.device(senml_json_only=True)
     got = []
@@ -135,13 +135,9 @@ def test_create_and_delete_without_a_format(gwenv):
     dev.nodes[(3303,)].render_post = render_post
     dev.nodes[(3303, 1)].render_delete = render_delete
     gwenv.register(dev, version="1.1")
-    body = ("io.zeelos.leshan.avro.request.AvroCreateRequest", {"instance": {
-        "id": 7, "kind": "INSTANCE", "multipleResources": None, "resources": [
-            {"id": 5700, "path": "/3303/7/5700", "kind": "SINGLE_RESOURCE", "type": "FLOAT",
-             "value": ("double", 12.5)}]}})
-    v = gwenv.mgmt.request(dev.ep, "create", "/3303", body=body).value
-    assert v["rep"]["code"] == "CREATED", v
-    assert branch(v["rep"]["body"])[1]["location"] == "/3303/7"
+    rep = cli(gwenv, "--ep", dev.ep, "create", "/3303/7", "5700=12.5")
+    assert rep["code"] == "CREATED", rep
+    assert rec(rep["body"])["location"] == "/3303/7"
     [(cf, payload)] = got
     assert cf == SENML_JSON
     bn, names = "", {}
