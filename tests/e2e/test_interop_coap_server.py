@@ -58,6 +58,8 @@ def check_error(rec, gwenv, ep, ticket, path, kind, code, message, t0):
     assert t0 - 1000 <= v["timestamp"] <= now_ms() + 1000
 
 
+NO_CT = " (the device declared no content formats: no ct on its registration)"
+
 # (CoAP code from the device, diagnostic payload, AvroResponseCode, expected message)
 READ_CASES = [
     (numbers.NOT_FOUND, b"no instance 0 of object 3", "NOT_FOUND", "no instance 0 of object 3"),
@@ -67,8 +69,9 @@ READ_CASES = [
     (numbers.BAD_REQUEST, b"bad Accept", "BAD_REQUEST", "bad Accept"),
     (numbers.UNAUTHORIZED, b"no ACL for server 123", "UNAUTHORIZED", "no ACL for server 123"),
     (numbers.FORBIDDEN, b"forbidden", "FORBIDDEN", "forbidden"),
-    (numbers.NOT_ACCEPTABLE, b"only TLV", "NOT_ACCEPTABLE", "only TLV"),
-    (numbers.UNSUPPORTED_CONTENT_FORMAT, b"cf?", "UNSUPPORTED_CONTENT_FORMAT", "cf?"),
+    # format refusals also say what the device declared (here: nothing)
+    (numbers.NOT_ACCEPTABLE, b"only TLV", "NOT_ACCEPTABLE", "only TLV" + NO_CT),
+    (numbers.UNSUPPORTED_CONTENT_FORMAT, b"cf?", "UNSUPPORTED_CONTENT_FORMAT", "cf?" + NO_CT),
     # 5.03 has no AvroResponseCode symbol: UNKNOWN, the diagnostic still travels
     (numbers.SERVICE_UNAVAILABLE, b"busy, retry later", "UNKNOWN", "busy, retry later"),
     # no diagnostic payload: the message is the code name
