@@ -17,6 +17,7 @@ or a half-installed machine pass green).
 """
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -28,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from confluent_kafka.admin import AdminClient  # noqa: E402
 
-from gateway_proc import ROOT, Gateway, coap_client_bin, unique, zeelos_bin  # noqa: E402
+from gateway_proc import ROOT, Gateway, child_env, coap_client_bin, unique, zeelos_bin  # noqa: E402
 from kafka_helpers import (AvroCodec, Management, SchemaRegistry, TopicReader,  # noqa: E402
                            create_topics, gateway_topics)
 from lwm2m_device import AsyncRunner, LwM2MDevice  # noqa: E402
@@ -162,6 +163,20 @@ class GatewayEnv:
         self.obs = TopicReader(bootstrap, self.topics["observations"], codec)
         self.mgmt = Management(bootstrap, sr, gw.id)
         self.devices: list[LwM2MDevice] = []
+
+    def zeelos(self, command: str, *args: str, timeout: float = 90) -> subprocess.CompletedProcess:
+        """Runs `zeelos COMMAND` (request, tail, ...) against this gateway's id, broker and
+        registry, with a ZEELOS_*-free environment; args follow the connection flags."""
+        argv = [str(zeelos_bin()), command, "--gw", self.id, "--kafka", self.bootstrap,
+                "--schema-registry", self.gw.registry_url, *args]
+        return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, env=child_env())
+
+    def request_rep(self, *args: str, timeout: float = 90) -> dict:
+        """`zeelos request ARGS`: the `rep` of the response it prints (asserts it printed one)."""
+        p = self.zeelos("request", *args, timeout=timeout)
+        lines = p.stdout.strip().splitlines()
+        assert lines, (p.returncode, p.stderr)
+        return json.loads(lines[-1])["rep"]
 
     def device(self, ep: str | None = None, cls=LwM2MDevice, **kw) -> LwM2MDevice:
         d = cls(self.runner, ep or unique("dev-"), self.gw.coap_port, **kw).start()

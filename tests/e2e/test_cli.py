@@ -22,9 +22,7 @@ pytestmark = [pytest.mark.gateway, pytest.mark.kafka]
 
 
 def cli(gwenv, *args, timeout=30):
-    argv = [str(zeelos_bin()), args[0], "--gw", gwenv.id, "--kafka", gwenv.bootstrap,
-            "--schema-registry", gwenv.gw.registry_url, *args[1:]]
-    return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, env=child_env())
+    return gwenv.zeelos(args[0], *args[1:], timeout=timeout)
 
 
 def test_request_read_prints_the_response(gwenv):

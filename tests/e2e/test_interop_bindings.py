@@ -118,19 +118,10 @@ def test_registration_schema_resolves_both_ways():
 def test_ut_client_full_cycle_through_request(gwenv):
     """A LwM2M 1.1 client registering b=UT (Leshan 2.x's default) is read, written, observed,
     cancelled, created in and deleted from through `zeelos request` with no format flag."""
-    import subprocess
-
     from aiocoap import Message, numbers
 
-    from gateway_proc import child_env, zeelos_bin
-
     def cli(*args):
-        argv = [str(zeelos_bin()), "request", "--gw", gwenv.id, "--kafka", gwenv.bootstrap,
-                "--schema-registry", gwenv.gw.registry_url, "--ep", dev.ep, *args]
-        p = subprocess.run(argv, capture_output=True, text=True, timeout=90, env=child_env())
-        lines = p.stdout.strip().splitlines()
-        assert lines, (p.returncode, p.stderr)
-        return json.loads(lines[-1])["rep"]
+        return gwenv.request_rep("--ep", dev.ep, *args)
 
     dev = gwenv.device()
     created = []

@@ -8,12 +8,10 @@ the gateway's."""
 from __future__ import annotations
 
 import json
-import subprocess
 
 import pytest
 from aiocoap import Message, numbers
 
-from gateway_proc import child_env, zeelos_bin
 from kafka_helpers import branch
 
 pytestmark = [pytest.mark.gateway, pytest.mark.kafka]
@@ -22,12 +20,7 @@ SENML_JSON, SENML_CBOR, TLV = 110, 112, 11542
 
 
 def cli(gwenv, *args, timeout=60):
-    argv = [str(zeelos_bin()), "request", "--gw", gwenv.id, "--kafka", gwenv.bootstrap,
-            "--schema-registry", gwenv.gw.registry_url, *args]
-    p = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, env=child_env())
-    lines = p.stdout.strip().splitlines()
-    assert lines, (p.returncode, p.stderr)
-    return json.loads(lines[-1])["rep"]
+    return gwenv.request_rep(*args, timeout=timeout)
 
 
 def rec(u):

@@ -19,13 +19,11 @@ way in every instance and format.
 from __future__ import annotations
 
 import json
-import subprocess
 
 import cbor2
 import pytest
 from aiocoap import Message, numbers
 
-from gateway_proc import child_env, zeelos_bin
 from kafka_helpers import branch, write_body
 from lwm2m_device import FLOAT, INTEGER, _Node, default_objects
 
@@ -78,14 +76,11 @@ def test_write_without_type_is_converted_by_the_model(gwenv):
 def test_cli_write_without_type(gwenv):
     """The command of the report: `zeelos request … write /1/0/1 120`, no --type."""
     dev = gwenv.registered_device()
-    argv = [str(zeelos_bin()), "request", "--gw", gwenv.id, "--kafka", gwenv.bootstrap,
-            "--schema-registry", gwenv.gw.registry_url, "--ep", dev.ep, "write", "/1/0/1", "120"]
-    p = subprocess.run(argv, capture_output=True, text=True, timeout=90, env=child_env())
+    p = gwenv.zeelos("request", "--ep", dev.ep, "write", "/1/0/1", "120")
     assert p.returncode == 0, (p.stdout, p.stderr)
     assert "CHANGED" in p.stdout + p.stderr, (p.stdout, p.stderr)
     assert dev.value((1, 0, 1)) == 120
-    argv[-1] = "12a"
-    p = subprocess.run(argv, capture_output=True, text=True, timeout=90, env=child_env())
+    p = gwenv.zeelos("request", "--ep", dev.ep, "write", "/1/0/1", "12a")
     assert p.returncode != 0 and "/1/0/1" in p.stdout + p.stderr and "INTEGER" in p.stdout + p.stderr, \
         (p.stdout, p.stderr)
     assert dev.value((1, 0, 1)) == 120
