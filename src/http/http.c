@@ -19,6 +19,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 
 #if MHD_VERSION < 0x00097002
@@ -37,7 +39,14 @@ typedef enum MHD_Result zl_mhd_result_t;
 
 #define ZL_HTTP_MAX_BODY (1u << 20)
 #define ZL_HTTP_MAX_ROUTES 32
-#define ZL_HTTP_MAX_CONN 64
+/* Connection limits: a client that opens connections and sends nothing (or
+ * half a request line) holds a thread each until the timeout, so the total
+ * is capped, one address may hold at most a part of it, and idle
+ * connections are closed after a few seconds; a probe from another address
+ * always gets through. */
+#define ZL_HTTP_MAX_CONN 256
+#define ZL_HTTP_MAX_CONN_PER_IP 32
+#define ZL_HTTP_IDLE_TIMEOUT_S 5
 
 typedef struct {
     char *prefix;
@@ -72,6 +81,9 @@ struct zl_http {
     int n_routes;
     zl_http_call_t calls; /* sentinel: connections waiting for a loop */
     bool stopping;
+    zl_counter_t *c_refused;           /* NULL without metrics */
+    _Atomic int64_t log_at_ms;         /* libmicrohttpd's messages: one a second */
+    _Atomic uint64_t log_suppressed;
 };
 
 /* Per-request state between libmicrohttpd's access-handler calls. */
@@ -80,13 +92,31 @@ typedef struct {
     bool too_large;
 } zl_req_t;
 
+/* libmicrohttpd's own messages (any of its threads).  A refused connection
+ * is only reported here ("... reached ... connection limit ..."), so that is
+ * where it is counted; lines are logged at most once a second, with the count
+ * of those left out, so a flood of connections cannot flood the log.  (Its
+ * per-address refusals are silent: those cannot be counted.) */
 static void zl_mhd_log(void *cls, const char *fmt, va_list ap) {
-    (void)cls;
+    zl_http_t *h = cls;
     char line[512];
     vsnprintf(line, sizeof line, fmt, ap);
     size_t l = strlen(line);
     while (l && (line[l - 1] == '\n' || line[l - 1] == '\r')) line[--l] = 0;
-    ZL_WARN("http", "%s", line);
+    if (h->c_refused && strstr(line, "reached connection limit")) zl_counter_inc(h->c_refused);
+    int64_t now = zl_now_ms(), last = atomic_load(&h->log_at_ms);
+    if (last && now - last < 1000) {
+        atomic_fetch_add(&h->log_suppressed, 1);
+        return;
+    }
+    if (!atomic_compare_exchange_strong(&h->log_at_ms, &last, now)) {
+        atomic_fetch_add(&h->log_suppressed, 1);
+        return;
+    }
+    uint64_t dropped = atomic_exchange(&h->log_suppressed, 0);
+    if (dropped) ZL_WARN("http", "%s (%llu similar messages in the last second not logged)", line,
+                         (unsigned long long)dropped);
+    else ZL_WARN("http", "%s", line);
 }
 
 static zl_mhd_result_t zl_reply(struct MHD_Connection *conn, unsigned status, const char *ctype,
@@ -280,15 +310,15 @@ static zl_mhd_result_t zl_dispatch(zl_http_t *h, struct MHD_Connection *conn, co
                                        "GET, HEAD");
         return zl_serve_metrics(h, conn);
     }
-    if (strcmp(url, "/healthz") == 0) {
+    zl_route_t route = {0};
+    bool routed = zl_route_find(h, url, &route);
+    if (strcmp(url, "/healthz") == 0 && !(routed && !strcmp(route.prefix, "/healthz"))) {
         if (!zl_is_get(method))
             return zl_reply_json_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed",
                                        "GET, HEAD");
         return zl_reply(conn, MHD_HTTP_OK, "text/plain; charset=utf-8", "ok", 2, NULL);
     }
-    zl_route_t route = {0};
-    if (!zl_route_find(h, url, &route))
-        return zl_reply_json_error(conn, MHD_HTTP_NOT_FOUND, "not found", NULL);
+    if (!routed) return zl_reply_json_error(conn, MHD_HTTP_NOT_FOUND, "not found", NULL);
     if (req->too_large)
         return zl_reply_json_error(conn, 413, "request body too large", NULL);
     if (route.loop) return zl_dispatch_loop(h, conn, url, method, req, &route);
@@ -404,17 +434,22 @@ zl_http_t *zl_http_start(const char *host, int port, zl_metrics_t *metrics, char
         return NULL;
     }
     h->metrics = metrics;
+    if (metrics)
+        h->c_refused = zl_metrics_counter(metrics, "zeelos_http_connections_refused_total", NULL,
+                                          "HTTP connections refused because the total limit (256) was "
+                                          "reached (libmicrohttpd does not report per-address refusals).");
     pthread_mutex_init(&h->mu, NULL);
     h->calls.next = h->calls.prev = &h->calls;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
                      MHD_USE_ERROR_LOG | MHD_USE_POLL;
     if (ss.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
     h->d = MHD_start_daemon(flags, (uint16_t)(port < 0 ? 0 : port), NULL, NULL, zl_access, h,
-                            MHD_OPTION_EXTERNAL_LOGGER, zl_mhd_log, NULL,
+                            MHD_OPTION_EXTERNAL_LOGGER, zl_mhd_log, h,
                             MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
                             MHD_OPTION_NOTIFY_COMPLETED, zl_completed, h,
                             MHD_OPTION_CONNECTION_LIMIT, (unsigned)ZL_HTTP_MAX_CONN,
-                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+                            MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)ZL_HTTP_MAX_CONN_PER_IP,
+                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)ZL_HTTP_IDLE_TIMEOUT_S,
                             MHD_OPTION_END);
     if (!h->d) {
         int err = zl_probe_bind(&ss, sl);

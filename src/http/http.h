@@ -35,7 +35,9 @@ void zl_http_stop(zl_http_t *h);
 /* zl_http_start details: port -1 binds an ephemeral port (tests; read it back
  * with zl_http_port).  host "" / "0.0.0.0" = every IPv4 interface; names and
  * IPv6 literals are resolved.  Connections are served thread-per-connection
- * (at most 64), so handlers may run concurrently and may block.  A handler
+ * (at most 256, 32 per client address, closed after 5 s without traffic), so
+ * handlers may run concurrently and may block.  GET /healthz answers "ok"
+ * unless the owner routes "/healthz" itself.  A handler
  * that leaves *content_type NULL answers "application/json".  Request bodies
  * over 1 MiB get 413 before the handler runs; req_body is NUL-terminated. */
 int zl_http_port(const zl_http_t *h); /* bound port; 0 for NULL */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Producer and consumer wiring. librdkafka keeps its own threads; we only
- * touch its handles from the loop thread, and its callbacks (dr_msg_cb,
- * log via log.queue, rebalance) run inside zl_*_serve() on that thread. */
+/* The producer of the loop (the consumer is in consumer.c). librdkafka keeps
+ * its own threads; we only touch its handle from the loop thread, and its
+ * callbacks (dr_msg_cb, stats, log via log.queue) run inside
+ * zl_producer_serve() on that thread. */
 #include "kafka/client.h"
 #include "kafka/kafka_int.h"
 
@@ -15,19 +16,6 @@
 #include "common/array.h"
 #include "common/clock.h"
 #include "common/log.h"
-
-/* ---------------------------------------------------------------- shared */
-
-static int make_pipe(int fds[2]) {
-    if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) < 0) return -1;
-    return 0;
-}
-
-static void drain_pipe(int fd) {
-    char b[64];
-    while (read(fd, b, sizeof b) > 0) {
-    }
-}
 
 /* -------------------------------------------------------------- producer */
 
@@ -51,6 +39,8 @@ struct zl_producer {
     int64_t inflight_bytes, inflight_msgs, cap_bytes, cap_msgs;
     bool congested;
     int64_t enqueue_errs_logged_at; /* ms: enqueue errors are logged at most once a second */
+    rd_kafka_topic_t **warm;        /* topic handles kept by zl_producer_warm_topics */
+    int n_warm;
 };
 
 #define C(field, name, help) ZL_COUNTER_DEF(zl_producer_t, field, name, help)
@@ -98,7 +88,7 @@ zl_producer_t *zl_producer_new(const zl_conf_t *conf, zl_metrics_t *m, char *err
         goto fail;
     }
     rd_kafka_set_log_queue(p->rk, NULL); /* logs go to the main queue, served on the loop */
-    if (make_pipe(p->pipefd) < 0) {
+    if (zl_kafka_pipe(p->pipefd) < 0) {
         snprintf(errstr, n, "pipe: %s", strerror(errno));
         goto fail;
     }
@@ -122,17 +112,19 @@ void zl_producer_destroy(zl_producer_t *p, int flush_timeout_ms) {
     if (p->rk) {
         if (flush_timeout_ms > 0) zl_producer_flush(p, flush_timeout_ms);
         if (p->mainq) rd_kafka_queue_destroy(p->mainq);
+        for (int i = 0; i < p->n_warm; i++) rd_kafka_topic_destroy(p->warm[i]);
         rd_kafka_destroy(p->rk);
     }
     if (p->pipefd[0] >= 0) close(p->pipefd[0]);
     if (p->pipefd[1] >= 0) close(p->pipefd[1]);
+    free(p->warm);
     free(p);
 }
 
 int zl_producer_fd(const zl_producer_t *p) { return p->pipefd[0]; }
 
 void zl_producer_serve(zl_producer_t *p) {
-    drain_pipe(p->pipefd[0]);
+    zl_kafka_drain(p->pipefd[0]);
     while (rd_kafka_poll(p->rk, 0) > 0) {
     }
 }
@@ -180,6 +172,21 @@ zl_err_t zl_producer_ensure_topics(zl_producer_t *p, const char *const *topics, 
     return ret;
 }
 
+void zl_producer_warm_topics(zl_producer_t *p, const char *const *topics, int n, int timeout_ms) {
+    if (p->warm || !(p->warm = calloc((size_t)n, sizeof *p->warm))) return;
+    int64_t t0 = zl_now_ms();
+    for (int i = 0; i < n; i++) {
+        rd_kafka_topic_t *rkt = rd_kafka_topic_new(p->rk, topics[i], NULL);
+        if (!rkt) continue;
+        p->warm[p->n_warm++] = rkt;
+        const struct rd_kafka_metadata *md = NULL;
+        int left = timeout_ms - (int)(zl_now_ms() - t0);
+        rd_kafka_resp_err_t e = rd_kafka_metadata(p->rk, 0, rkt, &md, left > 100 ? left : 100);
+        if (e) ZL_WARN("kafka", "metadata of %s: %s (fetched again on first use)", topics[i], rd_kafka_err2str(e));
+        if (md) rd_kafka_metadata_destroy(md);
+    }
+}
+
 int zl_producer_outq(const zl_producer_t *p) { return rd_kafka_outq_len(p->rk); }
 
 zl_err_t zl_producer_send(zl_producer_t *p, const char *topic, const zl_buf_t *key,
@@ -213,198 +220,4 @@ bool zl_producer_congested(zl_producer_t *p) {
     if (pct >= 80) p->congested = true;
     else if (pct < 60) p->congested = false;
     return p->congested;
-}
-
-/* -------------------------------------------------------------- consumer */
-
-/* Offsets of one partition in arrival order; done[] marks answered ones. */
-typedef struct {
-    int32_t partition;
-    int64_t *off;
-    uint8_t *done;
-    size_t head, len, cap;
-} track_t;
-
-struct zl_consumer {
-    rd_kafka_t *rk;
-    rd_kafka_queue_t *q;
-    char *topic;
-    int pipefd[2];
-    zl_consumer_cb cb;
-    void *ctx;
-    track_t *tracks;
-    size_t n_tracks, cap_tracks;
-    void (*on_revoke)(void *ctx, int32_t partition); /* optional */
-    void *revoke_ctx;
-};
-
-static track_t *track_get(zl_consumer_t *c, int32_t partition) {
-    for (size_t i = 0; i < c->n_tracks; i++)
-        if (c->tracks[i].partition == partition) return &c->tracks[i];
-    if (ZL_ARRAY_RESERVE(&c->tracks, &c->cap_tracks, c->n_tracks + 1, 4)) return NULL;
-    track_t *t = &c->tracks[c->n_tracks++];
-    memset(t, 0, sizeof *t);
-    t->partition = partition;
-    return t;
-}
-
-static int track_push(track_t *t, int64_t offset) {
-    if (t->head + t->len == t->cap) {
-        if (t->head > 0) { /* compact */
-            memmove(t->off, t->off + t->head, t->len * sizeof *t->off);
-            memmove(t->done, t->done + t->head, t->len);
-            t->head = 0;
-        }
-        /* off and done are parallel arrays sharing one capacity */
-        size_t cap_off = t->cap, cap_done = t->cap;
-        if (ZL_ARRAY_RESERVE(&t->off, &cap_off, t->len + 1, 64) ||
-            ZL_ARRAY_RESERVE(&t->done, &cap_done, t->len + 1, 64))
-            return -1;
-        t->cap = cap_off;
-    }
-    t->off[t->head + t->len] = offset;
-    t->done[t->head + t->len] = 0;
-    t->len++;
-    return 0;
-}
-
-void zl_consumer_done(zl_consumer_t *c, int32_t partition, int64_t offset) {
-    track_t *t = NULL;
-    for (size_t i = 0; i < c->n_tracks; i++)
-        if (c->tracks[i].partition == partition) t = &c->tracks[i];
-    if (!t) return;
-    for (size_t i = 0; i < t->len; i++)
-        if (t->off[t->head + i] == offset) {
-            t->done[t->head + i] = 1;
-            break;
-        }
-    int64_t store = -1;
-    while (t->len && t->done[t->head]) {
-        store = t->off[t->head] + 1;
-        t->head++;
-        t->len--;
-    }
-    if (store < 0) return;
-    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(l, c->topic, partition)->offset = store;
-    rd_kafka_resp_err_t e = rd_kafka_offsets_store(c->rk, l);
-    if (e && e != RD_KAFKA_RESP_ERR__STATE)
-        ZL_WARN("kafka", "cannot store offset %lld of %s[%d]: %s", (long long)store, c->topic,
-                partition, rd_kafka_err2str(e));
-    rd_kafka_topic_partition_list_destroy(l);
-}
-
-static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
-                         rd_kafka_topic_partition_list_t *parts, void *opaque) {
-    zl_consumer_t *c = opaque;
-    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-        ZL_INFO("kafka", "assigned %d partition(s) of %s", parts->cnt, c->topic);
-        if (!strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE")) rd_kafka_incremental_assign(rk, parts);
-        else rd_kafka_assign(rk, parts);
-    } else {
-        ZL_INFO("kafka", "revoked %d partition(s) of %s", parts->cnt, c->topic);
-        if (c->on_revoke)
-            for (int i = 0; i < parts->cnt; i++) c->on_revoke(c->revoke_ctx, parts->elems[i].partition);
-        for (size_t i = 0; i < c->n_tracks; i++) c->tracks[i].head = c->tracks[i].len = 0;
-        if (!strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE")) rd_kafka_incremental_unassign(rk, parts);
-        else rd_kafka_assign(rk, NULL);
-    }
-}
-
-void zl_consumer_on_revoke(zl_consumer_t *c, void (*fn)(void *ctx, int32_t partition), void *ctx) {
-    c->on_revoke = fn;
-    c->revoke_ctx = ctx;
-}
-
-zl_consumer_t *zl_consumer_new(const zl_conf_t *conf, const char *group, const char *topic,
-                               zl_consumer_cb cb, void *ctx, char *errstr, size_t n) {
-    zl_consumer_t *c = calloc(1, sizeof *c);
-    if (!c) return NULL;
-    c->pipefd[0] = c->pipefd[1] = -1;
-    c->cb = cb;
-    c->ctx = ctx;
-    c->topic = strdup(topic);
-    rd_kafka_conf_t *kc = zl_kafka_conf(conf, true, errstr, n);
-    if (!kc) goto fail;
-    if (rd_kafka_conf_set(kc, "group.id", group, errstr, n) ||
-        rd_kafka_conf_set(kc, "enable.auto.offset.store", "false", errstr, n) ||
-        rd_kafka_conf_set(kc, "enable.auto.commit", "true", errstr, n) ||
-        rd_kafka_conf_set(kc, "log.queue", "true", errstr, n)) {
-        rd_kafka_conf_destroy(kc);
-        goto fail;
-    }
-    rd_kafka_conf_set(kc, "fetch.wait.max.ms", "10", NULL, 0);
-    /* Static membership: a gateway restarted after a crash takes its partitions
-     * back at once instead of waiting session.timeout.ms for the dead member. */
-    if (!zl_conf_kafka(conf, "kafka.group.instance.id"))
-        rd_kafka_conf_set(kc, "group.instance.id", group, NULL, 0);
-    /* a fresh gateway subscribes before anyone produced a request */
-    rd_kafka_conf_set(kc, "allow.auto.create.topics", "true", NULL, 0);
-    rd_kafka_conf_set(kc, "auto.offset.reset", "earliest", NULL, 0);
-    rd_kafka_conf_set_opaque(kc, c);
-    rd_kafka_conf_set_rebalance_cb(kc, rebalance_cb);
-    c->rk = rd_kafka_new(RD_KAFKA_CONSUMER, kc, errstr, n);
-    if (!c->rk) {
-        rd_kafka_conf_destroy(kc);
-        goto fail;
-    }
-    rd_kafka_set_log_queue(c->rk, NULL);
-    rd_kafka_poll_set_consumer(c->rk);
-    if (make_pipe(c->pipefd) < 0) {
-        snprintf(errstr, n, "pipe: %s", strerror(errno));
-        goto fail;
-    }
-    c->q = rd_kafka_queue_get_consumer(c->rk);
-    rd_kafka_queue_io_event_enable(c->q, c->pipefd[1], "1", 1);
-    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(l, topic, RD_KAFKA_PARTITION_UA);
-    rd_kafka_resp_err_t e = rd_kafka_subscribe(c->rk, l);
-    rd_kafka_topic_partition_list_destroy(l);
-    if (e) {
-        snprintf(errstr, n, "cannot subscribe to %s: %s", topic, rd_kafka_err2str(e));
-        goto fail;
-    }
-    return c;
-fail:
-    zl_consumer_destroy(c);
-    return NULL;
-}
-
-void zl_consumer_destroy(zl_consumer_t *c) {
-    if (!c) return;
-    if (c->rk) {
-        if (c->q) {
-            rd_kafka_queue_io_event_enable(c->q, -1, NULL, 0);
-            rd_kafka_queue_destroy(c->q);
-        }
-        rd_kafka_consumer_close(c->rk);
-        rd_kafka_destroy(c->rk);
-    }
-    if (c->pipefd[0] >= 0) close(c->pipefd[0]);
-    if (c->pipefd[1] >= 0) close(c->pipefd[1]);
-    for (size_t i = 0; i < c->n_tracks; i++) {
-        free(c->tracks[i].off);
-        free(c->tracks[i].done);
-    }
-    free(c->tracks);
-    free(c->topic);
-    free(c);
-}
-
-int zl_consumer_fd(const zl_consumer_t *c) { return c->pipefd[0]; }
-
-/* Every record enters its partition's offset track before its owner sees it. */
-static void on_record(void *ctx, const zl_kmsg_t *m) {
-    zl_consumer_t *c = ctx;
-    track_t *t = track_get(c, m->partition);
-    if (t) track_push(t, m->offset);
-    c->cb(c->ctx, m);
-}
-
-void zl_consumer_serve(zl_consumer_t *c, int max) {
-    drain_pipe(c->pipefd[0]);
-    if (zl_kafka_consume(c->rk, 0, max, on_record, c) < max) return;
-    /* more may be waiting: make sure the loop comes back */
-    if (write(c->pipefd[1], "1", 1) < 0) {
-    }
 }

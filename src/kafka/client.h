@@ -74,6 +74,11 @@ zl_err_t zl_producer_send(zl_producer_t *p, const char *topic, const zl_buf_t *k
  * topic exists afterwards; otherwise errstr names the first failure. */
 zl_err_t zl_producer_ensure_topics(zl_producer_t *p, const char *const *topics, int n, int timeout_ms,
                                    char *errstr, size_t errstr_size);
+/* Fetches the metadata of topics (blocking, at most timeout_ms: set-up only)
+ * and keeps their topic handles for the producer's life, so the first record
+ * produced to each does not wait for a metadata round (librdkafka 2.0.2 stalls
+ * ~1 s there).  Failures are only logged: the producer fetches it later. */
+void zl_producer_warm_topics(zl_producer_t *p, const char *const *topics, int n, int timeout_ms);
 /* Messages waiting for delivery. */
 int zl_producer_outq(const zl_producer_t *p);
 /* Backpressure: true while the records handed over and not yet reported
@@ -84,8 +89,20 @@ bool zl_producer_congested(zl_producer_t *p);
 
 typedef struct zl_consumer zl_consumer_t;
 
-zl_consumer_t *zl_consumer_new(const zl_conf_t *conf, const char *group, const char *topic,
+/* A group consumer of topic (group.id = group, static membership under the
+ * same id unless kafka.group.instance.id is set).  Its metrics (restarts,
+ * errors, up) go to m.  It recreates its librdkafka handle after a fatal,
+ * fenced or max-poll error (consumer.c says why); serve it on its fd AND on a
+ * timer well below max.poll.interval.ms, so an idle owner stays in the group. */
+zl_consumer_t *zl_consumer_new(const zl_conf_t *conf, const char *group, const char *topic, zl_metrics_t *m,
                                zl_consumer_cb cb, void *ctx, char *errstr, size_t n);
+/* "up" (holds partitions), "joining" (in the group, nothing assigned yet) or
+ * "restarting" (the handle is being recreated).  Static string. */
+const char *zl_consumer_state(const zl_consumer_t *c);
+/* Broker connections of the consumer in state UP (its group coordinator
+ * included) per librdkafka's statistics of the last 5 s; -1 when unknown
+ * (none yet, or the handle is being recreated).  0 = cluster unreachable. */
+int zl_consumer_brokers_up(const zl_consumer_t *c);
 /* Optional: fn(ctx, partition) runs for every partition taken away in a
  * rebalance, before it is unassigned (on the thread that serves the
  * consumer), so work queued for it can be dropped. */

@@ -3,8 +3,12 @@
  * builder, the librdkafka log mapping and the consumer poll loop. */
 #include "kafka/kafka_int.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
 
 #include "common/clock.h"
 #include "common/log.h"
@@ -68,14 +72,18 @@ rd_kafka_conf_t *zl_kafka_conf(const zl_conf_t *conf, bool consumer, char *errst
     return kc;
 }
 
-int zl_kafka_consume(rd_kafka_t *rk, int timeout_ms, int max, zl_consumer_cb cb, void *ctx) {
+int zl_kafka_consume_ex(rd_kafka_t *rk, int timeout_ms, int max, zl_consumer_cb cb, zl_kafka_err_cb errcb,
+                       void *ctx) {
     int n = 0;
     for (; n < max; n++) {
         rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, n ? 0 : timeout_ms);
         if (!m) break;
+        bool stop = false;
         if (m->err) {
-            if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
-                ZL_WARN("kafka", "consumer: %s", rd_kafka_message_errstr(m));
+            if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                if (errcb) stop = errcb(ctx, m->err, rd_kafka_message_errstr(m));
+                else ZL_WARN("kafka", "consumer: %s", rd_kafka_message_errstr(m));
+            }
         } else {
             rd_kafka_timestamp_type_t tt;
             zl_kmsg_t v = {.topic = m->rkt ? rd_kafka_topic_name(m->rkt) : "",
@@ -87,8 +95,13 @@ int zl_kafka_consume(rd_kafka_t *rk, int timeout_ms, int max, zl_consumer_cb cb,
             cb(ctx, &v);
         }
         rd_kafka_message_destroy(m);
+        if (stop) return n + 1;
     }
     return n;
+}
+
+int zl_kafka_consume(rd_kafka_t *rk, int timeout_ms, int max, zl_consumer_cb cb, void *ctx) {
+    return zl_kafka_consume_ex(rk, timeout_ms, max, cb, NULL, ctx);
 }
 
 zl_err_t zl_kafka_err(rd_kafka_resp_err_t e) {
@@ -99,4 +112,31 @@ zl_err_t zl_kafka_err(rd_kafka_resp_err_t e) {
     case RD_KAFKA_RESP_ERR__TIMED_OUT: return ZL_ERR_TIMEOUT;
     default: return ZL_ERR_KAFKA;
     }
+}
+
+int zl_kafka_pipe(int fds[2]) { return pipe2(fds, O_NONBLOCK | O_CLOEXEC) < 0 ? -1 : 0; }
+
+void zl_kafka_drain(int fd) {
+    char b[64];
+    while (read(fd, b, sizeof b) > 0) {
+    }
+}
+
+int zl_kafka_stats_brokers_up(const char *json, size_t len) {
+    json_t *root = json_loadb(json, len, 0, NULL);
+    if (!root) return -1;
+    int up = 0;
+    const char *name;
+    json_t *b;
+    json_object_foreach(json_object_get(root, "brokers"), name, b) {
+        const char *st = json_string_value(json_object_get(b, "state"));
+        if (st && !strcmp(st, "UP")) up++;
+    }
+    json_decref(root);
+    return up;
+}
+
+void zl_kafka_conf_stats(rd_kafka_conf_t *kc, const zl_conf_t *conf) {
+    if (!zl_conf_kafka(conf, "kafka.statistics.interval.ms"))
+        rd_kafka_conf_set(kc, "statistics.interval.ms", "1000", NULL, 0);
 }

@@ -24,8 +24,29 @@ rd_kafka_conf_t *zl_kafka_conf(const zl_conf_t *conf, bool consumer, char *errst
  * destroys it when cb returns.  Returns the events polled (records and
  * errors): 0 when nothing was waiting. */
 int zl_kafka_consume(rd_kafka_t *rk, int timeout_ms, int max, zl_consumer_cb cb, void *ctx);
+/* The same with consumer errors (other than partition EOF) handed to errcb
+ * (ctx, code, text) instead of logged; errcb returns true to stop polling
+ * (the error event is counted in the result). */
+typedef bool (*zl_kafka_err_cb)(void *ctx, rd_kafka_resp_err_t err, const char *text);
+int zl_kafka_consume_ex(rd_kafka_t *rk, int timeout_ms, int max, zl_consumer_cb cb, zl_kafka_err_cb errcb,
+                        void *ctx);
 
 /* Our error for a librdkafka one (ZL_OK, ZL_ERR_FULL, ZL_ERR_TIMEOUT, ZL_ERR_KAFKA). */
 zl_err_t zl_kafka_err(rd_kafka_resp_err_t e);
+
+/* The wake-up pipe of a handle's queue (rd_kafka_queue_io_event_enable):
+ * non-blocking, close-on-exec; -1 with errno on failure.  zl_kafka_drain
+ * empties the read end. */
+int zl_kafka_pipe(int fds[2]);
+
+/* Broker state for readiness, from librdkafka's statistics JSON (borrowed):
+ * how many of the handle's broker connections, the logical ones (bootstrap,
+ * group coordinator) included, are in state UP; -1 if it does not parse.  A
+ * consumer's coordinator connection carries heartbeats every few seconds,
+ * so it is UP whenever the cluster is reachable, even on an idle gateway. */
+int zl_kafka_stats_brokers_up(const char *json, size_t len);
+/* statistics.interval.ms = 1000 unless kafka.statistics.interval.ms is set. */
+void zl_kafka_conf_stats(rd_kafka_conf_t *kc, const zl_conf_t *conf);
+void zl_kafka_drain(int fd);
 
 #endif

@@ -69,6 +69,8 @@ static const zl_metric_def_t gw_metric_defs[] = {
     C(reg_rejected, "zeelos_registration_rejected_total", "Register/update/deregister requests answered with an error."),
     G(registrations, "zeelos_registrations", "Devices currently registered."),
     G(observations, "zeelos_observations", "Active observations started through Kafka."),
+    G(brokers_up, "zeelos_kafka_brokers_up",
+      "Broker connections of the management consumer in state UP (its coordinator included); -1 unknown."),
     C(notifications, "zeelos_notifications_total", "Observe notifications received and forwarded to Kafka."),
     C(notif_errors, "zeelos_notification_decode_errors_total",
       "Notifications whose payload could not be decoded (forwarded as an error record)."),
@@ -135,10 +137,15 @@ static void on_registry_fd(void *ctx, uint32_t events) {
 
 #define SERVE_EVERY_MS 100
 
-/* Belt and braces: serve the producer's queues even without a wake-up. */
+/* Belt and braces: serve the producer's queues even without a wake-up; poll
+ * the consumer (its pipe only signals when records or events arrive, and a
+ * consumer not polled for max.poll.interval.ms is thrown out of its group:
+ * an idle gateway would stop answering requests); sample health. */
 static void on_serve_timer(zl_timer_t *t, void *ctx) {
     zl_gw_t *gw = ctx;
     zl_producer_serve(gw->producer);
+    zl_consumer_serve(gw->consumer, 256);
+    zl_gw_health_sample(gw);
     zl_timer_arm(&gw->wheel, t, zl_now_ms() + SERVE_EVERY_MS);
 }
 
@@ -176,7 +183,8 @@ static zl_err_t loop_init(zl_gw_t *gw, char *errstr, size_t n) {
                        gw) ||
         (zl_reqdec_fd(gw->reqdec) >= 0 && zl_loop_fd_add(gw->loop, &gw->w_registry, zl_reqdec_fd(gw->reqdec),
                                                          ZL_LOOP_IN, on_registry_fd, gw)) ||
-        zl_loop_on_turn(gw->loop, commit_store, gw) || zl_loop_on_turn(gw->loop, flush_coap, gw)) {
+        zl_loop_on_turn(gw->loop, commit_store, gw) || zl_loop_on_turn(gw->loop, flush_coap, gw) ||
+        zl_loop_on_turn(gw->loop, zl_gw_health_beat, gw)) {
         snprintf(errstr, n, "epoll: %s", strerror(errno));
         return ZL_ERR_IO;
     }
@@ -212,6 +220,7 @@ zl_gw_t *zl_gw_new(const zl_gw_conf_t *conf, char *errstr, size_t n) {
         goto fail;
     }
     init_metrics(gw);
+    zl_gw_health_init(gw);
 
     gw->store = zl_store_open(conf->data_dir, errstr, n);
     if (!gw->store) goto fail;
@@ -247,7 +256,10 @@ zl_gw_t *zl_gw_new(const zl_gw_conf_t *conf, char *errstr, size_t n) {
     if (conf->topic_create_timeout_ms > 0 &&
         zl_producer_ensure_topics(gw->producer, names, 4, conf->topic_create_timeout_ms, terr, sizeof terr))
         ZL_WARN("kafka", "%s; continuing", terr);
-    gw->consumer = zl_consumer_new(conf->kafka.props, gw->id, gw->t_req, zl_mgmt_on_message, gw, errstr, n);
+    zl_producer_warm_topics(gw->producer, names, 4,
+                            conf->topic_create_timeout_ms > 0 ? conf->topic_create_timeout_ms : 5000);
+    gw->consumer = zl_consumer_new(conf->kafka.props, gw->id, gw->t_req, gw->metrics, zl_mgmt_on_message, gw,
+                                   errstr, n);
     if (!gw->consumer) goto fail;
     zl_consumer_on_revoke(gw->consumer, on_revoked, gw);
 
@@ -275,6 +287,7 @@ zl_gw_t *zl_gw_new(const zl_gw_conf_t *conf, char *errstr, size_t n) {
     if (hport) {
         gw->http = zl_http_start(conf->http.host, hport, gw->metrics, errstr, n);
         if (!gw->http) goto fail;
+        zl_gw_health_routes(gw);
     }
     char hdesc[96] = "HTTP off";
     if (hport) snprintf(hdesc, sizeof hdesc, "HTTP on %s:%d", conf->http.host, hport);

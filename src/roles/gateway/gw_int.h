@@ -11,11 +11,13 @@
  *   queue.c     queue mode: requests wait durably while a device sleeps
  *   send.c      LwM2M Send (POST /dp) -> observations, answered after Kafka acks
  *   composite.c Read-/Write-/Observe-Composite: checks and builds the CoAP request
+ *   health.c    /healthz (liveness: the loop turns) and /readyz (Kafka, consumer, spool)
  *
  * Threading: everything here runs on the loop thread. */
 #ifndef ZL_GW_INT_H
 #define ZL_GW_INT_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -70,8 +72,21 @@ typedef struct {
     zl_counter_t *mgmt_requests, *mgmt_invalid, *mgmt_errors, *mgmt_timeouts;
     zl_counter_t *store_errors, *backpressure, *queued, *queue_expired;
     zl_counter_t *sends, *send_records, *send_rejected;
+    zl_gauge_t *brokers_up;
     zl_histogram_t *mgmt_latency, *notif_latency;
 } zl_gw_metrics_t;
+
+/* What the HTTP threads read for /healthz and /readyz (health.c): written by
+ * the loop thread only. */
+typedef struct {
+    _Atomic int64_t beat_ms; /* last loop turn (zl_now_ms) */
+    _Atomic int brokers_up;  /* -1 unknown, else broker connections UP */
+    _Atomic int consumer;    /* 0 up, 1 joining, 2 restarting */
+    _Atomic int spool;       /* -1 no spool, 0 ok, 1 spooling, 2 full */
+    /* set by the spool when configured: its state as above (loop thread) */
+    int (*spool_state)(void *ctx);
+    void *spool_ctx;
+} zl_gw_health_t;
 
 struct zl_gw {
     const zl_gw_conf_t *conf;
@@ -104,6 +119,7 @@ struct zl_gw {
     char scratch[512];   /* response option scratch (Location-Path) */
     int retry_after_s;   /* Max-Age of 5.03 answers under backpressure */
     uint8_t max_age_opt[4];
+    zl_gw_health_t health;
 };
 
 /* gateway.c: response helpers for device requests (rd.c, send.c) */
@@ -111,6 +127,12 @@ struct zl_gw {
 void zl_gw_diag(zl_gw_t *gw, zl_coap_msg_t *resp, uint8_t code, const char *msg);
 /* 5.03 + Max-Age retry_after_s: Kafka is behind or unreachable; counted. */
 void zl_gw_busy(zl_gw_t *gw, zl_coap_msg_t *resp, const char *why);
+
+/* health.c */
+void zl_gw_health_init(zl_gw_t *gw);
+void zl_gw_health_routes(zl_gw_t *gw);      /* after gw->http exists */
+void zl_gw_health_beat(void *ctx);          /* loop turn hook (ctx = gw) */
+void zl_gw_health_sample(zl_gw_t *gw);      /* serve timer: Kafka, consumer, spool */
 
 /* registration.c */
 zl_err_t zl_gw_regs_init(zl_gw_t *gw);
