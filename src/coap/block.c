@@ -158,9 +158,27 @@ void zl_ep_child_response(zl_coap_ep_t *ep, exch_t *c, const zl_coap_msg_t *m) {
     deliver_assembled(ep, p);
 }
 
+static void lru_unlink(zl_coap_ep_t *ep, assembly_t *a) {
+    if (a->lru_prev) a->lru_prev->lru_next = a->lru_next;
+    else ep->lru_head = a->lru_next;
+    if (a->lru_next) a->lru_next->lru_prev = a->lru_prev;
+    else ep->lru_tail = a->lru_prev;
+    a->lru_prev = a->lru_next = NULL;
+}
+
+static void lru_push(zl_coap_ep_t *ep, assembly_t *a) {
+    a->lru_prev = ep->lru_tail;
+    a->lru_next = NULL;
+    if (ep->lru_tail) ep->lru_tail->lru_next = a;
+    else ep->lru_head = a;
+    ep->lru_tail = a;
+}
+
 void zl_ep_asm_free(zl_coap_ep_t *ep, assembly_t *a) {
     zl_timer_disarm(ep->wheel, &a->expiry);
     zl_hmap_remove(&ep->asm_by_peer, &a->node);
+    lru_unlink(ep, a);
+    ep->asm_bytes -= a->body.len;
     zl_buf_free(&a->body);
     free(a);
 }
@@ -180,6 +198,20 @@ static assembly_t *asm_find(zl_coap_ep_t *ep, const zl_coap_addr_t *from) {
     return NULL;
 }
 
+/* Makes room for `more` bytes and, when adding an upload, one more upload:
+ * drops the least recently used ones other than keep (counted). */
+static void asm_make_room(zl_coap_ep_t *ep, assembly_t *keep, size_t more, bool new_upload) {
+    while (ep->lru_head) {
+        bool over_n = new_upload && ep->asm_by_peer.count >= ep->cfg.max_uploads;
+        bool over_b = ep->asm_bytes + more > ep->cfg.max_upload_bytes;
+        if (!over_n && !over_b) return;
+        assembly_t *victim = ep->lru_head == keep ? keep->lru_next : ep->lru_head;
+        if (!victim) return;
+        C_INC(ep->c_blk_evicted);
+        zl_ep_asm_free(ep, victim);
+    }
+}
+
 /* Returns 1 when the request is complete (body in *full), 0 when a 2.31 or an
  * error response has been prepared in resp. */
 int zl_ep_block1_step(zl_coap_ep_t *ep, const zl_coap_addr_t *from, const zl_coap_msg_t *req,
@@ -188,6 +220,7 @@ int zl_ep_block1_step(zl_coap_ep_t *ep, const zl_coap_addr_t *from, const zl_coa
     assembly_t *a = asm_find(ep, from);
     if (b1->num == 0) {
         if (a) zl_ep_asm_free(ep, a);
+        asm_make_room(ep, NULL, req->payload_len, true);
         a = calloc(1, sizeof *a);
         if (!a) { resp->code = ZL_COAP_SERVICE_UNAVAILABLE; return 0; }
         a->peer = *from;
@@ -195,6 +228,7 @@ int zl_ep_block1_step(zl_coap_ep_t *ep, const zl_coap_addr_t *from, const zl_coa
         zl_buf_init(&a->body, ep->cfg.max_body);
         zl_timer_init(&a->expiry, on_asm_expiry, a);
         zl_hmap_insert(&ep->asm_by_peer, &a->node, zl_coap_addr_hash(ep->asm_by_peer.seed, from));
+        lru_push(ep, a);
     } else if (!a || a->next_num != b1->num || a->szx != b1->szx) {
         resp->code = ZL_COAP_INCOMPLETE;
         if (a) zl_ep_asm_free(ep, a);
@@ -206,11 +240,16 @@ int zl_ep_block1_step(zl_coap_ep_t *ep, const zl_coap_addr_t *from, const zl_coa
         zl_ep_asm_free(ep, a);
         return 0;
     }
-    if (zl_buf_append(&a->body, req->payload, req->payload_len) != ZL_OK) {
+    asm_make_room(ep, a, req->payload_len, false);
+    if (ep->asm_bytes + req->payload_len > ep->cfg.max_upload_bytes ||
+        zl_buf_append(&a->body, req->payload, req->payload_len) != ZL_OK) {
         resp->code = ZL_COAP_TOO_LARGE;
         zl_ep_asm_free(ep, a);
         return 0;
     }
+    ep->asm_bytes += req->payload_len;
+    lru_unlink(ep, a); /* most recently used */
+    lru_push(ep, a);
     a->next_num = b1->num + 1;
     zl_coap_block_t echo = *b1;
     zl_coap_add_uint(resp, ZL_OPT_BLOCK1, zl_coap_block_encode(&echo), scratch);

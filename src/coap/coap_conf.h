@@ -11,6 +11,8 @@ typedef struct {
     int ack_timeout_ms; /* coap.ack.timeout.ms */
     int max_retransmit; /* coap.max.retransmit */
     int max_payload;    /* coap.max.payload, bytes */
+    int block_max_uploads; /* coap.block.max.uploads */
+    int block_max_bytes;   /* coap.block.max.bytes */
 } zl_coap_conf_t;
 
 /* "CoAP / LwM2M server": binds a zl_coap_conf_t. */

@@ -600,9 +600,37 @@ static void handle_request(zl_coap_ep_t *ep, const zl_coap_addr_t *from, const z
     dedup_add(ep, from, m->mid, h, buf, n);
 }
 
+/* A datagram longer than our buffer (cut by the kernel): a confirmable
+ * request whose header and token arrived gets 4.13 with Size1 (RFC 7959
+ * §2.9.3: the largest request entity we take in one message), telling the
+ * client to go block-wise instead of leaving it to retransmit in vain. */
+static bool answer_too_large(zl_coap_ep_t *ep, const zl_coap_dgram_t *d) {
+    const uint8_t *p = d->data;
+    unsigned tkl = p[0] & 0x0f;
+    if (d->len < 4 + tkl || (p[0] >> 6) != 1 || ((p[0] >> 4) & 3) != ZL_COAP_CON || tkl > 8 ||
+        !zl_coap_is_request(p[1]))
+        return false;
+    zl_coap_msg_t resp;
+    zl_coap_init(&resp, ZL_COAP_ACK, ZL_COAP_TOO_LARGE, (uint16_t)(p[2] << 8 | p[3]));
+    resp.tkl = (uint8_t)tkl;
+    memcpy(resp.token, p + 4, tkl);
+    uint8_t s1[4], buf[64];
+    zl_coap_add_uint(&resp, ZL_OPT_SIZE1, 1024, s1);
+    size_t n = zl_coap_serialize(&resp, buf, sizeof buf);
+    if (n) zl_ep_enqueue(ep, &d->addr, buf, n);
+    return n != 0;
+}
+
 static void handle_dgram(zl_coap_ep_t *ep, zl_coap_dgram_t *d) {
     zl_coap_msg_t m;
     C_INC(ep->c_rx);
+    if (d->truncated) {
+        C_INC(ep->c_too_large);
+        if (!answer_too_large(ep, d) && d->len >= 4 && (d->data[0] >> 6) == 1 &&
+            ((d->data[0] >> 4) & 3) == ZL_COAP_CON)
+            zl_ep_send_empty(ep, &d->addr, ZL_COAP_RST, (uint16_t)(d->data[2] << 8 | d->data[3]));
+        return;
+    }
     zl_err_t err = d->truncated ? ZL_ERR_TOO_LARGE : zl_coap_parse(d->data, d->len, &m);
     if (err) {
         C_INC(ep->c_malformed);
@@ -658,6 +686,10 @@ static const zl_metric_def_t ep_metric_defs[] = {
       "Notifications not accepted because Kafka is behind (CON left "
       "unacknowledged so the device retransmits, NON dropped)."),
     C(c_unmatched, "zeelos_coap_unmatched_total", "Responses/ACKs that matched no outstanding exchange."),
+    C(c_too_large, "zeelos_coap_too_large_total",
+      "Datagrams over the 1536-byte buffer (a confirmable request gets 4.13 with Size1 1024)."),
+    C(c_blk_evicted, "zeelos_coap_block_evicted_total",
+      "Incomplete Block1 uploads dropped to stay within coap.block.max.uploads / coap.block.max.bytes."),
 };
 #undef C
 
@@ -677,6 +709,8 @@ zl_coap_ep_t *zl_coap_ep_new(const zl_coap_ep_cfg_t *cfg, zl_wheel_t *wheel, cha
     if (ep->cfg.exchange_lifetime_ms <= 0) ep->cfg.exchange_lifetime_ms = 247000;
     if (!ep->cfg.max_dedup) ep->cfg.max_dedup = 65536;
     if (!ep->cfg.max_body) ep->cfg.max_body = 65536;
+    if (!ep->cfg.max_uploads) ep->cfg.max_uploads = 1024;
+    if (!ep->cfg.max_upload_bytes) ep->cfg.max_upload_bytes = (size_t)16 << 20;
     ep->wheel = wheel;
     ep->deferred.next = ep->deferred.prev = &ep->deferred;
     ep->rnd_pos = sizeof ep->rnd;

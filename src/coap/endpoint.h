@@ -76,6 +76,12 @@ typedef struct {
     int exchange_lifetime_ms;  /* duplicate window, default 247000 */
     unsigned max_dedup;        /* duplicate cache entries, default 65536 */
     size_t max_body;           /* Block1/Block2 reassembly cap, default 65536 */
+    /* Incomplete Block1 uploads (one per peer address, any sender can start
+     * one): at most this many at once and this many bytes in all; beyond
+     * either, the least recently used upload is dropped (its next block gets
+     * 4.08).  Defaults 1024 and 16 MiB. */
+    unsigned max_uploads;
+    size_t max_upload_bytes;
     zl_metrics_t *metrics;     /* optional: exports zeelos_coap_* counters */
     zl_coap_req_cb on_request; /* NULL = answer every request 4.04 */
     void *ctx;

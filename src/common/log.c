@@ -8,6 +8,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include "common/utf8.h"
+
 static volatile int log_level = ZL_LOG_INFO;
 static const char *const level_names[] = {"ERROR", "WARN", "INFO", "DEBUG"};
 
@@ -35,4 +37,44 @@ void zl_log(zl_log_level_t lvl, const char *fac, const char *fmt, ...) {
     if (n > 0 && (size_t)n < sizeof line) vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
     va_end(ap);
     fprintf(stderr, "%s\n", line);
+}
+
+bool zl_log_limit(zl_log_limit_t *l, int per_sec, unsigned long long *suppressed) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    long long now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    if (now - l->window_ms >= 1000) {
+        l->window_ms = now;
+        l->in_window = 0;
+    }
+    if (l->in_window >= per_sec) {
+        l->suppressed++;
+        return false;
+    }
+    l->in_window++;
+    *suppressed = l->suppressed;
+    l->suppressed = 0;
+    return true;
+}
+
+const char *zl_log_escape(const void *s, size_t len, char *out, size_t n) {
+    const unsigned char *p = s;
+    size_t o = 0;
+    if (!n) return out;
+    for (size_t i = 0; i < len;) {
+        size_t seq = p[i] >= 0x80 ? zl_utf8_seq(p + i, len - i) : 1;
+        bool esc = p[i] < 0x20 || p[i] == 0x7f || p[i] == '\\' || seq == 0;
+        size_t need = esc ? 4 : seq;
+        if (o + need >= n) break;
+        if (esc) {
+            snprintf(out + o, 5, "\\x%02x", p[i]);
+            i++;
+        } else {
+            memcpy(out + o, p + i, seq);
+            i += seq;
+        }
+        o += need;
+    }
+    out[o] = 0;
+    return out;
 }

@@ -218,11 +218,15 @@ def coap_client_bin() -> Optional[str]:
 
 
 def coap_client(method: str, uri: str, payload: Optional[str] = None, content_format: Optional[int] = None,
-                timeout: int = 5) -> tuple[str, list[str], str]:
-    """Runs libcoap's coap-client; returns (response code "2.01", Location-Path segments, output)."""
+                timeout: int = 5, local_port: Optional[int] = None) -> tuple[str, list[str], str]:
+    """Runs libcoap's coap-client; returns (response code "2.01", Location-Path segments, output).
+    local_port: send from this UDP port (-p), e.g. to update a registration from the address
+    that made it."""
     exe = coap_client_bin()
     assert exe, "libcoap's coap-client is not installed (Debian: libcoap3-bin)"
     argv = [exe, "-m", method, "-v", "6", "-B", str(timeout)]
+    if local_port is not None:
+        argv += ["-p", str(local_port)]
     if content_format is not None:
         argv += ["-t", str(content_format)]
     if payload is not None:

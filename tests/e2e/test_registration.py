@@ -9,7 +9,7 @@ import pytest
 
 import coap_raw as C
 import contract_schemas
-from gateway_proc import ROOT, coap_client, now_ms, unique
+from gateway_proc import ROOT, coap_client, free_udp_port, now_ms, unique
 from kafka_helpers import branch
 
 pytestmark = [pytest.mark.gateway, pytest.mark.kafka]
@@ -152,8 +152,9 @@ def test_registration_expires(gwenv):
 @pytest.mark.coap_client
 def test_register_with_libcoap_client(gwenv):
     ep = unique("cc-")
+    port = free_udp_port()  # both invocations send from it: /rd/<id> only obeys its registrant
     code, loc, out = coap_client("post", f"coap://127.0.0.1:{gwenv.gw.coap_port}/rd?ep={ep}&lt=60",
-                                 payload="</3/0>", content_format=40)
+                                 payload="</3/0>", content_format=40, local_port=port)
     assert code == "2.01", out
     assert len(loc) == 2 and loc[0] == "rd" and loc[1], out
     new = body_of(gwenv.registration(ep, "NEW"), "AvroRegistrationNew")
@@ -161,6 +162,8 @@ def test_register_with_libcoap_client(gwenv):
     assert new["links"] == [{"url": "/3/0", "at": {}}]
     assert (new["lt"], new["ver"], new["bnd"]) == (60, "1.0", "U")  # lwm2m and b default to 1.0 / U
     code, _, out = coap_client("delete", f"coap://127.0.0.1:{gwenv.gw.coap_port}/rd/{loc[1]}")
+    assert code == "4.00", out  # from another port: forbidden (test_device_input.py)
+    code, _, out = coap_client("delete", f"coap://127.0.0.1:{gwenv.gw.coap_port}/rd/{loc[1]}", local_port=port)
     assert code == "2.02", out
     assert body_of(gwenv.registration(ep, "DELETE"), "AvroRegistrationDelete")["expired"] is False
 

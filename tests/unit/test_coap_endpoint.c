@@ -856,14 +856,16 @@ static void test_malformed(void) {
     /* an ACK that matches nothing: ignored, no RST */
     static const uint8_t stray[] = {0x60, 0x00, 0x77, 0x77};
     raw_send(&raw, zl_coap_ep_local(S), stray, sizeof stray);
-    /* oversize datagram (> ZL_COAP_MAX_DGRAM): truncated -> malformed */
+    /* oversize CON request (> ZL_COAP_MAX_DGRAM, cut by the kernel): 4.13 with Size1 1024
+     * (RFC 7959 §2.9.3), piggybacked on the ACK; counted as too large, not malformed */
     static uint8_t huge[3000];
     memcpy(huge, "\x40\x02\x00\x04\xff", 5);
     raw_send(&raw, zl_coap_ep_local(S), huge, sizeof huge);
-    CHECK_EQ_INT(raw_recv(&raw, a, sizeof a, 2000), 4);
-    CHECK_MEM(a, "\x70\x00\x00\x04", 4);
+    CHECK_EQ_INT(raw_recv(&raw, a, sizeof a, 2000), 8);
+    CHECK_MEM(a, "\x60\x8d\x00\x04\xd2\x2f\x04\x00", 8);
     CHECK_EQ_INT(raw_recv(&raw, a, sizeof a, 200), -1);
-    CHECK_EQ_INT(zl_counter_get(mal), m0 + 5);
+    CHECK_EQ_INT(zl_counter_get(mal), m0 + 4);
+    CHECK_EQ_INT(zl_counter_get(zl_metrics_counter(M, "zeelos_coap_too_large_total", NULL, NULL)), 1);
     /* still serving */
     raw_send(&raw, zl_coap_ep_local(S), get_temp, sizeof get_temp);
     zl_coap_msg_t m;
@@ -1323,6 +1325,50 @@ static void test_send_con_rst(void) {
     close(raw.fd);
 }
 
+/* Incomplete Block1 uploads are capped in number and in bytes (any address can
+ * start one): the least recently used is dropped, its next block gets 4.08. */
+static void block1_expect(const raw_t *r, uint16_t mid, uint32_t num, const char *p, uint8_t code) {
+    uint8_t a[ZL_COAP_MAX_DGRAM];
+    zl_coap_msg_t m;
+    block1_send(r, mid, num, true, p, 16);
+    CHECK(raw_recv_msg(r, a, &m, 2000));
+    CHECK_EQ_INT(m.code, code);
+}
+
+static void test_block1_caps(void) {
+    static const char body[] = "0123456789abcdefGHIJKLMNOPQRSTUV";
+    zl_coap_ep_t *saved = S;
+    zl_metrics_t *m2 = zl_metrics_new();
+    zl_counter_t *evicted = zl_metrics_counter(m2, "zeelos_coap_block_evicted_total", NULL, "x");
+    raw_t r[3] = {raw_open(), raw_open(), raw_open()};
+
+    /* at most 2 uploads: the third start drops the least recently used (r[0]) */
+    S = ep_make((zl_coap_ep_cfg_t){.on_request = srv_cb, .ctx = &srv, .metrics = m2, .max_uploads = 2});
+    block1_expect(&r[0], 0x5001, 0, body, ZL_COAP_CONTINUE);
+    block1_expect(&r[1], 0x5002, 0, body, ZL_COAP_CONTINUE);
+    block1_expect(&r[2], 0x5003, 0, body, ZL_COAP_CONTINUE);
+    CHECK_EQ_INT(zl_counter_get(evicted), 1);
+    block1_expect(&r[1], 0x5004, 1, body + 16, ZL_COAP_CONTINUE);
+    block1_expect(&r[0], 0x5005, 1, body + 16, ZL_COAP_INCOMPLETE);
+    ep_del(S);
+
+    /* 48 bytes in all: the fourth block makes room by dropping the oldest other upload */
+    S = ep_make((zl_coap_ep_cfg_t){.on_request = srv_cb, .ctx = &srv, .metrics = m2, .max_upload_bytes = 48});
+    block1_expect(&r[0], 0x5011, 0, body, ZL_COAP_CONTINUE);
+    block1_expect(&r[1], 0x5012, 0, body, ZL_COAP_CONTINUE);
+    block1_expect(&r[2], 0x5013, 0, body, ZL_COAP_CONTINUE);
+    CHECK_EQ_INT(zl_counter_get(evicted), 1);
+    block1_expect(&r[2], 0x5014, 1, body + 16, ZL_COAP_CONTINUE);
+    CHECK_EQ_INT(zl_counter_get(evicted), 2);
+    block1_expect(&r[1], 0x5015, 1, body + 16, ZL_COAP_CONTINUE);
+    block1_expect(&r[0], 0x5016, 1, body + 16, ZL_COAP_INCOMPLETE);
+    ep_del(S);
+
+    S = saved;
+    for (int i = 0; i < 3; i++) close(r[i].fd);
+    zl_metrics_destroy(m2);
+}
+
 int main(void) {
     zl_wheel_init(&W, zl_now_ms());
     M = zl_metrics_new();
@@ -1343,6 +1389,7 @@ int main(void) {
     test_observe_attach();
     test_admit();
     test_block1();
+    test_block1_caps();
     test_block2();
     test_block2_duplicate_first();
     test_block2_followup_too_big();

@@ -67,6 +67,8 @@ static const zl_metric_def_t gw_metric_defs[] = {
     C(reg_delete, "zeelos_deregistrations_total", "De-registrations by devices."),
     C(reg_expired, "zeelos_registration_expiries_total", "Registrations that expired (lifetime passed without update)."),
     C(reg_rejected, "zeelos_registration_rejected_total", "Register/update/deregister requests answered with an error."),
+    C(takeovers, "zeelos_registration_takeovers_total",
+      "Registrations of an endpoint name held by another host that replaced it (registration.takeover=replace)."),
     G(registrations, "zeelos_registrations", "Devices currently registered."),
     G(observations, "zeelos_observations", "Active observations started through Kafka."),
     G(brokers_up, "zeelos_kafka_brokers_up",
@@ -97,6 +99,12 @@ static void init_metrics(zl_gw_t *gw) {
     zl_metrics_t *m = gw->metrics;
     zl_gw_metrics_t *g = &gw->m;
     zl_metrics_register(m, gw_metric_defs, sizeof gw_metric_defs / sizeof gw_metric_defs[0], g);
+    g->refused_foreign = zl_metrics_counter(
+        m, "zeelos_refused_registration_total", "reason=\"foreign_address\"",
+        "Registration traffic refused for its origin: foreign_address = an Update or De-register from "
+        "another address than the registration's; takeover = a Register of a name held by another host "
+        "(registration.takeover=refuse).");
+    g->refused_takeover = zl_metrics_counter(m, "zeelos_refused_registration_total", "reason=\"takeover\"", NULL);
     static const double bounds[] = {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
     g->mgmt_latency = zl_metrics_histogram(m, "zeelos_mgmt_request_duration_seconds",
                                            "Time from consuming a management request to queuing its response.",
@@ -267,6 +275,8 @@ zl_gw_t *zl_gw_new(const zl_gw_conf_t *conf, char *errstr, size_t n) {
         .ack_timeout_ms = conf->coap.ack_timeout_ms,
         .max_retransmit = conf->coap.max_retransmit,
         .max_body = (size_t)conf->coap.max_payload,
+        .max_uploads = (unsigned)conf->coap.block_max_uploads,
+        .max_upload_bytes = (size_t)conf->coap.block_max_bytes,
         .metrics = gw->metrics, .on_request = on_coap_request, .ctx = gw, .admit = admit_notification,
         .before_send = commit_store};
     /* the transport is ours to open; the endpoint takes it over (and closes it) */

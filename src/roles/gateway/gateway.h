@@ -31,6 +31,7 @@ typedef struct {
     /* zl_gw_reg_conf_table */
     int64_t default_lifetime_s, queue_ttl_ms;
     int observe_cancel; /* 0 active, 1 passive */
+    int registration_takeover; /* 0 refuse, 1 replace */
     int queue_awake_ms;
 } zl_gw_conf_t;
 

@@ -66,6 +66,15 @@ static const zl_conf_prop_t registrations[] = {
      .doc = "Upper bound, in milliseconds, on how late an expiry may be noticed. The gateway keeps one "
             "timer per registration on its timer wheel (8 ms ticks), so expiries fire within one tick "
             "of lastUp + lifetime whatever this value; kept for configuration compatibility."},
+    {.name = "registration.takeover", .type = ZL_CONF_ENUM, .def = "refuse",
+     .values = "refuse|replace", ZL_CONF_FIELD(zl_gw_conf_t, registration_takeover),
+     .doc = "What a Register of an endpoint name that is registered from another host does. `refuse`: "
+            "4.03 Forbidden, counted in `zeelos_refused_registration_total{reason=\"takeover\"}` (plain CoAP "
+            "cannot tell the owner from an impostor; the device gets the name back once the old "
+            "registration expires or is de-registered). `replace`: the new registration replaces the old "
+            "one, logged and counted in `zeelos_registration_takeovers_total`. A Register from the same "
+            "host (a rebooted device on a new port) always replaces. Update and De-register are accepted "
+            "only from the exact address that registered."},
     {.name = "observe.cancel", .type = ZL_CONF_ENUM, .def = "active",
      .values = "active|passive", ZL_CONF_FIELD(zl_gw_conf_t, observe_cancel),
      .doc = "How an observeCancel request ends an observation. `active`: the gateway re-sends the "

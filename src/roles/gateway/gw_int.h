@@ -34,6 +34,7 @@
 #include "roles/gateway/registry.h"
 #include "store/store.h"
 #include "common/hmap.h"
+#include "common/log.h"
 #include "common/loop.h"
 #include "common/wheel.h"
 
@@ -73,6 +74,7 @@ typedef struct {
     zl_counter_t *store_errors, *backpressure, *queued, *queue_expired;
     zl_counter_t *sends, *send_records, *send_rejected;
     zl_gauge_t *brokers_up;
+    zl_counter_t *refused_foreign, *refused_takeover, *takeovers;
     zl_histogram_t *mgmt_latency, *notif_latency;
 } zl_gw_metrics_t;
 
@@ -120,6 +122,7 @@ struct zl_gw {
     int retry_after_s;   /* Max-Age of 5.03 answers under backpressure */
     uint8_t max_age_opt[4];
     zl_gw_health_t health;
+    zl_log_limit_t rd_log, takeover_log; /* refused registration traffic: rate-limited logs */
 };
 
 /* gateway.c: response helpers for device requests (rd.c, send.c) */

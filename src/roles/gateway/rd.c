@@ -13,6 +13,7 @@
 #include "roles/gateway/gw_int.h"
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/utf8.h"
 
 #define RD_MAX_EP 256
 
@@ -39,6 +40,17 @@ static char *dup_n(const uint8_t *p, size_t n) {
     return s;
 }
 
+/* Device strings end up in Kafka records and in logs: only well-formed
+ * UTF-8 without control characters is accepted (two names that differ only
+ * in bytes a consumer shows as "?" would look the same, and a newline would
+ * forge a log line).  Returns a message for 4.00 or NULL. */
+static const char *check_text(const uint8_t *p, size_t n) {
+    if (!zl_utf8_valid(p, n)) return "query is not valid UTF-8";
+    for (size_t i = 0; i < n; i++)
+        if (p[i] < 0x20 || p[i] == 0x7f) return "control character in query";
+    return NULL;
+}
+
 /* Collects Uri-Query options. Returns a message for 4.00 or NULL. */
 static const char *parse_query(const zl_coap_msg_t *req, rd_query_t *q) {
     memset(q, 0, sizeof *q);
@@ -51,6 +63,8 @@ static const char *parse_query(const zl_coap_msg_t *req, rd_query_t *q) {
         const uint8_t *v = eq ? eq + 1 : NULL;
         size_t vlen = eq ? o->len - klen - 1 : 0;
         if (memchr(o->val, 0, o->len)) return "NUL byte in query";
+        const char *bad = check_text(o->val, o->len);
+        if (bad) return bad;
         char **slot = NULL;
         if (klen == 2 && !memcmp(o->val, "ep", 2)) slot = &q->ep;
         else if (klen == 2 && !memcmp(o->val, "lt", 2)) slot = &q->lt;
@@ -87,13 +101,30 @@ static const char *check_common(const rd_query_t *q, int64_t *lt, char *buf, siz
     return NULL;
 }
 
+/* Refusals are logged at most RD_LOG_PER_S a second (anyone can send them). */
+#define RD_LOG_PER_S 10
+
 static void reject(zl_gw_t *gw, const zl_coap_addr_t *peer, zl_coap_msg_t *resp, uint8_t code,
                    const char *what, const char *why) {
-    char host[64];
-    zl_coap_addr_host(peer, host, sizeof host);
     zl_counter_inc(gw->m.reg_rejected);
-    ZL_WARN("rd", "%s from %s:%d rejected: %s", what, host, zl_coap_addr_port(peer), why);
+    unsigned long long dropped;
+    if (zl_log_limit(&gw->rd_log, RD_LOG_PER_S, &dropped)) {
+        char host[64], safe[256];
+        zl_coap_addr_host(peer, host, sizeof host);
+        ZL_WARN("rd", "%s from %s:%d rejected: %s%s", what, host, zl_coap_addr_port(peer),
+                zl_log_escape(why, strlen(why), safe, sizeof safe),
+                dropped ? " (more refusals were not logged: see zeelos_registration_rejected_total)" : "");
+    }
     zl_gw_diag(gw, resp, code, why);
+}
+
+/* Two addresses of the same host (a device that rebooted, or whose NAT
+ * mapping changed, comes back from a new port). */
+static bool same_host(const zl_coap_addr_t *a, const zl_coap_addr_t *b) {
+    char ha[64], hb[64];
+    zl_coap_addr_host(a, ha, sizeof ha);
+    zl_coap_addr_host(b, hb, sizeof hb);
+    return !strcmp(ha, hb);
 }
 
 static bool has_attr(const zl_reg_t *reg, const char *name) {
@@ -134,6 +165,25 @@ static void do_register(zl_gw_t *gw, const zl_coap_addr_t *peer, const zl_coap_m
         query_free(&q);
         return;
     }
+    zl_reg_t *old = zl_registry_by_ep(&gw->regs, q.ep);
+    if (old && !same_host(&old->peer, peer)) {
+        if (gw->conf->registration_takeover == 0) {
+            zl_counter_inc(gw->m.refused_takeover);
+            reject(gw, peer, resp, ZL_COAP_FORBIDDEN, "registration",
+                   "endpoint name is registered from another address (registration.takeover=refuse)");
+            query_free(&q);
+            return;
+        }
+        zl_counter_inc(gw->m.takeovers);
+        unsigned long long dropped;
+        if (zl_log_limit(&gw->takeover_log, RD_LOG_PER_S, &dropped)) {
+            char h_old[64], h_new[64];
+            zl_coap_addr_host(&old->peer, h_old, sizeof h_old);
+            zl_coap_addr_host(peer, h_new, sizeof h_new);
+            ZL_WARN("rd", "'%s' taken over: registered from %s:%d, now from %s:%d (registration.takeover=replace)",
+                    q.ep, h_old, zl_coap_addr_port(&old->peer), h_new, zl_coap_addr_port(peer));
+        }
+    }
     zl_reg_t *reg = zl_reg_new();
     char err[160];
     if (!reg) {
@@ -169,7 +219,6 @@ static void do_register(zl_gw_t *gw, const zl_coap_addr_t *peer, const zl_coap_m
         zl_gw_busy(gw, resp, "gateway cannot reach Kafka, retry later");
         return;
     }
-    zl_reg_t *old = zl_registry_by_ep(&gw->regs, reg->ep);
     if (old) { /* re-registration replaces the old one (as Leshan does), no DELETE event */
         ZL_INFO("rd", "'%s' re-registered: %s replaces %s", reg->ep, reg->id, old->id);
         zl_store_del_reg(gw->store, old->id);
@@ -228,7 +277,6 @@ static void do_update(zl_gw_t *gw, zl_reg_t *reg, const zl_coap_addr_t *peer,
     if (q.bnd) snprintf(reg->bnd, sizeof reg->bnd, "%s", q.bnd);
     if (upd.links_raw) zl_reg_set_links(reg, strdup(upd.links_raw), err, sizeof err);
     if (upd.attrs_raw) zl_reg_set_attrs(reg, strdup(upd.attrs_raw));
-    if (!zl_coap_addr_eq(&reg->peer, peer)) zl_registry_set_peer(&gw->regs, reg, peer);
     reg->last_up = zl_wall_ms();
     zl_registry_touch(&gw->regs, reg);
     if (q.bnd) reg->queue_mode = strchr(reg->bnd, 'Q') != NULL || has_attr(reg, "Q");
@@ -296,6 +344,16 @@ void zl_rd_handle(zl_gw_t *gw, const zl_coap_addr_t *peer, const zl_coap_msg_t *
     zl_reg_t *reg = zl_registry_by_id(&gw->regs, id);
     if (!reg) {
         reject(gw, peer, resp, ZL_COAP_NOT_FOUND, "update", "unknown registration id");
+        return;
+    }
+    /* A registration is updated and removed only by the address that made it:
+     * its id is public (on the registrations topic).  Answered like Leshan
+     * does for an identity mismatch (4.00 "forbidden"); a device whose address
+     * changed (NAT) then registers again, which replaces its registration. */
+    if (!zl_coap_addr_eq(&reg->peer, peer)) {
+        zl_counter_inc(gw->m.refused_foreign);
+        reject(gw, peer, resp, ZL_COAP_BAD_REQUEST, req->code == ZL_COAP_DELETE ? "de-registration" : "update",
+               "forbidden: the registration belongs to another address");
         return;
     }
     if (req->code == ZL_COAP_POST) do_update(gw, reg, peer, req, resp);
