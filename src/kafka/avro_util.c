@@ -283,6 +283,8 @@ static zl_err_t from_json(fj_t *f, avro_value_t *v, const json_t *j, int depth) 
         break;
     case AVRO_STRING:
         if (!json_is_string(j)) return fj_fail(f, "expected string, got %s", json_kind(j));
+        /* jansson keeps a NUL inside a string; a C string would silently end there */
+        if (strlen(json_string_value(j)) != json_string_length(j)) return fj_fail(f, "contains a NUL byte%s", "");
         rc = avro_value_set_string(v, json_string_value(j));
         break;
     case AVRO_ENUM: {

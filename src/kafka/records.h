@@ -88,6 +88,11 @@ typedef enum { ZL_WRITE_REPLACE = 0, ZL_WRITE_UPDATE = 1 } zl_write_mode_t;
 
 #define ZL_REQUEST_MAX_PATHS 256 /* composite paths in one request */
 
+/* Longest ep (as /rd accepts) and path a request may carry: anything longer
+ * is refused with BAD_REQUEST, never cut. */
+#define ZL_REQ_MAX_EP 256
+#define ZL_REQ_MAX_PATH 255
+
 /* AvroRequest, decoded. Owns every pointer. */
 typedef struct {
     char *server_id, *ep, *ticket, *path;

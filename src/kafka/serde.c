@@ -18,6 +18,7 @@
 #include "kafka/serde_int.h"
 #include "kafka/sr.h"
 #include "common/array.h"
+#include "common/utf8.h"
 
 #define WRITER_CACHE_MAX 64
 #define NEGATIVE_TTL_S 30 /* a failed id lookup is retried after this long */
@@ -575,8 +576,39 @@ zl_err_t zl_serde_request(zl_serde_t *s, const char *topic, const zl_request_t *
 }
 
 /* Parses the Confluent header; returns the writer entry for its id. */
+/* A record whose binary does not check out may still start with the fields
+ * that say whom to answer: the writer's leading string fields named ticket,
+ * serverId or ep are read straight from the bytes (each checked like any
+ * request string: no NUL, valid UTF-8), up to the first other field. */
+static void salvage_leading_strings(avro_schema_t schema, const uint8_t *p, size_t len, zl_request_t *out) {
+    schema = zl_avro_deref(schema);
+    if (!is_avro_record(schema)) return;
+    size_t off = 0;
+    for (size_t i = 0; i < avro_schema_record_size(schema); i++) {
+        avro_schema_t f = zl_avro_deref(avro_schema_record_field_get_by_index(schema, (int)i));
+        if (!is_avro_string(f)) return;
+        uint64_t zz = 0;
+        int shift = 0;
+        for (;; shift += 7) {
+            if (off >= len || shift > 63) return;
+            uint8_t b = p[off++];
+            zz |= (uint64_t)(b & 0x7f) << shift;
+            if (!(b & 0x80)) break;
+        }
+        int64_t slen = (int64_t)(zz >> 1) ^ -(int64_t)(zz & 1);
+        if (slen < 0 || (uint64_t)slen > len - off) return;
+        const char *name = avro_schema_record_field_name(schema, (int)i);
+        char **dst = !strcmp(name, "ticket") ? &out->ticket : !strcmp(name, "serverId") ? &out->server_id
+                   : !strcmp(name, "ep") ? &out->ep : NULL;
+        const uint8_t *str = p + off;
+        off += (size_t)slen;
+        if (!dst || *dst || memchr(str, 0, (size_t)slen) || !zl_utf8_valid(str, (size_t)slen)) continue;
+        *dst = strndup((const char *)str, (size_t)slen);
+    }
+}
+
 static writer_t *framed_writer(zl_serde_t *s, const uint8_t *d, size_t len, char *errstr, size_t n,
-                               zl_err_t *err) {
+                               zl_err_t *err, zl_request_t *salvage) {
     if (len < 5) {
         snprintf(errstr, n, "record of %zu bytes is shorter than the 5-byte Confluent header", len);
         *err = ZL_ERR_TRUNCATED;
@@ -595,10 +627,16 @@ static writer_t *framed_writer(zl_serde_t *s, const uint8_t *d, size_t len, char
         return NULL;
     }
     char cerr[200] = "";
-    zl_err_t e = zl_avro_check_binary(w->schema, d + 5, len - 5, NULL, cerr, sizeof cerr);
+    size_t used = 0;
+    zl_err_t e = zl_avro_check_binary(w->schema, d + 5, len - 5, &used, cerr, sizeof cerr);
+    if (!e && used != len - 5) { /* a second datum, or garbage: not what the writer meant */
+        snprintf(cerr, sizeof cerr, "%zu bytes after the end of the record", len - 5 - used);
+        e = ZL_ERR_INVALID;
+    }
     if (e) {
-        snprintf(errstr, n, "schema id %d: %s", (int)id, cerr);
+        snprintf(errstr, n, "schema id %d: Avro binary: %s", (int)id, cerr);
         *err = e;
+        if (salvage) salvage_leading_strings(w->schema, d + 5, len - 5, salvage);
         return NULL;
     }
     return w;
@@ -652,7 +690,7 @@ zl_err_t zl_serde_decode_request(zl_serde_t *s, const void *data, size_t len, zl
         json_decref(j);
         if (e) return e;
     } else {
-        writer_t *w = framed_writer(s, data, data ? len : 0, errstr, errstr_size, &e);
+        writer_t *w = framed_writer(s, data, data ? len : 0, errstr, errstr_size, &e, out);
         if (!w) return e;
         if (!w->same_as_req && !w->differs_from_req) {
             w->same_as_req = avro_schema_equal(w->schema, s->schema[ZL_SCH_REQUEST]) != 0;
@@ -660,6 +698,10 @@ zl_err_t zl_serde_decode_request(zl_serde_t *s, const void *data, size_t len, zl
         }
         if (w->same_as_req) {
             e = read_binary(data, len, rv, errstr, errstr_size);
+            if (e) { /* what was read before the error still names the ticket to answer */
+                char ignore[8];
+                zl_serde_extract_request(rv, out, ignore, sizeof ignore);
+            }
         } else {
             /* Another writer schema (an older or hand-written AvroRequest).
              * avro-c 1.11's resolved writer/reader copy enum ordinals without
@@ -702,7 +744,7 @@ zl_err_t zl_serde_to_json(zl_serde_t *s, const void *data, size_t len, zl_buf_t 
             return ZL_ERR_INVALID;
         }
     } else {
-        writer_t *w = framed_writer(s, data, len, errstr, errstr_size, &e);
+        writer_t *w = framed_writer(s, data, len, errstr, errstr_size, &e, NULL);
         if (!w) return e;
         avro_value_t *wv;
         if ((e = writer_value(w, &wv, errstr, errstr_size)) ||

@@ -9,6 +9,7 @@
 #include <string.h>
 #include "kafka/avro_node.h"
 #include "kafka/avro_util.h"
+#include "common/utf8.h"
 
 /* Copies a string field of rec into *dst. */
 static zl_err_t get_str(const avro_value_t *rec, const char *name, char **dst, const char *where,
@@ -24,8 +25,17 @@ static zl_err_t get_str(const avro_value_t *rec, const char *name, char **dst, c
         snprintf(errstr, n, "%s%s: expected string", where, name);
         return ZL_ERR_INVALID;
     }
+    size_t len = sz ? sz - 1 : 0;
+    if (str && memchr(str, 0, len)) {
+        snprintf(errstr, n, "%s%s: contains a NUL byte", where, name);
+        return ZL_ERR_INVALID;
+    }
+    if (str && !zl_utf8_valid(str, len)) {
+        snprintf(errstr, n, "%s%s: not valid UTF-8", where, name);
+        return ZL_ERR_INVALID;
+    }
     free(*dst);
-    *dst = strndup(str ? str : "", sz ? sz - 1 : 0);
+    *dst = strndup(str ? str : "", len);
     return *dst ? ZL_OK : ZL_ERR_NOMEM;
 }
 
@@ -101,10 +111,21 @@ zl_err_t zl_serde_extract_request(const avro_value_t *v, zl_request_t *out, char
     zl_err_t e;
     avro_value_t p, u, b, f;
     int kind = 0, cf = 0;
-    if ((e = get_str(v, "serverId", &out->server_id, "", errstr, n)) ||
-        (e = get_str(v, "ep", &out->ep, "", errstr, n)) ||
-        (e = get_str(v, "ticket", &out->ticket, "", errstr, n)))
-        return e;
+    /* the three identifying fields are read independently, so a request with
+     * a bad ep still yields its ticket (and gets an answer naming the field) */
+    static const char *const top[] = {"ticket", "serverId", "ep"};
+    char **dst[] = {&out->ticket, &out->server_id, &out->ep};
+    zl_err_t first = ZL_OK;
+    for (int i = 0; i < 3; i++) {
+        e = get_str(v, top[i], dst[i], "", first ? NULL : errstr, first ? 0 : n);
+        if (e && !first) first = e;
+        if (e == ZL_ERR_NOMEM) return e;
+    }
+    if (first) return first;
+    if (strlen(out->ep) > ZL_REQ_MAX_EP) {
+        snprintf(errstr, n, "ep: longer than %d bytes", ZL_REQ_MAX_EP);
+        return ZL_ERR_INVALID;
+    }
     if (zl_avro_get_field(v, "payload", &p, NULL)) {
         snprintf(errstr, n, "payload: missing field");
         return ZL_ERR_INVALID;
@@ -114,6 +135,10 @@ zl_err_t zl_serde_extract_request(const avro_value_t *v, zl_request_t *out, char
     if ((e = get_str(&p, "path", &out->path, "payload.", errstr, n)) ||
         (e = get_enum(&p, "contentFormat", &cf, "payload.", errstr, n)))
         return e;
+    if (strlen(out->path) > ZL_REQ_MAX_PATH) {
+        snprintf(errstr, n, "payload.path: longer than %d bytes", ZL_REQ_MAX_PATH);
+        return ZL_ERR_INVALID;
+    }
     out->content_format = (zl_avro_cf_t)cf;
     out->body = ZL_RQB_NONE;
     if (zl_avro_get_field(&p, "body", &u, NULL) || avro_value_get_current_branch(&u, &b)) {
@@ -175,7 +200,8 @@ void zl_serde_salvage_json(const json_t *j, zl_request_t *out) {
     char **dst[] = {&out->server_id, &out->ep, &out->ticket};
     for (int i = 0; i < 3; i++) {
         const json_t *f = json_object_get(j, top[i]);
-        if (json_is_string(f) && !*dst[i]) *dst[i] = strdup(json_string_value(f));
+        if (json_is_string(f) && !*dst[i] && strlen(json_string_value(f)) == json_string_length(f))
+            *dst[i] = strdup(json_string_value(f));
     }
     const json_t *p = json_object_get(j, "payload");
     const json_t *k = json_object_get(p, "kind"), *path = json_object_get(p, "path");

@@ -68,5 +68,8 @@ zl_err_t zl_ev_response(zl_gw_t *gw, const char *topic, const char *key_ep,
                  r->ticket, zl_err2str(e));
         return e;
     }
+    /* management answers are bounded (mgmt.c answers the overflow with an error) */
+    if (topic == gw->t_rep && gw->kbuf.len + gw->vbuf.len > (size_t)gw->conf->mgmt_response_max)
+        return ZL_ERR_TOO_LARGE;
     return produce(gw, topic, dr);
 }

@@ -67,6 +67,8 @@ static const zl_metric_def_t gw_metric_defs[] = {
     C(reg_delete, "zeelos_deregistrations_total", "De-registrations by devices."),
     C(reg_expired, "zeelos_registration_expiries_total", "Registrations that expired (lifetime passed without update)."),
     C(reg_rejected, "zeelos_registration_rejected_total", "Register/update/deregister requests answered with an error."),
+    C(mgmt_too_large, "zeelos_mgmt_responses_too_large_total",
+      "Management answers over management.response.max.bytes, replaced by a REQUEST_ENTITY_TOO_LARGE answer."),
     C(takeovers, "zeelos_registration_takeovers_total",
       "Registrations of an endpoint name held by another host that replaced it (registration.takeover=replace)."),
     G(registrations, "zeelos_registrations", "Devices currently registered."),

@@ -32,6 +32,7 @@ typedef struct {
     int64_t default_lifetime_s, queue_ttl_ms;
     int observe_cancel; /* 0 active, 1 passive */
     int registration_takeover; /* 0 refuse, 1 replace */
+    int mgmt_response_max;     /* management.response.max.bytes */
     int queue_awake_ms;
 } zl_gw_conf_t;
 

@@ -47,6 +47,13 @@ static const zl_conf_prop_t kafka[] = {
      ZL_CONF_FIELD(zl_gw_conf_t, retry_after_s),
      .doc = "Max-Age, in seconds, of the 5.03 answers given to devices while Kafka is behind: how long "
             "a device should wait before it tries again."},
+    {.name = "management.response.max.bytes", .type = ZL_CONF_INT, .def = "900000", .min = 4096,
+     .max = 104857600, ZL_CONF_FIELD(zl_gw_conf_t, mgmt_response_max),
+     .doc = "Largest management answer (key + value bytes) the gateway publishes. A bigger one (a read "
+            "of a large object) would be refused by the broker (`message.max.bytes`, 1 MB by default) "
+            "and the requester would wait forever: it is replaced by a REQUEST_ENTITY_TOO_LARGE answer "
+            "saying how big it was, counted in `zeelos_mgmt_responses_too_large_total`. Keep it below "
+            "the broker's and the topic's `max.message.bytes`."},
     {.name = "topic.create.timeout.ms", .type = ZL_CONF_INT, .def = "10000", .min = 0, .max = 600000,
      ZL_CONF_FIELD(zl_gw_conf_t, topic_create_timeout_ms),
      .doc = "How long the start-up waits for the broker to create the four topics (Admin API "

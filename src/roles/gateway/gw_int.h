@@ -74,7 +74,7 @@ typedef struct {
     zl_counter_t *store_errors, *backpressure, *queued, *queue_expired;
     zl_counter_t *sends, *send_records, *send_rejected;
     zl_gauge_t *brokers_up;
-    zl_counter_t *refused_foreign, *refused_takeover, *takeovers;
+    zl_counter_t *refused_foreign, *refused_takeover, *takeovers, *mgmt_too_large;
     zl_histogram_t *mgmt_latency, *notif_latency;
 } zl_gw_metrics_t;
 
@@ -123,6 +123,7 @@ struct zl_gw {
     uint8_t max_age_opt[4];
     zl_gw_health_t health;
     zl_log_limit_t rd_log, takeover_log; /* refused registration traffic: rate-limited logs */
+    zl_log_limit_t mgmt_log;             /* management records without a readable ticket */
 };
 
 /* gateway.c: response helpers for device requests (rd.c, send.c) */

@@ -51,7 +51,17 @@ static void respond_values(mreq_t *m, zl_resp_code_t code, zl_body_kind_t body, 
                            .code = code, .kind = m->req.kind, .body = body, .content = node,
                            .text = text, .values = values};
     m->dr.cb = on_delivered;
-    if (zl_ev_response(gw, gw->t_rep, m->req.ep, &r, &m->dr) != ZL_OK) {
+    zl_err_t e = zl_ev_response(gw, gw->t_rep, m->req.ep, &r, &m->dr);
+    if (e == ZL_ERR_TOO_LARGE && code != ZL_RC_REQUEST_ENTITY_TOO_LARGE) {
+        /* an answer the broker would refuse: say so in one that fits */
+        char msg[160];
+        snprintf(msg, sizeof msg, "the answer (%zu bytes encoded) exceeds management.response.max.bytes (%d)",
+                 gw->vbuf.len, gw->conf->mgmt_response_max);
+        zl_counter_inc(gw->m.mgmt_too_large);
+        respond_values(m, ZL_RC_REQUEST_ENTITY_TOO_LARGE, ZL_BODY_GENERIC, NULL, msg, NULL);
+        return;
+    }
+    if (e != ZL_OK) {
         /* not queued: leave the offset uncommitted so a restart replays it */
         ZL_ERROR("mgmt", "cannot publish response for ticket '%s'; request stays uncommitted",
                  m->req.ticket);
@@ -70,8 +80,10 @@ void zl_mgmt_fail(mreq_t *m, zl_resp_code_t code, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    ZL_INFO("mgmt", "ticket '%s' %s %s on '%s': %s %s", m->req.ticket, zl_req_kind_name(m->req.kind),
-            m->req.path, m->req.ep, zl_resp_code_name(code), msg);
+    char t[96], p[96], e[96];
+    ZL_INFO("mgmt", "ticket '%s' %s %s on '%s': %s %s", zl_log_escape(m->req.ticket, strlen(m->req.ticket), t, sizeof t),
+            zl_req_kind_name(m->req.kind), zl_log_escape(m->req.path, strlen(m->req.path), p, sizeof p),
+            zl_log_escape(m->req.ep, strlen(m->req.ep), e, sizeof e), zl_resp_code_name(code), msg);
     respond(m, code, ZL_BODY_GENERIC, NULL, msg);
 }
 
@@ -481,6 +493,14 @@ static bool build(build_t *b, bool composite) {
     return fn(b);
 }
 
+/* "/3/00": ids are written without leading zeros (a path that only looks
+ * like another must not reach the device as that other one). */
+static bool leading_zero(const char *p) {
+    for (const char *s = p; *s; s++)
+        if ((s == p || s[-1] == '/') && s[0] == '0' && s[1] >= '0' && s[1] <= '9') return true;
+    return false;
+}
+
 /* Checks the path(s), builds the CoAP request for m's kind and sends it to
  * the device.  On any error m is answered. */
 void zl_mgmt_dispatch(mreq_t *m, zl_reg_t *reg) {
@@ -492,7 +512,10 @@ void zl_mgmt_dispatch(mreq_t *m, zl_reg_t *reg) {
     if (composite) {
         if (!zl_composite_check(m)) return;
     } else if (zl_path_parse(rq->path, &b.p, perr, sizeof perr)) {
-        zl_mgmt_fail(m, ZL_RC_BAD_REQUEST, "invalid path '%s': %s", rq->path, perr);
+        zl_mgmt_fail(m, ZL_RC_BAD_REQUEST, "invalid path '%.64s': %s", rq->path, perr);
+        return;
+    } else if (leading_zero(rq->path)) {
+        zl_mgmt_fail(m, ZL_RC_BAD_REQUEST, "invalid path '%.64s': an id with a leading zero", rq->path);
         return;
     } else {
         zl_path_format(&b.p, m->path, sizeof m->path);
@@ -536,6 +559,7 @@ void zl_mgmt_on_message(void *ctx, const zl_kmsg_t *msg) {
 
 void zl_mgmt_on_request(void *ctx, const zl_kmsg_t *msg, zl_err_t e, zl_request_t *req, const char *err) {
     zl_gw_t *gw = ctx;
+    char bad[160];
     mreq_t *m = zl_mgmt_new(gw, msg->partition, msg->offset);
     if (!m) { /* offset stays unstored: replayed after restart */
         zl_request_clear(req);
@@ -544,17 +568,34 @@ void zl_mgmt_on_request(void *ctx, const zl_kmsg_t *msg, zl_err_t e, zl_request_
     if (msg->received_ns) m->t0 = msg->received_ns; /* the latency counts a wait for its schema */
     m->req = *req; /* taken over */
     bool ok = e == ZL_OK;
+    bool ticket = m->req.ticket && m->req.ticket[0];
+    if (ok && strcmp(m->req.server_id, gw->id)) {
+        ok = false;
+        snprintf(bad, sizeof bad, "serverId '%.64s' is not this gateway ('%s')", m->req.server_id, gw->id);
+        err = bad;
+    }
     if (!ok) zl_counter_inc(gw->m.mgmt_invalid);
-    if (!ok && m->req.ticket && m->req.ep) {
-        /* decodable enough to know whom to answer: say what is wrong */
+    if (!ok && ticket) {
+        /* the ticket is readable: whoever sent it gets an answer saying what is
+         * wrong (without echoing an ep or path too long to be one) */
+        if (m->req.ep && strlen(m->req.ep) > ZL_REQ_MAX_EP) m->req.ep[0] = 0;
+        if (m->req.path && strlen(m->req.path) > ZL_REQ_MAX_PATH) m->req.path[0] = 0;
+        if (!m->req.ep) m->req.ep = strdup("");
         if (!m->req.path) m->req.path = strdup("");
+        if (!m->req.ep || !m->req.path) { /* out of memory: replayed after a restart */
+            mreq_free(m);
+            return;
+        }
         zl_mgmt_fail(m, ZL_RC_BAD_REQUEST, "invalid request: %s", err);
         return;
     }
-    if (!ok || !m->req.ticket || !m->req.ep || !m->req.path) {
-        ZL_WARN("mgmt", "skipping undecodable request at %s[%d]@%lld (%zu bytes): %s",
-                msg->topic, msg->partition, (long long)msg->offset, msg->value_len,
-                ok ? "ticket, ep or path missing" : err);
+    if (!ok || !ticket || !m->req.ep || !m->req.path) {
+        unsigned long long dropped;
+        if (zl_log_limit(&gw->mgmt_log, 10, &dropped))
+            ZL_WARN("mgmt", "skipping a request without a readable ticket at %s[%d]@%lld (%zu bytes): %s "
+                    "(counted in zeelos_mgmt_requests_invalid_total%s)", msg->topic, msg->partition,
+                    (long long)msg->offset, msg->value_len, ok ? "ticket, ep or path missing" : err,
+                    dropped ? "; more were not logged" : "");
         zl_consumer_done(gw->consumer, m->partition, m->offset);
         mreq_free(m);
         return;
