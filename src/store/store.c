@@ -11,7 +11,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-enum { ST_PUT_REG, ST_DEL_REG, ST_DEL_REG_OBS, ST_PUT_OBS, ST_DEL_OBS, ST_PUT_Q, ST_DEL_Q, ST__COUNT };
+enum { ST_PUT_REG, ST_DEL_REG, ST_DEL_REG_OBS, ST_PUT_OBS, ST_DEL_OBS, ST_PUT_Q, ST_DEL_Q, ST_PUT_T, ST_GET_T,
+       ST_EXPIRE_T, ST__COUNT };
 
 static const char *const stmt_sql[ST__COUNT] = {
     [ST_PUT_REG] = ("INSERT OR REPLACE INTO registrations(id,ep,ver,bnd,sms,address,port,links,root,"
@@ -23,6 +24,9 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_DEL_OBS] = "DELETE FROM observations WHERE token=?",
     [ST_PUT_Q] = "INSERT INTO queued(ep,value,deadline) VALUES(?,?,?)",
     [ST_DEL_Q] = "DELETE FROM queued WHERE id=?",
+    [ST_PUT_T] = "INSERT OR REPLACE INTO tickets(ticket,state,at,key,value) VALUES(?,?,?,?,?)",
+    [ST_GET_T] = "SELECT state,key,value FROM tickets WHERE ticket=?",
+    [ST_EXPIRE_T] = "DELETE FROM tickets WHERE at<?",
 };
 
 static const char schema_sql[] =
@@ -37,7 +41,10 @@ static const char schema_sql[] =
     " ticket TEXT NOT NULL, request BLOB);"
     "CREATE TABLE IF NOT EXISTS queued("
     " id INTEGER PRIMARY KEY AUTOINCREMENT, ep TEXT NOT NULL, value BLOB NOT NULL,"
-    " deadline INTEGER NOT NULL);";
+    " deadline INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS tickets("
+    " ticket TEXT PRIMARY KEY, state INTEGER NOT NULL, at INTEGER NOT NULL, key BLOB, value BLOB);"
+    "CREATE INDEX IF NOT EXISTS tickets_at ON tickets(at);";
 
 struct zl_store {
     sqlite3 *db;
@@ -228,4 +235,41 @@ zl_err_t zl_store_load_queued(zl_store_t *s, void (*cb)(void *ctx, const zl_stor
     }
     sqlite3_finalize(st);
     return rc == SQLITE_DONE ? ZL_OK : ZL_ERR_IO;
+}
+
+zl_err_t zl_store_put_ticket(zl_store_t *s, const char *ticket, int state, int64_t at, const void *key,
+                             size_t klen, const void *value, size_t vlen) {
+    if (begin(s)) return ZL_ERR_IO;
+    sqlite3_stmt *st = s->st[ST_PUT_T];
+    bind_text(st, 1, ticket);
+    sqlite3_bind_int(st, 2, state);
+    sqlite3_bind_int64(st, 3, at);
+    if (key) sqlite3_bind_blob(st, 4, key, (int)klen, SQLITE_TRANSIENT);
+    if (value) sqlite3_bind_blob(st, 5, value, (int)vlen, SQLITE_TRANSIENT);
+    return step(st);
+}
+
+zl_err_t zl_store_get_ticket(zl_store_t *s, const char *ticket, int *state, zl_buf_t *key, zl_buf_t *value) {
+    sqlite3_stmt *st = s->st[ST_GET_T];
+    bind_text(st, 1, ticket);
+    int rc = sqlite3_step(st);
+    zl_err_t e = rc == SQLITE_ROW ? ZL_OK : rc == SQLITE_DONE ? ZL_ERR_NOT_FOUND : ZL_ERR_IO;
+    if (rc == SQLITE_ROW) {
+        *state = sqlite3_column_int(st, 0);
+        zl_buf_reset(key);
+        zl_buf_reset(value);
+        if (zl_buf_append(key, sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1)) ||
+            zl_buf_append(value, sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2)))
+            e = ZL_ERR_NOMEM;
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return e;
+}
+
+zl_err_t zl_store_expire_tickets(zl_store_t *s, int64_t before) {
+    if (begin(s)) return ZL_ERR_IO;
+    sqlite3_stmt *st = s->st[ST_EXPIRE_T];
+    sqlite3_bind_int64(st, 1, before);
+    return step(st);
 }

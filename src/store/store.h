@@ -15,6 +15,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "common/buf.h"
 #include "common/err.h"
 
 typedef struct zl_store zl_store_t;
@@ -61,6 +62,19 @@ zl_err_t zl_store_put_queued(zl_store_t *s, const char *ep, const void *value, s
 zl_err_t zl_store_del_queued(zl_store_t *s, int64_t id);
 /* In arrival order. */
 zl_err_t zl_store_load_queued(zl_store_t *s, void (*cb)(void *ctx, const zl_store_queued_t *q), void *ctx);
+
+/* Management tickets, so a request is executed at most once across restarts:
+ * INFLIGHT is written (and committed with the turn) before the request
+ * reaches the device; DONE keeps the answer record (key and value as
+ * produced) to replay it when the request is delivered again.  at: epoch ms,
+ * for expiry. */
+enum { ZL_TICKET_INFLIGHT = 1, ZL_TICKET_DONE = 2 };
+zl_err_t zl_store_put_ticket(zl_store_t *s, const char *ticket, int state, int64_t at, const void *key,
+                             size_t klen, const void *value, size_t vlen);
+/* ZL_OK with *state and the stored answer in key/value (buffers reset first),
+ * ZL_ERR_NOT_FOUND, or ZL_ERR_IO. */
+zl_err_t zl_store_get_ticket(zl_store_t *s, const char *ticket, int *state, zl_buf_t *key, zl_buf_t *value);
+zl_err_t zl_store_expire_tickets(zl_store_t *s, int64_t before); /* deletes tickets older than before */
 
 zl_err_t zl_store_flush(zl_store_t *s);
 /* Last SQLite error message (for logs). */

@@ -69,6 +69,14 @@ static const zl_metric_def_t gw_metric_defs[] = {
     C(reg_rejected, "zeelos_registration_rejected_total", "Register/update/deregister requests answered with an error."),
     C(mgmt_too_large, "zeelos_mgmt_responses_too_large_total",
       "Management answers over management.response.max.bytes, replaced by a REQUEST_ENTITY_TOO_LARGE answer."),
+    C(mgmt_replayed, "zeelos_mgmt_answers_replayed_total",
+      "Management requests delivered again after their answer: the stored answer was published again, "
+      "the device not asked."),
+    C(mgmt_dup_skipped, "zeelos_mgmt_duplicates_skipped_total",
+      "Management requests delivered again while the first delivery was still being served."),
+    C(mgmt_interrupted, "zeelos_mgmt_interrupted_total",
+      "Management requests cut off by a gateway crash before their answer, answered UNKNOWN instead of "
+      "being executed again."),
     C(takeovers, "zeelos_registration_takeovers_total",
       "Registrations of an endpoint name held by another host that replaced it (registration.takeover=replace)."),
     G(registrations, "zeelos_registrations", "Devices currently registered."),
@@ -225,7 +233,7 @@ zl_gw_t *zl_gw_new(const zl_gw_conf_t *conf, char *errstr, size_t n) {
     zl_buf_init(&gw->vbuf, 0);
     zl_wheel_init(&gw->wheel, zl_now_ms());
     gw->metrics = zl_metrics_new();
-    if (!gw->metrics || zl_gw_regs_init(gw) || zl_obs_init(gw)) {
+    if (!gw->metrics || zl_gw_regs_init(gw) || zl_obs_init(gw) || zl_tickets_init(gw)) {
         snprintf(errstr, n, "out of memory");
         goto fail;
     }
@@ -342,6 +350,7 @@ void zl_gw_destroy(zl_gw_t *gw) {
     if (gw->producer) zl_producer_destroy(gw->producer, 0);
     zl_reqdec_destroy(gw->reqdec);
     zl_obs_fini(gw);
+    zl_tickets_fini(gw);
     zl_registry_fini(&gw->regs);
     if (gw->store) zl_store_close(gw->store);
     zl_models_destroy(gw->models);

@@ -33,6 +33,7 @@ typedef struct {
     int observe_cancel; /* 0 active, 1 passive */
     int registration_takeover; /* 0 refuse, 1 replace */
     int mgmt_response_max;     /* management.response.max.bytes */
+    int64_t ticket_retention_ms; /* management.ticket.retention.ms */
     int queue_awake_ms;
 } zl_gw_conf_t;
 

@@ -54,6 +54,13 @@ static const zl_conf_prop_t kafka[] = {
             "and the requester would wait forever: it is replaced by a REQUEST_ENTITY_TOO_LARGE answer "
             "saying how big it was, counted in `zeelos_mgmt_responses_too_large_total`. Keep it below "
             "the broker's and the topic's `max.message.bytes`."},
+    {.name = "management.ticket.retention.ms", .type = ZL_CONF_INT, .def = "3600000", .min = 60000,
+     .max = INT32_MAX, ZL_CONF_FIELD(zl_gw_conf_t, ticket_retention_ms),
+     .doc = "How long the gateway remembers a management ticket (and its answer) in its store, so a "
+            "request Kafka delivers again after a crash or a consumer restart is not executed twice: "
+            "its answer is replayed instead (a request cut off by a crash before its answer is "
+            "answered UNKNOWN, not re-executed). It must exceed the time a consumed request can stay "
+            "uncommitted (offsets are committed every few seconds while the broker is reachable)."},
     {.name = "topic.create.timeout.ms", .type = ZL_CONF_INT, .def = "10000", .min = 0, .max = 600000,
      ZL_CONF_FIELD(zl_gw_conf_t, topic_create_timeout_ms),
      .doc = "How long the start-up waits for the broker to create the four topics (Admin API "

@@ -55,6 +55,12 @@ typedef struct zl_mreq {
     struct zl_mreq *q_next;
     zl_timer_t ttl;
     int64_t q_id;
+    /* tickets.c: in gw->tickets_live while served; a second delivery of the
+     * same record is released with this one */
+    zl_hnode_t live_node;
+    bool live;
+    int32_t alias_partition; /* -1: none */
+    int64_t alias_offset;
 } zl_mreq_t;
 
 struct zl_obs {
@@ -75,6 +81,7 @@ typedef struct {
     zl_counter_t *sends, *send_records, *send_rejected;
     zl_gauge_t *brokers_up;
     zl_counter_t *refused_foreign, *refused_takeover, *takeovers, *mgmt_too_large;
+    zl_counter_t *mgmt_replayed, *mgmt_dup_skipped, *mgmt_interrupted;
     zl_histogram_t *mgmt_latency, *notif_latency;
 } zl_gw_metrics_t;
 
@@ -124,6 +131,8 @@ struct zl_gw {
     zl_gw_health_t health;
     zl_log_limit_t rd_log, takeover_log; /* refused registration traffic: rate-limited logs */
     zl_log_limit_t mgmt_log;             /* management records without a readable ticket */
+    zl_hmap_t tickets_live;              /* tickets.c: requests being served, by ticket */
+    zl_timer_t t_tickets;                /* tickets.c: expiry of stored tickets */
 };
 
 /* gateway.c: response helpers for device requests (rd.c, send.c) */
@@ -171,6 +180,22 @@ zl_mreq_t *zl_mgmt_new(zl_gw_t *gw, int32_t partition, int64_t offset);
 void zl_mgmt_dispatch(zl_mreq_t *m, zl_reg_t *reg);
 /* Answers m with an error code and a message. */
 void zl_mgmt_fail(zl_mreq_t *m, zl_resp_code_t code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Frees m (its request, and its place among live tickets). */
+void zl_mgmt_free(zl_mreq_t *m);
+
+/* tickets.c: at most one execution per ticket, across restarts */
+zl_err_t zl_tickets_init(zl_gw_t *gw);
+void zl_tickets_fini(zl_gw_t *gw);
+/* A decoded request with a ticket, before it is served: true = serve it (its
+ * ticket is now INFLIGHT and live); false = handled here (answer replayed,
+ * folded into a live duplicate, or answered UNKNOWN after a crash) and m is
+ * no longer the caller's. */
+bool zl_tickets_admit(zl_gw_t *gw, zl_mreq_t *m);
+/* m's answer was just produced from gw->kbuf/vbuf: keep it for replays. */
+void zl_tickets_answered(zl_gw_t *gw, const zl_mreq_t *m);
+void zl_tickets_live(zl_gw_t *gw, zl_mreq_t *m);    /* a restored queued request */
+void zl_tickets_release(zl_gw_t *gw, zl_mreq_t *m); /* m is done (called by zl_mgmt_free) */
 
 /* composite.c */
 /* Validates composite m (kind vs paths/resources), sets req.path to the

@@ -20,7 +20,8 @@
 
 typedef zl_mreq_t mreq_t;
 
-static void mreq_free(mreq_t *m) {
+void zl_mgmt_free(mreq_t *m) {
+    zl_tickets_release(m->gw, m);
     zl_request_clear(&m->req);
     free(m->obs_key);
     free(m);
@@ -33,7 +34,7 @@ static void on_delivered(zl_dr_t *dr, zl_err_t err, const char *reason) {
                  "considered answered", m->req.ticket, reason ? reason : zl_err2str(err));
     if (m->partition >= 0) zl_consumer_done(m->gw->consumer, m->partition, m->offset);
     zl_histogram_observe(m->gw->m.mgmt_latency, (double)(zl_now_ns() - m->t0) / 1e9);
-    mreq_free(m);
+    zl_mgmt_free(m);
 }
 
 /* Publishes the response for m and hands m to the delivery report.
@@ -52,6 +53,7 @@ static void respond_values(mreq_t *m, zl_resp_code_t code, zl_body_kind_t body, 
                            .text = text, .values = values};
     m->dr.cb = on_delivered;
     zl_err_t e = zl_ev_response(gw, gw->t_rep, m->req.ep, &r, &m->dr);
+    if (e == ZL_OK) zl_tickets_answered(gw, m);
     if (e == ZL_ERR_TOO_LARGE && code != ZL_RC_REQUEST_ENTITY_TOO_LARGE) {
         /* an answer the broker would refuse: say so in one that fits */
         char msg[160];
@@ -65,7 +67,7 @@ static void respond_values(mreq_t *m, zl_resp_code_t code, zl_body_kind_t body, 
         /* not queued: leave the offset uncommitted so a restart replays it */
         ZL_ERROR("mgmt", "cannot publish response for ticket '%s'; request stays uncommitted",
                  m->req.ticket);
-        mreq_free(m);
+        zl_mgmt_free(m);
     }
 }
 
@@ -548,6 +550,7 @@ mreq_t *zl_mgmt_new(zl_gw_t *gw, int32_t partition, int64_t offset) {
     m->partition = partition;
     m->offset = offset;
     m->t0 = zl_now_ns();
+    m->alias_partition = -1;
     return m;
 }
 
@@ -583,7 +586,7 @@ void zl_mgmt_on_request(void *ctx, const zl_kmsg_t *msg, zl_err_t e, zl_request_
         if (!m->req.ep) m->req.ep = strdup("");
         if (!m->req.path) m->req.path = strdup("");
         if (!m->req.ep || !m->req.path) { /* out of memory: replayed after a restart */
-            mreq_free(m);
+            zl_mgmt_free(m);
             return;
         }
         zl_mgmt_fail(m, ZL_RC_BAD_REQUEST, "invalid request: %s", err);
@@ -597,9 +600,10 @@ void zl_mgmt_on_request(void *ctx, const zl_kmsg_t *msg, zl_err_t e, zl_request_
                     (long long)msg->offset, msg->value_len, ok ? "ticket, ep or path missing" : err,
                     dropped ? "; more were not logged" : "");
         zl_consumer_done(gw->consumer, m->partition, m->offset);
-        mreq_free(m);
+        zl_mgmt_free(m);
         return;
     }
+    if (!zl_tickets_admit(gw, m)) return;
     zl_reg_t *reg = zl_registry_by_ep(&gw->regs, m->req.ep);
     if (!reg) {
         zl_mgmt_fail(m, ZL_RC_NOT_FOUND, "No registration for this endpoint '%s'", m->req.ep);

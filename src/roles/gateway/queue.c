@@ -69,8 +69,7 @@ void zl_queue_hold(zl_gw_t *gw, zl_reg_t *reg, zl_mreq_t *m, const void *value, 
         if (!strcmp(h->req.ticket, m->req.ticket)) {
             ZL_DEBUG("queue", "ticket '%s' for '%s' is already held", m->req.ticket, reg->ep);
             zl_consumer_done(gw->consumer, m->partition, m->offset);
-            zl_request_clear(&m->req);
-            free(m);
+            zl_mgmt_free(m);
             return;
         }
     int64_t deadline = zl_wall_ms() + gw->queue_ttl_ms;
@@ -161,10 +160,10 @@ static void restore_one(void *ctx, const zl_store_queued_t *q) {
     if (zl_serde_decode_request(gw->serde, q->value, q->len, &m->req, err, sizeof err)) {
         ZL_ERROR("queue", "dropping unreadable queued request %lld for '%s': %s", (long long)q->id, q->ep, err);
         zl_store_del_queued(gw->store, q->id);
-        zl_request_clear(&m->req);
-        free(m);
+        zl_mgmt_free(m);
         return;
     }
+    zl_tickets_live(gw, m); /* a delivery of its record again is the same request */
     zl_reg_t *reg = zl_registry_by_ep(&gw->regs, m->req.ep);
     if (!reg) {
         zl_store_del_queued(gw->store, q->id);
