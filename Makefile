@@ -8,13 +8,14 @@ JOBS       ?= $(shell nproc)
 KAFKA_PORT ?= 9092
 export KAFKA_PORT
 
-.PHONY: all deps build asan test test-unit test-e2e kafka-up kafka-down registry-up registry-down \
+.PHONY: all deps build asan test test-unit test-e2e test-faults kafka-up kafka-down registry-up registry-down \
         demo demo-stop fuzz docs clean pydeps bench
 
 all: build
 
 deps:
 	@bash scripts/install-deps.sh
+	@bash scripts/librdkafka.sh
 
 $(BUILD)/Makefile: CMakeLists.txt
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
@@ -50,6 +51,10 @@ test-unit: asan
 # Kafka decoded by confluent-kafka + fastavro. Runs against the sanitizer build.
 test-e2e: asan kafka-up pydeps
 	ZEELOS_BIN=$(CURDIR)/$(ASAN_BUILD)/zeelos .venv/bin/python -m pytest -q tests/e2e
+
+# Fault suite: its own broker on 9392/9393 (killed, frozen, stopped by the tests), ~4 min.
+test-faults: asan pydeps
+	ZEELOS_BIN=$(CURDIR)/$(ASAN_BUILD)/zeelos .venv/bin/python -m pytest -q -rA tests/faults
 
 test: build test-unit test-e2e
 

@@ -54,6 +54,9 @@ struct zl_dr {
  * kafka.* set is given to consumers without them, so librdkafka does not warn). */
 bool zl_kafka_producer_only(const char *name);
 
+/* The version of the librdkafka linked at run time ("2.8.0"), for logs. */
+const char *zl_kafka_version(void);
+
 typedef struct zl_producer zl_producer_t;
 
 /* Applies every kafka.* property of conf. */

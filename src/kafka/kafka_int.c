@@ -140,3 +140,5 @@ void zl_kafka_conf_stats(rd_kafka_conf_t *kc, const zl_conf_t *conf) {
     if (!zl_conf_kafka(conf, "kafka.statistics.interval.ms"))
         rd_kafka_conf_set(kc, "statistics.interval.ms", "1000", NULL, 0);
 }
+
+const char *zl_kafka_version(void) { return rd_kafka_version_str(); }

@@ -311,9 +311,9 @@ zl_gw_t *zl_gw_new(const zl_gw_conf_t *conf, char *errstr, size_t n) {
     }
     char hdesc[96] = "HTTP off";
     if (hport) snprintf(hdesc, sizeof hdesc, "HTTP on %s:%d", conf->http.host, hport);
-    ZL_INFO("gateway", "'%s' serving CoAP on %s:%d, %s, Kafka %s (%s), topics %s %s %s %s",
+    ZL_INFO("gateway", "'%s' serving CoAP on %s:%d, %s, Kafka %s (%s, librdkafka %s), topics %s %s %s %s",
             gw->id, gw->local_host, gw->local_port, hdesc,
-            conf->kafka.bootstrap_servers, fmt == ZL_FORMAT_JSON ? "json" : "avro",
+            conf->kafka.bootstrap_servers, fmt == ZL_FORMAT_JSON ? "json" : "avro", zl_kafka_version(),
             gw->t_reg, gw->t_obs, gw->t_req, gw->t_rep);
     return gw;
 fail:
