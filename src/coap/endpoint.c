@@ -404,7 +404,13 @@ void zl_ep_deliver(zl_coap_ep_t *ep, exch_t *x, const zl_coap_msg_t *m, bool is_
                     uint32_t seq) {
     if (x->observe && is_notification && (m->code >> 5) == 2) {
         int64_t now = zl_now_ms();
-        if (x->observing && !obs_newer(x->obs_seq, x->obs_time, seq, now)) return;
+        if (x->observing && !obs_newer(x->obs_seq, x->obs_time, seq, now)) {
+            C_INC(ep->c_stale); /* RFC 7641 §3.4: older than one already delivered */
+            return;
+        }
+        bool was_observing = x->observing;
+        uint32_t old_seq = x->obs_seq;
+        int64_t old_time = x->obs_time;
         x->observing = true;
         x->obs_seq = seq;
         x->obs_time = now;
@@ -413,7 +419,12 @@ void zl_ep_deliver(zl_coap_ep_t *ep, exch_t *x, const zl_coap_msg_t *m, bool is_
             zl_hmap_remove(&ep->by_mid, &x->by_mid);
             x->in_mid_map = false;
         }
+        ep->refused = false;
         x->cb(x->ctx, ZL_OK, m);
+        if (ep->refused && was_observing) { /* not seen: its retransmission must not look stale */
+            x->obs_seq = old_seq;
+            x->obs_time = old_time;
+        }
         return;
     }
     if (x->observing) return; /* e.g. a late non-notification: keep observing */
@@ -444,7 +455,13 @@ static void handle_response(zl_coap_ep_t *ep, const zl_coap_addr_t *from, const 
         C_INC(ep->c_shed); /* no ACK: a CON comes again after the device's backoff */
         return;
     }
-    if (m->type == ZL_COAP_CON) zl_ep_send_empty(ep, from, ZL_COAP_ACK, m->mid);
+    /* A CON notification of an established observation is acknowledged once
+     * it was delivered and kept (zl_coap_ep_refuse_notification); the ACK
+     * leaves with the turn's batch either way, after the state is committed. */
+    bool ack_after = m->type == ZL_COAP_CON && x->observing && !x->is_child;
+    zl_coap_addr_t peer = *from;
+    uint16_t mid = m->mid;
+    if (m->type == ZL_COAP_CON && !ack_after) zl_ep_send_empty(ep, from, ZL_COAP_ACK, mid);
     if (m->type == ZL_COAP_ACK) x->got_piggy = true;
     x->acked = true;
     zl_timer_disarm(ep->wheel, &x->retx);
@@ -453,11 +470,18 @@ static void handle_response(zl_coap_ep_t *ep, const zl_coap_addr_t *from, const 
         zl_ep_child_response(ep, x, m);
         return;
     }
-    if (zl_ep_block1_continue(ep, x, m)) return;
-    /* Block2: a first block with more to come starts a follow-up fetch; the
-     * assembled body is delivered by deliver_assembled(). */
     zl_coap_block_t b2;
     int hb = zl_coap_get_block(m, ZL_OPT_BLOCK2, &b2);
+    if (ack_after && hb != 0) { /* block-wise notification: acknowledged at once, as before */
+        zl_ep_send_empty(ep, &peer, ZL_COAP_ACK, mid);
+        ack_after = false;
+    }
+    if (zl_ep_block1_continue(ep, x, m)) {
+        if (ack_after) zl_ep_send_empty(ep, &peer, ZL_COAP_ACK, mid);
+        return;
+    }
+    /* Block2: a first block with more to come starts a follow-up fetch; the
+     * assembled body is delivered by deliver_assembled(). */
     if (hb < 0 || (hb == 1 && b2.num != 0)) {
         if (x->observing) return; /* a bad notification does not end the observation */
         zl_ep_exch_finish(ep, x, ZL_ERR_INVALID, NULL);
@@ -469,8 +493,14 @@ static void handle_response(zl_coap_ep_t *ep, const zl_coap_addr_t *from, const 
     }
 
     int64_t seq = zl_coap_opt_uint(m, ZL_OPT_OBSERVE, -1);
+    ep->refused = false;
     zl_ep_deliver(ep, x, m, seq >= 0, seq >= 0 ? (uint32_t)seq : 0); /* may free x */
+    if (!ack_after) return;
+    if (ep->refused) C_INC(ep->c_shed); /* no ACK: the device retransmits it */
+    else zl_ep_send_empty(ep, &peer, ZL_COAP_ACK, mid);
 }
+
+void zl_coap_ep_refuse_notification(zl_coap_ep_t *ep) { ep->refused = true; }
 
 static void handle_empty(zl_coap_ep_t *ep, const zl_coap_addr_t *from, const zl_coap_msg_t *m) {
     if (m->type == ZL_COAP_CON) { /* CoAP ping */
@@ -683,8 +713,11 @@ static const zl_metric_def_t ep_metric_defs[] = {
       "Outgoing requests (and confirmable notifications) that got no answer in time."),
     C(c_rst_sent, "zeelos_coap_rst_sent_total", "RST messages sent."),
     C(c_shed, "zeelos_coap_notifications_shed_total",
-      "Notifications not accepted because Kafka is behind (CON left "
-      "unacknowledged so the device retransmits, NON dropped)."),
+      "Confirmable notifications not accepted (Kafka behind without a spool, the spool full, or the "
+      "record could not be kept): left unacknowledged so the device retransmits them."),
+    C(c_stale, "zeelos_coap_notifications_stale_total",
+      "Notifications older than one already delivered for the same observation (RFC 7641 section 3.4 "
+      "ordering), acknowledged and not forwarded."),
     C(c_unmatched, "zeelos_coap_unmatched_total", "Responses/ACKs that matched no outstanding exchange."),
     C(c_too_large, "zeelos_coap_too_large_total",
       "Datagrams over the 1536-byte buffer (a confirmable request gets 4.13 with Size1 1024)."),

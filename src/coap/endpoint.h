@@ -120,6 +120,11 @@ const zl_coap_addr_t *zl_coap_ep_local(const zl_coap_ep_t *ep);
 
 /* Drains the socket (bounded: at most `budget` batches). Returns datagrams read. */
 int zl_coap_ep_read(zl_coap_ep_t *ep, int budget);
+/* Called from a notification callback: the notification could not be kept
+ * (the gateway's spool is full, the disk refused it).  A confirmable one is
+ * then left unacknowledged, so the device sends it again, and the observation
+ * does not count it as seen; counted in zeelos_coap_notifications_shed_total. */
+void zl_coap_ep_refuse_notification(zl_coap_ep_t *ep);
 /* zl_now_ns() when the datagram batch being handled was read from the
  * socket: callbacks use it to measure the time spent since reception. */
 uint64_t zl_coap_ep_rx_ns(const zl_coap_ep_t *ep);

@@ -114,7 +114,8 @@ struct zl_coap_ep {
     uint8_t rnd[256];
     size_t rnd_pos;
     zl_counter_t *c_rx, *c_tx, *c_malformed, *c_dup, *c_retx, *c_timeout, *c_rst_sent,
-        *c_unmatched, *c_shed, *c_too_large, *c_blk_evicted;
+        *c_unmatched, *c_shed, *c_too_large, *c_blk_evicted, *c_stale;
+    bool refused; /* set by zl_coap_ep_refuse_notification() during a notification callback */
     assembly_t *lru_head, *lru_tail; /* incomplete Block1 uploads */
     size_t asm_bytes;                /* their bodies, in all */
     uint64_t rx_ns; /* when the batch being handled was read (zl_now_ns) */

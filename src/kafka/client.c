@@ -41,7 +41,27 @@ struct zl_producer {
     int64_t enqueue_errs_logged_at; /* ms: enqueue errors are logged at most once a second */
     rd_kafka_topic_t **warm;        /* topic handles kept by zl_producer_warm_topics */
     int n_warm;
+    bool (*on_failure)(void *ctx, const zl_precord_t *rec, zl_dr_t *dr);
+    void *on_failure_ctx;
+    zl_log_limit_t fail_log; /* delivery failures: logged at most once a second */
+    uint64_t next_seq;       /* numbers records in the order they are handed over */
+    struct failed *failed;   /* failures of this serve, for the hook, sorted first */
+    size_t n_failed, cap_failed;
+    bool purge_requested;
 };
+
+/* A failed record kept for the failure hook: one allocation holds the copies. */
+typedef struct failed {
+    uint64_t seq;
+    zl_dr_t *dr;
+    rd_kafka_resp_err_t err;
+    zl_precord_t rec;
+    char *mem;
+} failed_t;
+
+/* A record without a zl_dr_t carries its number in the opaque, tagged with bit 0
+ * (a zl_dr_t pointer is aligned, so its bit 0 is clear). */
+static void *seq_tag(uint64_t seq) { return (void *)(uintptr_t)(seq << 1 | 1u); }
 
 #define C(field, name, help) ZL_COUNTER_DEF(zl_producer_t, field, name, help)
 static const zl_metric_def_t producer_metric_defs[] = {
@@ -56,19 +76,70 @@ static const zl_metric_def_t producer_metric_defs[] = {
 };
 #undef C
 
+/* Copies a failed record for the end of the serve; false when out of memory. */
+static bool keep_failed(zl_producer_t *p, const rd_kafka_message_t *m, uint64_t seq, zl_dr_t *dr) {
+    const char *topic = rd_kafka_topic_name(m->rkt);
+    size_t tl = strlen(topic) + 1;
+    if (ZL_ARRAY_RESERVE(&p->failed, &p->cap_failed, p->n_failed + 1, 64)) return false;
+    char *mem = malloc(tl + m->key_len + m->len + 1);
+    if (!mem) return false;
+    memcpy(mem, topic, tl);
+    if (m->key_len) memcpy(mem + tl, m->key, m->key_len);
+    if (m->len) memcpy(mem + tl + m->key_len, m->payload, m->len);
+    rd_kafka_timestamp_type_t tt;
+    int64_t ts = rd_kafka_message_timestamp(m, &tt);
+    p->failed[p->n_failed++] = (failed_t){
+        .seq = seq, .dr = dr, .err = m->err, .mem = mem,
+        .rec = {.topic = mem, .key = m->key ? mem + tl : NULL, .key_len = m->key_len,
+                .value = mem + tl + m->key_len, .value_len = m->len, .ts_ms = ts > 0 ? ts : 0,
+                .reason = rd_kafka_err2str(m->err)}};
+    return true;
+}
+
 static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
+    (void)rk;
     zl_producer_t *p = opaque;
     p->inflight_bytes -= (int64_t)(m->len + m->key_len);
     p->inflight_msgs--;
     zl_gauge_set(p->g_inflight_bytes, p->inflight_bytes);
-    if (m->err) {
-        zl_counter_inc(p->c_failed);
-        ZL_ERROR("kafka", "delivery to %s failed: %s", rd_kafka_topic_name(m->rkt), rd_kafka_err2str(m->err));
-    } else {
+    uintptr_t priv = (uintptr_t)m->_private;
+    zl_dr_t *dr = priv & 1u ? NULL : (zl_dr_t *)m->_private;
+    uint64_t seq = priv & 1u ? (uint64_t)(priv >> 1) : dr ? dr->seq : 0;
+    if (!m->err) {
         zl_counter_inc(p->c_delivered);
+        if (dr) dr->cb(dr, ZL_OK, NULL);
+        return;
     }
-    zl_dr_t *dr = m->_private;
-    if (dr) dr->cb(dr, zl_kafka_err(m->err), m->err ? rd_kafka_err2str(m->err) : NULL);
+    zl_counter_inc(p->c_failed);
+    bool kept = p->on_failure && keep_failed(p, m, seq, dr);
+    unsigned long long more = 0;
+    if (zl_log_limit(&p->fail_log, 1, &more))
+        ZL_ERROR("kafka", "delivery to %s failed: %s%s (zeelos_kafka_delivery_failures_total; %llu more "
+                 "not logged)", rd_kafka_topic_name(m->rkt), rd_kafka_err2str(m->err),
+                 kept ? "; handed to the failure hook" : "", more);
+    if (!kept && dr) dr->cb(dr, zl_kafka_err(m->err), rd_kafka_err2str(m->err));
+}
+
+static int failed_cmp(const void *a, const void *b) {
+    const failed_t *x = a, *y = b;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Runs the failure hook over this serve's failures, oldest first. */
+static void run_failed(zl_producer_t *p) {
+    if (!p->n_failed) return;
+    failed_t *list = p->failed; /* detached: the hook may cause new failures */
+    size_t n = p->n_failed;
+    p->failed = NULL;
+    p->n_failed = p->cap_failed = 0;
+    qsort(list, n, sizeof *list, failed_cmp);
+    for (size_t i = 0; i < n; i++) {
+        failed_t *f = &list[i];
+        if (!p->on_failure(p->on_failure_ctx, &f->rec, f->dr) && f->dr)
+            f->dr->cb(f->dr, zl_kafka_err(f->err), rd_kafka_err2str(f->err));
+        free(f->mem);
+    }
+    free(list);
 }
 
 zl_producer_t *zl_producer_new(const zl_conf_t *conf, zl_metrics_t *m, char *errstr, size_t n) {
@@ -103,8 +174,15 @@ fail:
 
 void zl_producer_flush(zl_producer_t *p, int timeout_ms) {
     rd_kafka_resp_err_t e = rd_kafka_flush(p->rk, timeout_ms);
-    if (e) ZL_ERROR("kafka", "%d records still undelivered after %d ms: %s", rd_kafka_outq_len(p->rk),
-                    timeout_ms, rd_kafka_err2str(e));
+    run_failed(p); /* failures the flush's own polls reported */
+    if (!e) return;
+    ZL_ERROR("kafka", "%d records still undelivered after %d ms: %s%s", rd_kafka_outq_len(p->rk), timeout_ms,
+             rd_kafka_err2str(e), p->on_failure ? "; purged, to be kept by the failure hook" : "");
+    if (!p->on_failure) return;
+    /* in-flight ones too: the broker may have written some (a duplicate after the replay) */
+    rd_kafka_purge(p->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    rd_kafka_flush(p->rk, 1000); /* runs the purged records' reports */
+    run_failed(p);
 }
 
 void zl_producer_destroy(zl_producer_t *p, int flush_timeout_ms) {
@@ -117,6 +195,8 @@ void zl_producer_destroy(zl_producer_t *p, int flush_timeout_ms) {
     }
     if (p->pipefd[0] >= 0) close(p->pipefd[0]);
     if (p->pipefd[1] >= 0) close(p->pipefd[1]);
+    for (size_t i = 0; i < p->n_failed; i++) free(p->failed[i].mem);
+    free(p->failed);
     free(p->warm);
     free(p);
 }
@@ -125,8 +205,19 @@ int zl_producer_fd(const zl_producer_t *p) { return p->pipefd[0]; }
 
 void zl_producer_serve(zl_producer_t *p) {
     zl_kafka_drain(p->pipefd[0]);
-    while (rd_kafka_poll(p->rk, 0) > 0) {
-    }
+    do {
+        while (rd_kafka_poll(p->rk, 0) > 0) {
+        }
+        if (p->purge_requested) {
+            /* blocking: the purged records' reports are queued when it returns */
+            p->purge_requested = false;
+            rd_kafka_resp_err_t e = rd_kafka_purge(p->rk, RD_KAFKA_PURGE_F_QUEUE);
+            if (e) ZL_WARN("kafka", "purge: %s", rd_kafka_err2str(e));
+            while (rd_kafka_poll(p->rk, 0) > 0) {
+            }
+        }
+        run_failed(p);
+    } while (p->purge_requested);
 }
 
 zl_err_t zl_producer_ensure_topics(zl_producer_t *p, const char *const *topics, int n, int timeout_ms,
@@ -189,12 +280,28 @@ void zl_producer_warm_topics(zl_producer_t *p, const char *const *topics, int n,
 
 int zl_producer_outq(const zl_producer_t *p) { return rd_kafka_outq_len(p->rk); }
 
+void zl_producer_on_failure(zl_producer_t *p, bool (*fn)(void *ctx, const zl_precord_t *rec, zl_dr_t *dr),
+                            void *ctx) {
+    p->on_failure = fn;
+    p->on_failure_ctx = ctx;
+}
+
+void zl_producer_purge(zl_producer_t *p) { p->purge_requested = true; }
+
 zl_err_t zl_producer_send(zl_producer_t *p, const char *topic, const zl_buf_t *key,
                           const zl_buf_t *value, zl_dr_t *dr) {
+    return zl_producer_send_raw(p, topic, key ? key->data : NULL, key ? key->len : 0, value->data, value->len,
+                                zl_wall_ms(), dr);
+}
+
+zl_err_t zl_producer_send_raw(zl_producer_t *p, const char *topic, const void *key, size_t key_len,
+                              const void *value, size_t value_len, int64_t ts_ms, zl_dr_t *dr) {
+    uint64_t seq = p->next_seq++;
+    if (dr) dr->seq = seq;
     rd_kafka_resp_err_t e = rd_kafka_producev(
         p->rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-        RD_KAFKA_V_KEY(key ? key->data : NULL, key ? key->len : 0),
-        RD_KAFKA_V_VALUE(value->data, value->len), RD_KAFKA_V_OPAQUE(dr), RD_KAFKA_V_END);
+        RD_KAFKA_V_KEY(key, key_len), RD_KAFKA_V_VALUE((void *)value, value_len),
+        RD_KAFKA_V_TIMESTAMP(ts_ms), RD_KAFKA_V_OPAQUE(dr ? (void *)dr : seq_tag(seq)), RD_KAFKA_V_END);
     if (e) {
         zl_counter_inc(p->c_enqueue_err);
         int64_t now = zl_now_ms();
@@ -206,7 +313,7 @@ zl_err_t zl_producer_send(zl_producer_t *p, const char *topic, const zl_buf_t *k
         }
         return e == RD_KAFKA_RESP_ERR__QUEUE_FULL ? ZL_ERR_FULL : ZL_ERR_KAFKA;
     }
-    p->inflight_bytes += (int64_t)((key ? key->len : 0) + value->len);
+    p->inflight_bytes += (int64_t)(key_len + value_len);
     p->inflight_msgs++;
     zl_gauge_set(p->g_inflight_bytes, p->inflight_bytes);
     zl_counter_inc(p->c_produced);

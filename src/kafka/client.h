@@ -48,6 +48,7 @@ typedef struct zl_dr zl_dr_t;
  * in whatever it must release; the Kafka layer only holds the pointer until cb. */
 struct zl_dr {
     void (*cb)(zl_dr_t *dr, zl_err_t err, const char *reason);
+    uint64_t seq; /* the producer's: the order records were handed over */
 };
 
 /* True for the librdkafka properties only a producer understands (the shared
@@ -71,6 +72,34 @@ void zl_producer_serve(zl_producer_t *p);     /* drains the fd and runs reports 
  * when librdkafka's queue is full (backpressure), ZL_ERR_KAFKA otherwise. */
 zl_err_t zl_producer_send(zl_producer_t *p, const char *topic, const zl_buf_t *key,
                           const zl_buf_t *value, zl_dr_t *dr);
+/* The same for borrowed bytes (copied): key may be NULL (no key); ts_ms is the
+ * record's CreateTime (0: now).  For records replayed from a spool. */
+zl_err_t zl_producer_send_raw(zl_producer_t *p, const char *topic, const void *key, size_t key_len,
+                              const void *value, size_t value_len, int64_t ts_ms, zl_dr_t *dr);
+/* A record Kafka did not take, as the failure hook sees it (borrowed for the call). */
+typedef struct {
+    const char *topic;
+    const void *key; /* NULL: no key */
+    size_t key_len;
+    const void *value;
+    size_t value_len;
+    int64_t ts_ms;
+    const char *reason; /* librdkafka's text */
+} zl_precord_t;
+/* Optional: fn runs for every record whose delivery failed (message.timeout.ms
+ * passed, queue purged), at the end of the serve that reported it, in the
+ * order the records were handed over (librdkafka reports a purge per queue,
+ * not in that order), before its zl_dr_t callback.  Returning true means fn
+ * kept the record elsewhere and took over its zl_dr_t (it calls dr->cb
+ * itself, later); false: the failure goes to dr->cb as usual.  The failure
+ * is counted and logged (at most once a second) either way. */
+void zl_producer_on_failure(zl_producer_t *p, bool (*fn)(void *ctx, const zl_precord_t *rec, zl_dr_t *dr),
+                            void *ctx);
+/* Withdraws the records waiting in the producer's queues (not those already
+ * sent to a broker) at the end of the current or next zl_producer_serve():
+ * they fail with "purged" and reach the failure hook in that serve.  Safe
+ * inside delivery callbacks. */
+void zl_producer_purge(zl_producer_t *p);
 /* Creates the topics that do not exist yet, with the broker's default
  * partition count and replication factor (blocking, bounded by timeout_ms:
  * call at set-up). Existing topics are left alone. Returns ZL_OK when every

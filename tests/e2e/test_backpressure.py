@@ -18,7 +18,8 @@ from gateway_proc import unique, wait_until
 pytestmark = [pytest.mark.gateway, pytest.mark.kafka]
 
 MAX_AGE = 14
-CONGESTED = ["-X", "kafka.queue.buffering.max.messages=20", "-X", "kafka.linger.ms=3000",
+# spool.enabled=false: the path without a spool (test_spool.py has the one with)
+CONGESTED = ["-X", "spool.enabled=false", "-X", "kafka.queue.buffering.max.messages=20", "-X", "kafka.linger.ms=3000",
              "--backpressure-retry-s", "7"]
 
 

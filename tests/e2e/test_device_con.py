@@ -22,7 +22,8 @@ from gateway_proc import start_zeelos_device, unique, wait_until
 pytestmark = [pytest.mark.gateway, pytest.mark.kafka]
 
 PATH = "/3303/0/5700"
-CONGESTED = ["-X", "kafka.queue.buffering.max.messages=20", "-X", "kafka.linger.ms=3000"]
+# spool.enabled=false: the path without a spool (test_spool.py has the one with)
+CONGESTED = ["-X", "spool.enabled=false", "-X", "kafka.queue.buffering.max.messages=20", "-X", "kafka.linger.ms=3000"]
 
 
 @contextmanager

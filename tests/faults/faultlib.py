@@ -102,13 +102,21 @@ class Fleet:
                     d.acked.add(d.pending.pop(m.mid)[0])
 
     def run(self, seconds: float, rate: float):
-        """Sends rate notifications a second, round robin, for seconds (CON: retransmitted every
-        2 s, up to 8 times, like RFC 7252's defaults would, acknowledged ones recorded)."""
+        """Sends rate notifications a second, round robin, for seconds.  CON: like an RFC 7641
+        server (§4.5), a device has at most one confirmable notification in flight per
+        observation: while one waits for its ACK the device's turn passes (its value is not
+        sampled); it is retransmitted every 2 s, up to 8 times, and acknowledged ones recorded."""
         end, k, period = time.monotonic() + seconds, 0, 1.0 / rate
         nxt = time.monotonic()
         while time.monotonic() < end:
             d = self.devs[k % len(self.devs)]
             k += 1
+            if self.con and d.pending:
+                self._drain()
+                self._retransmit()
+                nxt += period
+                time.sleep(max(0.0, nxt - time.monotonic()))
+                continue
             value = d.seq
             mid = d.sock.next_mid()
             dg = self._send(d, value, mid, C.CON if self.con else C.NON)
@@ -155,6 +163,41 @@ class Fleet:
                 c[(v["ticket"], int(v["rep"]["body"][1]["content"][1]["value"]))] += 1
         return c
 
+    def sequences(self) -> dict:
+        """ticket -> [(value, Kafka timestamp ms)] in the order Kafka holds them (an endpoint's
+        records share a key, hence a partition: offset order is the order consumers see)."""
+        tickets = {d.ticket for d in self.devs}
+        recs = sorted((r for r in self.env.obs.records
+                       if isinstance(r.value, dict) and r.value.get("ticket") in tickets
+                       and r.value["rep"]["code"] == "CONTENT"), key=lambda r: (r.partition, r.offset))
+        out: dict = {}
+        for r in recs:
+            out.setdefault(r.value["ticket"], []).append(
+                (int(r.value["rep"]["body"][1]["content"][1]["value"]), r.timestamp_ms))
+        return out
+
+    def out_of_order(self) -> int:
+        """Records that reached Kafka after a younger one of the same device."""
+        bad = 0
+        for seq in self.sequences().values():
+            top = -1
+            for v, _ in seq:
+                if v < top:
+                    bad += 1
+                top = max(top, v)
+        return bad
+
+    def order_report(self, n: int = 5) -> str:
+        """The first n records that came after a younger one: (value, timestamp, the younger one)."""
+        out = []
+        for t, seq in self.sequences().items():
+            top = (-1, 0)
+            for v, ts in seq:
+                if v < top[0] and len(out) < n:
+                    out.append(f"{t}: {v} (ts {ts}) after {top[0]} (ts {top[1]})")
+                top = max(top, (v, ts))
+        return "; ".join(out)
+
     def promised(self, since: int = 0) -> set:
         """What must be in Kafka: every NON sent, or every CON acknowledged (values >= since)."""
         out = set()
@@ -178,6 +221,7 @@ class Fleet:
                "in_kafka": sum(got.values()), "lost": len(want - set(got)),
                "dup": sum(n - 1 for n in got.values() if n > 1),
                "foreign": len(set(got) - {(d.ticket, v) for d in self.devs for v in d.sent}),
-               "refused": refused}
+               "refused": refused,
+               "missing": sorted(want - set(got))[:10]}  # for the assertion message
         RESULTS.append(row)
         return row

@@ -9,9 +9,11 @@ Order matters and is the file's: the first test starts the idle gateway, the las
 checks it, the broker faults run in between (the idle gateway lives through them too)."""
 from __future__ import annotations
 
+import subprocess
 import time
 
 import pytest
+import requests
 
 from faultlib import Broker, Fleet
 from gateway_proc import wait_until
@@ -58,7 +60,7 @@ def test_broker_sigkill_and_restart(gateway_factory):
         row = fleet.account("broker SIGKILL + restart, 200 NON/s")
     finally:
         fleet.close()
-    assert (row["lost"], row["dup"], row["foreign"]) == (0, 0, 0), row
+    assert (row["lost"], row["dup"], row["foreign"]) == (0, 0, 0), (row, row["missing"])
 
 
 def test_broker_frozen_30s_con(gateway_factory):
@@ -77,7 +79,7 @@ def test_broker_frozen_30s_con(gateway_factory):
     finally:
         fleet.close()
     assert row["acked"] > 0
-    assert (row["lost"], row["dup"], row["foreign"]) == (0, 0, 0), row
+    assert (row["lost"], row["dup"], row["foreign"]) == (0, 0, 0), (row, row["missing"])
 
 
 def test_broker_down_two_minutes(gateway_factory):
@@ -94,7 +96,7 @@ def test_broker_down_two_minutes(gateway_factory):
         row = fleet.account("broker down 120 s, 100 NON/s", wait=180)
     finally:
         fleet.close()
-    assert (row["lost"], row["dup"], row["foreign"]) == (0, 0, 0), row
+    assert (row["lost"], row["dup"], row["foreign"]) == (0, 0, 0), (row, row["missing"])
     # the management path came back too
     assert env.mgmt.request(fleet.devs[0].ep, "read", "/3303/0/5700", "TEXT_CODE", timeout=60) is not None
 
@@ -116,7 +118,7 @@ def test_gateway_sigkill_midstream(gateway_factory):
         row = fleet.account("gateway SIGKILL + restart, 200 NON/s (after restart)", since=since)
     finally:
         fleet.close()
-    assert (row["lost"], row["dup"], row["foreign"]) == (0, 0, 0), row
+    assert (row["lost"], row["dup"], row["foreign"]) == (0, 0, 0), (row, row["missing"])
     # all 20 registrations are in Kafka; the gateway restored them from its store, so once the
     # post-restart traffic is accounted for (read back above) no second NEW may follow
     news = lambda: [r for r in env.regs.records
@@ -124,6 +126,144 @@ def test_gateway_sigkill_midstream(gateway_factory):
     env.regs.wait_for(lambda r: len(news()) >= 20, timeout=30, what="20 NEW registrations")
     env.regs.poll(2.0)
     assert len(news()) == 20, "a device had to register again"
+
+
+# A producer queue of 400 records and a 15 s message.timeout.ms: with the broker away the queue
+# passes its watermark within seconds and records time out quickly, so the spool takes over.
+SPOOLED = ["-X", "kafka.queue.buffering.max.messages=400", "-X", "kafka.message.timeout.ms=15000"]
+
+
+def test_spool_broker_down_queue_full(gateway_factory):
+    """The broker down for 60 s at 100 NON/s, far beyond what the producer queue holds: the
+    records go to the spool and come back in order, with the time they were received, once the
+    broker is back; the spool ends empty, every spooled record replayed."""
+    env = gateway_factory(SPOOLED)
+    broker, fleet = Broker(), Fleet(env, 20)
+    try:
+        fleet.run(3, 100)
+        broker.down()
+        first_down = max(d.seq for d in fleet.devs)
+        try:
+            fleet.run(60, 100)
+        finally:
+            last_down = max(d.seq for d in fleet.devs)
+            broker.up()
+        t_up = time.time() * 1000
+        fleet.run(5, 100)
+        row = fleet.account("broker down 60 s, producer queue 400 records: spool, 100 NON/s", wait=180)
+        wait_until(lambda: env.gw.metrics().get("zeelos_spool_records") == 0, 60, what="the spool to drain")
+        m = env.gw.metrics()
+    finally:
+        fleet.close()
+    assert (row["lost"], row["dup"], row["foreign"]) == (0, 0, 0), (row, row["missing"])
+    assert m["zeelos_spool_appended_total"] > 4000, m  # ~6000 sent while the broker was away
+    assert m["zeelos_spool_replayed_total"] == m["zeelos_spool_appended_total"], m
+    assert m.get("zeelos_spool_refused_total", 0) == 0 and m.get("zeelos_spool_dropped_total", 0) == 0, m
+    assert fleet.out_of_order() == 0, fleet.order_report()
+    late = [(v, ts) for seq in fleet.sequences().values() for v, ts in seq
+            if first_down < v < last_down and ts >= t_up]
+    assert not late, f"replayed records stamped with the replay time, not their own: {late[:5]}"
+
+
+def test_spool_gateway_killed_while_spooling(gateway_factory):
+    """The broker down, the spool holding what the devices sent (CON, acknowledged once on
+    disk); the gateway SIGKILLed and restarted while the broker is still away; then the broker
+    back.  Every notification the gateway acknowledged, before and after the kill, is in Kafka
+    once, in order: the second process replays what the first one spooled."""
+    env = gateway_factory(SPOOLED)
+    broker, fleet = Broker(), Fleet(env, 20, con=True)
+    try:
+        fleet.run(3, 100)
+        broker.down()
+        try:
+            fleet.run(20, 100)
+            spooled = env.gw.metrics()["zeelos_spool_appended_total"]
+            env.gw.kill()
+            fleet.run(2, 100)  # to a dead gateway: unacknowledged, retransmitted
+            env.gw.start(timeout=90)  # topic creation and metadata time out without a broker
+            fleet.run(10, 100)
+        finally:
+            broker.up()
+        env.mgmt.wait_ready()
+        fleet.run(5, 100)
+        fleet.finish()
+        row = fleet.account("broker down, spool, gateway SIGKILL + restart, 100 CON/s", wait=180)
+        wait_until(lambda: env.gw.metrics().get("zeelos_spool_records") == 0, 60, what="the spool to drain")
+        m = env.gw.metrics()
+    finally:
+        fleet.close()
+    assert spooled > 1000, spooled
+    assert (row["lost"], row["dup"], row["foreign"]) == (0, 0, 0), (row, row["missing"])
+    assert m["zeelos_spool_replayed_total"] >= spooled, (m, spooled)  # the first process's records too
+    assert fleet.out_of_order() == 0, fleet.order_report()
+
+
+def test_spool_overflow_drop_oldest(gateway_factory):
+    """A spool capped at 1 MiB with spool.overflow=drop-oldest, the broker down while the devices
+    send more than that: the oldest segments go, and exactly the records they held are missing
+    from Kafka (counted in zeelos_spool_dropped_total); everything else arrives once."""
+    env = gateway_factory(SPOOLED + ["--spool-max-bytes", "1048576", "--spool-segment-bytes", "65536",
+                                     "--spool-overflow", "drop-oldest"])
+    broker, fleet = Broker(), Fleet(env, 20)
+    try:
+        fleet.run(3, 100)
+        broker.down()
+        try:
+            fleet.run(45, 200)
+            m = env.gw.metrics()
+        finally:
+            broker.up()
+        fleet.run(3, 100)
+        # what was dropped never arrives: account waits for the rest only up to its deadline
+        dropped = m["zeelos_spool_dropped_total"]
+        wait_until(lambda: env.gw.metrics().get("zeelos_spool_records") == 0, 180, interval=1,
+                   what="the spool to drain")
+        row = fleet.account("spool capped at 1 MiB, drop-oldest, broker down 45 s, 200 NON/s", wait=30)
+        m = env.gw.metrics()
+    finally:
+        fleet.close()
+    assert dropped > 0 and m["zeelos_spool_dropped_total"] == dropped, m
+    assert m["zeelos_spool_bytes"] <= 1048576
+    assert (row["lost"], row["dup"], row["foreign"]) == (dropped, 0, 0), row
+    assert fleet.out_of_order() == 0, fleet.order_report()
+
+
+def test_spool_disk_full(gateway_factory, tmp_path):
+    """The spool on a 256 KiB tmpfs and the broker down: the disk fills up, the spool's writes
+    fail (counted, logged), device data is turned away (CON notifications left unacknowledged,
+    /readyz says the spool is full) while the gateway goes on serving; once the broker is back
+    the spool drains, retransmissions get in, and every acknowledged notification is in Kafka once."""
+    mnt = tmp_path / "tmpfs"
+    mnt.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mnt)], check=True)
+    try:
+        env = gateway_factory(SPOOLED + ["--spool-dir", str(mnt / "spool")])
+        broker, fleet = Broker(), Fleet(env, 20, con=True)
+        try:
+            fleet.run(3, 100)
+            broker.down()
+            try:
+                fleet.run(20, 100)
+                m = env.gw.metrics()
+                ready = requests.get(f"{env.gw.http}/readyz", timeout=5).json()
+                acked_full = sum(len(d.acked) for d in fleet.devs)
+                fleet.run(3, 100)  # still full: turned away
+            finally:
+                broker.up()
+            fleet.run(5, 100)
+            fleet.finish()
+            row = fleet.account("spool on a full disk (256 KiB tmpfs), broker down, 100 CON/s", wait=180)
+            assert env.gw.proc.poll() is None, "the gateway died"
+        finally:
+            fleet.close()
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], check=False)
+    assert m["zeelos_spool_errors_total"] > 0 and m["zeelos_spool_refused_total"] > 0, m
+    assert ready["spool"] == "full", ready
+    assert m["zeelos_coap_notifications_shed_total"] > 0, m
+    assert acked_full < row["sent"]
+    assert (row["lost"], row["dup"], row["foreign"]) == (0, 0, 0), (row, row["missing"])
+    assert fleet.out_of_order() == 0, fleet.order_report()
 
 
 def test_z_idle_gateway_answers_after_six_minutes(idle):

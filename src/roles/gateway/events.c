@@ -10,7 +10,7 @@
 #include "common/log.h"
 
 static zl_err_t produce(zl_gw_t *gw, const char *topic, zl_dr_t *dr) {
-    return zl_producer_send(gw->producer, topic, &gw->kbuf, &gw->vbuf, dr);
+    return zl_outbox_send(gw, topic, dr);
 }
 
 zl_err_t zl_ev_registration(zl_gw_t *gw, const zl_reg_t *reg, zl_reg_kind_t kind, bool expired,

@@ -43,8 +43,9 @@ static void on_coap_request(void *ctx, zl_coap_ep_t *ep, const zl_coap_addr_t *p
     zl_gw_t *gw = ctx;
     (void)ep;
     char path[8];
-    if (zl_producer_congested(gw->producer)) {
-        zl_gw_busy(gw, resp, "Kafka is behind; retry after Max-Age seconds");
+    if (zl_outbox_congested(gw)) {
+        zl_gw_busy(gw, resp, gw->spool ? "Kafka is away and the spool is full; retry after Max-Age seconds"
+                                       : "Kafka is behind; retry after Max-Age seconds");
         return;
     }
     if (zl_coap_path_string(req, ZL_OPT_URI_PATH, path, sizeof path) == ZL_OK && !strcmp(path, "/dp"))
@@ -56,7 +57,7 @@ static void on_coap_request(void *ctx, zl_coap_ep_t *ep, const zl_coap_addr_t *p
 /* Notifications of established observations: accepted only while Kafka keeps up. */
 static bool admit_notification(void *ctx) {
     zl_gw_t *gw = ctx;
-    return !zl_producer_congested(gw->producer);
+    return !zl_outbox_congested(gw);
 }
 
 #define C(field, name, help) ZL_COUNTER_DEF(zl_gw_metrics_t, field, name, help)
@@ -77,6 +78,16 @@ static const zl_metric_def_t gw_metric_defs[] = {
     C(mgmt_interrupted, "zeelos_mgmt_interrupted_total",
       "Management requests cut off by a gateway crash before their answer, answered UNKNOWN instead of "
       "being executed again."),
+    G(spool_records, "zeelos_spool_records", "Records in the spool that Kafka has not acknowledged yet."),
+    G(spool_bytes, "zeelos_spool_bytes", "Bytes of the spool's segment files on disk."),
+    C(spool_appended, "zeelos_spool_appended_total",
+      "Records written to the spool (Kafka could not take them, or older ones were waiting there)."),
+    C(spool_replayed, "zeelos_spool_replayed_total", "Spooled records Kafka acknowledged after a replay."),
+    C(spool_dropped, "zeelos_spool_dropped_total",
+      "Spooled records deleted undelivered to make room (spool.overflow=drop-oldest); logged."),
+    C(spool_refused, "zeelos_spool_refused_total",
+      "Records the spool could not take (full, or the disk refused the write): lost, or turned away; logged."),
+    C(spool_errors, "zeelos_spool_errors_total", "Spool write, fsync or read failures (logged)."),
     C(takeovers, "zeelos_registration_takeovers_total",
       "Registrations of an endpoint name held by another host that replaced it (registration.takeover=replace)."),
     G(registrations, "zeelos_registrations", "Devices currently registered."),
@@ -138,6 +149,7 @@ static void on_producer_fd(void *ctx, uint32_t events) {
     zl_gw_t *gw = ctx;
     (void)events;
     zl_producer_serve(gw->producer);
+    zl_outbox_replay(gw); /* acknowledgements make room in the replay window */
 }
 
 static void on_consumer_fd(void *ctx, uint32_t events) {
@@ -162,6 +174,7 @@ static void on_registry_fd(void *ctx, uint32_t events) {
 static void on_serve_timer(zl_timer_t *t, void *ctx) {
     zl_gw_t *gw = ctx;
     zl_producer_serve(gw->producer);
+    zl_outbox_replay(gw);
     zl_consumer_serve(gw->consumer, 256);
     zl_gw_health_sample(gw);
     zl_timer_arm(&gw->wheel, t, zl_now_ms() + SERVE_EVERY_MS);
@@ -183,6 +196,7 @@ static void commit_store(void *ctx) {
         zl_counter_inc(gw->m.store_errors);
         ZL_ERROR("store", "commit failed: %s", zl_store_errmsg(gw->store));
     }
+    if (gw->spool && zl_spool_sync(gw->spool)) zl_counter_inc(gw->m.spool_errors); /* and the spool's records */
 }
 
 /* Turn hook 2, after the commit: one sendmmsg for every queued datagram. */
@@ -201,7 +215,8 @@ static zl_err_t loop_init(zl_gw_t *gw, char *errstr, size_t n) {
                        gw) ||
         (zl_reqdec_fd(gw->reqdec) >= 0 && zl_loop_fd_add(gw->loop, &gw->w_registry, zl_reqdec_fd(gw->reqdec),
                                                          ZL_LOOP_IN, on_registry_fd, gw)) ||
-        zl_loop_on_turn(gw->loop, commit_store, gw) || zl_loop_on_turn(gw->loop, flush_coap, gw) ||
+        zl_loop_on_turn(gw->loop, commit_store, gw) || zl_loop_on_turn(gw->loop, zl_outbox_turn, gw) ||
+        zl_loop_on_turn(gw->loop, flush_coap, gw) ||
         zl_loop_on_turn(gw->loop, zl_gw_health_beat, gw)) {
         snprintf(errstr, n, "epoll: %s", strerror(errno));
         return ZL_ERR_IO;
@@ -280,6 +295,7 @@ zl_gw_t *zl_gw_new(const zl_gw_conf_t *conf, char *errstr, size_t n) {
                                    errstr, n);
     if (!gw->consumer) goto fail;
     zl_consumer_on_revoke(gw->consumer, on_revoked, gw);
+    if (zl_outbox_init(gw, errstr, n)) goto fail;
 
     zl_coap_ep_cfg_t cc = {
         .ack_timeout_ms = conf->coap.ack_timeout_ms,
@@ -344,8 +360,9 @@ void zl_gw_destroy(zl_gw_t *gw) {
     if (gw->coap) zl_coap_ep_destroy(gw->coap);
     if (gw->producer) {
         zl_producer_serve(gw->producer);
-        zl_producer_flush(gw->producer, 10000);
+        zl_producer_flush(gw->producer, 10000); /* what is left goes to the spool */
     }
+    zl_outbox_fini(gw);
     if (gw->consumer) zl_consumer_destroy(gw->consumer);
     if (gw->producer) zl_producer_destroy(gw->producer, 0);
     zl_reqdec_destroy(gw->reqdec);

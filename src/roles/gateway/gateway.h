@@ -35,12 +35,19 @@ typedef struct {
     int mgmt_response_max;     /* management.response.max.bytes */
     int64_t ticket_retention_ms; /* management.ticket.retention.ms */
     int queue_awake_ms;
+    /* zl_gw_spool_conf_table */
+    bool spool_enabled;
+    const char *spool_dir;
+    int64_t spool_max_bytes, spool_segment_bytes;
+    int spool_overflow; /* 0 refuse, 1 drop-oldest */
+    int spool_window;
 } zl_gw_conf_t;
 
 extern const zl_conf_table_t zl_gw_conf_table;       /* "General": data.dir, models.dir */
 extern const zl_conf_table_t zl_gw_coap_conf_table;  /* "CoAP / LwM2M server": host, port, request timeout */
 extern const zl_conf_table_t zl_gw_kafka_conf_table; /* "Kafka and Schema Registry": backpressure */
 extern const zl_conf_table_t zl_gw_reg_conf_table;   /* "Registrations": lifetimes, observe.cancel, queues */
+extern const zl_conf_table_t zl_gw_spool_conf_table; /* "Spool": records Kafka could not take, on disk */
 
 typedef struct zl_gw zl_gw_t;
 

@@ -108,3 +108,38 @@ static const zl_conf_prop_t registrations[] = {
             "Waiting requests are kept in the SQLite store and survive a restart."},
 };
 const zl_conf_table_t zl_gw_reg_conf_table = ZL_CONF_TABLE("Registrations", registrations);
+
+static const zl_conf_prop_t spool[] = {
+    {.name = "spool.enabled", .type = ZL_CONF_BOOL, .def = "true", ZL_CONF_FIELD(zl_gw_conf_t, spool_enabled),
+     .doc = "Keep on disk what Kafka cannot take: records whose delivery failed (`message.timeout.ms` "
+            "passed) and, while the producer queue is over its high watermark or the spool still holds "
+            "records, every new record, so order is kept per endpoint. They are replayed in order, with "
+            "their original timestamps, once the broker takes records again, and removed as Kafka "
+            "acknowledges them. `false`: device data is turned away under backpressure (5.03, "
+            "unacknowledged CON notifications) and NON notifications the producer cannot queue are lost "
+            "(counted). See docs/RELIABILITY.md."},
+    {.name = "spool.dir", .type = ZL_CONF_STR, .def = "${data.dir}/spool", ZL_CONF_FIELD(zl_gw_conf_t, spool_dir),
+     .doc = "Directory of the spool's segment files and its cursor (the first record Kafka has not "
+            "acknowledged). Created if missing; what an earlier run left there is replayed first."},
+    {.name = "spool.max.bytes", .type = ZL_CONF_INT, .def = "1073741824", .min = 1048576, .max = INT64_MAX,
+     ZL_CONF_FIELD(zl_gw_conf_t, spool_max_bytes),
+     .doc = "Size cap of the spool on disk, in bytes. What happens beyond it is `spool.overflow`; a disk "
+            "that fills up first is treated the same way."},
+    {.name = "spool.segment.bytes", .type = ZL_CONF_INT, .def = "16777216", .min = 4096, .max = INT32_MAX,
+     ZL_CONF_FIELD(zl_gw_conf_t, spool_segment_bytes),
+     .doc = "A new segment file starts once the current one has this many bytes; a segment is deleted "
+            "once Kafka acknowledged all its records (and is the unit `drop-oldest` drops)."},
+    {.name = "spool.overflow", .type = ZL_CONF_ENUM, .def = "refuse", .values = "refuse|drop-oldest",
+     ZL_CONF_FIELD(zl_gw_conf_t, spool_overflow),
+     .doc = "When the spool is full (or the disk refuses a write): `refuse` keeps what is spooled and "
+            "turns new device data away (5.03 + Max-Age `backpressure.retry.s`, CON notifications left "
+            "unacknowledged; NON notifications are lost), counted in `zeelos_spool_refused_total`; "
+            "`drop-oldest` deletes the oldest segment to make room, its records counted in "
+            "`zeelos_spool_dropped_total`."},
+    {.name = "spool.replay.window", .type = ZL_CONF_INT, .def = "1000", .min = 1, .max = 1000000,
+     ZL_CONF_FIELD(zl_gw_conf_t, spool_window),
+     .doc = "Records replayed from the spool and not yet acknowledged by Kafka, at most. A failed "
+            "delivery stops the replay; once the window is empty it starts again (after 1 s) from the "
+            "first unacknowledged record, skipping those Kafka acknowledged meanwhile."},
+};
+const zl_conf_table_t zl_gw_spool_conf_table = ZL_CONF_TABLE("Spool", spool);

@@ -12,6 +12,7 @@
  *   send.c      LwM2M Send (POST /dp) -> observations, answered after Kafka acks
  *   composite.c Read-/Write-/Observe-Composite: checks and builds the CoAP request
  *   health.c    /healthz (liveness: the loop turns) and /readyz (Kafka, consumer, spool)
+ *   outbox.c    every record to Kafka, or to the on-disk spool when Kafka cannot take it
  *
  * Threading: everything here runs on the loop thread. */
 #ifndef ZL_GW_INT_H
@@ -32,6 +33,7 @@
 #include "lwm2m/model.h"
 #include "lwm2m/path.h"
 #include "roles/gateway/registry.h"
+#include "store/spool.h"
 #include "store/store.h"
 #include "common/hmap.h"
 #include "common/log.h"
@@ -82,6 +84,8 @@ typedef struct {
     zl_gauge_t *brokers_up;
     zl_counter_t *refused_foreign, *refused_takeover, *takeovers, *mgmt_too_large;
     zl_counter_t *mgmt_replayed, *mgmt_dup_skipped, *mgmt_interrupted;
+    zl_gauge_t *spool_records, *spool_bytes;
+    zl_counter_t *spool_appended, *spool_replayed, *spool_dropped, *spool_refused, *spool_errors;
     zl_histogram_t *mgmt_latency, *notif_latency;
 } zl_gw_metrics_t;
 
@@ -133,6 +137,14 @@ struct zl_gw {
     zl_log_limit_t mgmt_log;             /* management records without a readable ticket */
     zl_hmap_t tickets_live;              /* tickets.c: requests being served, by ticket */
     zl_timer_t t_tickets;                /* tickets.c: expiry of stored tickets */
+    /* outbox.c */
+    zl_spool_t *spool;                   /* NULL: spool.enabled=false */
+    zl_dr_t **spool_drs;                 /* spooled this turn: answered after the fsync */
+    size_t n_spool_drs, cap_spool_drs;
+    uint64_t replay_outstanding;         /* replayed records Kafka has not reported on */
+    bool replay_failed;
+    int64_t replay_after_ms, spool_io_failed_ms;
+    zl_log_limit_t spool_log;
 };
 
 /* gateway.c: response helpers for device requests (rd.c, send.c) */
@@ -168,6 +180,18 @@ zl_err_t zl_ev_registration(zl_gw_t *gw, const zl_reg_t *reg, zl_reg_kind_t kind
                             const zl_reg_t *update_fields);
 zl_err_t zl_ev_response(zl_gw_t *gw, const char *topic, const char *key_ep,
                         const zl_rec_response_t *r, zl_dr_t *dr);
+
+/* outbox.c: records to Kafka, or to the spool when Kafka cannot take them */
+zl_err_t zl_outbox_init(zl_gw_t *gw, char *errstr, size_t n); /* after gw->producer */
+void zl_outbox_fini(zl_gw_t *gw);                             /* after the producer's final flush */
+/* Publishes gw->kbuf/vbuf on topic.  ZL_OK when the producer or the spool has
+ * it (dr, if any, is answered later); ZL_ERR_FULL when neither can take it. */
+zl_err_t zl_outbox_send(zl_gw_t *gw, const char *topic, zl_dr_t *dr);
+/* True while device data must be turned away (5.03, CON left unacknowledged):
+ * the producer is congested and there is no spool, or the spool is full. */
+bool zl_outbox_congested(zl_gw_t *gw);
+void zl_outbox_turn(void *ctx);    /* loop turn hook: fsync, then answer the turn's spooled records */
+void zl_outbox_replay(zl_gw_t *gw); /* hands spooled records back to the producer while it keeps up */
 
 /* mgmt.c */
 /* A management request record (borrowed until return), on the loop thread:

@@ -168,8 +168,11 @@ void zl_obs_on_notify(void *ctx, zl_err_t err, const zl_coap_msg_t *resp) {
         r.content = node;
     }
     zl_counter_inc(gw->m.notifications);
-    if (zl_ev_response(gw, gw->t_obs, o->ep, &r, NULL) == ZL_OK)
+    zl_err_t pe = zl_ev_response(gw, gw->t_obs, o->ep, &r, NULL);
+    if (pe == ZL_OK)
         zl_histogram_observe(gw->m.notif_latency, (double)(zl_now_ns() - zl_coap_ep_rx_ns(gw->coap)) / 1e9);
+    else if (pe == ZL_ERR_FULL || pe == ZL_ERR_KAFKA || pe == ZL_ERR_IO)
+        zl_coap_ep_refuse_notification(gw->coap); /* not kept for now: a CON one comes again */
     zl_node_free(node);
 }
 

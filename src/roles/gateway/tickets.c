@@ -68,7 +68,7 @@ static bool replay(zl_gw_t *gw, zl_mreq_t *m) {
     replay_t *r = calloc(1, sizeof *r);
     if (!r) return false;
     *r = (replay_t){.dr.cb = on_replayed, .gw = gw, .partition = m->partition, .offset = m->offset};
-    if (zl_producer_send(gw->producer, gw->t_rep, &gw->kbuf, &gw->vbuf, &r->dr) != ZL_OK) {
+    if (zl_outbox_send(gw, gw->t_rep, &r->dr) != ZL_OK) {
         free(r);
         return false;
     }
