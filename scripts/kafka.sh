@@ -17,6 +17,8 @@
 #   KAFKA_VERSION            Kafka version to fetch (default below)
 #   ZEELOS_KAFKA_PORT / KAFKA_PORT                       client listener port (9092)
 #   ZEELOS_KAFKA_CONTROLLER_PORT / KAFKA_CONTROLLER_PORT controller listener port (9093)
+#   ZEELOS_KAFKA_HOST        address of the client listener, advertised as is (127.0.0.1;
+#                            the fault suite's uplink test runs a broker in a network namespace)
 #   ZEELOS_CACHE             cache root (default ~/.cache/zeelos)
 #   ZEELOS_RUN_DIR           state root (default <repo>/.zeelos-run); the broker uses <root>/kafka
 #   KAFKA_HEAP_OPTS          JVM heap (default -Xmx512m -Xms128m)
@@ -27,6 +29,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 KAFKA_VERSION="${KAFKA_VERSION:-4.4.0}"
 PORT="${ZEELOS_KAFKA_PORT:-${KAFKA_PORT:-9092}}"
 CPORT="${ZEELOS_KAFKA_CONTROLLER_PORT:-${KAFKA_CONTROLLER_PORT:-9093}}"
+HOST="${ZEELOS_KAFKA_HOST:-127.0.0.1}"
 CACHE_ROOT="${ZEELOS_CACHE:-$HOME/.cache/zeelos}"
 CACHE="$CACHE_ROOT/kafka-$KAFKA_VERSION"
 LIBS="$CACHE/libs"
@@ -106,16 +109,16 @@ our_pid() {
   echo "$pid"
 }
 
-port_busy() {  # true if something listens on 127.0.0.1:$1
-  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+port_busy() {  # true if something listens on ${2:-127.0.0.1}:$1
+  (exec 3<>"/dev/tcp/${2:-127.0.0.1}/$1") 2>/dev/null
 }
 
 # True once the broker answers a metadata request.
 broker_ready() {
   if command -v kcat >/dev/null; then
-    kcat -b "127.0.0.1:$PORT" -L -m 3 >/dev/null 2>&1
+    kcat -b "$HOST:$PORT" -L -m 3 >/dev/null 2>&1
   else
-    grep -q "Kafka Server started" "$LOGDIR/server.log" 2>/dev/null && port_busy "$PORT"
+    grep -q "Kafka Server started" "$LOGDIR/server.log" 2>/dev/null && port_busy "$PORT" "$HOST"
   fi
 }
 
@@ -127,8 +130,8 @@ write_config() {
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$CPORT
-listeners=PLAINTEXT://127.0.0.1:$PORT,CONTROLLER://127.0.0.1:$CPORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$PORT
+listeners=PLAINTEXT://$HOST:$PORT,CONTROLLER://127.0.0.1:$CPORT
+advertised.listeners=PLAINTEXT://$HOST:$PORT
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
@@ -186,20 +189,20 @@ format_storage() {
 cmd_up() {
   local pid
   if pid="$(our_pid)"; then
-    say "already running pid $pid on 127.0.0.1:$PORT"
+    say "already running pid $pid on $HOST:$PORT"
     return 0
   fi
   command -v java >/dev/null || die "java not found"
   fetch
-  if port_busy "$PORT"; then
-    die "127.0.0.1:$PORT is already in use by another process (set ZEELOS_KAFKA_PORT to use another port)"
+  if port_busy "$PORT" "$HOST"; then
+    die "$HOST:$PORT is already in use by another process (set ZEELOS_KAFKA_PORT to use another port)"
   fi
   if port_busy "$CPORT"; then
     die "controller port 127.0.0.1:$CPORT is already in use (set ZEELOS_KAFKA_CONTROLLER_PORT)"
   fi
   write_config
   format_storage
-  say "starting Kafka $KAFKA_VERSION on 127.0.0.1:$PORT (controller $CPORT, data $DATADIR) ..."
+  say "starting Kafka $KAFKA_VERSION on $HOST:$PORT (controller $CPORT, data $DATADIR) ..."
   # setsid: the broker must outlive `make` and the shell that started it.
   # shellcheck disable=SC2086
   setsid java $HEAP -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
@@ -224,7 +227,7 @@ cmd_up() {
     fi
     sleep 0.5
   done
-  say "started pid $pid on 127.0.0.1:$PORT (logs: $LOGDIR/server.log)"
+  say "started pid $pid on $HOST:$PORT (logs: $LOGDIR/server.log)"
 }
 
 cmd_down() {

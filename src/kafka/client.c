@@ -92,7 +92,8 @@ static bool keep_failed(zl_producer_t *p, const rd_kafka_message_t *m, uint64_t 
         .seq = seq, .dr = dr, .err = m->err, .mem = mem,
         .rec = {.topic = mem, .key = m->key ? mem + tl : NULL, .key_len = m->key_len,
                 .value = mem + tl + m->key_len, .value_len = m->len, .ts_ms = ts > 0 ? ts : 0,
-                .reason = rd_kafka_err2str(m->err)}};
+                .reason = rd_kafka_err2str(m->err),
+                .maybe_written = rd_kafka_message_status(m) == RD_KAFKA_MSG_STATUS_POSSIBLY_PERSISTED}};
     return true;
 }
 

@@ -85,6 +85,7 @@ typedef struct {
     size_t value_len;
     int64_t ts_ms;
     const char *reason; /* librdkafka's text */
+    bool maybe_written; /* it was sent and the broker may have written it (timed out in flight) */
 } zl_precord_t;
 /* Optional: fn runs for every record whose delivery failed (message.timeout.ms
  * passed, queue purged), at the end of the serve that reported it, in the

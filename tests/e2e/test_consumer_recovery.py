@@ -74,7 +74,7 @@ def test_readyz_reports_consumer_and_broker(gwenv):
         r = requests.get(url, timeout=2)
         return r.status_code == 200 and r.json()
     body = wait_until(ready, 20, what="/readyz to answer 200")
-    assert body == {"ready": True, "loop": "ok", "broker": "up", "consumer": "up", "spool": "off"}, body
+    assert body == {"ready": True, "loop": "ok", "broker": "up", "consumer": "up", "spool": "ok"}, body  # on, empty
     h = requests.get(f"{env.gw.http}/healthz", timeout=2)
     assert h.status_code == 200 and h.text == "ok\n"
     assert env.gw.metrics().get("zeelos_kafka_brokers_up", 0) >= 1

@@ -214,17 +214,20 @@ def test_spool_overflow_drop_oldest(gateway_factory):
         finally:
             broker.up()
         fleet.run(3, 100)
-        # what was dropped never arrives: account waits for the rest only up to its deadline
-        dropped = m["zeelos_spool_dropped_total"]
+        # the spool stays at its cap while it drains, so dropping goes on for a while
         wait_until(lambda: env.gw.metrics().get("zeelos_spool_records") == 0, 180, interval=1,
                    what="the spool to drain")
         row = fleet.account("spool capped at 1 MiB, drop-oldest, broker down 45 s, 200 NON/s", wait=30)
-        m = env.gw.metrics()
+        m2 = env.gw.metrics()
     finally:
         fleet.close()
-    assert dropped > 0 and m["zeelos_spool_dropped_total"] == dropped, m
-    assert m["zeelos_spool_bytes"] <= 1048576
-    assert (row["lost"], row["dup"], row["foreign"]) == (dropped, 0, 0), row
+    dropped = m2["zeelos_spool_dropped_total"]
+    assert m["zeelos_spool_dropped_total"] > 0 and m["zeelos_spool_bytes"] <= 1048576, m
+    # exactly the dropped records are missing, but for those a dropped segment held while they
+    # were being replayed (at most the 320 records under the producer queue's watermark): they
+    # count as dropped and may still have reached Kafka
+    assert 0 < row["lost"] <= dropped <= row["lost"] + 320, (row, dropped)
+    assert (row["dup"], row["foreign"]) == (0, 0), row
     assert fleet.out_of_order() == 0, fleet.order_report()
 
 
@@ -244,8 +247,10 @@ def test_spool_disk_full(gateway_factory, tmp_path):
             broker.down()
             try:
                 fleet.run(20, 100)
+                ready = wait_until(lambda: (lambda r: r if r["spool"] == "full" else None)(
+                    requests.get(f"{env.gw.http}/readyz", timeout=5).json()), 10, interval=0.02,
+                    what="/readyz to say the spool is full")
                 m = env.gw.metrics()
-                ready = requests.get(f"{env.gw.http}/readyz", timeout=5).json()
                 acked_full = sum(len(d.acked) for d in fleet.devs)
                 fleet.run(3, 100)  # still full: turned away
             finally:

@@ -88,6 +88,9 @@ static const zl_metric_def_t gw_metric_defs[] = {
     C(spool_refused, "zeelos_spool_refused_total",
       "Records the spool could not take (full, or the disk refused the write): lost, or turned away; logged."),
     C(spool_errors, "zeelos_spool_errors_total", "Spool write, fsync or read failures (logged)."),
+    C(spool_maybe_dup, "zeelos_spool_possibly_written_total",
+      "Records spooled after their delivery timed out while in flight: the broker may have written "
+      "them, so their replay may duplicate them."),
     C(takeovers, "zeelos_registration_takeovers_total",
       "Registrations of an endpoint name held by another host that replaced it (registration.takeover=replace)."),
     G(registrations, "zeelos_registrations", "Devices currently registered."),

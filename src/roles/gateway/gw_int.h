@@ -85,7 +85,7 @@ typedef struct {
     zl_counter_t *refused_foreign, *refused_takeover, *takeovers, *mgmt_too_large;
     zl_counter_t *mgmt_replayed, *mgmt_dup_skipped, *mgmt_interrupted;
     zl_gauge_t *spool_records, *spool_bytes;
-    zl_counter_t *spool_appended, *spool_replayed, *spool_dropped, *spool_refused, *spool_errors;
+    zl_counter_t *spool_appended, *spool_replayed, *spool_dropped, *spool_refused, *spool_errors, *spool_maybe_dup;
     zl_histogram_t *mgmt_latency, *notif_latency;
 } zl_gw_metrics_t;
 
@@ -144,6 +144,8 @@ struct zl_gw {
     uint64_t replay_outstanding;         /* replayed records Kafka has not reported on */
     bool replay_failed;
     int64_t replay_after_ms, spool_io_failed_ms;
+    bool spool_io_full;        /* the last write failed (disk full), none succeeded since */
+    uint64_t spool_full_bytes; /* the spool's size then */
     zl_log_limit_t spool_log;
 };
 

@@ -49,6 +49,8 @@ static zl_err_t spool_put(zl_gw_t *gw, zl_spool_rec_t *rec, zl_dr_t *dr) {
         if (e == ZL_ERR_IO) {
             zl_counter_inc(gw->m.spool_errors);
             gw->spool_io_failed_ms = zl_now_ms();
+            gw->spool_io_full = true;
+            gw->spool_full_bytes = zl_spool_bytes(gw->spool);
         }
         zl_counter_inc(gw->m.spool_refused);
         unsigned long long more = 0;
@@ -58,6 +60,7 @@ static zl_err_t spool_put(zl_gw_t *gw, zl_spool_rec_t *rec, zl_dr_t *dr) {
         return e == ZL_ERR_IO ? ZL_ERR_FULL : e;
     }
     zl_counter_inc(gw->m.spool_appended);
+    gw->spool_io_full = false;
     if (dr) {
         if (ZL_ARRAY_RESERVE(&gw->spool_drs, &gw->cap_spool_drs, gw->n_spool_drs + 1, 64) == ZL_OK)
             gw->spool_drs[gw->n_spool_drs++] = dr;
@@ -92,6 +95,7 @@ static bool on_failure(void *ctx, const zl_precord_t *pr, zl_dr_t *dr) {
     /* the first record to fail: the younger ones still queued follow it to disk
      * now (in this same serve), before anything newer is spooled */
     if (!zl_spool_pending(gw->spool)) zl_producer_purge(gw->producer);
+    if (pr->maybe_written) zl_counter_inc(gw->m.spool_maybe_dup); /* replaying it may duplicate it */
     zl_spool_rec_t rec = {.ts_ms = pr->ts_ms ? pr->ts_ms : zl_wall_ms(), .topic = pr->topic, .key = pr->key,
                           .key_len = pr->key_len, .value = pr->value, .value_len = pr->value_len};
     return spool_put(gw, &rec, dr) == ZL_OK;
@@ -101,6 +105,9 @@ static bool on_failure(void *ctx, const zl_precord_t *pr, zl_dr_t *dr) {
 static int spool_state(void *ctx) {
     zl_gw_t *gw = ctx;
     if (zl_outbox_congested(gw)) return 2;
+    /* the disk refused the last write and nothing has been freed since (writes are
+     * only tried again once a second: between tries the spool is still full) */
+    if (gw->spool_io_full && zl_spool_bytes(gw->spool) >= gw->spool_full_bytes) return 2;
     return zl_spool_pending(gw->spool) ? 1 : 0;
 }
 
