@@ -48,6 +48,7 @@ struct zl_producer {
     struct failed *failed;   /* failures of this serve, for the hook, sorted first */
     size_t n_failed, cap_failed;
     bool purge_requested;
+    int64_t progress_ms; /* last delivery report, or the first record handed to an empty producer */
 };
 
 /* A failed record kept for the failure hook: one allocation holds the copies. */
@@ -102,6 +103,7 @@ static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
     zl_producer_t *p = opaque;
     p->inflight_bytes -= (int64_t)(m->len + m->key_len);
     p->inflight_msgs--;
+    p->progress_ms = zl_now_ms();
     zl_gauge_set(p->g_inflight_bytes, p->inflight_bytes);
     uintptr_t priv = (uintptr_t)m->_private;
     zl_dr_t *dr = priv & 1u ? NULL : (zl_dr_t *)m->_private;
@@ -279,6 +281,10 @@ void zl_producer_warm_topics(zl_producer_t *p, const char *const *topics, int n,
     }
 }
 
+int64_t zl_producer_stalled_ms(const zl_producer_t *p) {
+    return p->inflight_msgs > 0 ? zl_now_ms() - p->progress_ms : 0;
+}
+
 int zl_producer_outq(const zl_producer_t *p) { return rd_kafka_outq_len(p->rk); }
 
 void zl_producer_on_failure(zl_producer_t *p, bool (*fn)(void *ctx, const zl_precord_t *rec, zl_dr_t *dr),
@@ -314,6 +320,7 @@ zl_err_t zl_producer_send_raw(zl_producer_t *p, const char *topic, const void *k
         }
         return e == RD_KAFKA_RESP_ERR__QUEUE_FULL ? ZL_ERR_FULL : ZL_ERR_KAFKA;
     }
+    if (p->inflight_msgs == 0) p->progress_ms = zl_now_ms();
     p->inflight_bytes += (int64_t)(key_len + value_len);
     p->inflight_msgs++;
     zl_gauge_set(p->g_inflight_bytes, p->inflight_bytes);

@@ -112,6 +112,9 @@ zl_err_t zl_producer_ensure_topics(zl_producer_t *p, const char *const *topics, 
  * produced to each does not wait for a metadata round (librdkafka 2.0.2 stalls
  * ~1 s there).  Failures are only logged: the producer fetches it later. */
 void zl_producer_warm_topics(zl_producer_t *p, const char *const *topics, int n, int timeout_ms);
+/* How long the producer has held records without any delivery report (0 when
+ * it holds none): the broker is unreachable, or too slow. */
+int64_t zl_producer_stalled_ms(const zl_producer_t *p);
 /* Messages waiting for delivery. */
 int zl_producer_outq(const zl_producer_t *p);
 /* Backpressure: true while the records handed over and not yet reported

@@ -41,6 +41,7 @@ typedef struct {
     int64_t spool_max_bytes, spool_segment_bytes;
     int spool_overflow; /* 0 refuse, 1 drop-oldest */
     int spool_window;
+    int spool_after_ms;
 } zl_gw_conf_t;
 
 extern const zl_conf_table_t zl_gw_conf_table;       /* "General": data.dir, models.dir */

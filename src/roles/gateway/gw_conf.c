@@ -43,6 +43,13 @@ static const zl_conf_prop_t kafka[] = {
             "`kafka.queue.buffering.max.messages`) and accepts it again below 60 %: device requests get "
             "5.03 with Max-Age `backpressure.retry.s`, confirmable notifications are left "
             "unacknowledged so the device retransmits them (see docs/KAFKA.md)."},
+    {.name = "kafka.message.timeout.ms", .type = ZL_CONF_KAFKA, .def = "0",
+     .doc = "How long librdkafka keeps trying to deliver a record (librdkafka `message.timeout.ms`; its "
+            "own default is 300000). 0, the gateway's default: until it is delivered. A record that "
+            "times out after it was sent may have been written by the broker, and the spool, which "
+            "replays it, would then duplicate it; with no timeout, records sent when the broker went "
+            "away are delivered once by the idempotent producer when it is back, while what waits "
+            "unsent goes to the spool (`spool.after.ms`, the queue's watermark)."},
     {.name = "backpressure.retry.s", .type = ZL_CONF_INT, .def = "5", .min = 1, .max = 3600,
      ZL_CONF_FIELD(zl_gw_conf_t, retry_after_s),
      .doc = "Max-Age, in seconds, of the 5.03 answers given to devices while Kafka is behind: how long "
@@ -111,13 +118,20 @@ const zl_conf_table_t zl_gw_reg_conf_table = ZL_CONF_TABLE("Registrations", regi
 
 static const zl_conf_prop_t spool[] = {
     {.name = "spool.enabled", .type = ZL_CONF_BOOL, .def = "true", ZL_CONF_FIELD(zl_gw_conf_t, spool_enabled),
-     .doc = "Keep on disk what Kafka cannot take: records whose delivery failed (`message.timeout.ms` "
-            "passed) and, while the producer queue is over its high watermark or the spool still holds "
-            "records, every new record, so order is kept per endpoint. They are replayed in order, with "
+     .doc = "Keep on disk what Kafka cannot take: the records the producer has not sent yet once it "
+            "has had no delivery report for `spool.after.ms` or its queue passed its high watermark, "
+            "records whose delivery failed, and then every new record while the spool holds any, so "
+            "order is kept per endpoint. They are replayed in order, with "
             "their original timestamps, once the broker takes records again, and removed as Kafka "
             "acknowledges them. `false`: device data is turned away under backpressure (5.03, "
             "unacknowledged CON notifications) and NON notifications the producer cannot queue are lost "
             "(counted). See docs/RELIABILITY.md."},
+    {.name = "spool.after.ms", .type = ZL_CONF_INT, .def = "10000", .min = 100, .max = 86400000,
+     ZL_CONF_FIELD(zl_gw_conf_t, spool_after_ms),
+     .doc = "How long the producer may go without any delivery report while it holds records before "
+            "the records it has not sent yet are moved to the spool (so a gateway crash during a "
+            "broker outage loses nothing), in milliseconds. The producer queue passing its high "
+            "watermark moves them at once."},
     {.name = "spool.dir", .type = ZL_CONF_STR, .def = "${data.dir}/spool", ZL_CONF_FIELD(zl_gw_conf_t, spool_dir),
      .doc = "Directory of the spool's segment files and its cursor (the first record Kafka has not "
             "acknowledged). Created if missing; what an earlier run left there is replayed first."},

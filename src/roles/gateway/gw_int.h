@@ -143,7 +143,7 @@ struct zl_gw {
     size_t n_spool_drs, cap_spool_drs;
     uint64_t replay_outstanding;         /* replayed records Kafka has not reported on */
     bool replay_failed;
-    int64_t replay_after_ms, spool_io_failed_ms;
+    int64_t replay_after_ms, spool_io_failed_ms, stall_purge_ms;
     bool spool_io_full;        /* the last write failed (disk full), none succeeded since */
     uint64_t spool_full_bytes; /* the spool's size then */
     zl_log_limit_t spool_log;

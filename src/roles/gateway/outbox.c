@@ -185,6 +185,17 @@ void zl_outbox_turn(void *ctx) {
 void zl_outbox_replay(zl_gw_t *gw) {
     if (!gw->spool) return;
     int64_t now = zl_now_ms();
+    if (!zl_spool_pending(gw->spool) && zl_producer_stalled_ms(gw->producer) >= gw->conf->spool_after_ms &&
+        now - gw->stall_purge_ms >= gw->conf->spool_after_ms) { /* once per spool.after.ms at most */
+        gw->stall_purge_ms = now;
+        /* no word from Kafka for spool.after.ms: what waits unsent goes to disk (what was sent
+         * stays with librdkafka, whose idempotent retries deliver it once) */
+        ZL_WARN("spool", "no delivery report for %" PRId64 " ms with %d record(s) in the producer: the "
+                "unsent ones go to the spool", zl_producer_stalled_ms(gw->producer),
+                zl_producer_outq(gw->producer));
+        zl_producer_purge(gw->producer);
+        zl_producer_serve(gw->producer);
+    }
     if (gw->replay_failed) {
         if (gw->replay_outstanding) return; /* rewind once nothing replayed is pending */
         zl_spool_rewind(gw->spool);
