@@ -348,6 +348,29 @@ zl_err_t zl_coap_observe_cancel(zl_coap_ep_t *ep, const uint8_t *token, uint8_t 
     return ZL_OK;
 }
 
+zl_err_t zl_coap_reobserve(zl_coap_ep_t *ep, const uint8_t *token, uint8_t tkl, int timeout_ms) {
+    exch_t *x = find_token(ep, token, tkl);
+    if (!x) return ZL_ERR_NOT_FOUND;
+    zl_coap_msg_t req;
+    uint8_t copy[ZL_COAP_MAX_DGRAM];
+    if (zl_ep_resend_view(x, &req, copy, ZL_OPT_OBSERVE, ZL_OPT_BLOCK2)) return ZL_ERR_UNSUPPORTED;
+    uint8_t zero[4];
+    zl_coap_add_uint(&req, ZL_OPT_OBSERVE, 0, zero);
+    req.type = ZL_COAP_CON;
+    /* observing again from scratch: the answer starts a new sequence (RFC 7641 §3.4) */
+    x->observe = true;
+    x->observing = false;
+    x->acked = false;
+    x->got_piggy = false;
+    x->confirmable = true;
+    zl_buf_reset(&x->body);
+    x->blk_gen++;
+    zl_err_t e = zl_ep_exch_transmit(ep, x, &req);
+    if (e) return e;
+    zl_timer_arm(ep->wheel, &x->deadline, zl_now_ms() + (timeout_ms > 0 ? timeout_ms : 60000));
+    return ZL_OK;
+}
+
 zl_err_t zl_coap_cancel(zl_coap_ep_t *ep, const uint8_t *token, uint8_t tkl) {
     exch_t *x = find_token(ep, token, tkl);
     if (!x) return ZL_ERR_NOT_FOUND;
@@ -453,6 +476,7 @@ static void handle_response(zl_coap_ep_t *ep, const zl_coap_addr_t *from, const 
     }
     if (x->observing && m->type == ZL_COAP_CON && ep->cfg.admit && !ep->cfg.admit(ep->cfg.ctx)) {
         C_INC(ep->c_shed); /* no ACK: a CON comes again after the device's backoff */
+        if (ep->cfg.on_shed) ep->cfg.on_shed(ep->cfg.ctx, x->ctx);
         return;
     }
     /* A CON notification of an established observation is acknowledged once

@@ -91,6 +91,11 @@ typedef struct {
      * §4.2), counted in zeelos_coap_notifications_shed_total.  NON
      * notifications cannot be pushed back and are always delivered. */
     bool (*admit)(void *ctx);
+    /* optional: a CON notification was left unacknowledged by admit; obs_ctx is
+     * the ctx of its observation's callback.  A device that gives up on it
+     * drops the observation (RFC 7641 §4.5): the owner may re-establish it
+     * later (zl_coap_reobserve). */
+    void (*on_shed)(void *ctx, void *obs_ctx);
     /* optional: an RST that matched no exchange (peer and MID).  RSTs answer
      * messages the endpoint does not track, such as NON notifications sent with
      * zl_coap_send(): this is how a device learns that the server forgot an
@@ -169,6 +174,13 @@ zl_err_t zl_coap_rebind(zl_coap_ep_t *ep, const uint8_t *token, uint8_t tkl, zl_
  * passively). */
 zl_err_t zl_coap_observe_cancel(zl_coap_ep_t *ep, const uint8_t *token, uint8_t tkl, int timeout_ms,
                                 zl_coap_resp_cb cb, void *ctx);
+/* Re-registers an observation (RFC 7641 §3.3.1): re-sends its GET with
+ * Observe: 0 and the same token, so a device that dropped it (it gave up on
+ * an unacknowledged CON notification) observes again.  The answer arrives as a
+ * notification on the observation's callback; an error answer or no answer
+ * within timeout_ms ends the observation with that error, on the callback.
+ * ZL_ERR_NOT_FOUND / ZL_ERR_UNSUPPORTED as for zl_coap_observe_cancel(). */
+zl_err_t zl_coap_reobserve(zl_coap_ep_t *ep, const uint8_t *token, uint8_t tkl, int timeout_ms);
 /* Forgets an exchange or observation without calling its callback (passive
  * cancel). Returns ZL_ERR_NOT_FOUND if the token is unknown. */
 zl_err_t zl_coap_cancel(zl_coap_ep_t *ep, const uint8_t *token, uint8_t tkl);

@@ -385,7 +385,7 @@ static void test_kafka(void) {
     char out[1024] = "";
     zl_conf_foreach_kafka(c, collect, out);
     CHECK_STR(out, "bootstrap.servers=127.0.0.1:9092;enable.idempotence=true;acks=1;"
-                   "partitioner=murmur2_random;linger.ms=50;queue.buffering.max.kbytes=65536;"
+                   "partitioner=murmur2_random;linger.ms=50;queue.buffering.max.kbytes=65536;message.timeout.ms=0;"
                    "client.id=zc;sasl.mechanism=PLAIN;");
     CHECK(zl_conf_is_set(c, "kafka.client.id"));
     CHECK(zl_conf_is_set(c, "kafka.acks"));

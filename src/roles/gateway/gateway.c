@@ -78,6 +78,9 @@ static const zl_metric_def_t gw_metric_defs[] = {
     C(mgmt_interrupted, "zeelos_mgmt_interrupted_total",
       "Management requests cut off by a gateway crash before their answer, answered UNKNOWN instead of "
       "being executed again."),
+    C(obs_reestablished, "zeelos_observations_reestablished_total",
+      "Observations registered again (Observe: 0, same token) after a notification was turned away and "
+      "none came for observe.reobserve.ms: the device had probably dropped them (RFC 7641 section 4.5)."),
     G(spool_records, "zeelos_spool_records", "Records in the spool that Kafka has not acknowledged yet."),
     G(spool_bytes, "zeelos_spool_bytes", "Bytes of the spool's segment files on disk."),
     C(spool_appended, "zeelos_spool_appended_total",
@@ -306,7 +309,7 @@ zl_gw_t *zl_gw_new(const zl_gw_conf_t *conf, char *errstr, size_t n) {
         .max_body = (size_t)conf->coap.max_payload,
         .max_uploads = (unsigned)conf->coap.block_max_uploads,
         .max_upload_bytes = (size_t)conf->coap.block_max_bytes,
-        .metrics = gw->metrics, .on_request = on_coap_request, .ctx = gw, .admit = admit_notification,
+        .metrics = gw->metrics, .on_request = on_coap_request, .ctx = gw, .admit = admit_notification, .on_shed = zl_obs_on_shed,
         .before_send = commit_store};
     /* the transport is ours to open; the endpoint takes it over (and closes it) */
     if (zl_udp_open(conf->coap_host, conf->coap_port, 4 << 20, &cc.io, errstr, n))

@@ -35,6 +35,7 @@ typedef struct {
     int mgmt_response_max;     /* management.response.max.bytes */
     int64_t ticket_retention_ms; /* management.ticket.retention.ms */
     int queue_awake_ms;
+    int reobserve_ms; /* observe.reobserve.ms */
     /* zl_gw_spool_conf_table */
     bool spool_enabled;
     const char *spool_dir;

@@ -103,6 +103,15 @@ static const zl_conf_prop_t registrations[] = {
             "`passive`: the gateway forgets the token and answers the device's next notification with "
             "RST. Observations restored after a restart, and sleeping queue-mode devices, are always "
             "cancelled passively."},
+    {.name = "observe.reobserve.ms", .type = ZL_CONF_INT, .def = "120000", .min = 1000, .max = 86400000,
+     ZL_CONF_FIELD(zl_gw_conf_t, reobserve_ms),
+     .doc = "An observation one of whose confirmable notifications the gateway left unacknowledged (Kafka "
+            "and the spool could not take it), and that has delivered nothing for this many "
+            "milliseconds since, is registered again: the observe GET is re-sent with Observe: 0 and the "
+            "same token, since a device that gave up retransmitting (~93 s with CoAP's defaults) drops "
+            "the observation (RFC 7641 section 4.5). A device that refuses or does not answer ends the "
+            "observation. Counted in `zeelos_observations_reestablished_total`; queue-mode devices are "
+            "left alone."},
     {.name = "queue.awake.ms", .type = ZL_CONF_INT, .def = "93000", .min = 1000, .max = 86400000,
      ZL_CONF_FIELD(zl_gw_conf_t, queue_awake_ms),
      .doc = "Queue mode (binding with Q): how long, in milliseconds, a device counts as awake after it "

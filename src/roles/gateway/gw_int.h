@@ -72,6 +72,7 @@ struct zl_obs {
     char *ep, *path, *ticket, *reg_id;
     zl_obs_t *next_in_reg;
     struct zl_gw *gw;
+    int64_t shed_ms; /* a CON notification was left unacknowledged then, none delivered since (0: none) */
 };
 
 typedef struct {
@@ -84,6 +85,7 @@ typedef struct {
     zl_gauge_t *brokers_up;
     zl_counter_t *refused_foreign, *refused_takeover, *takeovers, *mgmt_too_large;
     zl_counter_t *mgmt_replayed, *mgmt_dup_skipped, *mgmt_interrupted;
+    zl_counter_t *obs_reestablished;
     zl_gauge_t *spool_records, *spool_bytes;
     zl_counter_t *spool_appended, *spool_replayed, *spool_dropped, *spool_refused, *spool_errors, *spool_maybe_dup;
     zl_histogram_t *mgmt_latency, *notif_latency;
@@ -137,6 +139,7 @@ struct zl_gw {
     zl_log_limit_t mgmt_log;             /* management records without a readable ticket */
     zl_hmap_t tickets_live;              /* tickets.c: requests being served, by ticket */
     zl_timer_t t_tickets;                /* tickets.c: expiry of stored tickets */
+    zl_timer_t t_reobserve;              /* observe.c: re-establishes observations devices dropped */
     /* outbox.c */
     zl_spool_t *spool;                   /* NULL: spool.enabled=false */
     zl_dr_t **spool_drs;                 /* spooled this turn: answered after the fsync */
@@ -259,6 +262,8 @@ int zl_obs_cancel_mode(zl_gw_t *gw, zl_reg_t *reg, const char *path, bool active
 void zl_obs_restore(zl_gw_t *gw);
 /* CoAP callback for notifications of an observation (ctx = zl_obs_t). */
 void zl_obs_on_notify(void *ctx, zl_err_t err, const zl_coap_msg_t *resp);
+/* zl_coap_ep_cfg_t.on_shed: obs_ctx is the zl_obs_t whose notification was turned away. */
+void zl_obs_on_shed(void *ctx, void *obs_ctx);
 
 /* Decodes a device response payload for path into a READ body. */
 zl_err_t zl_gw_decode_content(const zl_models_t *models, const zl_coap_msg_t *resp, const char *path,

@@ -3,6 +3,7 @@
  * ("[hex]" on the wire, like the seed); the token -> ticket map is kept in
  * SQLite so that notifications arriving after a gateway restart still carry
  * the ticket of the request that started them. */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,49 @@ static uint64_t tok_hash(const zl_gw_t *gw, const uint8_t *t, uint8_t tkl) {
     return zl_hash_bytes(gw->obs_by_token.seed, t, tkl);
 }
 
-zl_err_t zl_obs_init(zl_gw_t *gw) { return zl_hmap_init(&gw->obs_by_token, 256); }
+#define REOBSERVE_SWEEP_MS 1000
+
+/* A device gives up on a CON notification nobody acknowledged and drops the
+ * observation (RFC 7641 §4.5), silently.  An observation with a notification
+ * turned away and nothing delivered for observe.reobserve.ms since is
+ * registered again (same token, Observe: 0), once device data is accepted
+ * again; a device that refuses or does not answer ends it (the gauge stays
+ * true).  Queue-mode devices are left alone: asleep, they would not answer. */
+static void on_reobserve_sweep(zl_timer_t *t, void *ctx) {
+    zl_gw_t *gw = ctx;
+    int64_t now = zl_now_ms();
+    if (!zl_outbox_congested(gw)) {
+        size_t b = 0;
+        for (zl_hnode_t *n = zl_hmap_iter(&gw->obs_by_token, &b, NULL); n; n = zl_hmap_iter(&gw->obs_by_token, &b, n)) {
+            zl_obs_t *o = ZL_CONTAINER_OF(n, zl_obs_t, by_token);
+            if (!o->shed_ms || now - o->shed_ms < gw->conf->reobserve_ms) continue;
+            zl_reg_t *reg = zl_registry_by_id(&gw->regs, o->reg_id);
+            int64_t age = now - o->shed_ms;
+            o->shed_ms = 0;
+            if (!reg || reg->queue_mode) continue;
+            if (zl_coap_reobserve(gw->coap, o->token, o->tkl, gw->request_timeout_ms) == ZL_OK) {
+                zl_counter_inc(gw->m.obs_reestablished);
+                ZL_INFO("observe", "observing %s of '%s' again: a notification was turned away %" PRId64
+                        " ms ago and none came since (the device may have dropped the observation)",
+                        o->path, o->ep, age);
+            }
+        }
+    }
+    zl_timer_arm(&gw->wheel, t, now + REOBSERVE_SWEEP_MS);
+}
+
+zl_err_t zl_obs_init(zl_gw_t *gw) {
+    zl_timer_init(&gw->t_reobserve, on_reobserve_sweep, gw);
+    zl_timer_arm(&gw->wheel, &gw->t_reobserve, zl_now_ms() + REOBSERVE_SWEEP_MS);
+    return zl_hmap_init(&gw->obs_by_token, 256);
+}
+
+void zl_obs_on_shed(void *ctx, void *obs_ctx) {
+    zl_gw_t *gw = ctx;
+    /* only our observations' notifications are admitted or shed */
+    zl_obs_t *o = obs_ctx;
+    if (o && o->gw == gw && !o->shed_ms) o->shed_ms = zl_now_ms();
+}
 
 static void obs_free(zl_obs_t *o) {
     free(o->ep);
@@ -169,10 +212,13 @@ void zl_obs_on_notify(void *ctx, zl_err_t err, const zl_coap_msg_t *resp) {
     }
     zl_counter_inc(gw->m.notifications);
     zl_err_t pe = zl_ev_response(gw, gw->t_obs, o->ep, &r, NULL);
-    if (pe == ZL_OK)
+    if (pe == ZL_OK) {
+        o->shed_ms = 0; /* the device still notifies */
         zl_histogram_observe(gw->m.notif_latency, (double)(zl_now_ns() - zl_coap_ep_rx_ns(gw->coap)) / 1e9);
-    else if (pe == ZL_ERR_FULL || pe == ZL_ERR_KAFKA || pe == ZL_ERR_IO)
+    } else if (pe == ZL_ERR_FULL || pe == ZL_ERR_KAFKA || pe == ZL_ERR_IO) {
         zl_coap_ep_refuse_notification(gw->coap); /* not kept for now: a CON one comes again */
+        if (!o->shed_ms) o->shed_ms = zl_now_ms();
+    }
     zl_node_free(node);
 }
 
