@@ -57,6 +57,7 @@ class Device:
     sent: list = field(default_factory=list)   # values sent (NON) or sent at least once (CON)
     acked: set = field(default_factory=set)    # CON values the gateway acknowledged
     pending: dict = field(default_factory=dict)  # CON mid -> [value, datagram, last send, tries]
+    loc: str = ""                               # its registration's location (/rd/<id>)
 
 
 class Fleet:
@@ -68,7 +69,9 @@ class Fleet:
         self.devs: list[Device] = []
         for _ in range(n):
             d = Device(C.RawCoap(env.gw.coap_port), unique("flt-"))
-            assert d.sock.register(d.ep, lt=600, links=b"</3303/0>").code_str == "2.01"
+            r = d.sock.register(d.ep, lt=600, links=b"</3303/0>")
+            assert r.code_str == "2.01"
+            d.loc = r.location_path
             self.devs.append(d)
         for d in self.devs:
             d.ticket = env.mgmt.send(d.ep, "observe", PATH, "TEXT_CODE")
