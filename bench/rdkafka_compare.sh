@@ -53,7 +53,7 @@ run_one() {
     curl -s localhost:18090/metrics | grep -E '^zeelos_mgmt_consumer_restarts_total' | sed 's/^/   /'
     grep -ciE "fenced|fatal" "$dir/gw.log" | sed 's/^/   log lines mentioning fenced or fatal: /'
     kill $dev $gw; wait $gw 2>/dev/null || true
-    rm -rf "$dir"
+    [ -n "${KEEP:-}" ] && echo "   logs: $dir" || rm -rf "$dir"
 }
 
 for b in "$@"; do run_one "$b"; done
