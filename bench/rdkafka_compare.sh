@@ -45,10 +45,10 @@ run_one() {
     sleep 60  # longer than session.timeout.ms (45 s)
     bash "$ROOT/scripts/kafka.sh" up >/dev/null
     local s=$SECONDS
-    if "$z" request --gw "$gid" --format json --ep rk-dev read /3/0/0 --timeout-ms 120000 >/dev/null 2>&1; then
+    if "$z" request --gw "$gid" --format json --ep rk-dev read /3/0/0 --timeout-ms 120000 >"$dir/req.out" 2>&1; then
         echo "   next read answered $((SECONDS - s)) s after the broker was back"
     else
-        echo "   next read NOT answered within 120 s"
+        echo "   next read failed after $((SECONDS - s)) s: $(grep -v '^%' "$dir/req.out" | tail -1)"
     fi
     curl -s localhost:18090/metrics | grep -E '^zeelos_mgmt_consumer_restarts_total' | sed 's/^/   /'
     grep -ciE "fenced|fatal" "$dir/gw.log" | sed 's/^/   log lines mentioning fenced or fatal: /'
