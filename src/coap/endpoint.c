@@ -518,10 +518,16 @@ static void handle_response(zl_coap_ep_t *ep, const zl_coap_addr_t *from, const 
 
     int64_t seq = zl_coap_opt_uint(m, ZL_OPT_OBSERVE, -1);
     ep->refused = false;
+    zl_coap_held_ack_t ackable = {.peer = peer, .token = x->token, .tkl = x->tkl, .mid = mid,
+                                  .seq = seq >= 0 ? (uint32_t)seq : 0};
+    ep->ackable = ack_after ? &ackable : NULL; /* the callback may hold the ACK (held.c) */
+    ep->held_now = false;
     zl_ep_deliver(ep, x, m, seq >= 0, seq >= 0 ? (uint32_t)seq : 0); /* may free x */
-    if (!ack_after) return;
+    ep->ackable = NULL;
+    if (!ack_after || ep->held_now) return;
     if (ep->refused) C_INC(ep->c_shed); /* no ACK: the device retransmits it */
-    else zl_ep_send_empty(ep, &peer, ZL_COAP_ACK, mid);
+    else if (!zl_ep_ack_is_held(ep, &peer, mid)) zl_ep_send_empty(ep, &peer, ZL_COAP_ACK, mid);
+    /* else: a retransmission of one whose ACK is held: that ACK answers both */
 }
 
 void zl_coap_ep_refuse_notification(zl_coap_ep_t *ep) { ep->refused = true; }
@@ -838,6 +844,7 @@ void zl_coap_ep_destroy(zl_coap_ep_t *ep) {
     zl_hmap_free(&ep->by_mid);
     zl_hmap_free(&ep->dedup);
     zl_hmap_free(&ep->asm_by_peer);
+    zl_ep_held_free(ep);
     free(ep);
 }
 

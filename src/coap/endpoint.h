@@ -130,6 +130,30 @@ int zl_coap_ep_read(zl_coap_ep_t *ep, int budget);
  * then left unacknowledged, so the device sends it again, and the observation
  * does not count it as seen; counted in zeelos_coap_notifications_shed_total. */
 void zl_coap_ep_refuse_notification(zl_coap_ep_t *ep);
+/* A confirmable notification's ACK, held until its owner knows the data is
+ * safe (the gateway: Kafka acknowledged the record, or the spool has it on
+ * disk).  A value the caller keeps; the endpoint keeps its own record of it, so
+ * a retransmission that arrives meanwhile is not acknowledged early. */
+typedef struct zl_coap_held_ack {
+    zl_coap_addr_t peer;
+    uint64_t token; /* the observation's token key */
+    uint32_t seq;   /* the notification's Observe number */
+    uint16_t mid;
+    uint8_t tkl;
+} zl_coap_held_ack_t;
+/* Called from a notification callback: if the notification being delivered is
+ * a confirmable one whose ACK the endpoint would send now, it is held instead
+ * and *out describes it; returns false otherwise (NON, block-wise, or not
+ * inside a notification callback).  Every true return must be followed by
+ * exactly one zl_coap_ep_release_ack(). */
+bool zl_coap_ep_hold_ack(zl_coap_ep_t *ep, zl_coap_held_ack_t *out);
+/* kept: the ACK leaves with the next flush.  !kept: no ACK, and the
+ * observation forgets it saw this notification (if nothing newer came since),
+ * so the device's retransmission is delivered again.  Safe to call after the
+ * observation ended. */
+void zl_coap_ep_release_ack(zl_coap_ep_t *ep, const zl_coap_held_ack_t *h, bool kept);
+/* ACKs held now (for tests and metrics). */
+size_t zl_coap_ep_held_acks(const zl_coap_ep_t *ep);
 /* zl_now_ns() when the datagram batch being handled was read from the
  * socket: callbacks use it to measure the time spent since reception. */
 uint64_t zl_coap_ep_rx_ns(const zl_coap_ep_t *ep);

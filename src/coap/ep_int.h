@@ -116,6 +116,11 @@ struct zl_coap_ep {
     zl_counter_t *c_rx, *c_tx, *c_malformed, *c_dup, *c_retx, *c_timeout, *c_rst_sent,
         *c_unmatched, *c_shed, *c_too_large, *c_blk_evicted, *c_stale;
     bool refused; /* set by zl_coap_ep_refuse_notification() during a notification callback */
+    /* ACKs of CON notifications held by zl_coap_ep_hold_ack() (held.c); the map
+     * is created on first use, so a simulated device pays nothing for it */
+    zl_hmap_t held;
+    const zl_coap_held_ack_t *ackable; /* the notification being delivered, if its ACK may be held */
+    bool held_now;                     /* its owner held it */
     assembly_t *lru_head, *lru_tail; /* incomplete Block1 uploads */
     size_t asm_bytes;                /* their bodies, in all */
     uint64_t rx_ns; /* when the batch being handled was read (zl_now_ns) */
@@ -131,6 +136,9 @@ zl_err_t zl_ep_exch_transmit(zl_coap_ep_t *ep, exch_t *x, zl_coap_msg_t *req);
 void zl_ep_exch_finish(zl_coap_ep_t *ep, exch_t *x, zl_err_t err, const zl_coap_msg_t *resp);
 exch_t *zl_ep_exch_new(zl_coap_ep_t *ep, const zl_coap_addr_t *peer, zl_coap_resp_cb cb, void *ctx);
 exch_t *zl_ep_find_key(zl_coap_ep_t *ep, uint64_t key, uint8_t tkl);
+/* held.c: is an ACK for (peer, mid) held?  Frees every held record (destroy). */
+bool zl_ep_ack_is_held(const zl_coap_ep_t *ep, const zl_coap_addr_t *peer, uint16_t mid);
+void zl_ep_held_free(zl_coap_ep_t *ep);
 void zl_ep_deliver(zl_coap_ep_t *ep, exch_t *x, const zl_coap_msg_t *m, bool is_notification, uint32_t seq);
 int zl_ep_resend_view(const exch_t *x, zl_coap_msg_t *req, uint8_t copy[ZL_COAP_MAX_DGRAM], uint16_t drop_a, uint16_t drop_b);
 uint64_t zl_ep_token_key(const uint8_t *t, uint8_t tkl);

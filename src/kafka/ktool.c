@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "common/clock.h"
 #include "common/log.h"
 
 struct zl_ktool {
@@ -82,8 +83,18 @@ zl_err_t zl_ktool_produce(zl_ktool_t *k, const char *topic, const zl_buf_t *key,
 
 void zl_ktool_poll(zl_ktool_t *k, int timeout_ms) { rd_kafka_poll(k->rk, timeout_ms); }
 
-zl_err_t zl_ktool_assign(zl_ktool_t *k, const char *topic, bool from_beginning, int timeout_ms,
-                         char *errstr, size_t n) {
+/* Errors a cluster gives while it settles (a broker just restarted, a leader
+ * being elected): asked again, they go away. */
+static bool transient(rd_kafka_resp_err_t err) {
+    return err == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE || err == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION ||
+           err == RD_KAFKA_RESP_ERR__TRANSPORT || err == RD_KAFKA_RESP_ERR__TIMED_OUT ||
+           err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || err == RD_KAFKA_RESP_ERR_REPLICA_NOT_AVAILABLE ||
+           err == RD_KAFKA_RESP_ERR_UNKNOWN_LEADER_EPOCH || err == RD_KAFKA_RESP_ERR_FENCED_LEADER_EPOCH ||
+           err == RD_KAFKA_RESP_ERR_OFFSET_NOT_AVAILABLE || err == RD_KAFKA_RESP_ERR__PARTITION_EOF;
+}
+
+static zl_err_t assign_once(zl_ktool_t *k, const char *topic, bool from_beginning, int timeout_ms,
+                            bool *again, char *errstr, size_t n) {
     rd_kafka_t *rk = k->rk;
     rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
     const struct rd_kafka_metadata *md = NULL;
@@ -94,10 +105,17 @@ zl_err_t zl_ktool_assign(zl_ktool_t *k, const char *topic, bool from_beginning, 
     rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, rkt, &md, timeout_ms);
     rd_kafka_topic_destroy(rkt);
     if (err) {
+        *again = transient(err);
         snprintf(errstr, n, "metadata for %s: %s", topic, rd_kafka_err2str(err));
         return ZL_ERR_KAFKA;
     }
     zl_err_t e = ZL_OK;
+    if (md->topic_cnt == 1 && transient(md->topics[0].err)) {
+        *again = true;
+        snprintf(errstr, n, "metadata for %s: %s", topic, rd_kafka_err2str(md->topics[0].err));
+        e = ZL_ERR_KAFKA;
+        goto out;
+    }
     if (md->topic_cnt < 1 || md->topics[0].err || md->topics[0].partition_cnt < 1) {
         snprintf(errstr, n, "topic %s does not exist%s", topic,
                  md->topic_cnt && md->topics[0].err ? "" : " (no partitions)");
@@ -112,6 +130,7 @@ zl_err_t zl_ktool_assign(zl_ktool_t *k, const char *topic, bool from_beginning, 
         if (!from_beginning) {
             err = rd_kafka_query_watermark_offsets(rk, topic, p, &lo, &hi, timeout_ms);
             if (err) {
+                *again = transient(err);
                 snprintf(errstr, n, "offsets of %s [%d]: %s", topic, (int)p, rd_kafka_err2str(err));
                 e = ZL_ERR_KAFKA;
                 break;
@@ -128,6 +147,18 @@ zl_err_t zl_ktool_assign(zl_ktool_t *k, const char *topic, bool from_beginning, 
 out:
     rd_kafka_metadata_destroy(md);
     return e;
+}
+
+zl_err_t zl_ktool_assign(zl_ktool_t *k, const char *topic, bool from_beginning, int timeout_ms,
+                         char *errstr, size_t n) {
+    int64_t deadline = zl_now_ms() + timeout_ms;
+    for (;;) {
+        bool again = false;
+        int64_t left = deadline - zl_now_ms();
+        zl_err_t e = assign_once(k, topic, from_beginning, left > 0 ? (int)left : 1, &again, errstr, n);
+        if (!e || !again || zl_now_ms() + 200 >= deadline) return e;
+        usleep(200 * 1000); /* a command-line tool's own thread: the cluster settles meanwhile */
+    }
 }
 
 /* Decodes one part into the object under name (or null + name_error). */

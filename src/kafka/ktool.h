@@ -27,7 +27,9 @@ void zl_ktool_destroy(zl_ktool_t *k);
 
 /* Consumers: assigns (adds to the assignment) every partition of topic: at
  * its current high watermark (queried synchronously, so a record produced
- * after this call returns is never missed), or at the beginning.
+ * after this call returns is never missed), or at the beginning.  Errors of
+ * a settling cluster (no leader yet, broker just restarted) are retried until
+ * timeout_ms; blocks the calling thread (command-line tools only).
  * ZL_ERR_NOT_FOUND when the topic does not exist (yet). */
 zl_err_t zl_ktool_assign(zl_ktool_t *k, const char *topic, bool from_beginning, int timeout_ms,
                          char *errstr, size_t n);

@@ -109,3 +109,24 @@ def test_con_notifications_are_retransmitted_not_lost(gateway_factory):
         assert env.gw.metrics().get("zeelos_notifications_total") == 30
     finally:
         c.close()
+
+
+def test_management_answers_wait_for_room_without_a_spool(gateway_factory):
+    """A management answer cannot be turned away like device data (nobody would repeat it): with
+    the producer's queue full (20 records, held 3 s) and no spool, the answers that do not fit wait
+    in memory and go out once it has room.  30 requests for an unknown endpoint, answered at once
+    by the gateway: every ticket answered, each exactly once."""
+    env = gateway_factory(extra_args=CONGESTED)
+    env.gw.wait_producer_idle()
+    ep = unique("bpnone-")
+    tickets = [env.mgmt.send(ep, "read", "/3/0/0") for _ in range(30)]
+    for t in tickets:
+        rec = env.mgmt.wait_response(t, 30)
+        assert rec.value["rep"]["code"] == "NOT_FOUND", rec.value
+    env.settle()
+    answered = [r.value["ticket"] for r in env.mgmt.rep.records if isinstance(r.value, dict)]
+    for t in tickets:
+        assert answered.count(t) == 1, (t, answered.count(t))
+    m = env.gw.metrics()
+    assert m.get("zeelos_kafka_produce_errors_total", 0) > 0, m  # the queue was full: some had to wait
+    assert m["zeelos_mgmt_answers_waiting"] == 0, m

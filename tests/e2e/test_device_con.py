@@ -83,18 +83,21 @@ def test_con_notifications_are_acknowledged(gwenv, tmp_path):
 def test_con_notifications_survive_backpressure(gateway_factory, tmp_path):
     """A gateway whose Kafka producer is behind leaves CON notifications unacknowledged; the devices
     retransmit them and they arrive later.  Nothing a device sent is lost: what reaches Kafka is what
-    the fleet counted as sent, less at most the one per observation still in flight at shutdown."""
-    env = gateway_factory(extra_args=CONGESTED)
+    the fleet counted as sent, less at most the one per observation still in flight at shutdown.
+    Each device has one CON notification in flight and the gateway acknowledges it only once Kafka
+    has it, so it takes more devices than the queue's watermark (16 of 20 records) to congest it."""
+    env = gateway_factory(extra_args=CONGESTED + ["--backpressure-retry-s", "1"])  # refused registrations retry soon
     env.gw.wait_producer_idle()  # the warm-up answers have left the producer
     prefix = unique("zbp")
-    eps = [f"{prefix}-0", f"{prefix}-1"]
+    n = 24
+    eps = [f"{prefix}-{i:02d}" for i in range(n)]  # the fleet pads its numbers
     log = tmp_path / "fleet.log"
-    with zeelos_device(env, log, prefix, "--count", "2", "--device-notify-con", "--device-notify-ms", "100") as proc:
+    with zeelos_device(env, log, prefix, "--count", str(n), "--device-notify-con", "--device-notify-ms", "100") as proc:
         for ep in eps:
-            env.registration(ep, "NEW", timeout=30)
+            env.registration(ep, "NEW", timeout=60)
         tickets = {env.mgmt.send(ep, "observe", PATH, "TEXT_CODE") for ep in eps}
         for t in tickets:
-            assert env.mgmt.wait_response(t, 20).value["rep"]["code"] == "CONTENT"
+            assert env.mgmt.wait_response(t, 60).value["rep"]["code"] == "CONTENT"
         wait_until(lambda: metric(env, "zeelos_coap_notifications_shed_total") > 0, timeout=20,
                    what="the gateway to shed CON notifications")
         at_shed = len(notes(env, tickets))

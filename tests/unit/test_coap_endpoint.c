@@ -549,6 +549,77 @@ static void test_admit(void) {
     zl_metrics_destroy(m);
 }
 
+/* Held ACKs (held.c): the callback holds a CON notification's ACK; nothing
+ * leaves until it is released, a retransmission meanwhile is neither ACKed
+ * nor delivered, release(kept) sends the ACK; release(!kept) sends none and
+ * the device's retransmission is delivered again (not taken as stale). */
+typedef struct {
+    rec_t r;
+    bool hold;
+    zl_coap_held_ack_t h;
+    int held;
+} hold_rec_t;
+
+static void hold_cb(void *ctx, zl_err_t err, const zl_coap_msg_t *resp) {
+    hold_rec_t *hr = ctx;
+    rec_cb(&hr->r, err, resp);
+    if (!hr->hold || !zl_coap_ep_hold_ack(C, &hr->h)) return;
+    hr->held++;
+    zl_coap_held_ack_t again;
+    CHECK(!zl_coap_ep_hold_ack(C, &again)); /* once per notification */
+}
+
+static void test_held_ack(void) {
+    raw_t raw = raw_open();
+    hold_rec_t hr = {.hold = true};
+    const uint8_t t[8] = {4, 4, 3, 3, 2, 2, 1, 1};
+    zl_coap_held_ack_t none;
+    CHECK(!zl_coap_ep_hold_ack(C, &none)); /* outside a notification callback */
+    CHECK_EQ_INT(zl_coap_observe_attach(C, &raw.addr, t, 8, hold_cb, &hr, NULL, 0), ZL_OK);
+    uint8_t a[ZL_COAP_MAX_DGRAM];
+    zl_coap_msg_t got;
+    notify(&raw, ZL_COAP_CON, 0x7001, t, 2, "2");
+    CHECK(pump_until(&hr.r.calls, 1, 2000));
+    CHECK_EQ_INT(hr.held, 1);
+    CHECK_EQ_INT((int)zl_coap_ep_held_acks(C), 1);
+    CHECK(!raw_recv_msg(&raw, a, &got, 100)); /* held: no ACK yet */
+    notify(&raw, ZL_COAP_CON, 0x7001, t, 2, "2"); /* retransmission while held */
+    pump_for(50);
+    CHECK_EQ_INT(hr.r.calls, 1);
+    CHECK(!raw_recv_msg(&raw, a, &got, 100));
+    zl_coap_ep_release_ack(C, &hr.h, true);
+    zl_coap_ep_flush(C);
+    CHECK(raw_recv_msg(&raw, a, &got, 1000) && got.type == ZL_COAP_ACK && got.mid == 0x7001);
+    CHECK_EQ_INT((int)zl_coap_ep_held_acks(C), 0);
+    notify(&raw, ZL_COAP_CON, 0x7001, t, 2, "2"); /* the ACK was lost: ACKed at once, not delivered */
+    CHECK(raw_recv_msg(&raw, a, &got, 1000) && got.type == ZL_COAP_ACK && got.mid == 0x7001);
+    CHECK_EQ_INT(hr.r.calls, 1);
+    /* not kept: no ACK, and the retransmission is delivered again */
+    notify(&raw, ZL_COAP_CON, 0x7002, t, 3, "3");
+    CHECK(pump_until(&hr.r.calls, 2, 2000));
+    zl_coap_ep_release_ack(C, &hr.h, false);
+    zl_coap_ep_flush(C);
+    CHECK(!raw_recv_msg(&raw, a, &got, 100));
+    hr.hold = false;
+    notify(&raw, ZL_COAP_CON, 0x7002, t, 3, "3");
+    CHECK(pump_until(&hr.r.calls, 3, 2000));
+    CHECK_EQ_INT(hr.r.payload[0], '3');
+    CHECK(raw_recv_msg(&raw, a, &got, 1000) && got.type == ZL_COAP_ACK && got.mid == 0x7002);
+    /* a NON notification has no ACK to hold */
+    hr.hold = true;
+    notify(&raw, ZL_COAP_NON, 0x7003, t, 4, "4");
+    CHECK(pump_until(&hr.r.calls, 4, 2000));
+    CHECK_EQ_INT(hr.held, 2);
+    /* held, then the observation ends: the release still sends the ACK */
+    notify(&raw, ZL_COAP_CON, 0x7004, t, 5, "5");
+    CHECK(pump_until(&hr.r.calls, 5, 2000));
+    CHECK_EQ_INT(hr.held, 3);
+    CHECK_EQ_INT(zl_coap_cancel(C, t, 8), ZL_OK);
+    zl_coap_ep_release_ack(C, &hr.h, false); /* no observation to rewind: harmless */
+    CHECK_EQ_INT((int)zl_coap_ep_held_acks(C), 0);
+    close(raw.fd);
+}
+
 static void block1_send(const raw_t *raw, uint16_t mid, uint32_t num, bool more, const char *payload,
                         size_t len) {
     zl_coap_msg_t m;
@@ -1388,6 +1459,7 @@ int main(void) {
     test_observe();
     test_observe_attach();
     test_admit();
+    test_held_ack();
     test_block1();
     test_block1_caps();
     test_block2();

@@ -83,6 +83,8 @@ static const zl_metric_def_t gw_metric_defs[] = {
       "none came for observe.reobserve.ms: the device had probably dropped them (RFC 7641 section 4.5)."),
     G(spool_records, "zeelos_spool_records", "Records in the spool that Kafka has not acknowledged yet."),
     G(spool_bytes, "zeelos_spool_bytes", "Bytes of the spool's segment files on disk."),
+    G(answers_waiting, "zeelos_mgmt_answers_waiting",
+      "Management answers waiting in memory for room in the producer's queue (spool.enabled=false only)."),
     C(spool_appended, "zeelos_spool_appended_total",
       "Records written to the spool (Kafka could not take them, or older ones were waiting there)."),
     C(spool_replayed, "zeelos_spool_replayed_total", "Spooled records Kafka acknowledged after a replay."),
@@ -364,6 +366,7 @@ void zl_gw_destroy(zl_gw_t *gw) {
      * delivery reports release consumer offsets; so CoAP, then producer flush
      * (serves reports), then the consumer (commits), then the producer. */
     if (gw->coap) zl_coap_ep_destroy(gw->coap);
+    gw->coap = NULL; /* delivery reports served below find no endpoint to ACK through */
     if (gw->producer) {
         zl_producer_serve(gw->producer);
         zl_producer_flush(gw->producer, 10000); /* what is left goes to the spool */

@@ -86,7 +86,7 @@ typedef struct {
     zl_counter_t *refused_foreign, *refused_takeover, *takeovers, *mgmt_too_large;
     zl_counter_t *mgmt_replayed, *mgmt_dup_skipped, *mgmt_interrupted;
     zl_counter_t *obs_reestablished;
-    zl_gauge_t *spool_records, *spool_bytes;
+    zl_gauge_t *spool_records, *spool_bytes, *answers_waiting;
     zl_counter_t *spool_appended, *spool_replayed, *spool_dropped, *spool_refused, *spool_errors, *spool_maybe_dup;
     zl_histogram_t *mgmt_latency, *notif_latency;
 } zl_gw_metrics_t;
@@ -150,6 +150,7 @@ struct zl_gw {
     bool spool_io_full;        /* the last write failed (disk full), none succeeded since */
     uint64_t spool_full_bytes; /* the spool's size then */
     zl_log_limit_t spool_log;
+    struct zl_waiting *wait_head, *wait_tail; /* no spool: answers waiting for room in the producer */
 };
 
 /* gateway.c: response helpers for device requests (rd.c, send.c) */

@@ -29,6 +29,10 @@ void zl_mgmt_free(mreq_t *m) {
 
 static void on_delivered(zl_dr_t *dr, zl_err_t err, const char *reason) {
     mreq_t *m = (mreq_t *)dr;
+    if (err == ZL_ERR_CANCELLED) { /* never sent (shutdown): the offset stays, Kafka replays it */
+        zl_mgmt_free(m);
+        return;
+    }
     if (err)
         ZL_ERROR("mgmt", "response for ticket '%s' was not delivered (%s); the request is "
                  "considered answered", m->req.ticket, reason ? reason : zl_err2str(err));

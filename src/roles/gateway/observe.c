@@ -177,6 +177,35 @@ static void format_obs_id(const zl_obs_t *o, char out[20]) {
     out[k] = 0;
 }
 
+/* A CON notification in Kafka's hands: its ACK waits for the delivery report
+ * (or for the spool's fsync, when the record went there instead). */
+typedef struct {
+    zl_dr_t dr;
+    zl_gw_t *gw;
+    zl_coap_held_ack_t ack;
+} notif_ack_t;
+
+static void on_notif_delivered(zl_dr_t *dr, zl_err_t err, const char *reason) {
+    notif_ack_t *na = (notif_ack_t *)dr;
+    (void)reason; /* the producer logged and counted a failure */
+    if (na->gw->coap) zl_coap_ep_release_ack(na->gw->coap, &na->ack, err == ZL_OK);
+    free(na);
+}
+
+/* The delivery report that acknowledges this notification to the device, or
+ * NULL when the endpoint acknowledges it itself (NON, block-wise, no memory). */
+static zl_dr_t *hold_ack(zl_gw_t *gw) {
+    zl_coap_held_ack_t ack;
+    if (!zl_coap_ep_hold_ack(gw->coap, &ack)) return NULL;
+    notif_ack_t *na = malloc(sizeof *na);
+    if (!na) {
+        zl_coap_ep_release_ack(gw->coap, &ack, true); /* as before held ACKs: at once */
+        return NULL;
+    }
+    *na = (notif_ack_t){.dr = {.cb = on_notif_delivered}, .gw = gw, .ack = ack};
+    return &na->dr;
+}
+
 void zl_obs_on_notify(void *ctx, zl_err_t err, const zl_coap_msg_t *resp) {
     zl_obs_t *o = ctx;
     zl_gw_t *gw = o->gw;
@@ -211,11 +240,16 @@ void zl_obs_on_notify(void *ctx, zl_err_t err, const zl_coap_msg_t *resp) {
         r.content = node;
     }
     zl_counter_inc(gw->m.notifications);
-    zl_err_t pe = zl_ev_response(gw, gw->t_obs, o->ep, &r, NULL);
+    zl_dr_t *dr = hold_ack(gw);
+    zl_err_t pe = zl_ev_response(gw, gw->t_obs, o->ep, &r, dr);
+    bool retry = pe == ZL_ERR_FULL || pe == ZL_ERR_KAFKA || pe == ZL_ERR_IO;
+    /* not taken: no ACK when it may be kept later (the retransmission counts as
+     * fresh), an ACK when it never will be (it cannot be encoded) */
+    if (pe && dr) on_notif_delivered(dr, retry ? pe : ZL_OK, NULL);
     if (pe == ZL_OK) {
         o->shed_ms = 0; /* the device still notifies */
         zl_histogram_observe(gw->m.notif_latency, (double)(zl_now_ns() - zl_coap_ep_rx_ns(gw->coap)) / 1e9);
-    } else if (pe == ZL_ERR_FULL || pe == ZL_ERR_KAFKA || pe == ZL_ERR_IO) {
+    } else if (retry) {
         zl_coap_ep_refuse_notification(gw->coap); /* not kept for now: a CON one comes again */
         if (!o->shed_ms) o->shed_ms = zl_now_ms();
     }

@@ -9,7 +9,12 @@
  *
  * A zl_dr_t given with a spooled record is answered ZL_OK at the end of the
  * loop turn, after the spool's fsync: a Send is acknowledged to the device,
- * a management answer releases its offset, once the disk has them. */
+ * a management answer releases its offset, once the disk has them.
+ *
+ * Without a spool (spool.enabled=false) a full producer queue turns device
+ * data away (5.03, unacknowledged CON), which the device repeats; a
+ * management answer has nobody to repeat it, so it waits in memory, in
+ * order, and goes out as soon as the queue has room. */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,7 +136,51 @@ zl_err_t zl_outbox_init(zl_gw_t *gw, char *errstr, size_t n) {
     return ZL_OK;
 }
 
+/* A management answer the producer had no room for (no spool); key and value follow. */
+struct zl_waiting {
+    struct zl_waiting *next;
+    const char *topic; /* one of gw's topic names */
+    zl_dr_t *dr;
+    int64_t ts_ms;
+    size_t klen, vlen;
+    uint8_t data[];
+};
+
+static zl_err_t wait_for_room(zl_gw_t *gw, const char *topic, zl_dr_t *dr) {
+    struct zl_waiting *w = malloc(sizeof *w + gw->kbuf.len + gw->vbuf.len);
+    if (!w) return ZL_ERR_NOMEM;
+    *w = (struct zl_waiting){.topic = topic, .dr = dr, .ts_ms = zl_wall_ms(), .klen = gw->kbuf.len,
+                             .vlen = gw->vbuf.len};
+    if (w->klen) memcpy(w->data, gw->kbuf.data, w->klen);
+    if (w->vlen) memcpy(w->data + w->klen, gw->vbuf.data, w->vlen);
+    if (gw->wait_tail) gw->wait_tail->next = w;
+    else gw->wait_head = w;
+    gw->wait_tail = w;
+    zl_gauge_add(gw->m.answers_waiting, 1);
+    return ZL_OK;
+}
+
+/* Sends waiting answers, oldest first, while the producer takes them. */
+static void send_waiting(zl_gw_t *gw) {
+    struct zl_waiting *w;
+    while ((w = gw->wait_head) != NULL && !zl_producer_congested(gw->producer)) {
+        zl_err_t e = zl_producer_send_raw(gw->producer, w->topic, w->data, w->klen, w->data + w->klen, w->vlen,
+                                          w->ts_ms, w->dr);
+        if (e == ZL_ERR_FULL) return;
+        gw->wait_head = w->next;
+        if (!gw->wait_head) gw->wait_tail = NULL;
+        zl_gauge_add(gw->m.answers_waiting, -1);
+        if (e) w->dr->cb(w->dr, e, "the producer refused it");
+        free(w);
+    }
+}
+
 zl_err_t zl_outbox_send(zl_gw_t *gw, const char *topic, zl_dr_t *dr) {
+    if (!gw->spool && topic == gw->t_rep && dr) {
+        if (gw->wait_head) return wait_for_room(gw, topic, dr); /* behind the ones already waiting */
+        zl_err_t e = zl_producer_send(gw->producer, topic, &gw->kbuf, &gw->vbuf, dr);
+        return e == ZL_ERR_FULL ? wait_for_room(gw, topic, dr) : e;
+    }
     bool to_disk = gw->spool && (zl_spool_pending(gw->spool) || zl_producer_congested(gw->producer));
     if (!to_disk) {
         zl_err_t e = zl_producer_send(gw->producer, topic, &gw->kbuf, &gw->vbuf, dr);
@@ -183,7 +232,10 @@ void zl_outbox_turn(void *ctx) {
 }
 
 void zl_outbox_replay(zl_gw_t *gw) {
-    if (!gw->spool) return;
+    if (!gw->spool) {
+        send_waiting(gw);
+        return;
+    }
     int64_t now = zl_now_ms();
     if (!zl_spool_pending(gw->spool) && zl_producer_stalled_ms(gw->producer) >= gw->conf->spool_after_ms &&
         now - gw->stall_purge_ms >= gw->conf->spool_after_ms) { /* once per spool.after.ms at most */
@@ -228,6 +280,15 @@ void zl_outbox_replay(zl_gw_t *gw) {
 }
 
 void zl_outbox_fini(zl_gw_t *gw) {
+    size_t n = 0;
+    for (struct zl_waiting *w = gw->wait_head, *next; w; w = next, n++) {
+        next = w->next;
+        w->dr->cb(w->dr, ZL_ERR_CANCELLED, NULL); /* not sent: its request is served again at the next start */
+        free(w);
+    }
+    gw->wait_head = gw->wait_tail = NULL;
+    if (n) ZL_INFO("mgmt", "%zu answer(s) never reached the producer; their requests are served again at the "
+                   "next start", n);
     if (!gw->spool) return;
     zl_outbox_turn(gw);
     if (zl_spool_pending(gw->spool))

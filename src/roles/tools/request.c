@@ -258,8 +258,10 @@ static int send_request(run_t *r) {
         fprintf(stderr, "zeelos request: %s\n", err);
         return 1;
     }
-    /* listen first: the reply topic at its end, before the request exists */
-    zl_err_t e = zl_ktool_assign(r->cons, rep_topic, false, 10000, err, sizeof err);
+    /* listen first: the reply topic at its end, before the request exists (a
+     * cluster still settling after a restart is waited for, within --timeout-ms) */
+    int assign_ms = conf->wait_ms > 10000 ? (int)(conf->wait_ms < INT32_MAX ? conf->wait_ms : INT32_MAX) : 10000;
+    zl_err_t e = zl_ktool_assign(r->cons, rep_topic, false, assign_ms, err, sizeof err);
     r->assigned = e == ZL_OK;
     if (e && e != ZL_ERR_NOT_FOUND) {
         fprintf(stderr, "zeelos request: %s\n", err);
