@@ -38,7 +38,7 @@ kafka-up: deps
 kafka-down:
 	@bash scripts/kafka.sh down
 
-registry-up: pydeps
+registry-up: build kafka-up
 	@bash scripts/registry.sh up
 
 registry-down:

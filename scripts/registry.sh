@@ -1,20 +1,22 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# Local Confluent-compatible Schema Registry for the demo and manual testing.
+# The local Schema Registry for the demo and manual testing: `zeelos registry`, its state in the
+# compacted topic _schemas of the local broker (scripts/kafka.sh), so schemas survive restarts.
 #
 #   scripts/registry.sh up       start (background) and print the URL to use
 #   scripts/registry.sh down     stop the registry this script started (only that pid)
 #   scripts/registry.sh status   exit 0 when running
 #   scripts/registry.sh url      print the URL
 #
-# It runs tests/e2e/mini_registry.py, an in-memory registry (schemas are lost when it stops).
-# Apicurio from Maven Central was tried and cannot be resolved here: tests/e2e/REGISTRY.md.
-#
-# Environment: ZEELOS_SR_PORT (default 8081), ZEELOS_RUN_DIR (default <repo>/.zeelos-run).
+# Environment: ZEELOS_SR_PORT (default 8081), KAFKA_PORT (default 9092), ZEELOS_SR_TOPIC (default
+# _schemas), ZEELOS_BIN (default <repo>/build/zeelos), ZEELOS_RUN_DIR (default <repo>/.zeelos-run).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PORT="${ZEELOS_SR_PORT:-8081}"
+KAFKA="127.0.0.1:${KAFKA_PORT:-9092}"
+TOPIC="${ZEELOS_SR_TOPIC:-_schemas}"
+BIN="${ZEELOS_BIN:-$ROOT/build/zeelos}"
 RUN_ROOT="${ZEELOS_RUN_DIR:-$ROOT/.zeelos-run}"
 mkdir -p "$RUN_ROOT"
 RUN_ROOT="$(cd "$RUN_ROOT" && pwd)"
@@ -22,15 +24,9 @@ STATE="$RUN_ROOT/registry"
 PIDFILE="$STATE/registry.pid"
 LOG="$STATE/registry.log"
 URL="http://127.0.0.1:$PORT"
-SCRIPT="$ROOT/tests/e2e/mini_registry.py"
 
 say() { echo "registry.sh: $*"; }
 die() { echo "registry.sh: error: $*" >&2; exit 1; }
-
-# The venv's python validates schemas with fastavro and checks compatibility with Apache Avro;
-# plain python3 works too (JSON check only, every schema counts as compatible).
-PY="$ROOT/.venv/bin/python"
-[ -x "$PY" ] || PY="$(command -v python3 || true)"
 
 our_pid() {
   [ -f "$PIDFILE" ] || return 1
@@ -38,7 +34,7 @@ our_pid() {
   pid="$(cat "$PIDFILE" 2>/dev/null)"
   [[ "$pid" =~ ^[0-9]+$ ]] || return 1
   cmd="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" || return 1
-  [[ "$cmd" == *mini_registry.py* && "$cmd" == *"--port $PORT"* ]] || return 1
+  [[ "$cmd" == *" registry "* && "$cmd" == *"--port $PORT"* ]] || return 1
   echo "$pid"
 }
 
@@ -47,18 +43,19 @@ answers() { curl -fsS -m 2 "$URL/subjects" >/dev/null 2>&1; }
 cmd_up() {
   local pid
   if pid="$(our_pid)"; then say "already running pid $pid: $URL"; return 0; fi
-  [ -n "$PY" ] || die "python3 not found"
+  [ -x "$BIN" ] || die "$BIN not found (make build)"
   command -v curl >/dev/null || die "curl not found"
   if answers; then die "$URL already answers (another registry?); set ZEELOS_SR_PORT"; fi
   mkdir -p "$STATE"
-  say "starting the mini schema registry on 127.0.0.1:$PORT ..."
-  setsid "$PY" "$SCRIPT" --host 127.0.0.1 --port "$PORT" >"$LOG" 2>&1 </dev/null &
+  say "starting zeelos registry on 127.0.0.1:$PORT (state: topic $TOPIC on $KAFKA) ..."
+  setsid "$BIN" registry --port "$PORT" -X registry.host=127.0.0.1 --kafka "$KAFKA" --topic "$TOPIC" \
+    >"$LOG" 2>&1 </dev/null &
   pid=$!
   echo "$pid" >"$PIDFILE"
-  local deadline=$((SECONDS + 15))
+  local deadline=$((SECONDS + 60))
   until answers; do
     if ! kill -0 "$pid" 2>/dev/null; then cat "$LOG" >&2; rm -f "$PIDFILE"; die "registry exited"; fi
-    [ $SECONDS -lt $deadline ] || { cmd_down >/dev/null; die "registry did not answer within 15 s"; }
+    [ $SECONDS -lt $deadline ] || { cmd_down >/dev/null; die "registry did not answer within 60 s (log: $LOG)"; }
     sleep 0.2
   done
   say "started pid $pid; schema registry URL: $URL"

@@ -67,6 +67,7 @@ struct zl_http_call {
     const char *ctype;
     char *method, *url;
     zl_buf_t req, reply;
+    zl_buf_t args;               /* query arguments: name NUL value NUL ... (decoded) */
     const char *body;            /* req as a C string, "" when empty */
     zl_http_loop_handler_t fn;
     void *ctx;
@@ -194,6 +195,7 @@ static void zl_call_unref(zl_http_call_t *c) {
     free(c->url);
     zl_buf_free(&c->req);
     zl_buf_free(&c->reply);
+    zl_buf_free(&c->args);
     free(c);
 }
 
@@ -215,6 +217,26 @@ const char *zl_http_call_body(const zl_http_call_t *c, size_t *len) {
 }
 zl_buf_t *zl_http_call_reply(zl_http_call_t *c) { return &c->reply; }
 
+const char *zl_http_call_arg(const zl_http_call_t *c, const char *name) {
+    const char *p = (const char *)c->args.data, *end = p + c->args.len;
+    while (p && p < end) {
+        const char *v = p + strlen(p) + 1;
+        if (!strcmp(p, name)) return v;
+        p = v + strlen(v) + 1;
+    }
+    return NULL;
+}
+
+/* MHD_get_connection_values iterator: one query argument into the call. */
+static zl_mhd_result_t zl_collect_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value) {
+    zl_buf_t *b = cls;
+    (void)kind;
+    if (!key) return MHD_YES;
+    zl_buf_append(b, key, strlen(key) + 1);
+    zl_buf_append(b, value ? value : "", strlen(value ? value : "") + 1);
+    return MHD_YES;
+}
+
 void zl_http_call_done(zl_http_call_t *c, int status, const char *content_type) {
     pthread_mutex_lock(&c->mu);
     c->status = status;
@@ -233,6 +255,7 @@ static zl_http_call_t *zl_call_new(const char *method, const char *url, zl_req_t
     c->req = req->body; /* moved: the connection's buffer is left empty */
     zl_buf_init(&req->body, 0);
     zl_buf_init(&c->reply, 0);
+    zl_buf_init(&c->args, 0);
     c->body = c->req.len ? zl_buf_cstr(&c->req) : "";
     if (!c->method || !c->url || !c->body) {
         free(c->method);
@@ -266,6 +289,7 @@ static zl_mhd_result_t zl_dispatch_loop(zl_http_t *h, struct MHD_Connection *con
                                         const char *method, zl_req_t *req, const zl_route_t *r) {
     zl_http_call_t *c = zl_call_new(method, url, req, r);
     if (!c) return zl_reply_json_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory", NULL);
+    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, zl_collect_arg, &c->args);
     pthread_mutex_lock(&h->mu);
     bool stopping = h->stopping;
     if (!stopping) {

@@ -75,6 +75,9 @@ void zl_http_route_loop(zl_http_t *h, const char *prefix, zl_loop_t *loop, zl_ht
 const char *zl_http_call_method(const zl_http_call_t *c);
 const char *zl_http_call_url(const zl_http_call_t *c);
 const char *zl_http_call_body(const zl_http_call_t *c, size_t *len);
+/* The value of query argument name ("" for `?name`), NULL when absent;
+ * owned by the call.  The URL above is the decoded path, without the query. */
+const char *zl_http_call_arg(const zl_http_call_t *c, const char *name);
 /* The response body, to fill before zl_http_call_done (owned by the call). */
 zl_buf_t *zl_http_call_reply(zl_http_call_t *c);
 /* Completes the call (loop thread, exactly once): status 100..599, content

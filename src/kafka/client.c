@@ -110,7 +110,11 @@ static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
     uint64_t seq = priv & 1u ? (uint64_t)(priv >> 1) : dr ? dr->seq : 0;
     if (!m->err) {
         zl_counter_inc(p->c_delivered);
-        if (dr) dr->cb(dr, ZL_OK, NULL);
+        if (dr) {
+            dr->partition = m->partition;
+            dr->offset = m->offset;
+            dr->cb(dr, ZL_OK, NULL);
+        }
         return;
     }
     zl_counter_inc(p->c_failed);
@@ -223,8 +227,9 @@ void zl_producer_serve(zl_producer_t *p) {
     } while (p->purge_requested);
 }
 
-zl_err_t zl_producer_ensure_topics(zl_producer_t *p, const char *const *topics, int n, int timeout_ms,
-                                   char *errstr, size_t errstr_size) {
+/* CreateTopics for n topics; partitions -1 and configs NULL: the broker's defaults. */
+static zl_err_t create_topics(zl_producer_t *p, const char *const *topics, int n, int partitions,
+                              const char *const *configs, int timeout_ms, char *errstr, size_t errstr_size) {
     rd_kafka_NewTopic_t **nt = calloc((size_t)n, sizeof *nt);
     rd_kafka_queue_t *q = rd_kafka_queue_new(p->rk);
     zl_err_t ret = ZL_OK;
@@ -233,7 +238,11 @@ zl_err_t zl_producer_ensure_topics(zl_producer_t *p, const char *const *topics, 
         if (q) rd_kafka_queue_destroy(q);
         return ZL_ERR_NOMEM;
     }
-    for (int i = 0; i < n; i++) nt[i] = rd_kafka_NewTopic_new(topics[i], -1, -1, NULL, 0);
+    for (int i = 0; i < n; i++) {
+        nt[i] = rd_kafka_NewTopic_new(topics[i], partitions, -1, NULL, 0);
+        for (int k = 0; nt[i] && configs && configs[k]; k += 2)
+            rd_kafka_NewTopic_set_config(nt[i], configs[k], configs[k + 1]);
+    }
     rd_kafka_AdminOptions_t *opt = rd_kafka_AdminOptions_new(p->rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
     rd_kafka_AdminOptions_set_operation_timeout(opt, timeout_ms, NULL, 0);
     rd_kafka_AdminOptions_set_request_timeout(opt, timeout_ms, NULL, 0);
@@ -264,6 +273,16 @@ zl_err_t zl_producer_ensure_topics(zl_producer_t *p, const char *const *topics, 
     free(nt);
     rd_kafka_queue_destroy(q);
     return ret;
+}
+
+zl_err_t zl_producer_ensure_topics(zl_producer_t *p, const char *const *topics, int n, int timeout_ms,
+                                   char *errstr, size_t errstr_size) {
+    return create_topics(p, topics, n, -1, NULL, timeout_ms, errstr, errstr_size);
+}
+
+zl_err_t zl_producer_ensure_log(zl_producer_t *p, const char *topic, int timeout_ms, char *errstr, size_t n) {
+    static const char *const compact[] = {"cleanup.policy", "compact", NULL};
+    return create_topics(p, &topic, 1, 1, compact, timeout_ms, errstr, n);
 }
 
 void zl_producer_warm_topics(zl_producer_t *p, const char *const *topics, int n, int timeout_ms) {

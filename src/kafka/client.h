@@ -48,7 +48,9 @@ typedef struct zl_dr zl_dr_t;
  * in whatever it must release; the Kafka layer only holds the pointer until cb. */
 struct zl_dr {
     void (*cb)(zl_dr_t *dr, zl_err_t err, const char *reason);
-    uint64_t seq; /* the producer's: the order records were handed over */
+    uint64_t seq;      /* the producer's: the order records were handed over */
+    int32_t partition; /* set before cb on success: where Kafka wrote the record */
+    int64_t offset;
 };
 
 /* True for the librdkafka properties only a producer understands (the shared
@@ -107,6 +109,10 @@ void zl_producer_purge(zl_producer_t *p);
  * topic exists afterwards; otherwise errstr names the first failure. */
 zl_err_t zl_producer_ensure_topics(zl_producer_t *p, const char *const *topics, int n, int timeout_ms,
                                    char *errstr, size_t errstr_size);
+/* Creates topic, when it does not exist, as a log of state: one partition
+ * (one total order), cleanup.policy=compact (the latest record per key is
+ * kept forever), the broker's replication factor.  Blocking, set-up only. */
+zl_err_t zl_producer_ensure_log(zl_producer_t *p, const char *topic, int timeout_ms, char *errstr, size_t n);
 /* Fetches the metadata of topics (blocking, at most timeout_ms: set-up only)
  * and keeps their topic handles for the producer's life, so the first record
  * produced to each does not wait for a metadata round (librdkafka 2.0.2 stalls

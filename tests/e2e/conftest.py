@@ -5,8 +5,8 @@ a subprocess, LwM2M devices on aiocoap, raw CoAP and libcoap's coap-client.
 Environment:
   KAFKA_PORT (or ZEELOS_KAFKA_PORT)   broker port on 127.0.0.1 (default 9092). If nothing answers
                                       there, scripts/kafka.sh up starts one and the session stops it.
-  ZEELOS_TEST_SCHEMA_REGISTRY         URL of an existing registry; default: an in-process
-                                      mini_registry.py on a free port.
+  ZEELOS_TEST_SCHEMA_REGISTRY         URL of an existing registry; default: `zeelos registry` on a
+                                      free port, its state in a fresh topic of the test broker.
   ZEELOS_BIN                          gateway binary (default build/zeelos).
   ZEELOS_E2E_KEEP_LOGS=1              print gateway logs for passing tests too.
 
@@ -33,8 +33,7 @@ from gateway_proc import ROOT, Gateway, child_env, coap_client_bin, unique, zeel
 from kafka_helpers import (AvroCodec, Management, SchemaRegistry, TopicReader,  # noqa: E402
                            create_topics, gateway_topics)
 from lwm2m_device import AsyncRunner, LwM2MDevice  # noqa: E402
-import mini_registry  # noqa: E402
-from mini_registry import MiniRegistry  # noqa: E402
+from registry_proc import Registry  # noqa: E402
 
 # Small values so the suite stays fast; the tests rely on these.
 COAP_REQUEST_TIMEOUT_MS = 3000
@@ -45,7 +44,6 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "gateway: needs the zeelos gateway binary (build/zeelos or $ZEELOS_BIN)")
     config.addinivalue_line("markers", "kafka: needs the Kafka broker")
     config.addinivalue_line("markers", "coap_client: needs libcoap's coap-client (libcoap3-bin)")
-    config.addinivalue_line("markers", "avro: needs the Apache avro package (requirements.txt)")
     config.addinivalue_line("markers", "slow: takes more than ~10 s")
 
 
@@ -62,14 +60,8 @@ def _missing_coap_client():
     return "libcoap's coap-client is not installed (apt-get install libcoap3-bin)"
 
 
-def _missing_avro():
-    if mini_registry.avro_schema is not None:
-        return None
-    return "the avro package is not installed (pip install -r tests/e2e/requirements.txt)"
-
-
 # marker -> check returning what is missing (None when present)
-_REQUIRES = {"gateway": _missing_gateway, "coap_client": _missing_coap_client, "avro": _missing_avro}
+_REQUIRES = {"gateway": _missing_gateway, "coap_client": _missing_coap_client}
 
 
 def pytest_collection_modifyitems(session, config, items):
@@ -123,14 +115,17 @@ def kafka_bootstrap():
 
 # ------------------------------------------------------------------ Schema Registry
 @pytest.fixture(scope="session")
-def registry_url():
+def registry_url(kafka_bootstrap, tmp_path_factory):
     ext = os.environ.get("ZEELOS_TEST_SCHEMA_REGISTRY")
     if ext:
         yield ext.rstrip("/")
         return
-    reg = MiniRegistry(port=0).start()
+    missing = _missing_gateway()
+    assert missing is None, missing
+    reg = Registry(kafka_bootstrap, f"_schemas-e2e-{os.getpid()}-{unique('s')}",
+                   tmp_path_factory.mktemp("registry")).start()
     yield reg.url
-    reg.stop()
+    assert reg.stop() == 0, reg.log_tail()
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Self-tests of the e2e harness against real peers (no gateway needed): the mini registry,
+"""Self-tests of the e2e harness against real peers (no gateway needed): the registry,
 Confluent-framed Avro through the real broker, the aiocoap device against hand-built CoAP and
 libcoap's coap-client. If these fail, the gateway tests cannot be trusted."""
 from __future__ import annotations
@@ -21,7 +21,7 @@ from lwm2m_device import CF_TLV, LwM2MDevice, tlv_decode, tlv_entry
 from gateway_proc import unique
 
 
-def test_mini_registry_semantics(registry_url):
+def test_registry_semantics(registry_url):
     s = requests.Session()
     key = contract_schemas.AVRO_KEY
     subj_a, subj_b = unique("a-") + "-key", unique("b-") + "-key"

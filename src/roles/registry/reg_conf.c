@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Property table of `zeelos registry` (data only; see registry.h). */
+#include <stdint.h>
+
+#include "roles/registry/registry.h"
+
+static const zl_conf_prop_t props[] = {
+    {.name = "registry.host", .type = ZL_CONF_STR, .def = "0.0.0.0",
+     ZL_CONF_FIELD(zl_registry_conf_t, host),
+     .doc = "Local address of the registry's HTTP endpoint: the REST API, `/metrics` and `/healthz`. "
+            "`0.0.0.0` listens on every IPv4 interface."},
+    {.name = "registry.port", .type = ZL_CONF_INT, .def = "8081", .min = 1, .max = 65535,
+     .aliases = "--port", ZL_CONF_FIELD(zl_registry_conf_t, port),
+     .doc = "TCP port of the registry's HTTP endpoint (Confluent's default, 8081)."},
+    {.name = "registry.topic", .type = ZL_CONF_STR, .def = "_schemas",
+     .aliases = "--topic", ZL_CONF_FIELD(zl_registry_conf_t, topic),
+     .doc = "The Kafka topic that holds the registry's state, in the record format of Confluent's "
+            "`kafkastore.topic`. Created at start-up when missing, with one partition and "
+            "`cleanup.policy=compact`. Every registry instance reading the same topic serves the same "
+            "schemas; replicating the topic replicates the registry."},
+    {.name = "registry.compatibility", .type = ZL_CONF_ENUM, .def = "BACKWARD",
+     .values = "NONE|BACKWARD|BACKWARD_TRANSITIVE|FORWARD|FORWARD_TRANSITIVE|FULL|FULL_TRANSITIVE",
+     ZL_CONF_FIELD(zl_registry_conf_t, compatibility),
+     .doc = "Compatibility level of subjects that have none of their own while the global level was never "
+            "set through `PUT /config` (Confluent's `schema.compatibility.level`)."},
+    {.name = "registry.id.first", .type = ZL_CONF_INT, .def = "1", .min = 1, .max = INT32_MAX,
+     ZL_CONF_FIELD(zl_registry_conf_t, first_id),
+     .doc = "Lowest schema id this registry hands out: new ids are the larger of this and one more than "
+            "the highest id in the topic."},
+    {.name = "registry.write.timeout.ms", .type = ZL_CONF_INT, .def = "10000", .min = 100, .max = 600000,
+     ZL_CONF_FIELD(zl_registry_conf_t, write_timeout_ms),
+     .doc = "How long a write (a registration, deletion or setting) waits for Kafka to take its record and "
+            "for the registry to read it back before it is answered with error 50002."},
+    {.name = "registry.init.timeout.ms", .type = ZL_CONF_INT, .def = "60000", .min = 1000, .max = 3600000,
+     ZL_CONF_FIELD(zl_registry_conf_t, init_timeout_ms),
+     .doc = "How long the registry may take to read its topic to the end at start-up before it gives up. "
+            "Nothing is served before."},
+};
+const zl_conf_table_t zl_registry_conf_table = ZL_CONF_TABLE("Schema Registry", props);

@@ -1,0 +1,84 @@
+# SPDX-License-Identifier: Apache-2.0
+"""`zeelos registry` as a subprocess for the tests: started on a free port with its state topic on
+the test broker, stopped (SIGTERM) or killed (SIGKILL) on demand, restartable on the same topic."""
+from __future__ import annotations
+
+import signal
+import subprocess
+import time
+from pathlib import Path
+from typing import Optional
+
+import requests
+
+from gateway_proc import child_env, free_tcp_port, parse_metrics, zeelos_bin
+
+
+class Registry:
+    def __init__(self, kafka: str, topic: str, log_dir: Path, port: Optional[int] = None,
+                 extra_args: Optional[list[str]] = None):
+        self.kafka, self.topic = kafka, topic
+        self.port = port or free_tcp_port()
+        self.log_dir = Path(log_dir)
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        self.extra_args = list(extra_args or [])
+        self.proc: Optional[subprocess.Popen] = None
+        self.starts = 0
+        self.log_path: Optional[Path] = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def argv(self) -> list[str]:
+        return [str(zeelos_bin()), "registry", "--kafka", self.kafka, "--topic", self.topic,
+                "-X", "registry.host=127.0.0.1", "--port", str(self.port), *self.extra_args]
+
+    def start(self, timeout: float = 60.0) -> "Registry":
+        assert self.proc is None or self.proc.poll() is not None, "already running"
+        self.starts += 1
+        self.log_path = self.log_dir / f"registry-{self.port}-{self.starts}.log"
+        with open(self.log_path, "wb") as logf:
+            self.proc = subprocess.Popen(self.argv(), stdout=logf, stderr=subprocess.STDOUT,
+                                         stdin=subprocess.DEVNULL, env=child_env())
+        deadline = time.time() + timeout
+        while True:  # it serves HTTP only once it has read its topic to the end
+            if self.proc.poll() is not None:
+                raise AssertionError(f"registry exited with {self.proc.returncode}:\n{self.log_tail()}")
+            try:
+                if requests.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return self
+            except requests.RequestException:
+                pass
+            if time.time() > deadline:
+                self.kill()
+                raise AssertionError(f"registry not serving within {timeout}s:\n{self.log_tail()}")
+            time.sleep(0.05)
+
+    def stop(self, timeout: float = 15.0) -> Optional[int]:
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        return self.proc.returncode
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+
+    def metrics(self) -> dict[str, float]:
+        r = requests.get(f"{self.url}/metrics", timeout=5)
+        assert r.status_code == 200
+        return parse_metrics(r.text)
+
+    def log_tail(self, n: int = 40) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-n:])
+        except (OSError, AttributeError):
+            return "(no log)"
