@@ -15,6 +15,7 @@ typedef struct {
 
 static const zl_conf_part_t parts[] = {
     ZL_CONF_PART(bench_conf_t, log, zl_cmd_log_table),
+    ZL_CONF_PART(bench_conf_t, bench.kafka, zl_kafka_brokers_conf_table),
     ZL_CONF_PART(bench_conf_t, bench.kafka, zl_kafka_conf_table),
     ZL_CONF_PART(bench_conf_t, bench.kafka, zl_kafka_producer_conf_table),
     ZL_CONF_PART(bench_conf_t, bench.topics, zl_topics_conf_table),

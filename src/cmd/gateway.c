@@ -16,6 +16,7 @@ static const zl_conf_part_t parts[] = {
     ZL_CONF_PART(gateway_conf_t, gw, zl_gw_coap_conf_table),
     ZL_CONF_PART(gateway_conf_t, gw.coap, zl_coap_conf_table),
     ZL_CONF_PART(gateway_conf_t, gw.http, zl_http_conf_table),
+    ZL_CONF_PART(gateway_conf_t, gw.kafka, zl_kafka_brokers_conf_table),
     ZL_CONF_PART(gateway_conf_t, gw.kafka, zl_kafka_conf_table),
     ZL_CONF_PART(gateway_conf_t, gw.kafka, zl_kafka_producer_conf_table),
     ZL_CONF_PART(gateway_conf_t, gw, zl_gw_kafka_conf_table),

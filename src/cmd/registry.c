@@ -15,7 +15,7 @@ typedef struct {
 static const zl_conf_part_t parts[] = {
     ZL_CONF_PART(registry_conf_t, log, zl_cmd_log_table),
     ZL_CONF_PART(registry_conf_t, sr, zl_registry_conf_table),
-    ZL_CONF_PART(registry_conf_t, sr.kafka, zl_kafka_conf_table),
+    ZL_CONF_PART(registry_conf_t, sr.kafka, zl_kafka_brokers_conf_table),
     ZL_CONF_PART(registry_conf_t, sr.kafka, zl_kafka_producer_conf_table),
 };
 const zl_conf_cmd_t zl_registry_conf = ZL_CONF_CMD("registry", parts);

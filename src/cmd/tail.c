@@ -12,6 +12,7 @@ typedef struct {
 
 static const zl_conf_part_t parts[] = {
     ZL_CONF_PART(tail_conf_t, log, zl_cmd_log_table),
+    ZL_CONF_PART(tail_conf_t, tail.kafka, zl_kafka_brokers_conf_table),
     ZL_CONF_PART(tail_conf_t, tail.kafka, zl_kafka_conf_table),
     ZL_CONF_PART(tail_conf_t, tail.topics, zl_topics_conf_table),
     ZL_CONF_PART(tail_conf_t, tail, zl_tail_conf_table),

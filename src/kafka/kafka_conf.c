@@ -2,11 +2,15 @@
 /* Property tables of kafka_conf.h (data only). */
 #include "kafka/kafka_conf.h"
 
-static const zl_conf_prop_t kafka_props[] = {
+static const zl_conf_prop_t broker_props[] = {
     {.name = "kafka.bootstrap.servers", .type = ZL_CONF_KAFKA, .def = "127.0.0.1:9092",
      .aliases = "--kafka", ZL_CONF_FIELD(zl_kafka_conf_t, bootstrap_servers),
      .doc = "Initial Kafka brokers, as a comma-separated `host:port` list (librdkafka "
             "`bootstrap.servers`)."},
+};
+const zl_conf_table_t zl_kafka_brokers_conf_table = ZL_CONF_TABLE("Kafka and Schema Registry", broker_props);
+
+static const zl_conf_prop_t kafka_props[] = {
     {.name = "schema.registry.url", .type = ZL_CONF_STR, .def = "http://127.0.0.1:8081",
      .aliases = "--schema-registry", ZL_CONF_FIELD(zl_kafka_conf_t, registry_url),
      .doc = "Base URL of the Confluent-compatible Schema Registry that stores the Avro schemas of the "

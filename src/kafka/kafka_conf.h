@@ -24,7 +24,9 @@ typedef struct {
     const char *mgmt_req, *mgmt_rep;  /* topic.management.req / .rep */
 } zl_topics_conf_t;
 
-/* "Kafka and Schema Registry": binds a zl_kafka_conf_t. */
+/* "Kafka and Schema Registry": binds zl_kafka_conf_t.bootstrap_servers (every Kafka client). */
+extern const zl_conf_table_t zl_kafka_brokers_conf_table;
+/* "Kafka and Schema Registry": binds the record format and registry URL of a zl_kafka_conf_t. */
 extern const zl_conf_table_t zl_kafka_conf_table;
 /* "Kafka and Schema Registry": zeelos defaults of producer kafka.* keys (no struct). */
 extern const zl_conf_table_t zl_kafka_producer_conf_table;

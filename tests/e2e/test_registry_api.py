@@ -333,3 +333,77 @@ def test_modes_readonly_and_import(registry):
     nxt = s.post(f"{u}/subjects/after-import/versions",
                  json={"schema": json.dumps({"type": "record", "name": "Z", "fields": []})}).json()["id"]
     assert nxt > 500
+
+
+# ------------------------------------------------------------------ sites: imported topics, id ranges
+def test_cloud_registry_serves_the_ids_of_two_edges_that_registered_in_different_orders(kafka_bootstrap, tmp_path):
+    """The schema-id mechanism across sites (docs/REGISTRY.md): each site's registry writes its own
+    topic with ids from its own range, and imports the other sites' topics (which MirrorMaker 2
+    replicates; here all topics live on one broker, so the import is what is tested).  Two edges
+    register the same two schemas in opposite orders: their ids differ, and the cloud registry
+    answers every one of them with the schema that edge meant; an id the cloud hands out is known
+    at the edges that import the cloud's topic."""
+    run = uuid.uuid4().hex[:8]
+    t = {site: f"_schemas.{site}-{run}" for site in ("edge1", "edge2", "cloud")}
+    logs = tmp_path / "logs"
+    e1 = Registry(kafka_bootstrap, t["edge1"], logs, extra_args=[
+        "-X", "registry.id.first=1000001", "-X", "registry.id.last=1999999", "-X",
+        f"registry.import.topics={t['cloud']}"]).start()
+    e2 = Registry(kafka_bootstrap, t["edge2"], logs, extra_args=[
+        "-X", "registry.id.first=2000001", "-X", "registry.id.last=2999999", "-X",
+        f"registry.import.topics={t['cloud']}"]).start()
+    cloud = Registry(kafka_bootstrap, t["cloud"], logs, extra_args=[
+        "-X", "registry.id.last=999999", "-X", f"registry.import.topics={t['edge1']},{t['edge2']}"]).start()
+    try:
+        ids = {}
+        for reg, gw, order in ((e1, "gw1", (READING, OTHER)), (e2, "gw2", (OTHER, READING))):
+            for sc in order:
+                name = "obs" if sc == READING else "reg"
+                r = requests.post(f"{reg.url}/subjects/iot.{gw}.{name}-value/versions", json={"schema": sc})
+                assert r.status_code == 200, r.text
+                ids[(gw, name)] = r.json()["id"]
+        assert ids[("gw1", "obs")] == 1000001 and ids[("gw1", "reg")] == 1000002
+        assert ids[("gw2", "reg")] == 2000001 and ids[("gw2", "obs")] == 2000002
+
+        def cloud_knows_all():
+            return all(requests.get(f"{cloud.url}/schemas/ids/{i}").status_code == 200 for i in ids.values())
+        wait_until(cloud_knows_all, 20, what="the cloud registry to import both edges' schemas")
+        for (gw, name), i in ids.items():
+            text = requests.get(f"{cloud.url}/schemas/ids/{i}").json()["schema"]
+            assert json.loads(text) == json.loads(READING if name == "obs" else OTHER), (gw, name, i)
+            latest = requests.get(f"{cloud.url}/subjects/iot.{gw}.{name}-value/versions/latest").json()
+            assert latest["id"] == i
+        # the cloud's own registrations use its range and reach the edges
+        r = requests.post(f"{cloud.url}/subjects/iot.gw1.req-value/versions", json={"schema": READING_V2})
+        assert r.status_code == 200 and r.json()["id"] < 1000000, r.text
+        cid = r.json()["id"]
+        for edge in (e1, e2):
+            wait_until(lambda: requests.get(f"{edge.url}/schemas/ids/{cid}").status_code == 200, 20,
+                       what="an edge to import the cloud's schema")
+        # the same schema registered at the cloud under an edge's subject: the edge's id, nothing new
+        same = requests.post(f"{cloud.url}/subjects/iot.gw1.obs-value/versions", json={"schema": READING})
+        assert same.json() == {"id": ids[("gw1", "obs")]}
+    finally:
+        for reg in (e1, e2, cloud):
+            reg.stop()
+
+
+def test_id_range_and_import_settings_are_checked(kafka_bootstrap, tmp_path):
+    bad = Registry(kafka_bootstrap, new_topic(), tmp_path / "logs",
+                   extra_args=["-X", "registry.id.first=10", "-X", "registry.id.last=5"])
+    with pytest.raises(AssertionError, match="registry.id.first"):
+        bad.start(timeout=20)
+    topic = new_topic()
+    own = Registry(kafka_bootstrap, topic, tmp_path / "logs", extra_args=["-X", f"registry.import.topics={topic}"])
+    with pytest.raises(AssertionError, match="own topic"):
+        own.start(timeout=20)
+    small = Registry(kafka_bootstrap, new_topic(), tmp_path / "logs",
+                     extra_args=["-X", "registry.id.first=7", "-X", "registry.id.last=8"]).start()
+    try:
+        got = [requests.post(f"{small.url}/subjects/s{i}/versions",
+                             json={"schema": json.dumps({"type": "fixed", "name": f"F{i}", "size": 1})})
+               for i in range(3)]
+        assert [g.json().get("id") for g in got[:2]] == [7, 8]
+        assert got[2].status_code == 500 and got[2].json()["error_code"] == 50001
+    finally:
+        small.stop()

@@ -47,6 +47,7 @@ static const zl_conf_part_t all_parts[] = {
     ZL_CONF_PART(all_t, gw, zl_gw_coap_conf_table),
     ZL_CONF_PART(all_t, gw.coap, zl_coap_conf_table),
     ZL_CONF_PART(all_t, gw.http, zl_http_conf_table),
+    ZL_CONF_PART(all_t, gw.kafka, zl_kafka_brokers_conf_table),
     ZL_CONF_PART(all_t, gw.kafka, zl_kafka_conf_table),
     ZL_CONF_PART(all_t, gw.kafka, zl_kafka_producer_conf_table),
     ZL_CONF_PART(all_t, gw, zl_gw_kafka_conf_table),
@@ -298,6 +299,7 @@ static zl_cmd_log_conf_t RL;
 static zl_conf_t *new_request(void) {
     zl_conf_t *c = zl_conf_new();
     CHECK_EQ_INT(zl_conf_bind(c, &zl_cmd_log_table, &RL, errbuf, sizeof errbuf), ZL_OK);
+    CHECK_EQ_INT(zl_conf_bind(c, &zl_kafka_brokers_conf_table, &R.kafka, errbuf, sizeof errbuf), ZL_OK);
     CHECK_EQ_INT(zl_conf_bind(c, &zl_kafka_conf_table, &R.kafka, errbuf, sizeof errbuf), ZL_OK);
     CHECK_EQ_INT(zl_conf_bind(c, &zl_kafka_producer_conf_table, NULL, errbuf, sizeof errbuf), ZL_OK);
     CHECK_EQ_INT(zl_conf_bind(c, &zl_topics_conf_table, &R.topics, errbuf, sizeof errbuf), ZL_OK);

@@ -17,7 +17,7 @@ typedef struct {
 } zl_bench_fleet_t;
 
 typedef struct {
-    zl_kafka_conf_t kafka;   /* zl_kafka_conf_table, zl_kafka_producer_conf_table */
+    zl_kafka_conf_t kafka;   /* zl_kafka_brokers_conf_table, zl_kafka_conf_table, zl_kafka_producer_conf_table */
     zl_topics_conf_t topics; /* zl_topics_conf_table */
     zl_bench_fleet_t fleet;  /* filled by the command from the device.* properties */
     /* zl_bench_conf_table */

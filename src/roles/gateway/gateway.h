@@ -17,7 +17,7 @@
 /* The gateway's configuration: the shared modules' parts, bound to their
  * own tables, and the gateway's own settings (tables in gw_conf.c). */
 typedef struct {
-    zl_kafka_conf_t kafka;   /* zl_kafka_conf_table, zl_kafka_producer_conf_table */
+    zl_kafka_conf_t kafka;   /* zl_kafka_brokers_conf_table, zl_kafka_conf_table, zl_kafka_producer_conf_table */
     zl_topics_conf_t topics; /* zl_topics_conf_table */
     zl_coap_conf_t coap;     /* zl_coap_conf_table */
     zl_http_conf_t http;     /* zl_http_conf_table */

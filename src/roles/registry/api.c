@@ -213,9 +213,9 @@ static void register_schema(zl_registry_t *sr, zl_http_call_t *call, const char 
         }
         json_decref(msgs);
     }
-    if (!id) {
-        int64_t next = (int64_t)st->max_id + 1;
-        id = (int)(next > sr_conf(sr)->first_id ? next : sr_conf(sr)->first_id);
+    if (!id && (id = sr_next_id(sr)) < 0) {
+        sr_api_error(call, 500, 50001, "Error in the backend data store: no schema id left in registry.id.first..last");
+        return;
     }
     sr_write_t *w = sr_write_new(sr, call, on_registered);
     if (!w || !(w->subject = strdup(subject)) || !(w->text = strdup(text))) {

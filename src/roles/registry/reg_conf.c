@@ -25,8 +25,20 @@ static const zl_conf_prop_t props[] = {
             "set through `PUT /config` (Confluent's `schema.compatibility.level`)."},
     {.name = "registry.id.first", .type = ZL_CONF_INT, .def = "1", .min = 1, .max = INT32_MAX,
      ZL_CONF_FIELD(zl_registry_conf_t, first_id),
-     .doc = "Lowest schema id this registry hands out: new ids are the larger of this and one more than "
-            "the highest id in the topic."},
+     .doc = "First schema id of this registry's range: a new schema gets one more than the highest id in "
+            "`registry.id.first`..`registry.id.last`, or this. Sites whose registries import each other's "
+            "topics (`registry.import.topics`) take disjoint ranges, so an id means one schema everywhere "
+            "(docs/REGISTRY.md)."},
+    {.name = "registry.id.last", .type = ZL_CONF_INT, .def = "2147483647", .min = 1, .max = INT32_MAX,
+     ZL_CONF_FIELD(zl_registry_conf_t, last_id),
+     .doc = "Last schema id of this registry's range; registering a new schema fails with 50001 once the "
+            "range is used up."},
+    {.name = "registry.import.topics", .type = ZL_CONF_STR, .def = "",
+     ZL_CONF_FIELD(zl_registry_conf_t, import_topics),
+     .doc = "Comma-separated state topics of other registries (e.g. `_schemas.edge1`, replicated to this "
+            "cluster by MirrorMaker 2) read besides `registry.topic`: their schemas, subjects and versions "
+            "are served here as this registry's own, so records replicated from another site decode with "
+            "the local registry. Written only by their own registries; created empty when missing."},
     {.name = "registry.write.timeout.ms", .type = ZL_CONF_INT, .def = "10000", .min = 100, .max = 600000,
      ZL_CONF_FIELD(zl_registry_conf_t, write_timeout_ms),
      .doc = "How long a write (a registration, deletion or setting) waits for Kafka to take its record and "

@@ -22,16 +22,26 @@
 #include "common/wheel.h"
 
 #define SERVE_EVERY_MS 100
+#define MAX_LOGS 17 /* the registry's own topic and up to 16 imported ones */
+
+/* One topic the registry reads: its own (logs[0]) or an imported one. */
+typedef struct {
+    zl_logreader_t *reader;
+    zl_loop_fd_t w;
+    char *topic;
+    struct zl_registry *sr;
+} log_t;
 
 struct zl_registry {
     const zl_registry_conf_t *conf;
     zl_wheel_t wheel;
     zl_loop_t *loop;
-    zl_loop_fd_t w_producer, w_reader;
+    zl_loop_fd_t w_producer;
     zl_timer_t t_serve;
     zl_http_t *http;
     zl_producer_t *producer;
-    zl_logreader_t *reader;
+    log_t logs[MAX_LOGS];
+    int n_logs;
     zl_metrics_t *metrics;
     sr_state_t st;
     sr_write_t *writes, *writes_tail; /* in the order they started */
@@ -45,6 +55,18 @@ const zl_registry_conf_t *sr_conf(const zl_registry_t *sr) { return sr->conf; }
 int sr_compat_of(const zl_registry_t *sr, const sr_subject_t *s) {
     if (s && s->compat >= 0) return s->compat;
     return sr->st.compat >= 0 ? sr->st.compat : sr->conf->compatibility;
+}
+
+int sr_next_id(const zl_registry_t *sr) {
+    const zl_registry_conf_t *c = sr->conf;
+    int64_t top = 0; /* the highest id in this registry's range: imported ranges do not count */
+    size_t b = 0;
+    for (zl_hnode_t *n = zl_hmap_iter(&sr->st.ids, &b, NULL); n; n = zl_hmap_iter(&sr->st.ids, &b, n)) {
+        int id = ZL_CONTAINER_OF(n, sr_schema_t, by_id)->id;
+        if (id >= c->first_id && id <= c->last_id && id > top) top = id;
+    }
+    int64_t next = top ? top + 1 : c->first_id;
+    return next > c->last_id ? -1 : (int)next;
 }
 
 int sr_mode_of(const zl_registry_t *sr, const char *subject) {
@@ -88,7 +110,7 @@ static void finish(sr_write_t *w, zl_err_t err) {
 
 /* Writes whose record the reader has passed, or whose time is up. */
 static void settle_writes(zl_registry_t *sr) {
-    int64_t pos = zl_logreader_position(sr->reader), now = zl_now_ms();
+    int64_t pos = zl_logreader_position(sr->logs[0].reader), now = zl_now_ms();
     sr_write_t *w = sr->writes;
     while (w) {
         sr_write_t *next = w->next;
@@ -138,16 +160,16 @@ static void on_record(void *ctx, const zl_kmsg_t *m) {
 static void update_gauges(zl_registry_t *sr) {
     zl_gauge_set(sr->g_schemas, (int64_t)sr->st.ids.count);
     zl_gauge_set(sr->g_subjects, (int64_t)sr->st.subjects.count);
-    zl_gauge_set(sr->g_position, zl_logreader_position(sr->reader));
+    zl_gauge_set(sr->g_position, zl_logreader_position(sr->logs[0].reader));
     zl_gauge_set(sr->g_skipped, (int64_t)sr->st.ignored);
 }
 
 static void on_reader_fd(void *ctx, uint32_t events) {
-    zl_registry_t *sr = ctx;
+    log_t *l = ctx;
     (void)events;
-    while (zl_logreader_serve(sr->reader, 512) == 512) {
+    while (zl_logreader_serve(l->reader, 512) == 512) {
     }
-    settle_writes(sr);
+    settle_writes(l->sr);
 }
 
 static void on_producer_fd(void *ctx, uint32_t events) {
@@ -160,24 +182,57 @@ static void on_producer_fd(void *ctx, uint32_t events) {
 static void on_serve_timer(zl_timer_t *t, void *ctx) {
     zl_registry_t *sr = ctx;
     zl_producer_serve(sr->producer);
-    zl_logreader_serve(sr->reader, 512);
+    for (int i = 0; i < sr->n_logs; i++) zl_logreader_serve(sr->logs[i].reader, 512);
     settle_writes(sr);
     update_gauges(sr);
     zl_timer_arm(&sr->wheel, t, zl_now_ms() + SERVE_EVERY_MS);
 }
 
-/* Start-up: the whole log, before anything is served (blocking is fine here). */
+/* Start-up: every log to its end, before anything is served (blocking is fine here). */
 static zl_err_t read_to_end(zl_registry_t *sr, char *errstr, size_t n) {
     int64_t deadline = zl_now_ms() + sr->conf->init_timeout_ms;
-    while (!zl_logreader_at_end(sr->reader)) {
-        if (zl_now_ms() >= deadline) {
-            snprintf(errstr, n, "%s not read to its end within registry.init.timeout.ms (%lld ms)", sr->conf->topic,
-                     (long long)sr->conf->init_timeout_ms);
-            return ZL_ERR_TIMEOUT;
+    for (int i = 0; i < sr->n_logs; i++) {
+        log_t *l = &sr->logs[i];
+        while (!zl_logreader_at_end(l->reader)) {
+            if (zl_now_ms() >= deadline) {
+                snprintf(errstr, n, "%s not read to its end within registry.init.timeout.ms (%lld ms)", l->topic,
+                         (long long)sr->conf->init_timeout_ms);
+                return ZL_ERR_TIMEOUT;
+            }
+            if (!zl_logreader_serve(l->reader, 4096)) usleep(10 * 1000);
         }
-        if (!zl_logreader_serve(sr->reader, 4096)) usleep(10 * 1000);
     }
     return ZL_OK;
+}
+
+/* The registry's own topic, then each of registry.import.topics (created
+ * when missing, so a registry can start before replication has begun). */
+static zl_err_t open_logs(zl_registry_t *sr, char *errstr, size_t n) {
+    const zl_registry_conf_t *conf = sr->conf;
+    char *list = strdup(conf->import_topics ? conf->import_topics : "");
+    if (!list) return ZL_ERR_NOMEM;
+    const char *names[MAX_LOGS] = {conf->topic};
+    int k = 1;
+    zl_err_t e = ZL_OK;
+    for (char *save = NULL, *t = strtok_r(list, ", ", &save); t && !e; t = strtok_r(NULL, ", ", &save)) {
+        if (k == MAX_LOGS) e = zl_err_fmt(errstr, n, ZL_ERR_INVALID, "registry.import.topics: at most %d topics",
+                                          MAX_LOGS - 1);
+        else if (!strcmp(t, conf->topic))
+            e = zl_err_fmt(errstr, n, ZL_ERR_INVALID, "registry.import.topics: %s is the registry's own topic", t);
+        else names[k++] = t;
+    }
+    for (int i = 0; i < k && !e; i++) {
+        char terr[256];
+        if (zl_producer_ensure_log(sr->producer, names[i], 10000, terr, sizeof terr))
+            ZL_WARN("registry", "%s; trying to read it anyway", terr);
+        log_t *l = &sr->logs[sr->n_logs++];
+        l->sr = sr;
+        if (!(l->topic = strdup(names[i]))) e = zl_err_fmt(errstr, n, ZL_ERR_NOMEM, "out of memory");
+        else if (!(l->reader = zl_logreader_new(conf->kafka.props, names[i], on_record, sr, 10000, errstr, n)))
+            e = ZL_ERR_KAFKA;
+    }
+    free(list);
+    return e;
 }
 
 static void init_metrics(zl_registry_t *sr) {
@@ -203,6 +258,12 @@ zl_registry_t *zl_registry_new(const zl_registry_conf_t *conf, char *errstr, siz
         return NULL;
     }
     sr->conf = conf;
+    if (conf->first_id > conf->last_id) {
+        snprintf(errstr, n, "registry.id.first (%lld) is above registry.id.last (%lld)", (long long)conf->first_id,
+                 (long long)conf->last_id);
+        free(sr);
+        return NULL;
+    }
     zl_wheel_init(&sr->wheel, zl_now_ms());
     if (sr_state_init(&sr->st) || !(sr->metrics = zl_metrics_new())) {
         snprintf(errstr, n, "out of memory");
@@ -210,20 +271,22 @@ zl_registry_t *zl_registry_new(const zl_registry_conf_t *conf, char *errstr, siz
     }
     init_metrics(sr);
     if (!(sr->producer = zl_producer_new(conf->kafka.props, sr->metrics, errstr, n))) goto fail;
-    char terr[256];
-    if (zl_producer_ensure_log(sr->producer, conf->topic, 10000, terr, sizeof terr))
-        ZL_WARN("registry", "%s; trying to read it anyway", terr);
-    sr->reader = zl_logreader_new(conf->kafka.props, conf->topic, on_record, sr, 10000, errstr, n);
-    if (!sr->reader || read_to_end(sr, errstr, n)) goto fail;
-    ZL_INFO("registry", "%s read: %zu schema(s), %zu subject(s), next id %d", conf->topic, sr->st.ids.count,
-            sr->st.subjects.count, sr->st.max_id + 1 > conf->first_id ? sr->st.max_id + 1 : (int)conf->first_id);
+    if (open_logs(sr, errstr, n) || read_to_end(sr, errstr, n)) goto fail;
+    ZL_INFO("registry", "%s read%s%s: %zu schema(s), %zu subject(s), next id %d", conf->topic,
+            sr->n_logs > 1 ? ", imported " : "", sr->n_logs > 1 ? conf->import_topics : "", sr->st.ids.count,
+            sr->st.subjects.count, sr_next_id(sr));
     sr->loop = zl_loop_new(&(zl_loop_cfg_t){.wheel = &sr->wheel}, errstr, n);
     if (!sr->loop) goto fail;
-    if (zl_loop_fd_add(sr->loop, &sr->w_producer, zl_producer_fd(sr->producer), ZL_LOOP_IN, on_producer_fd, sr) ||
-        zl_loop_fd_add(sr->loop, &sr->w_reader, zl_logreader_fd(sr->reader), ZL_LOOP_IN, on_reader_fd, sr)) {
+    if (zl_loop_fd_add(sr->loop, &sr->w_producer, zl_producer_fd(sr->producer), ZL_LOOP_IN, on_producer_fd, sr)) {
         snprintf(errstr, n, "epoll: %s", strerror(errno));
         goto fail;
     }
+    for (int i = 0; i < sr->n_logs; i++)
+        if (zl_loop_fd_add(sr->loop, &sr->logs[i].w, zl_logreader_fd(sr->logs[i].reader), ZL_LOOP_IN, on_reader_fd,
+                           &sr->logs[i])) {
+            snprintf(errstr, n, "epoll: %s", strerror(errno));
+            goto fail;
+        }
     zl_timer_init(&sr->t_serve, on_serve_timer, sr);
     zl_timer_arm(&sr->wheel, &sr->t_serve, zl_now_ms() + SERVE_EVERY_MS);
     update_gauges(sr);
@@ -253,7 +316,10 @@ void zl_registry_destroy(zl_registry_t *sr) {
     if (sr->loop) zl_loop_destroy(sr->loop);
     if (sr->producer) zl_producer_destroy(sr->producer, 2000); /* reports for writes in flight run here */
     while (sr->writes) finish(sr->writes, ZL_ERR_CANCELLED);
-    zl_logreader_destroy(sr->reader);
+    for (int i = 0; i < sr->n_logs; i++) {
+        zl_logreader_destroy(sr->logs[i].reader);
+        free(sr->logs[i].topic);
+    }
     sr_state_fini(&sr->st);
     zl_metrics_destroy(sr->metrics);
     free(sr);

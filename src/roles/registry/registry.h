@@ -11,7 +11,7 @@
 #include "kafka/kafka_conf.h"
 
 typedef struct {
-    zl_kafka_conf_t kafka;
+    zl_kafka_conf_t kafka; /* zl_kafka_brokers_conf_table, zl_kafka_producer_conf_table */
     const char *host;       /* registry.host */
     int port;               /* registry.port */
     const char *topic;      /* registry.topic */
@@ -19,6 +19,8 @@ typedef struct {
     int64_t write_timeout_ms; /* registry.write.timeout.ms */
     int64_t init_timeout_ms;  /* registry.init.timeout.ms */
     int64_t first_id;         /* registry.id.first */
+    int64_t last_id;          /* registry.id.last */
+    const char *import_topics; /* registry.import.topics: comma-separated */
 } zl_registry_conf_t;
 
 extern const zl_conf_table_t zl_registry_conf_table;

@@ -133,6 +133,10 @@ const zl_registry_conf_t *sr_conf(const zl_registry_t *sr);
 /* Effective settings of a subject (its own, else the global ones). */
 int sr_compat_of(const zl_registry_t *sr, const sr_subject_t *s);
 int sr_mode_of(const zl_registry_t *sr, const char *subject);
+/* The id a new schema gets: one more than the highest in [registry.id.first,
+ * registry.id.last] (ids imported from other ranges do not count); -1 when
+ * the range is used up. */
+int sr_next_id(const zl_registry_t *sr);
 
 /* ---- api.c ---- */
 #define SR_CTYPE "application/vnd.schemaregistry.v1+json"

@@ -10,7 +10,7 @@
 #include "kafka/kafka_conf.h"
 
 typedef struct {
-    zl_kafka_conf_t kafka;   /* zl_kafka_conf_table, zl_kafka_producer_conf_table */
+    zl_kafka_conf_t kafka;   /* zl_kafka_brokers_conf_table, zl_kafka_conf_table, zl_kafka_producer_conf_table */
     zl_topics_conf_t topics; /* zl_topics_conf_table */
     /* zl_request_conf_table */
     const char *ep, *ticket; /* ticket "" = random */
@@ -22,7 +22,7 @@ typedef struct {
 } zl_request_conf_t;
 
 typedef struct {
-    zl_kafka_conf_t kafka;   /* zl_kafka_conf_table */
+    zl_kafka_conf_t kafka;   /* zl_kafka_brokers_conf_table, zl_kafka_conf_table */
     zl_topics_conf_t topics; /* zl_topics_conf_table */
     /* zl_tail_conf_table */
     bool from_beginning;
