@@ -14,12 +14,12 @@
 
 /* Avro's SchemaIncompatibilityType for one of avro_compat's messages. */
 static const char *error_type(const char *msg) {
-    static const struct { const char *needle, *type; } map[] = {
-        {"no default", "READER_FIELD_MISSING_DEFAULT_VALUE"},
-        {"symbol", "MISSING_ENUM_SYMBOLS"},
-        {"size", "FIXED_SIZE_MISMATCH"},
-        {"name", "NAME_MISMATCH"},
-        {"union", "MISSING_UNION_BRANCH"},
+    static const struct { const char *needle, *type; } map[] = { /* avro_resolve.c's wording */
+        {"reader field has no default", "READER_FIELD_MISSING_DEFAULT_VALUE"},
+        {"lacks writer symbol", "MISSING_ENUM_SYMBOLS"},
+        {"but writer fixed", "FIXED_SIZE_MISMATCH"},
+        {"the names differ", "NAME_MISMATCH"},
+        {"no branch of the reader union", "MISSING_UNION_BRANCH"},
     };
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (strstr(msg, map[i].needle)) return map[i].type;
