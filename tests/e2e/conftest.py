@@ -191,6 +191,23 @@ class GatewayEnv:
         """A started device (kw: LwM2MDevice's arguments), registered as register() does."""
         return self.register(self.device(ep, cls, **kw), **(register or {}))
 
+    def raw_observed(self, c, prefix: str, path: str = "/3303/0/5700", lt: int = 60):
+        """A raw CoAP device (coap_raw.RawCoap c) registered as prefix-<unique> and observed through
+        Kafka: it answers the observe GET with 2.05, Observe 1, "20.5".  When this returns the
+        observation is up and the producer idle.  Returns (ep, ticket, the observe GET)."""
+        import coap_raw as C
+        ep = unique(prefix)
+        assert c.register(ep, lt=lt, links=b"</3303/0>").code_str == "2.01"
+        ticket = self.mgmt.send(ep, "observe", path, "TEXT_CODE")
+        get = None
+        while get is None or get.code != C.GET:
+            get = c.recv(10)
+            assert get is not None, "the gateway sent no observe request"
+        c.send_raw(C.encode(C.ACK, 0x45, get.mid, get.token, [(6, 1), (12, 0)], b"20.5"))
+        assert self.mgmt.wait_response(ticket, 20).value["rep"]["code"] == "CONTENT"
+        self.gw.wait_producer_idle()
+        return ep, ticket, get
+
     def settle(self, ep: str | None = None, path: str = "/3/0/0", timeout: float = 15.0) -> None:
         """The barrier an absence check waits on instead of sleeping. With ep: a read of path on
         that device answered through Kafka, so the gateway has handled every datagram the device

@@ -89,6 +89,20 @@ def parse_metrics(text: str) -> dict[str, float]:
     return out
 
 
+def stop_process(proc: Optional[subprocess.Popen], timeout: float = 15.0) -> Optional[int]:
+    """SIGTERM and wait; SIGKILL after timeout. Returns the exit code (None: never started)."""
+    if proc is None:
+        return None
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+    return proc.returncode
+
+
 class Gateway:
     def __init__(self, gw_id: str, kafka: str, registry_url: str, data_dir: Path, log_dir: Path,
                  extra_args: Optional[list[str]] = None, coap_port: Optional[int] = None,
@@ -160,16 +174,7 @@ class Gateway:
 
     def stop(self, timeout: float = 15.0) -> Optional[int]:
         """SIGTERM and wait; SIGKILL after timeout. Returns the exit code."""
-        if self.proc is None:
-            return None
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        return self.proc.returncode
+        return stop_process(self.proc, timeout)
 
     def restart(self, timeout: float = 30.0) -> "Gateway":
         self.kill()

@@ -11,7 +11,7 @@ from typing import Optional
 
 import requests
 
-from gateway_proc import child_env, free_tcp_port, parse_metrics, zeelos_bin
+from gateway_proc import child_env, free_tcp_port, parse_metrics, stop_process, zeelos_bin
 
 
 class Registry:
@@ -56,16 +56,7 @@ class Registry:
             time.sleep(0.05)
 
     def stop(self, timeout: float = 15.0) -> Optional[int]:
-        if self.proc is None:
-            return None
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        return self.proc.returncode
+        return stop_process(self.proc, timeout)
 
     def kill(self) -> None:
         if self.proc is not None and self.proc.poll() is None:

@@ -62,16 +62,7 @@ def test_con_notifications_are_retransmitted_not_lost(gateway_factory):
     env = gateway_factory(extra_args=CONGESTED)
     c = C.RawCoap(env.gw.coap_port)
     try:
-        ep = unique("bpobs-")
-        assert c.register(ep, lt=60, links=b"</3303/0>").code_str == "2.01"
-        ticket = env.mgmt.send(ep, "observe", "/3303/0/5700", "TEXT_CODE")
-        get = None
-        while get is None or get.code != C.GET:
-            get = c.recv(10)
-            assert get is not None, "the gateway sent no observe request"
-        c.send_raw(C.encode(C.ACK, 0x45, get.mid, get.token, [(6, 1), (12, 0)], b"20.5"))
-        assert env.mgmt.wait_response(ticket, 20).value["rep"]["code"] == "CONTENT"
-        env.gw.wait_producer_idle()
+        ep, ticket, get = env.raw_observed(c, "bpobs-", "/3303/0/5700", lt=60)
 
         pending = {}  # mid -> datagram not acknowledged yet
         for k in range(30):

@@ -14,7 +14,6 @@ import pytest
 from confluent_kafka import Consumer, TopicPartition
 
 import coap_raw as C
-from gateway_proc import unique
 
 pytestmark = [pytest.mark.gateway, pytest.mark.kafka]
 
@@ -44,16 +43,7 @@ def test_con_notification_acked_after_kafka_has_it(gateway_factory):
     wm = Consumer({"bootstrap.servers": env.bootstrap, "group.id": f"wm-{uuid.uuid4().hex}"})
     topic = env.topics["observations"]
     try:
-        ep = unique("conack-")
-        assert c.register(ep, lt=120, links=b"</3303/0>").code_str == "2.01"
-        ticket = env.mgmt.send(ep, "observe", PATH, "TEXT_CODE")
-        get = None
-        while get is None or get.code != C.GET:
-            get = c.recv(10)
-            assert get is not None, "the gateway sent no observe request"
-        c.send_raw(C.encode(C.ACK, 0x45, get.mid, get.token, [(6, 1), (12, 0)], b"20.5"))
-        assert env.mgmt.wait_response(ticket, 20).value["rep"]["code"] == "CONTENT"
-        env.gw.wait_producer_idle()
+        ep, ticket, get = env.raw_observed(c, "conack-", PATH, lt=120)
 
         for k, value in enumerate((31.5, 32.5, 33.5)):
             before = high_watermarks(wm, topic)

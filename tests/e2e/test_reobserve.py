@@ -24,16 +24,7 @@ ARGS = ["-X", "spool.enabled=false", "-X", "kafka.queue.buffering.max.messages=2
 def observed_then_shed(env, c):
     """Registers, gets observed through Kafka, then sends 30 CON notifications into the congested
     gateway: some are left unacknowledged.  Returns (ticket, token)."""
-    ep = unique("reobs-")
-    assert c.register(ep, lt=120, links=b"</3303/0>").code_str == "2.01"
-    ticket = env.mgmt.send(ep, "observe", PATH, "TEXT_CODE")
-    get = None
-    while get is None or get.code != C.GET:
-        get = c.recv(10)
-        assert get is not None, "the gateway sent no observe request"
-    c.send_raw(C.encode(C.ACK, 0x45, get.mid, get.token, [(6, 1), (12, 0)], b"20.5"))
-    assert env.mgmt.wait_response(ticket, 20).value["rep"]["code"] == "CONTENT"
-    env.gw.wait_producer_idle()
+    ep, ticket, get = env.raw_observed(c, "reobs-", PATH, lt=120)
     for k in range(30):
         c.send_raw(C.encode(C.CON, 0x45, c.next_mid(), get.token, [(6, 2 + k), (12, 0)], f"{100 + k}.5".encode()))
     wait_until(lambda: env.gw.metrics().get("zeelos_coap_notifications_shed_total", 0) > 0, 15,
