@@ -9,7 +9,8 @@
 #   scripts/registry.sh url      print the URL
 #
 # Environment: ZEELOS_SR_PORT (default 8081), KAFKA_PORT (default 9092), ZEELOS_SR_TOPIC (default
-# _schemas), ZEELOS_BIN (default <repo>/build/zeelos), ZEELOS_RUN_DIR (default <repo>/.zeelos-run).
+# _schemas), ZEELOS_SR_ARGS (more flags, e.g. "-X registry.id.first=1000001"), ZEELOS_BIN (default
+# <repo>/build/zeelos), ZEELOS_RUN_DIR (default <repo>/.zeelos-run).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -48,8 +49,10 @@ cmd_up() {
   if answers; then die "$URL already answers (another registry?); set ZEELOS_SR_PORT"; fi
   mkdir -p "$STATE"
   say "starting zeelos registry on 127.0.0.1:$PORT (state: topic $TOPIC on $KAFKA) ..."
-  setsid "$BIN" registry --port "$PORT" -X registry.host=127.0.0.1 --kafka "$KAFKA" --topic "$TOPIC" \
-    >"$LOG" 2>&1 </dev/null &
+  # shellcheck disable=SC2086  # ZEELOS_SR_ARGS: more flags, split on spaces
+  # the zeelos binary reads ZEELOS_* variables as its configuration: not this script's
+  setsid env $(env | sed -n 's/^\(ZEELOS_[A-Za-z0-9_]*\)=.*/-u \1/p') "$BIN" registry --port "$PORT" -X registry.host=127.0.0.1 --kafka "$KAFKA" --topic "$TOPIC" \
+    ${ZEELOS_SR_ARGS:-} >"$LOG" 2>&1 </dev/null &
   pid=$!
   echo "$pid" >"$PIDFILE"
   local deadline=$((SECONDS + 60))

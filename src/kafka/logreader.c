@@ -24,6 +24,24 @@ struct zl_logreader {
     bool at_end;
 };
 
+/* The topic's metadata; a topic created a moment ago may be unknown to the
+ * broker answering, or have no leader yet: asked again until timeout_ms. */
+static rd_kafka_resp_err_t topic_metadata(zl_logreader_t *r, rd_kafka_topic_t *rkt, int timeout_ms,
+                                          const struct rd_kafka_metadata **md) {
+    int64_t deadline = zl_now_ms() + timeout_ms;
+    for (;;) {
+        int64_t left = deadline - zl_now_ms();
+        rd_kafka_resp_err_t err = rd_kafka_metadata(r->rk, 0, rkt, md, left > 0 ? (int)left : 1);
+        if (err) return err;
+        rd_kafka_resp_err_t te = (*md)->topic_cnt ? (*md)->topics[0].err : RD_KAFKA_RESP_ERR_NO_ERROR;
+        bool settling = te == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || te == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE;
+        if (!settling || zl_now_ms() + 100 >= deadline) return RD_KAFKA_RESP_ERR_NO_ERROR;
+        rd_kafka_metadata_destroy(*md);
+        *md = NULL;
+        usleep(100 * 1000); /* set-up only */
+    }
+}
+
 static zl_err_t one_partition(zl_logreader_t *r, int timeout_ms, char *errstr, size_t n) {
     rd_kafka_topic_t *rkt = rd_kafka_topic_new(r->rk, r->topic, NULL);
     if (!rkt) {
@@ -31,7 +49,7 @@ static zl_err_t one_partition(zl_logreader_t *r, int timeout_ms, char *errstr, s
         return ZL_ERR_KAFKA;
     }
     const struct rd_kafka_metadata *md = NULL;
-    rd_kafka_resp_err_t err = rd_kafka_metadata(r->rk, 0, rkt, &md, timeout_ms);
+    rd_kafka_resp_err_t err = topic_metadata(r, rkt, timeout_ms, &md);
     rd_kafka_topic_destroy(rkt);
     zl_err_t e = ZL_OK;
     if (err) {
