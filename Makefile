@@ -8,7 +8,8 @@ JOBS       ?= $(shell nproc)
 KAFKA_PORT ?= 9092
 export KAFKA_PORT
 
-.PHONY: all deps build asan test test-unit test-e2e test-faults kafka-up kafka-down registry-up registry-down \
+.PHONY: all deps build asan test test-unit test-e2e test-faults test-sites sites-up sites-down kafka-up kafka-down \
+        registry-up registry-down \
         demo demo-stop fuzz docs clean pydeps bench
 
 all: build
@@ -55,6 +56,17 @@ test-e2e: asan kafka-up pydeps
 # Fault suite: its own broker on 9392/9393 (killed, frozen, stopped by the tests), ~4 min.
 test-faults: asan pydeps
 	ZEELOS_BIN=$(CURDIR)/$(ASAN_BUILD)/zeelos .venv/bin/python -m pytest -q -rA tests/faults
+
+# Two sites (edge and cloud clusters, a registry each, MirrorMaker 2): their own brokers on
+# 9592/9593 and 9692/9693 (scripts/sites.sh), ~5 min with MirrorMaker's start-up.
+test-sites: asan pydeps
+	ZEELOS_BIN=$(CURDIR)/$(ASAN_BUILD)/zeelos .venv/bin/python -m pytest -q -rA tests/sites
+
+sites-up: build
+	@bash scripts/sites.sh up
+
+sites-down:
+	@bash scripts/sites.sh down
 
 test: build test-unit test-e2e
 
