@@ -70,7 +70,7 @@ sites-down:
 
 test: build test-unit test-e2e
 
-demo: build kafka-up registry-up
+demo: build
 	@bash scripts/demo.sh
 
 demo-stop:
