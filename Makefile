@@ -68,7 +68,7 @@ sites-up: build
 sites-down:
 	@bash scripts/sites.sh down
 
-test: build test-unit test-e2e
+test: build test-unit test-e2e test-sites
 
 demo: build
 	@bash scripts/demo.sh
