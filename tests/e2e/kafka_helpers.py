@@ -263,10 +263,17 @@ class TopicReader:
         """Reads every record the topic holds now (up to its high watermarks at the call); returns
         the new ones. After the producer of the records drained, an absence check needs no sleep."""
         assert self.from_beginning, "read_to_end counts offsets from the beginning of the topic"
-        ends = {tp.partition: self.consumer.get_watermark_offsets(tp, timeout=5)[1]
-                for tp in self.consumer.assignment()}
-        out: list[Record] = []
         deadline = time.time() + timeout
+        while True:  # a broker just thawed or restarted: the client may still count it down
+            try:
+                ends = {tp.partition: self.consumer.get_watermark_offsets(tp, timeout=5)[1]
+                        for tp in self.consumer.assignment()}
+                break
+            except KafkaException:
+                if time.time() > deadline:
+                    raise
+                self.poll(0.5)  # lets the client reconnect
+        out: list[Record] = []
         while any(self.next_offset.get(p, 0) < hi for p, hi in ends.items()):
             if time.time() > deadline:
                 raise AssertionError(f"{self.topic}: not read to offsets {ends} within {timeout}s "
