@@ -64,7 +64,6 @@ typedef struct sr_subject {
 
 typedef struct {
     zl_hmap_t ids, canons, subjects;
-    int max_id;
     int compat;         /* global; -1: not set (registry.compatibility applies) */
     int mode;           /* global; -1: not set (READWRITE) */
     uint64_t applied, ignored; /* records applied; records that claimed a taken id/version or were malformed */

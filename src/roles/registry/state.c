@@ -169,7 +169,6 @@ static sr_schema_t *schema_get(sr_state_t *st, int id, const char *text, const c
     if (!x->avro) ZL_WARN("registry", "schema id %d does not parse (%s): served, but never compatible", id, err);
     zl_hmap_insert(&st->ids, &x->by_id, zl_hash_u64(st->ids.seed, (uint64_t)id));
     if (!sr_schema_by_canon(st, canon)) zl_hmap_insert(&st->canons, &x->by_canon, str_hash(&st->canons, canon));
-    if (id > st->max_id) st->max_id = id;
     return x;
 }
 
