@@ -11,6 +11,7 @@ PKGS=(
   libsqlite3-dev libcurl4-openssl-dev libssl-dev libexpat1-dev zlib1g-dev
   libcoap3-bin kcat
   python3-venv curl ca-certificates
+  influxdb influxdb-client postgresql-15 postgresql-client-15 libpq-dev
 )
 
 missing=()
@@ -27,6 +28,16 @@ SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# The influxdb and postgresql-15 postinsts start their system-wide service through invoke-rc.d
+# (there is no systemd here); the tests start their own servers (scripts/influxdb.sh,
+# scripts/postgres.sh), so forbid that with a policy-rc.d answering 101 for the install only.
+# An existing policy-rc.d (Docker images ship one) is left alone.
+POLICY=/usr/sbin/policy-rc.d
+if [ ! -e "$POLICY" ]; then
+  printf '#!/bin/sh\n# temporary, from zeelos scripts/install-deps.sh\nexit 101\n' | $SUDO tee "$POLICY" >/dev/null
+  $SUDO chmod 755 "$POLICY"
+  trap '$SUDO rm -f "$POLICY"' EXIT
+fi
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 echo "install-deps: done"

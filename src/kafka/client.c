@@ -322,12 +322,25 @@ zl_err_t zl_producer_send(zl_producer_t *p, const char *topic, const zl_buf_t *k
 
 zl_err_t zl_producer_send_raw(zl_producer_t *p, const char *topic, const void *key, size_t key_len,
                               const void *value, size_t value_len, int64_t ts_ms, zl_dr_t *dr) {
+    return zl_producer_send_hdrs(p, topic, key, key_len, value, value_len, ts_ms, NULL, 0, dr);
+}
+
+zl_err_t zl_producer_send_hdrs(zl_producer_t *p, const char *topic, const void *key, size_t key_len,
+                               const void *value, size_t value_len, int64_t ts_ms, const char *const *hdrs,
+                               size_t n_hdrs, zl_dr_t *dr) {
     uint64_t seq = p->next_seq++;
     if (dr) dr->seq = seq;
+    rd_kafka_headers_t *h = NULL;
+    if (n_hdrs) {
+        h = rd_kafka_headers_new(n_hdrs);
+        for (size_t i = 0; i < n_hdrs; i++) rd_kafka_header_add(h, hdrs[2 * i], -1, hdrs[2 * i + 1], -1);
+    }
     rd_kafka_resp_err_t e = rd_kafka_producev(
         p->rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
         RD_KAFKA_V_KEY(key, key_len), RD_KAFKA_V_VALUE((void *)value, value_len),
-        RD_KAFKA_V_TIMESTAMP(ts_ms), RD_KAFKA_V_OPAQUE(dr ? (void *)dr : seq_tag(seq)), RD_KAFKA_V_END);
+        RD_KAFKA_V_TIMESTAMP(ts_ms), RD_KAFKA_V_OPAQUE(dr ? (void *)dr : seq_tag(seq)),
+        RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_END);
+    if (e && h) rd_kafka_headers_destroy(h); /* librdkafka owns them only on success */
     if (e) {
         zl_counter_inc(p->c_enqueue_err);
         int64_t now = zl_now_ms();

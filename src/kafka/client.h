@@ -78,6 +78,11 @@ zl_err_t zl_producer_send(zl_producer_t *p, const char *topic, const zl_buf_t *k
  * record's CreateTime (0: now).  For records replayed from a spool. */
 zl_err_t zl_producer_send_raw(zl_producer_t *p, const char *topic, const void *key, size_t key_len,
                               const void *value, size_t value_len, int64_t ts_ms, zl_dr_t *dr);
+/* The same with headers: hdrs holds n_hdrs (name, value) pairs of C strings,
+ * copied.  For dead letters, whose headers say why. */
+zl_err_t zl_producer_send_hdrs(zl_producer_t *p, const char *topic, const void *key, size_t key_len,
+                               const void *value, size_t value_len, int64_t ts_ms, const char *const *hdrs,
+                               size_t n_hdrs, zl_dr_t *dr);
 /* A record Kafka did not take, as the failure hook sees it (borrowed for the call). */
 typedef struct {
     const char *topic;

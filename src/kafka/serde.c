@@ -22,6 +22,7 @@
 
 #define WRITER_CACHE_MAX 64
 #define NEGATIVE_TTL_S 30 /* a failed id lookup is retried after this long */
+#define UNREACHABLE_TTL_S 1 /* ... unless the registry could not be reached */
 
 typedef struct {
     char *topic;
@@ -35,6 +36,7 @@ typedef struct {
     int32_t id;
     avro_schema_t schema;
     time_t retry_at;
+    zl_err_t fetch_err; /* schema == NULL: how the lookup failed (ZL_ERR_IO: registry unreachable) */
     avro_value_iface_t *iface;
     avro_value_t value;
     bool has_value;
@@ -167,7 +169,8 @@ static writer_t *writer_get(zl_serde_t *s, int32_t id, char *errstr, size_t n) {
     time_t now = time(NULL);
     if (w && w->schema) return w;
     if (w && now < w->retry_at) {
-        snprintf(errstr, n, "unknown schema id %d (lookup failed recently)", (int)id);
+        snprintf(errstr, n, "unknown schema id %d (lookup failed recently%s)", (int)id,
+                 w->fetch_err == ZL_ERR_IO ? ": registry unreachable" : "");
         return NULL;
     }
     if (!s->sr) {
@@ -182,7 +185,8 @@ static writer_t *writer_get(zl_serde_t *s, int32_t id, char *errstr, size_t n) {
         if (e == ZL_OK) return writer_find(s, id);
     }
     w = writer_slot(s, id);
-    w->retry_at = now + NEGATIVE_TTL_S;
+    w->fetch_err = e == ZL_ERR_IO ? ZL_ERR_IO : ZL_ERR_SCHEMA;
+    w->retry_at = now + (e == ZL_ERR_IO ? UNREACHABLE_TTL_S : NEGATIVE_TTL_S);
     return NULL;
 }
 
@@ -623,7 +627,8 @@ static writer_t *framed_writer(zl_serde_t *s, const uint8_t *d, size_t len, char
     int32_t id = (int32_t)(((uint32_t)d[1] << 24) | ((uint32_t)d[2] << 16) | ((uint32_t)d[3] << 8) | d[4]);
     writer_t *w = writer_get(s, id, errstr, n);
     if (!w) {
-        *err = ZL_ERR_SCHEMA;
+        writer_t *failed = writer_find(s, id);
+        *err = failed && failed->fetch_err == ZL_ERR_IO ? ZL_ERR_IO : ZL_ERR_SCHEMA;
         return NULL;
     }
     char cerr[200] = "";
@@ -723,6 +728,34 @@ zl_err_t zl_serde_decode_request(zl_serde_t *s, const void *data, size_t len, zl
     e = zl_serde_extract_request(rv, out, errstr, errstr_size);
     if (e == ZL_ERR_NOMEM) snprintf(errstr, errstr_size, "out of memory decoding request");
     return e;
+}
+
+zl_err_t zl_serde_value(zl_serde_t *s, zl_val_type_t type, const void *data, size_t len, avro_value_t **out,
+                        char *errstr, size_t n) {
+    zl_err_t e = ZL_OK;
+    if (!data || len == 0) {
+        snprintf(errstr, n, "empty value (a tombstone?)");
+        return ZL_ERR_INVALID;
+    }
+    if (s->fmt == ZL_FORMAT_JSON) {
+        json_error_t je;
+        json_t *j = json_loadb(data, len, 0, &je);
+        if (!j) {
+            snprintf(errstr, n, "invalid JSON: %s%s", je.text,
+                     len >= 5 && ((const uint8_t *)data)[0] == 0
+                         ? " (looks like Confluent-framed Avro: use format=avro)" : "");
+            return ZL_ERR_INVALID;
+        }
+        avro_value_t *rv = fresh(s, (zl_schema_kind_t)type);
+        e = zl_avro_from_json(rv, j, "", errstr, n);
+        json_decref(j);
+        *out = rv;
+        return e;
+    }
+    writer_t *w = framed_writer(s, data, len, errstr, n, &e, NULL);
+    if (!w) return e;
+    if ((e = writer_value(w, out, errstr, n)) || (e = read_binary(data, len, *out, errstr, n))) return e;
+    return ZL_OK;
 }
 
 /* ---- tail ------------------------------------------------------------------ */

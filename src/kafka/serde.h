@@ -14,7 +14,9 @@
 #ifndef ZL_SERDE_H
 #define ZL_SERDE_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "kafka/records.h"
 #include "common/buf.h"
 
@@ -77,6 +79,73 @@ zl_err_t zl_serde_schema_fetched(zl_serde_t *s, int32_t id, zl_err_t e, const ch
  * JSON text (Avro JSON encoding) for `zeelos tail`. */
 zl_err_t zl_serde_to_json(zl_serde_t *s, const void *data, size_t len, zl_buf_t *out,
                           char *errstr, size_t errstr_size);
+
+/* ---- reading observations and registrations (sinks) -----------------------
+ *
+ * Any writer schema decodes (fields are found by name: the original texts,
+ * zeelos 1.1, an analytics topic's).  Every string points into the serde's
+ * decoded value: valid until the serde's next decode.  The arrays are the
+ * out struct's own, reused by the next call on it; free them with
+ * zl_observe_free() / zl_registration_free().  Errors as zl_serde_value():
+ * ZL_ERR_IO means "the registry could not be reached, try later", any
+ * other error means the record itself cannot be read (errstr says why). */
+
+/* The AvroResource.value branch. */
+typedef enum { ZL_PV_STRING = 0, ZL_PV_DOUBLE, ZL_PV_LONG, ZL_PV_BOOLEAN } zl_pv_kind_t;
+
+/* One value: an AvroResource of the record, flattened. */
+typedef struct {
+    const char *path;      /* absolute, as the record gives it ("/3303/0/5700", "/3/0/7/1") */
+    const char *type;      /* AvroType symbol ("FLOAT", ...) */
+    zl_pv_kind_t kind;
+    const char *s;         /* ZL_PV_STRING (not NUL-free: s_len counts) */
+    size_t s_len;
+    double d;
+    int64_t l;
+    bool b;
+} zl_point_t;
+
+/* AvroResponseObserve (or AvroResponse) with every value it carries: the read
+ * body's resources (object, instance, multiple resource or resource) and the
+ * zeelos 1.1 rep.resources of composite notifications and Send. */
+typedef struct {
+    const char *ticket, *observation_id, *server_id, *ep, *path; /* observation_id: "" when absent */
+    int64_t timestamp;     /* epoch ms */
+    const char *code, *kind; /* AvroResponseCode / AvroRequestKind symbols */
+    zl_point_t *points;
+    size_t n_points, cap_points;
+} zl_observe_t;
+
+zl_err_t zl_serde_decode_observe(zl_serde_t *s, const void *data, size_t len, zl_observe_t *out, char *errstr,
+                                 size_t n);
+void zl_observe_free(zl_observe_t *o);
+
+/* One object link of a registration: url ("/3303/0") and attributes. */
+typedef struct {
+    const char *url;
+    const zl_kv_t *at;
+    size_t n_at;
+} zl_reg_link_t;
+
+/* AvroRegistrationResponse, flattened; absent optional fields are NULL/false. */
+typedef struct {
+    zl_reg_kind_t kind;
+    const char *ep, *server_id, *reg_id, *address, *reg_addr, *ver, *root, *sms, *bnd, *binding;
+    int32_t port, reg_port;
+    int64_t reg_date, last_up, lt;
+    bool has_lt, expired, has_links, has_attrs;
+    zl_reg_link_t *links;
+    size_t n_links;
+    zl_kv_t *attrs;
+    size_t n_attrs;
+    /* storage */
+    zl_kv_t *kv;
+    size_t n_kv, cap_kv, cap_links;
+} zl_registration_t;
+
+zl_err_t zl_serde_decode_registration(zl_serde_t *s, const void *data, size_t len, zl_registration_t *out,
+                                      char *errstr, size_t n);
+void zl_registration_free(zl_registration_t *r);
 
 /* ---- additions (tests, tools, fuzzing) ---------------------------------- */
 

@@ -6,6 +6,7 @@
 #include <avro.h>
 #include <jansson.h>
 #include "kafka/records.h"
+#include "kafka/serde.h"
 
 /* Fills out (zeroed by the caller, owned by it: zl_request_clear() also on
  * error) from v, an AvroRequest of our reader schema; errstr names the field
@@ -15,5 +16,13 @@ zl_err_t zl_serde_extract_request(const avro_value_t *v, zl_request_t *out, char
  * and payload.path (where out has none yet), so the gateway can answer
  * BAD_REQUEST to the right ticket. */
 void zl_serde_salvage_json(const json_t *j, zl_request_t *out);
+
+/* The decoded value of a framed Avro record (of its writer schema, fetched by
+ * id, blocking) or of an Avro JSON text (of our schema of type).  *out is the
+ * serde's, valid until its next decode.  Errors: ZL_ERR_IO (the registry could
+ * not be reached: try again later), ZL_ERR_SCHEMA (unknown id), ZL_ERR_INVALID /
+ * ZL_ERR_TRUNCATED (bad bytes), with errstr saying why. */
+zl_err_t zl_serde_value(zl_serde_t *s, zl_val_type_t type, const void *data, size_t len, avro_value_t **out,
+                        char *errstr, size_t n);
 
 #endif
