@@ -8,7 +8,7 @@ JOBS       ?= $(shell nproc)
 KAFKA_PORT ?= 9092
 export KAFKA_PORT
 
-.PHONY: all deps build asan test test-unit test-e2e test-faults test-sites sites-up sites-down kafka-up kafka-down \
+.PHONY: all deps build asan test test-unit test-e2e test-faults test-sites test-sinks sites-up sites-down kafka-up kafka-down \
         registry-up registry-down \
         demo demo-stop fuzz docs clean pydeps bench
 
@@ -68,7 +68,12 @@ sites-up: build
 sites-down:
 	@bash scripts/sites.sh down
 
-test: build test-unit test-e2e test-sites
+# Sinks: the e2e broker plus a real InfluxDB 1.x and PostgreSQL 15, started by the suite
+# (scripts/influxdb.sh on 8186, scripts/postgres.sh on 5442) in .zeelos-run-sinks/.
+test-sinks: asan kafka-up pydeps
+	ZEELOS_BIN=$(CURDIR)/$(ASAN_BUILD)/zeelos .venv/bin/python -m pytest -q -rA tests/sinks
+
+test: build test-unit test-e2e test-sinks test-sites
 
 demo: build
 	@bash scripts/demo.sh

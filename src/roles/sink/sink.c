@@ -46,6 +46,7 @@ struct zl_sink {
     sink_batch_t *open;      /* being filled */
     uint64_t next_batch_id;
     size_t inflight;         /* pushed to the writer, not yet done */
+    size_t inflight_bytes;   /* their keys and values */
     bool store_up;
     zl_gauge_t *g_inflight, *g_paused, *g_store_up;
     zl_counter_t *c_dlq;
@@ -87,8 +88,14 @@ static zl_err_t batch_positions(sink_batch_t *b) {
     return ZL_OK;
 }
 
+/* Pauses at the limits, resumes below half of them: every resume costs a
+ * fetch restart, so the consumer must not flap at the edge. */
 static void update_flow(zl_sink_t *s) {
-    bool pause = s->inflight >= (size_t)s->conf->max_inflight;
+    bool pause = zl_sub_paused(s->sub);
+    if (s->inflight >= (size_t)s->conf->max_inflight || s->inflight_bytes >= (size_t)s->conf->buffer_bytes)
+        pause = true;
+    else if (s->inflight <= (size_t)s->conf->max_inflight / 2 && s->inflight_bytes <= (size_t)s->conf->buffer_bytes / 2)
+        pause = false;
     if (pause != zl_sub_paused(s->sub)) {
         zl_sub_pause(s->sub, pause);
         ZL_DEBUG("sink", "consumer %s (%zu batches waiting for the store)", pause ? "paused" : "resumed", s->inflight);
@@ -107,6 +114,7 @@ static void close_batch(zl_sink_t *s) {
         return;
     }
     s->inflight++;
+    s->inflight_bytes += b->data.len;
     sink_writer_push(s->writer, b);
     update_flow(s);
 }
@@ -150,8 +158,9 @@ static void on_batch_done(void *ctx, sink_batch_t *b) {
     for (size_t i = 0; i < b->n; i++)
         if (b->recs[i].ts_ms > 0 && !b->recs[i].dead)
             zl_histogram_observe(s->h_lag, (double)(now - b->recs[i].ts_ms) / 1000.0);
-    sink_batch_free(b);
     s->inflight--;
+    s->inflight_bytes -= b->data.len;
+    sink_batch_free(b);
     update_flow(s);
 }
 

@@ -34,6 +34,7 @@ typedef struct {
     int64_t batch_records;      /* sink.batch.records */
     int64_t linger_ms;          /* sink.batch.linger.ms */
     int64_t max_inflight;       /* sink.batch.max.inflight */
+    int64_t buffer_bytes;       /* sink.buffer.max.bytes */
     int64_t backoff_ms;         /* sink.retry.backoff.ms */
     int64_t backoff_max_ms;     /* sink.retry.backoff.max.ms */
     int64_t timeout_ms;         /* sink.store.timeout.ms */

@@ -42,17 +42,21 @@ static const zl_conf_prop_t props[] = {
     {.name = "sink.influxdb.measurement", .type = ZL_CONF_STR, .def = "resources",
      ZL_CONF_FIELD(zl_sink_conf_t, measurement),
      .doc = "InfluxDB measurement of every reading (the seed's name)."},
-    {.name = "sink.batch.records", .type = ZL_CONF_INT, .def = "5000", .min = 1, .max = 1000000,
+    {.name = "sink.batch.records", .type = ZL_CONF_INT, .def = "10000", .min = 1, .max = 1000000,
      ZL_CONF_FIELD(zl_sink_conf_t, batch_records),
      .doc = "A batch is written once it holds this many Kafka records..."},
     {.name = "sink.batch.linger.ms", .type = ZL_CONF_INT, .def = "200", .min = 0, .max = 60000,
      ZL_CONF_FIELD(zl_sink_conf_t, linger_ms),
      .doc = "...or once its first record has waited this long."},
-    {.name = "sink.batch.max.inflight", .type = ZL_CONF_INT, .def = "4", .min = 1, .max = 1000,
+    {.name = "sink.batch.max.inflight", .type = ZL_CONF_INT, .def = "32", .min = 2, .max = 10000,
      ZL_CONF_FIELD(zl_sink_conf_t, max_inflight),
-     .doc = "Batches closed but not yet written; at this many the sink pauses its Kafka consumer, so a slow "
-            "or unreachable store bounds the memory (about `sink.batch.max.inflight` x `sink.batch.records` "
-            "records) instead of growing it."},
+     .doc = "Batches closed but not yet written; at this many (or at `sink.buffer.max.bytes`) the sink pauses "
+            "its Kafka consumer, so a slow or unreachable store bounds the memory instead of growing it, and "
+            "resumes once both are below half."},
+    {.name = "sink.buffer.max.bytes", .type = ZL_CONF_INT, .def = "67108864", .min = 65536,
+     .max = INT64_C(68719476736), ZL_CONF_FIELD(zl_sink_conf_t, buffer_bytes),
+     .doc = "Bytes of Kafka records (keys and values) held in batches not yet written, at most: the pause "
+            "threshold that bounds the sink's memory while the store is down or slow."},
     {.name = "sink.retry.backoff.ms", .type = ZL_CONF_INT, .def = "200", .min = 10, .max = 600000,
      ZL_CONF_FIELD(zl_sink_conf_t, backoff_ms),
      .doc = "First wait before writing a batch again after the store was unavailable; doubled after every "

@@ -11,6 +11,7 @@
  * or the overlap of two sinks around a rebalance, writes nothing twice.
  * docs/SINKS.md shows the tables. */
 #include "roles/sink/sql_int.h"
+#include "roles/sink/latest.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -30,6 +31,7 @@ typedef struct {
     sink_db_t *db;
     bool in_txn;
     uint64_t latest_seq;
+    sink_latest_t latest; /* the batch's latest row per resource */
 } sql_t;
 
 const char *const sink_reading_cols =
@@ -203,6 +205,7 @@ static zl_err_t sql_begin(sink_store_t *st, const zl_sub_pos_t *pos, size_t n_po
     zl_err_t e = q->db->ops->ensure(q->db, errstr, n);
     if (e) return e;
     q->db->ops->bulk_reset(q->db);
+    sink_latest_reset(&q->latest);
     q->latest_seq = 0;
     if ((e = run(q, q->db->ops->postgres ? "BEGIN" : "BEGIN IMMEDIATE", 0, NULL, errstr, n))) return e;
     q->in_txn = true;
@@ -275,7 +278,7 @@ static zl_err_t sql_add_observe(sink_store_t *st, const sink_batch_t *b, const s
         const char *latest[SINK_LATEST_COLS] = {o->server_id, o->ep, p->path, row[4], row[5], row[6], row[7],
                                                 p->type, t, vf, vi, vb, vs,
                                                 fmt_int((int64_t)q->latest_seq++, seq, sizeof seq)};
-        if (!e) e = q->db->ops->bulk_add(q->db, SINK_BULK_LATEST, latest, errstr, n);
+        if (!e && sink_latest_put(&q->latest, latest)) e = ZL_ERR_NOMEM;
         free(str);
     }
     return e;
@@ -369,9 +372,22 @@ static zl_err_t sql_add_registration(sink_store_t *st, const sink_batch_t *b, co
     return e;
 }
 
+typedef struct {
+    sql_t *q;
+    char *errstr;
+    size_t n;
+} latest_ctx_t;
+
+static zl_err_t stage_latest(void *ctx, const char *const *vals) {
+    latest_ctx_t *c = ctx;
+    return c->q->db->ops->bulk_add(c->q->db, SINK_BULK_LATEST, vals, c->errstr, c->n);
+}
+
 static zl_err_t sql_commit(sink_store_t *st, const zl_sub_pos_t *pos, size_t n_pos, char *errstr, size_t n) {
     sql_t *q = (sql_t *)st;
-    zl_err_t e = q->db->ops->bulk_flush(q->db, SINK_BULK_READINGS, errstr, n);
+    latest_ctx_t lc = {q, errstr, n};
+    zl_err_t e = sink_latest_each(&q->latest, stage_latest, &lc);
+    if (!e) e = q->db->ops->bulk_flush(q->db, SINK_BULK_READINGS, errstr, n);
     if (!e) e = q->db->ops->bulk_flush(q->db, SINK_BULK_LATEST, errstr, n);
     char part[16], off[24], now[40];
     fmt_time(zl_wall_ms(), now, sizeof now);
@@ -389,6 +405,7 @@ static zl_err_t sql_commit(sink_store_t *st, const zl_sub_pos_t *pos, size_t n_p
 static void sql_abort(sink_store_t *st) {
     sql_t *q = (sql_t *)st;
     q->db->ops->bulk_reset(q->db);
+    sink_latest_reset(&q->latest);
     if (!q->in_txn) return;
     char ignore[128];
     run(q, "ROLLBACK", 0, NULL, ignore, sizeof ignore);
@@ -398,6 +415,7 @@ static void sql_abort(sink_store_t *st) {
 static void sql_close(sink_store_t *st) {
     sql_t *q = (sql_t *)st;
     if (q->db) q->db->ops->close(q->db);
+    sink_latest_free(&q->latest);
     free(q->group);
     free(q);
 }
@@ -426,6 +444,10 @@ zl_err_t sink_sql_open(const zl_sink_conf_t *c, const char *group, sink_store_t 
     }
     s->ops = sql_ops;
     s->q.base.ops = &s->ops;
+    if (sink_latest_init(&s->q.latest)) {
+        sql_close(&s->q.base);
+        return ZL_ERR_NOMEM;
+    }
     s->q.c = c;
     zl_err_t e = c->store == ZL_SINK_POSTGRESQL ? sink_pg_open(c, &s->q.db, errstr, n)
                                                 : sink_sqlite_open(c, &s->q.db, errstr, n);
