@@ -15,6 +15,7 @@ EDGE_SR=http://127.0.0.1:8581 CLOUD_SR=http://127.0.0.1:8681
 COAP_PORT="${DEMO_COAP_PORT:-5683}"
 HTTP_PORT="${DEMO_HTTP_PORT:-8080}"
 SECONDS_TO_WATCH="${DEMO_SECONDS:-15}"
+export PG_PORT="${DEMO_PG_PORT:-5642}" PG_DIR="${ZEELOS_RUN_DIR:-$ROOT/.zeelos-run}/demo-postgres"
 mkdir -p "$RUN"
 
 stop_all() {
@@ -25,7 +26,9 @@ stop_all() {
     rm -f "$f"
   done
 }
-if [ "${1:-}" = stop ]; then stop_all; ZEELOS_GATEWAYS="$GW" bash "$ROOT/scripts/sites.sh" down; exit 0; fi
+if [ "${1:-}" = stop ]; then
+  stop_all; ZEELOS_GATEWAYS="$GW" bash "$ROOT/scripts/sites.sh" down; bash "$ROOT/scripts/postgres.sh" down; exit 0
+fi
 stop_all
 trap stop_all EXIT
 
@@ -66,6 +69,14 @@ for _ in $(seq 1 30); do  # MirrorMaker creates the topic in the cloud within re
   sleep 1
 done
 
+say "cloud: PostgreSQL (scripts/postgres.sh, port $PG_PORT) and zeelos sink writing the replicated topics into it"
+PG_URL=$(bash "$ROOT/scripts/postgres.sh" up)
+"$BIN" sink --store postgresql -X sink.postgresql.url="$PG_URL" --kafka "$CLOUD" --schema-registry "$CLOUD_SR" \
+  --topics "iot.$GW.observations,iot.$GW.registrations" --group demo-sink --port 9108 -X sink.batch.linger.ms=100 \
+  >"$RUN/sink.log" 2>&1 &
+echo $! >"$RUN/sink.pid"
+echo "sink up (log: $RUN/sink.log, metrics: http://127.0.0.1:9108/metrics)"
+
 say "cloud -> edge: a management request made in the cloud, answered by demo-sensor-1 at the edge"
 "$BIN" request "${cloud[@]}" --ep demo-sensor-1 read /3/0 || true
 
@@ -75,6 +86,13 @@ say "cloud -> edge: observe /3303/0/5700 and /3303/1/5700"
 
 say "cloud: readings taken at the edge, iot.$GW.observations, for $SECONDS_TO_WATCH s"
 "$BIN" tail "${cloud[@]}" observations --timeout-ms $((SECONDS_TO_WATCH * 1000)) --max-messages $((SECONDS_TO_WATCH * 3)) || true
+
+say "cloud: what the sink stored in PostgreSQL (psql $PG_URL)"
+psql "$PG_URL" -c "SELECT gateway, endpoint, status, last_seen FROM zeelos_endpoint_status ORDER BY endpoint" \
+  -c "SELECT l.endpoint, l.path, r.name, l.value_float AS value, l.time FROM zeelos_latest l
+      JOIN zeelos_resources r USING (object_id, resource_id) WHERE l.object_id = 3303 ORDER BY 1, 2" \
+  -c "SELECT endpoint, path, count(*) AS readings, min(time) AS first, max(time) AS last FROM zeelos_readings
+      GROUP BY 1, 2 ORDER BY 1, 2" || true
 
 say "edge gateway metrics (http://127.0.0.1:$HTTP_PORT/metrics) and MirrorMaker's replication latency"
 curl -fs "http://127.0.0.1:$HTTP_PORT/metrics" | grep -E '^zeelos_(registrations|notifications_total|mgmt_requests_total|kafka_delivered_total|kafka_delivery_failures_total)' || true
