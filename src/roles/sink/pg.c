@@ -21,7 +21,10 @@ typedef struct {
     PGconn *conn;
     zl_buf_t rows[2];
     size_t n_rows[2];
+    bool copying;  /* a COPY into zeelos_readings is open: rows stream as they come */
 } pg_t;
+
+#define STREAM_CHUNK 65536 /* rows are sent once this much is staged */
 
 /* IO unless the server said the data is wrong (SQLSTATE class 22 or 23). */
 static zl_err_t pg_err(pg_t *p, const PGresult *r, const char *what, char *errstr, size_t n) {
@@ -35,9 +38,17 @@ static zl_err_t pg_err(pg_t *p, const PGresult *r, const char *what, char *errst
     return ZL_ERR_IO;
 }
 
+static zl_err_t copy_start(pg_t *p, const char *table, const char *cols, char *errstr, size_t n);
+static zl_err_t copy_send(pg_t *p, zl_buf_t *rows, char *errstr, size_t n);
+static zl_err_t copy_end(pg_t *p, char *errstr, size_t n);
+
 static zl_err_t pg_exec(sink_db_t *db, const char *sql, int np, const char *const *params, int64_t *out, bool *found,
                         char *errstr, size_t n) {
     pg_t *p = (pg_t *)db;
+    if (p->copying) { /* a statement between readings (a registration): the COPY so far ends first */
+        zl_err_t e = copy_end(p, errstr, n);
+        if (e) return e;
+    }
     PGresult *r = PQexecParams(p->conn, sql, np, NULL, params, NULL, NULL, 0);
     ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
     zl_err_t e = ZL_OK;
@@ -54,8 +65,6 @@ static zl_err_t pg_exec(sink_db_t *db, const char *sql, int np, const char *cons
 /* COPY text format: \N for NULL, backslash escapes for the separators. */
 static zl_err_t pg_bulk_add(sink_db_t *db, sink_bulk_t t, const char *const *vals, char *errstr, size_t n) {
     pg_t *p = (pg_t *)db;
-    (void)errstr;
-    (void)n;
     zl_buf_t *b = &p->rows[t];
     int cols = t == SINK_BULK_READINGS ? SINK_READING_COLS : SINK_LATEST_COLS;
     for (int i = 0; i < cols; i++) {
@@ -76,10 +85,15 @@ static zl_err_t pg_bulk_add(sink_db_t *db, sink_bulk_t t, const char *const *val
     }
     if (zl_buf_putc(b, '\n')) return ZL_ERR_NOMEM;
     p->n_rows[t]++;
-    return ZL_OK;
+    if (t != SINK_BULK_READINGS || b->len < STREAM_CHUNK) return ZL_OK;
+    /* the server inserts this chunk while the writer decodes the next records */
+    zl_err_t e = p->copying ? ZL_OK : copy_start(p, "zeelos_readings", sink_reading_cols, errstr, n);
+    if (e) return e;
+    p->copying = true;
+    return copy_send(p, b, errstr, n);
 }
 
-static zl_err_t copy_in(pg_t *p, const char *table, const char *cols, zl_buf_t *rows, char *errstr, size_t n) {
+static zl_err_t copy_start(pg_t *p, const char *table, const char *cols, char *errstr, size_t n) {
     char sql[512];
     snprintf(sql, sizeof sql, "COPY %s (%s) FROM STDIN", table, cols);
     PGresult *r = PQexec(p->conn, sql);
@@ -89,9 +103,21 @@ static zl_err_t copy_in(pg_t *p, const char *table, const char *cols, zl_buf_t *
         return e;
     }
     PQclear(r);
-    if (PQputCopyData(p->conn, (const char *)rows->data, (int)rows->len) != 1 || PQputCopyEnd(p->conn, NULL) != 1)
+    return ZL_OK;
+}
+
+static zl_err_t copy_send(pg_t *p, zl_buf_t *rows, char *errstr, size_t n) {
+    if (rows->len && PQputCopyData(p->conn, (const char *)rows->data, (int)rows->len) != 1)
         return pg_err(p, NULL, "COPY", errstr, n);
-    zl_err_t e = ZL_OK;
+    zl_buf_reset(rows);
+    return ZL_OK;
+}
+
+/* Ends the COPY in progress (the readings') and collects its result. */
+static zl_err_t copy_finish(pg_t *p, zl_buf_t *rows, char *errstr, size_t n) {
+    zl_err_t e = copy_send(p, rows, errstr, n);
+    if (PQputCopyEnd(p->conn, NULL) != 1 && !e) e = pg_err(p, NULL, "COPY", errstr, n);
+    PGresult *r;
     while ((r = PQgetResult(p->conn))) {
         if (PQresultStatus(r) != PGRES_COMMAND_OK && !e) e = pg_err(p, r, "COPY", errstr, n);
         PQclear(r);
@@ -99,20 +125,38 @@ static zl_err_t copy_in(pg_t *p, const char *table, const char *cols, zl_buf_t *
     return e;
 }
 
+static zl_err_t copy_end(pg_t *p, char *errstr, size_t n) {
+    p->copying = false;
+    return copy_finish(p, &p->rows[SINK_BULK_READINGS], errstr, n);
+}
+
 static zl_err_t pg_bulk_flush(sink_db_t *db, sink_bulk_t t, char *errstr, size_t n) {
     pg_t *p = (pg_t *)db;
+    zl_err_t e;
+    if (t == SINK_BULK_READINGS) {
+        if (p->copying) return copy_end(p, errstr, n);
+        if (!p->rows[t].len) return ZL_OK;
+        if ((e = copy_start(p, "zeelos_readings", sink_reading_cols, errstr, n))) return e;
+        return copy_finish(p, &p->rows[t], errstr, n);
+    }
     if (!p->n_rows[t]) return ZL_OK;
-    if (t == SINK_BULK_READINGS) return copy_in(p, "zeelos_readings", sink_reading_cols, &p->rows[t], errstr, n);
     /* every time: a rolled-back transaction takes a table it created with it */
-    zl_err_t e = pg_exec(db, "CREATE TEMPORARY TABLE IF NOT EXISTS zeelos_latest_in (LIKE zeelos_latest, seq bigint) "
-                             "ON COMMIT DELETE ROWS", 0, NULL, NULL, NULL, errstr, n);
-    if (!e) e = copy_in(p, "zeelos_latest_in", sink_latest_cols, &p->rows[t], errstr, n);
+    e = pg_exec(db, "CREATE TEMPORARY TABLE IF NOT EXISTS zeelos_latest_in (LIKE zeelos_latest, seq bigint) "
+                    "ON COMMIT DELETE ROWS", 0, NULL, NULL, NULL, errstr, n);
+    if (!e) e = copy_start(p, "zeelos_latest_in", sink_latest_cols, errstr, n);
+    if (!e) e = copy_finish(p, &p->rows[t], errstr, n);
     if (!e) e = pg_exec(db, sink_latest_upsert_pg, 0, NULL, NULL, NULL, errstr, n);
     return e;
 }
 
 static void pg_bulk_reset(sink_db_t *db) {
     pg_t *p = (pg_t *)db;
+    if (p->copying) { /* an abandoned unit: fail the COPY, the ROLLBACK follows */
+        PQputCopyEnd(p->conn, "batch abandoned");
+        PGresult *r;
+        while ((r = PQgetResult(p->conn))) PQclear(r);
+        p->copying = false;
+    }
     for (int i = 0; i < 2; i++) {
         zl_buf_reset(&p->rows[i]);
         p->n_rows[i] = 0;

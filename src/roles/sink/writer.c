@@ -8,12 +8,12 @@
  * over through a mutex-protected list; results come back through
  * zl_loop_post.
  *
- * Order of a batch: (1) decode every record - one that cannot be read, or a
- * value the store cannot hold, is a dead letter; (2) the dead letters are
- * produced by the loop and delivered before anything else happens, so a
- * committed position never covers a record that is nowhere; (3) begin,
- * add every other record the store does not already hold, commit with the
- * positions.  A store that is unavailable makes the writer wait (doubling
+ * Order of a batch: begin, decode and add every record the store does not
+ * already hold, commit with the positions.  A record that cannot be read, or
+ * a value the store cannot hold, is a dead letter: the unit is rolled back,
+ * the loop produces the dead letters, and only once they are delivered is
+ * the unit written again without them - so a committed position never
+ * covers a record that is nowhere.  A store that is unavailable makes the writer wait (doubling
  * backoff) and replay the unit; one that refuses the unit makes it write the
  * records one by one and dead-letter the refused one. */
 #include "roles/sink/sink_int.h"
@@ -141,29 +141,6 @@ static void mark_dead(sink_rec_t *r, const char *why) {
     r->dead = true;
 }
 
-/* Step 1: finds the dead letters.  ZL_ERR_IO: the registry is unreachable. */
-static zl_err_t classify(sink_writer_t *w, sink_batch_t *b, size_t *n_new, char *errstr, size_t n) {
-    char why[400];
-    *n_new = 0;
-    for (size_t i = 0; i < b->n; i++) {
-        sink_rec_t *r = &b->recs[i];
-        if (r->dead) continue;
-        zl_err_t e = decode(w, b, r, why, sizeof why);
-        if (e == ZL_ERR_IO) {
-            snprintf(errstr, n, "schema registry: %s", why);
-            return e;
-        }
-        if (!e && b->topics[r->topic].kind == SINK_T_OBSERVE && w->st->ops->fits &&
-            !w->st->ops->fits(w->st, &w->obs, why, sizeof why))
-            e = ZL_ERR_INVALID;
-        if (e) {
-            mark_dead(r, why);
-            (*n_new)++;
-        }
-    }
-    return ZL_OK;
-}
-
 /* Step 2: the loop produces the dead letters; waits for their delivery. */
 static void dead_tramp(void *arg) {
     sink_batch_t *b = arg;
@@ -204,7 +181,11 @@ void sink_writer_dead_done(sink_writer_t *w, sink_batch_t *b, bool ok) {
 
 /* ---- writing ------------------------------------------------------------- */
 
-/* One unit: records [from, to) of b with positions pos.  Counts into b. */
+/* One unit: records [from, to) of b with positions pos.  Counts into b.
+ * Decoding happens here, once per record: a record that cannot be read or
+ * does not fit the store is marked dead and *dead set - the unit is then
+ * rolled back (ZL_ERR_CANCELLED) so its dead letters can be delivered before
+ * it is written again without them.  ZL_ERR_IO also for a registry outage. */
 static zl_err_t write_unit(sink_writer_t *w, sink_batch_t *b, size_t from, size_t to, const zl_sub_pos_t *pos,
                            size_t n_pos, char *errstr, size_t n) {
     const sink_store_ops_t *ops = w->st->ops;
@@ -212,6 +193,7 @@ static zl_err_t write_unit(sink_writer_t *w, sink_batch_t *b, size_t from, size_
     zl_err_t e = ops->begin(w->st, pos, n_pos, next, errstr, n);
     if (e) return e;
     uint64_t written = 0, skipped = 0, points = 0;
+    bool dead = false;
     for (size_t i = from; i < to && !e; i++) {
         sink_rec_t *r = &b->recs[i];
         bool have = false;
@@ -222,14 +204,22 @@ static zl_err_t write_unit(sink_writer_t *w, sink_batch_t *b, size_t from, size_
             skipped += !r->dead;
             continue;
         }
-        char why[256];
-        if (decode(w, b, r, why, sizeof why)) { /* decoded before: only a registry outage gets here */
-            snprintf(errstr, n, "record %s[%d]@%lld: %s", sink_rec_topic(b, r), (int)r->partition,
-                     (long long)r->offset, why);
+        char why[400];
+        bool reg = b->topics[r->topic].kind == SINK_T_REGISTRATION;
+        zl_err_t d = decode(w, b, r, why, sizeof why);
+        if (d == ZL_ERR_IO) {
+            snprintf(errstr, n, "schema registry: %s", why);
             e = ZL_ERR_IO;
             break;
         }
-        if (b->topics[r->topic].kind == SINK_T_REGISTRATION) {
+        if (!d && !reg && ops->fits && !ops->fits(w->st, &w->obs, why, sizeof why)) d = ZL_ERR_INVALID;
+        if (d) {
+            mark_dead(r, why);
+            dead = true;
+            continue;
+        }
+        if (dead) continue; /* rolled back anyway: only look for more dead letters */
+        if (reg) {
             if (!ops->add_registration) {
                 skipped++;
                 continue;
@@ -241,6 +231,7 @@ static zl_err_t write_unit(sink_writer_t *w, sink_batch_t *b, size_t from, size_
         }
         written++;
     }
+    if (!e && dead) e = ZL_ERR_CANCELLED;
     if (!e) e = ops->commit(w->st, pos, n_pos, errstr, n);
     if (e) {
         ops->abort(w->st);
@@ -262,6 +253,10 @@ static bool write_one_by_one(sink_writer_t *w, sink_batch_t *b) {
         for (;;) {
             zl_err_t e = write_unit(w, b, i, i + 1, &pos, 1, errstr, sizeof errstr);
             if (e == ZL_OK) break;
+            if (e == ZL_ERR_CANCELLED) { /* unreadable: a dead letter, then only its position */
+                if (!deliver_dead(w, b)) return false;
+                continue;
+            }
             if (e == ZL_ERR_INVALID && !r->dead) {
                 zl_counter_inc(w->c_refused);
                 ZL_WARN("sink", "%s refused %s[%d]@%lld: %s; sending it to %s", w->st->ops->name,
@@ -302,14 +297,12 @@ static bool write_batch(sink_writer_t *w, sink_batch_t *b) {
     for (;;) {
         zl_err_t e;
         if (!open_store(w)) return false;
-        size_t n_new = 0;
-        if ((e = classify(w, b, &n_new, errstr, sizeof errstr))) {
-            if (!unavailable(w, &backoff, errstr)) return false;
-            continue;
-        }
-        if (n_new && !deliver_dead(w, b)) return false;
         uint64_t t0 = zl_now_ns();
         e = write_unit(w, b, 0, b->n, b->pos, b->n_pos, errstr, sizeof errstr);
+        if (e == ZL_ERR_CANCELLED) { /* dead letters found: delivered first, then the rest */
+            if (!deliver_dead(w, b)) return false;
+            continue;
+        }
         if (e == ZL_OK) {
             zl_histogram_observe(w->h_write, (double)(zl_now_ns() - t0) / 1e9);
             available(w);
