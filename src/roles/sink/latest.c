@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The latest value of each resource within one batch (sql.c): a batch with
  * a thousand readings of ten resources sends ten rows to zeelos_latest, not
- * a thousand.  Records of one endpoint share a partition and arrive in
- * offset order, so the last row put for a resource is its latest. */
+ * a thousand.  Latest means the newest reading time (a device's queued or
+ * replayed readings may arrive after newer ones); of equal times, the one
+ * put last (the higher offset) wins, as across batches in sql.c. */
 #include "roles/sink/latest.h"
 
 #include <stdlib.h>
@@ -66,6 +67,8 @@ zl_err_t sink_latest_put(sink_latest_t *l, const char *const *vals) {
         if (zl_hmap_insert(&l->map, &s->node, h)) goto nomem;
     }
     zl_buf_free(&key);
+    /* vals[8] is the time, "YYYY-MM-DD HH:MM:SS.mmm+00:00": ordered as text */
+    if (s->text.len && !s->null[8] && strcmp(vals[8], (const char *)s->text.data + s->off[8]) < 0) return ZL_OK;
     zl_buf_reset(&s->text);
     for (int i = 0; i < SINK_LATEST_COLS; i++) {
         s->null[i] = vals[i] == NULL;

@@ -92,18 +92,19 @@ static const char *const schema[] = {
 };
 
 /* online / sleeping / offline: offline once deregistered or when the lifetime
- * ran out without an update; sleeping: a queue-mode device (binding with Q)
- * not heard from for longer than CoAP's MAX_TRANSMIT_WAIT (93 s). */
+ * ran out without an update; sleeping: the gateway said so (its queue-mode
+ * UPDATE with queue.state SLEEPING), or a queue-mode device (binding with Q)
+ * was not heard from for longer than CoAP's MAX_TRANSMIT_WAIT (93 s). */
 static const char *const status_view_pg =
     "CREATE OR REPLACE VIEW zeelos_endpoint_status AS SELECT gateway, endpoint, CASE WHEN status = 'offline' OR "
-    "last_seen + lifetime * interval '1 second' < now() THEN 'offline' WHEN (bnd LIKE '%Q%' OR binding LIKE '%Q%') "
-    "AND last_seen + interval '93 seconds' < now() THEN 'sleeping' ELSE 'online' END AS status, last_seen, "
-    "lifetime FROM zeelos_endpoints";
-static const char *const status_view_sqlite =
-    "CREATE VIEW IF NOT EXISTS zeelos_endpoint_status AS SELECT gateway, endpoint, CASE WHEN status = 'offline' OR "
-    "julianday(last_seen) + lifetime / 86400.0 < julianday('now') THEN 'offline' WHEN (bnd LIKE '%Q%' OR binding "
-    "LIKE '%Q%') AND julianday(last_seen) + 93 / 86400.0 < julianday('now') THEN 'sleeping' ELSE 'online' END AS "
+    "last_seen + lifetime * interval '1 second' < now() THEN 'offline' WHEN status = 'sleeping' OR ((bnd LIKE '%Q%' "
+    "OR binding LIKE '%Q%') AND last_seen + interval '93 seconds' < now()) THEN 'sleeping' ELSE 'online' END AS "
     "status, last_seen, lifetime FROM zeelos_endpoints";
+static const char *const status_view_sqlite =
+    "CREATE VIEW zeelos_endpoint_status AS SELECT gateway, endpoint, CASE WHEN status = 'offline' OR "
+    "julianday(last_seen) + lifetime / 86400.0 < julianday('now') THEN 'offline' WHEN status = 'sleeping' OR ((bnd "
+    "LIKE '%Q%' OR binding LIKE '%Q%') AND julianday(last_seen) + 93 / 86400.0 < julianday('now')) THEN 'sleeping' "
+    "ELSE 'online' END AS status, last_seen, lifetime FROM zeelos_endpoints";
 
 void sink_path_ids(const char *path, int32_t ids[4]) {
     for (int k = 0; k < 4; k++) ids[k] = -1;
@@ -175,6 +176,8 @@ out:
 static zl_err_t create_schema(sql_t *q, char *errstr, size_t n) {
     zl_err_t e = run(q, "BEGIN", 0, NULL, errstr, n);
     for (size_t i = 0; i < sizeof schema / sizeof schema[0] && !e; i++) e = run(q, schema[i], 0, NULL, errstr, n);
+    if (!e && !q->db->ops->postgres) /* SQLite cannot replace a view: an older file gets today's */
+        e = run(q, "DROP VIEW IF EXISTS zeelos_endpoint_status", 0, NULL, errstr, n);
     if (!e) e = run(q, q->db->ops->postgres ? status_view_pg : status_view_sqlite, 0, NULL, errstr, n);
     if (!e) e = load_models(q, errstr, n);
     if (!e) e = run(q, "COMMIT", 0, NULL, errstr, n);
@@ -323,6 +326,21 @@ static zl_err_t sql_add_registration(sink_store_t *st, const sink_batch_t *b, co
     zl_err_t e = run(q, "INSERT INTO zeelos_gateways VALUES ($1, $2, $2) ON CONFLICT (gateway) DO UPDATE SET "
                         "last_seen = excluded.last_seen WHERE excluded.last_seen > zeelos_gateways.last_seen",
                      2, gw, errstr, n);
+    const char *qstate = NULL; /* the gateway's queue-mode UPDATE: {"queue.state": SLEEPING|AWAKE} */
+    for (size_t i = 0; g->kind == ZL_REG_UPDATE && i < g->n_attrs; i++)
+        if (!strcmp(g->attrs[i].name, "queue.state")) qstate = g->attrs[i].value;
+    if (!e && qstate) {
+        const char *p[] = {g->server_id, g->ep, !strcmp(qstate, "SLEEPING") ? "sleeping" : "online", t};
+        e = run(q, "UPDATE zeelos_endpoints SET status = $3, last_seen = $4 WHERE gateway = $1 AND endpoint = $2 AND "
+                   "status <> 'offline'", 4, p, errstr, n);
+        const char *ev[] = {g->server_id, g->ep, !strcmp(qstate, "SLEEPING") ? "SLEEPING" : "AWAKE", t,
+                            sink_rec_topic(b, r), fmt_int(r->partition, part, sizeof part),
+                            fmt_int(r->offset, off, sizeof off)};
+        if (!e)
+            e = run(q, "INSERT INTO zeelos_registration_events (gateway, endpoint, kind, time, kafka_topic, "
+                       "kafka_partition, kafka_offset) VALUES ($1, $2, $3, $4, $5, $6, $7)", 7, ev, errstr, n);
+        return e;
+    }
     const char *ptxt = g->kind == ZL_REG_DELETE ? NULL : fmt_int(g->port, port, sizeof port);
     const char *lttxt = g->has_lt ? fmt_int(g->lt, lt, sizeof lt) : NULL;
     const char *binding = g->binding ? g->binding : g->bnd;
