@@ -25,6 +25,20 @@ bool zl_kafka_producer_only(const char *k) {
     return false;
 }
 
+/* The consumer's own properties, kept from producers (librdkafka warns about each). */
+static bool consumer_only(const char *k) {
+    static const char *const keys[] = {"group.id", "group.instance.id", "session.timeout.ms",
+        "heartbeat.interval.ms", "max.poll.interval.ms", "auto.offset.reset", "enable.auto.commit",
+        "auto.commit.interval.ms", "enable.auto.offset.store", "isolation.level", "fetch.wait.max.ms",
+        "fetch.min.bytes", "fetch.max.bytes", "fetch.message.max.bytes", "fetch.queue.backoff.ms",
+        "fetch.error.backoff.ms", "queued.min.messages", "queued.max.messages.kbytes",
+        "partition.assignment.strategy", "group.protocol", "group.remote.assignor", "check.crcs",
+        "enable.partition.eof", NULL};
+    for (int i = 0; keys[i]; i++)
+        if (!strcmp(k, keys[i])) return true;
+    return false;
+}
+
 typedef struct {
     rd_kafka_conf_t *kc;
     char *errstr;
@@ -34,7 +48,7 @@ typedef struct {
 
 static void apply(const char *k, const char *v, void *ctx) {
     apply_t *a = ctx;
-    if (a->failed || (a->consumer && zl_kafka_producer_only(k))) return;
+    if (a->failed || (a->consumer ? zl_kafka_producer_only(k) : consumer_only(k))) return;
     if (rd_kafka_conf_set(a->kc, k, v, a->errstr, a->n) != RD_KAFKA_CONF_OK) a->failed = true;
 }
 
