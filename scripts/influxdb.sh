@@ -116,13 +116,9 @@ cmd_down() {
     say "not running"
   fi
   rm -f "$PIDFILE"
-  if [ "${KEEP:-0}" = 1 ]; then
-    say "kept $DIR"
-  elif [ -f "$CONF" ] && grep -qF "$MARK" "$CONF"; then
-    rm -rf "$DIR"
-  elif [ -d "$DIR" ]; then
-    rmdir "$DIR" 2>/dev/null || say "left $DIR alone: it has no config of ours"
-  fi
+  local ours=0
+  [ -f "$CONF" ] && grep -qF "$MARK" "$CONF" && ours=1
+  drop_run_dir "$DIR" "$ours"
 }
 
 cmd_status() {

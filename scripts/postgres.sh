@@ -152,13 +152,7 @@ cmd_down() {
   else
     say "not running"
   fi
-  if [ "${KEEP:-0}" = 1 ]; then
-    say "kept $DIR"
-  elif [ -f "$MARK" ]; then
-    rm -rf "$DIR"
-  elif [ -d "$DIR" ]; then
-    rmdir "$DIR" 2>/dev/null || say "left $DIR alone: not made by this script"
-  fi
+  drop_run_dir "$DIR" "$([ -f "$MARK" ] && echo 1 || echo 0)"
 }
 
 cmd_status() {

@@ -41,3 +41,15 @@ stop_pid() {
     sleep 0.1
   done
 }
+
+# drop_run_dir DIR OURS: removes the run dir DIR when OURS is 1 (the script's own marker is in it)
+# unless KEEP=1; a dir without the marker is only removed when empty.  Uses the caller's `say`.
+drop_run_dir() {
+  if [ "${KEEP:-0}" = 1 ]; then
+    say "kept $1"
+  elif [ "$2" = 1 ]; then
+    rm -rf "$1"
+  elif [ -d "$1" ]; then
+    rmdir "$1" 2>/dev/null || say "left $1 alone: not made by this script"
+  fi
+}

@@ -89,6 +89,33 @@ def parse_metrics(text: str) -> dict[str, float]:
     return out
 
 
+def spawn_healthy(name: str, argv: list[str], log_path: Path, health_url: str, timeout: float,
+                  log_tail, cwd: Optional[str] = None, echo_argv: bool = False) -> subprocess.Popen:
+    """Starts argv (output to log_path) and waits until health_url answers 200.  A process that
+    exits, or is not healthy within timeout (it is then killed), fails with log_tail()."""
+    with open(log_path, "wb") as logf:
+        if echo_argv:
+            logf.write(("$ " + " ".join(argv) + "\n").encode())
+            logf.flush()
+        proc = subprocess.Popen(argv, stdout=logf, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                env=child_env(), cwd=cwd)
+    deadline = time.time() + timeout
+    while True:
+        rc = proc.poll()
+        if rc is not None:
+            raise AssertionError(f"{name} exited with {rc} during start-up:\n{log_tail()}")
+        try:
+            if requests.get(health_url, timeout=1).status_code == 200:
+                return proc
+        except requests.RequestException:
+            pass
+        if time.time() > deadline:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(10)
+            raise AssertionError(f"{name} {health_url} not 200 within {timeout}s:\n{log_tail()}")
+        time.sleep(0.05)
+
+
 def stop_process(proc: Optional[subprocess.Popen], timeout: float = 15.0) -> Optional[int]:
     """SIGTERM and wait; SIGKILL after timeout. Returns the exit code (None: never started)."""
     if proc is None:
@@ -143,24 +170,9 @@ class Gateway:
         self.killed = False
         self.log_path = self.log_dir / f"gateway-{self.id}-{self.starts}.log"
         self.log_paths.append(self.log_path)
-        logf = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(self.argv(), stdout=logf, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, env=child_env(), cwd=str(self.data_dir))
-        logf.close()
-        deadline = time.time() + timeout
-        while True:
-            rc = self.proc.poll()
-            if rc is not None:
-                raise AssertionError(f"gateway exited with {rc} during start-up:\n{self.log_tail()}")
-            try:
-                if requests.get(f"{self.http}/healthz", timeout=1).status_code == 200:
-                    return self
-            except requests.RequestException:
-                pass
-            if time.time() > deadline:
-                self.kill()
-                raise AssertionError(f"gateway /healthz not 200 within {timeout}s:\n{self.log_tail()}")
-            time.sleep(0.1)
+        self.proc = spawn_healthy("gateway", self.argv(), self.log_path, f"{self.http}/healthz", timeout,
+                                  self.log_tail, cwd=str(self.data_dir))
+        return self
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None

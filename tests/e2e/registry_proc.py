@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import time
 from pathlib import Path
 from typing import Optional
 
 import requests
 
-from gateway_proc import child_env, free_tcp_port, parse_metrics, stop_process, zeelos_bin
+from gateway_proc import free_tcp_port, parse_metrics, spawn_healthy, stop_process, zeelos_bin
 
 
 class Registry:
@@ -38,22 +37,10 @@ class Registry:
         assert self.proc is None or self.proc.poll() is not None, "already running"
         self.starts += 1
         self.log_path = self.log_dir / f"registry-{self.port}-{self.starts}.log"
-        with open(self.log_path, "wb") as logf:
-            self.proc = subprocess.Popen(self.argv(), stdout=logf, stderr=subprocess.STDOUT,
-                                         stdin=subprocess.DEVNULL, env=child_env())
-        deadline = time.time() + timeout
-        while True:  # it serves HTTP only once it has read its topic to the end
-            if self.proc.poll() is not None:
-                raise AssertionError(f"registry exited with {self.proc.returncode}:\n{self.log_tail()}")
-            try:
-                if requests.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return self
-            except requests.RequestException:
-                pass
-            if time.time() > deadline:
-                self.kill()
-                raise AssertionError(f"registry not serving within {timeout}s:\n{self.log_tail()}")
-            time.sleep(0.05)
+        # it serves HTTP only once it has read its topic to the end
+        self.proc = spawn_healthy("registry", self.argv(), self.log_path, f"{self.url}/healthz", timeout,
+                                  self.log_tail)
+        return self
 
     def stop(self, timeout: float = 15.0) -> Optional[int]:
         return stop_process(self.proc, timeout)

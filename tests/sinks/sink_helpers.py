@@ -31,7 +31,7 @@ from confluent_kafka.schema_registry.avro import AvroSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
 import contract_schemas
-from gateway_proc import ROOT, child_env, free_tcp_port, stop_process, unique, wait_until, zeelos_bin
+from gateway_proc import ROOT, free_tcp_port, spawn_healthy, stop_process, unique, wait_until, zeelos_bin
 from kafka_helpers import create_topics
 
 EXTENDED = ROOT / "schemas" / "extended"
@@ -421,25 +421,9 @@ class Sink:
         self.killed = False
         log = self.log_dir / f"{self.name}-{self.port}-{self.starts}.log"
         self.log_paths.append(log)
-        with open(log, "wb") as f:
-            f.write(("$ " + " ".join(self.argv()) + "\n").encode())
-            f.flush()
-            self.proc = subprocess.Popen(self.argv(), stdout=f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                         env=child_env(), cwd=str(self.cwd))
-        deadline = time.time() + timeout
-        while True:
-            rc = self.proc.poll()
-            if rc is not None:
-                raise AssertionError(f"{self.name} exited with {rc} during start-up:\n{self.log_tail()}")
-            try:
-                if requests.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return self
-            except requests.RequestException:
-                pass
-            if time.time() > deadline:
-                self.kill()
-                raise AssertionError(f"{self.name} /healthz not 200 within {timeout}s:\n{self.log_tail()}")
-            time.sleep(0.05)
+        self.proc = spawn_healthy(self.name, self.argv(), log, f"{self.url}/healthz", timeout, self.log_tail,
+                                  cwd=str(self.cwd), echo_argv=True)
+        return self
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
