@@ -33,13 +33,13 @@ run() { # store extra-args...
 run influxdb; run postgresql; run sqlite
 # end-to-end lag at a steady rate (the default linger of 200 ms is most of it), per store
 for store in influxdb postgresql; do
-  "$BIN" sink --store "$store" --topics "iot.live$GW.observations" --group "live-$store-$GW" --schema-registry "$SR" \
+  "$BIN" sink --store "$store" --topics "iot.live$store$GW.observations" --group "live-$store-$GW" --schema-registry "$SR" \
     -X sink.postgresql.url="$PG" -X sink.influxdb.url="$INFLUX" -X sink.influxdb.database="live$GW" \
     -X kafka.topic.metadata.refresh.interval.ms=1000 --port 9120 --log-level warn > "$OUT/live-$store.log" 2>&1 &
   lpid=$!; trap "kill $lpid 2>/dev/null || true" EXIT
   until curl -fs localhost:9120/readyz >/dev/null 2>&1; do sleep 0.1; done
   printf '%-11s ' "$store"
-  SR="$SR" "$ROOT/.venv/bin/python" "$ROOT/bench/sink_live.py" "live$GW" "${RATE:-10000}" 10 http://127.0.0.1:9120/metrics
+  SR="$SR" "$ROOT/.venv/bin/python" "$ROOT/bench/sink_live.py" "live$store$GW" "${RATE:-10000}" 10 http://127.0.0.1:9120/metrics
   kill $lpid; wait $lpid || true
 done
 # the stores' own bulk paths on the same data
