@@ -118,6 +118,8 @@ zl_sub_t *zl_sub_new(const zl_conf_t *conf, const char *group, const char *topic
     if (!kc) goto fail;
     if (rd_kafka_conf_set(kc, "group.id", group, errstr, n) ||
         rd_kafka_conf_set(kc, "enable.auto.commit", "false", errstr, n) ||
+        /* nothing but zl_sub_commit() may ever move the group's offsets */
+        rd_kafka_conf_set(kc, "enable.auto.offset.store", "false", errstr, n) ||
         rd_kafka_conf_set(kc, "log.queue", "true", errstr, n)) {
         rd_kafka_conf_destroy(kc);
         goto fail;
@@ -155,7 +157,8 @@ void zl_sub_destroy(zl_sub_t *s) {
         rd_kafka_queue_destroy(s->q);
     }
     if (s->rk) {
-        rd_kafka_commit_queue(s->rk, NULL, NULL, NULL, NULL); /* waits for the async commits in flight */
+        /* no commit of "the current positions" here: they include records fetched but never
+         * written; close waits for the owner's commits already in flight */
         rd_kafka_consumer_close(s->rk);
         rd_kafka_destroy(s->rk);
     }
