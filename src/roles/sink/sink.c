@@ -11,6 +11,7 @@
 #include "roles/sink/sink_int.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,8 @@ struct zl_sink {
     uint64_t next_batch_id;
     size_t inflight;         /* pushed to the writer, not yet done */
     size_t inflight_bytes;   /* their keys and values */
+    volatile sig_atomic_t stop_asked; /* SIGTERM/SIGINT: drain, then stop */
+    int64_t drain_deadline;  /* 0 until the drain begins */
     bool store_up;
     zl_gauge_t *g_inflight, *g_paused, *g_store_up;
     zl_counter_t *c_dlq;
@@ -92,6 +95,7 @@ static zl_err_t batch_positions(sink_batch_t *b) {
  * fetch restart, so the consumer must not flap at the edge. */
 static void update_flow(zl_sink_t *s) {
     bool pause = zl_sub_paused(s->sub);
+    if (s->drain_deadline) return; /* draining: paused for good */
     if (s->inflight >= (size_t)s->conf->max_inflight || s->inflight_bytes >= (size_t)s->conf->buffer_bytes)
         pause = true;
     else if (s->inflight <= (size_t)s->conf->max_inflight / 2 && s->inflight_bytes <= (size_t)s->conf->buffer_bytes / 2)
@@ -121,6 +125,7 @@ static void close_batch(zl_sink_t *s) {
 
 static void on_record(void *ctx, const zl_kmsg_t *m) {
     zl_sink_t *s = ctx;
+    if (s->drain_deadline) return; /* fetched before the pause took hold: not ours to commit, read again later */
     if (!s->open) {
         if (!(s->open = calloc(1, sizeof *s->open))) goto nomem;
         s->open->id = s->next_batch_id++;
@@ -233,11 +238,37 @@ static void on_producer_fd(void *ctx, uint32_t ev) {
     zl_producer_serve(s->producer);
 }
 
+/* A stop drains: no more fetching, the open batch goes to the writer, and the
+ * loop ends once every batch is written (their offsets committed) or the
+ * drain time is up (what is left is read again by the next sink). */
+static bool drained(zl_sink_t *s) {
+    if (!s->drain_deadline) {
+        s->drain_deadline = zl_now_ms() + s->conf->drain_ms;
+        zl_sub_pause(s->sub, true);
+        close_batch(s);
+        if (s->inflight)
+            ZL_INFO("sink", "stopping: writing the %zu batch(es) in flight first (at most %lld ms)", s->inflight,
+                    (long long)s->conf->drain_ms);
+    }
+    if (s->inflight == 0) return true;
+    if (zl_now_ms() < s->drain_deadline) return false;
+    ZL_WARN("sink", "stopping with %zu batch(es) not written: the next sink reads them again", s->inflight);
+    return true;
+}
+
 static void on_serve_timer(zl_timer_t *t, void *ctx) {
     zl_sink_t *s = ctx;
     zl_sub_serve(s->sub, SERVE_MAX);
     zl_producer_serve(s->producer);
-    if (s->open && s->open->n && zl_now_ms() - s->open->opened_ms >= s->conf->linger_ms) close_batch(s);
+    if (s->stop_asked) {
+        if (s->drain_deadline == 0 && s->open) close_batch(s); /* records served just now */
+        if (drained(s)) {
+            zl_loop_stop(s->loop);
+            return;
+        }
+    } else if (s->open && s->open->n && zl_now_ms() - s->open->opened_ms >= s->conf->linger_ms) {
+        close_batch(s);
+    }
     zl_timer_arm(&s->wheel, t, zl_now_ms() + SERVE_EVERY_MS);
 }
 
@@ -320,7 +351,12 @@ int zl_sink_run(zl_sink_t *s) {
 }
 
 void zl_sink_stop(zl_sink_t *s) {
-    if (s->loop) zl_loop_stop(s->loop);
+    if (s->stop_asked || !s->loop) { /* a second signal: stop now */
+        if (s->loop) zl_loop_stop(s->loop);
+        return;
+    }
+    s->stop_asked = 1;
+    zl_loop_wake(s->loop);
 }
 
 void zl_sink_destroy(zl_sink_t *s) {

@@ -38,6 +38,7 @@ typedef struct {
     int64_t backoff_ms;         /* sink.retry.backoff.ms */
     int64_t backoff_max_ms;     /* sink.retry.backoff.max.ms */
     int64_t timeout_ms;         /* sink.store.timeout.ms */
+    int64_t drain_ms;           /* sink.drain.timeout.ms */
     const char *dlq_topic;      /* sink.dlq.topic */
     const char *models_dir;     /* sink.models.dir */
 } zl_sink_conf_t;
@@ -51,7 +52,8 @@ typedef struct zl_sink zl_sink_t;
 zl_sink_t *zl_sink_new(const zl_sink_conf_t *conf, char *errstr, size_t n);
 /* Serves until zl_sink_stop(); returns the exit status. */
 int zl_sink_run(zl_sink_t *s);
-/* Async-signal-safe. */
+/* Async-signal-safe.  The first call drains (batches in flight are written,
+ * up to sink.drain.timeout.ms), a second one stops at once. */
 void zl_sink_stop(zl_sink_t *s);
 void zl_sink_destroy(zl_sink_t *s);
 

@@ -68,6 +68,11 @@ static const zl_conf_prop_t props[] = {
      ZL_CONF_FIELD(zl_sink_conf_t, timeout_ms),
      .doc = "How long one write to the store (an HTTP request, a connection attempt) may take before it "
             "counts as failed and is retried."},
+    {.name = "sink.drain.timeout.ms", .type = ZL_CONF_INT, .def = "10000", .min = 0, .max = 3600000,
+     ZL_CONF_FIELD(zl_sink_conf_t, drain_ms),
+     .doc = "On SIGTERM/SIGINT the sink stops fetching and writes the batches it holds (committing their "
+            "offsets) for at most this long before it exits; a second signal exits at once. Whatever is left "
+            "is read again by the next sink (never lost, never written twice)."},
     {.name = "sink.dlq.topic", .type = ZL_CONF_STR, .def = "zeelos.sink.dlq",
      ZL_CONF_FIELD(zl_sink_conf_t, dlq_topic),
      .doc = "Dead-letter topic: a record that can never be written (it does not decode, or a value does "
