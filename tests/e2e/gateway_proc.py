@@ -116,6 +116,23 @@ def spawn_healthy(name: str, argv: list[str], log_path: Path, health_url: str, t
         time.sleep(0.05)
 
 
+class RoleProcess:
+    """What every role-process wrapper (gateway, sink) shares: self.proc from spawn_healthy, and
+    killed, set by kill() so teardown tells a crash from the test's own SIGKILL."""
+    proc: Optional[subprocess.Popen] = None
+    killed = False
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def kill(self) -> None:
+        """SIGKILL, no flush, no commit: what a crash or a power cut looks like."""
+        if self.alive():
+            self.killed = True
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+
+
 def stop_process(proc: Optional[subprocess.Popen], timeout: float = 15.0) -> Optional[int]:
     """SIGTERM and wait; SIGKILL after timeout. Returns the exit code (None: never started)."""
     if proc is None:
@@ -130,7 +147,7 @@ def stop_process(proc: Optional[subprocess.Popen], timeout: float = 15.0) -> Opt
     return proc.returncode
 
 
-class Gateway:
+class Gateway(RoleProcess):
     def __init__(self, gw_id: str, kafka: str, registry_url: str, data_dir: Path, log_dir: Path,
                  extra_args: Optional[list[str]] = None, coap_port: Optional[int] = None,
                  http_port: Optional[int] = None):
@@ -173,16 +190,6 @@ class Gateway:
         self.proc = spawn_healthy("gateway", self.argv(), self.log_path, f"{self.http}/healthz", timeout,
                                   self.log_tail, cwd=str(self.data_dir))
         return self
-
-    def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def kill(self) -> None:
-        """kill -9, no flush: what a crash or power cut looks like."""
-        if self.alive():
-            self.killed = True
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(10)
 
     def stop(self, timeout: float = 15.0) -> Optional[int]:
         """SIGTERM and wait; SIGKILL after timeout. Returns the exit code."""

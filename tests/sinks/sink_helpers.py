@@ -31,7 +31,7 @@ from confluent_kafka.schema_registry.avro import AvroSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
 import contract_schemas
-from gateway_proc import ROOT, free_tcp_port, spawn_healthy, stop_process, unique, wait_until, zeelos_bin
+from gateway_proc import ROOT, RoleProcess, free_tcp_port, spawn_healthy, stop_process, unique, wait_until, zeelos_bin
 from kafka_helpers import create_topics
 
 EXTENDED = ROOT / "schemas" / "extended"
@@ -379,7 +379,7 @@ class Metrics:
 
 
 # ------------------------------------------------------------------ the sink
-class Sink:
+class Sink(RoleProcess):
     """`zeelos sink` as a subprocess: flags only, a ZEELOS_*-free environment, its HTTP endpoint
     on a free port of 127.0.0.1; started when /healthz answers 200."""
 
@@ -424,16 +424,6 @@ class Sink:
         self.proc = spawn_healthy(self.name, self.argv(), log, f"{self.url}/healthz", timeout, self.log_tail,
                                   cwd=str(self.cwd), echo_argv=True)
         return self
-
-    def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def kill(self) -> None:
-        """SIGKILL: no flush, no commit, what a crash looks like."""
-        if self.alive():
-            self.killed = True
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(10)
 
     def stop(self, timeout: float = 20.0) -> Optional[int]:
         """SIGTERM and wait (SIGKILL after timeout); the exit code."""
