@@ -83,7 +83,7 @@ static zl_err_t add_resource(zl_observe_t *o, const avro_value_t *r, char *errst
     zl_point_t p = {.path = get_str(r, "path"), .type = get_enum(r, "type")};
     if (!p.path || !p.type || !field(r, "value", &v) || !unwrap(&v))
         return bad(errstr, n, "an AvroResource without path, type or value");
-    int32_t b;
+    int32_t b = 0;
     switch (avro_value_get_type(&v)) {
     case AVRO_STRING:
         p.kind = ZL_PV_STRING;
@@ -91,7 +91,7 @@ static zl_err_t add_resource(zl_observe_t *o, const avro_value_t *r, char *errst
         break;
     case AVRO_DOUBLE: p.kind = ZL_PV_DOUBLE; avro_value_get_double(&v, &p.d); break;
     case AVRO_FLOAT: {
-        float f;
+        float f = 0;
         avro_value_get_float(&v, &f);
         p.kind = ZL_PV_DOUBLE;
         p.d = f;
