@@ -125,6 +125,17 @@ class RoleProcess:
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 
+    def log_tail(self, n: int = 60) -> str:
+        """The last n lines of every log this process wrote (self.log_paths, one per start)."""
+        out = []
+        for p in getattr(self, "log_paths", []):
+            try:
+                lines = p.read_text(errors="replace").splitlines()
+            except OSError:
+                continue
+            out.append(f"---- {p} (last {n} lines)\n" + "\n".join(lines[-n:]))
+        return "\n".join(out) or "(no log)"
+
     def kill(self) -> None:
         """SIGKILL, no flush, no commit: what a crash or a power cut looks like."""
         if self.alive():
@@ -222,15 +233,6 @@ class Gateway(RoleProcess):
         """Until Kafka acknowledged every record the gateway has produced so far (nothing in flight)."""
         self.wait_metric("zeelos_kafka_inflight_bytes", lambda v: v == 0, timeout, "the producer to drain")
 
-    def log_tail(self, n: int = 60) -> str:
-        out = []
-        for p in self.log_paths:
-            try:
-                lines = p.read_text(errors="replace").splitlines()
-            except OSError:
-                continue
-            out.append(f"---- {p} (last {n} lines)\n" + "\n".join(lines[-n:]))
-        return "\n".join(out)
 
 
 def coap_client_bin() -> Optional[str]:

@@ -458,15 +458,6 @@ class Sink(RoleProcess):
     def records(self, result: str) -> float:
         return self.metrics().get("zeelos_sink_records_total", result=result)
 
-    def log_tail(self, n: int = 60) -> str:
-        out = []
-        for p in self.log_paths:
-            try:
-                lines = p.read_text(errors="replace").splitlines()
-            except OSError:
-                continue
-            out.append(f"---- {p} (last {n} lines)\n" + "\n".join(lines[-n:]))
-        return "\n".join(out) or "(no log)"
 
 
 # ------------------------------------------------------------------ servers (scripts/*.sh)

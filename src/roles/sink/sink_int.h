@@ -48,7 +48,7 @@ typedef struct sink_batch {
     size_t n, cap;
     zl_buf_t data;
     int64_t opened_ms;
-    zl_sub_pos_t *pos;     /* per partition: one past the highest offset (set when closed) */
+    zl_sub_pos_t *pos;     /* per partition: one past the highest offset (set when closed); topic = topics[].name */
     size_t n_pos;
     /* results, set by the writer */
     uint64_t written, skipped, points;

@@ -198,7 +198,8 @@ static zl_err_t write_unit(sink_writer_t *w, sink_batch_t *b, size_t from, size_
         sink_rec_t *r = &b->recs[i];
         bool have = false;
         for (size_t k = 0; k < n_pos; k++)
-            if (pos[k].partition == r->partition && !strcmp(pos[k].topic, sink_rec_topic(b, r)) && r->offset < next[k])
+            /* positions name topics by the batch's own strings: a pointer says which */
+            if (pos[k].partition == r->partition && pos[k].topic == sink_rec_topic(b, r) && r->offset < next[k])
                 have = true;
         if (r->dead || have) {
             skipped += !r->dead;
