@@ -23,6 +23,7 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 REG = ROOT / "schemas" / "registered"
 EXT = ROOT / "schemas" / "extended"
+OWN = ROOT / "schemas" / "zeelos"  # zeelos's own schemas (no seed original): embedded verbatim
 OUT = ROOT / "src" / "kafka" / "avro_schemas.c"
 
 RES = "io.zeelos.leshan.avro.resource.AvroResource"
@@ -63,6 +64,7 @@ SCHEMAS = [
     ("io.zeelos.leshan.avro.response.AvroResponse", "RESPONSE", "response"),
     ("io.zeelos.leshan.avro.request.AvroRequest", "REQUEST", "request"),
     ("io.zeelos.leshan.avro.AvroKey", "KEY", None),
+    ("io.zeelos.analytics.avro.AvroWindowAggregate", "AGGREGATE", "own"),
 ]
 
 
@@ -101,11 +103,11 @@ def main():
     EXT.mkdir(exist_ok=True)
     texts = {}
     for stem, ident, which in SCHEMAS:
-        raw = (REG / f"{stem}.avsc").read_text().rstrip("\n")
+        raw = ((OWN if which == "own" else REG) / f"{stem}.avsc").read_text().rstrip("\n")
         obj = json.loads(raw)
         if dump(obj) != raw:
             sys.exit(f"{stem}: json.dumps does not reproduce the registered text")
-        if which:
+        if which and which != "own":
             raw = dump(extend(obj, which))
             (EXT / f"{stem}.avsc").write_text(raw + "\n")
         texts[ident] = (stem, raw, which)
@@ -116,12 +118,12 @@ def main():
            " * section 2.4 (schemas/registered/) for AvroKey, and the zeelos 1.1 extensions of",
            " * AvroRegistrationResponse, AvroResponse, AvroResponseObserve and AvroRequest",
            " * (schemas/extended/: optional fields only, so consumers on the original schemas",
-           " * keep decoding).  Why embedded: the gateway must not depend on files at run",
+           " * keep decoding), and zeelos's own AvroWindowAggregate (schemas/zeelos/).  Why embedded: the gateway must not depend on files at run",
            " * time, and the ids depend on these exact bytes. */",
            '#include "kafka/avro_schemas.h"', ""]
     for stem, ident, which in SCHEMAS:
         _, raw, _ = texts[ident]
-        out.append(f"/* {stem}{' (zeelos 1.1)' if which else ''} */")
+        out.append(f"/* {stem}{' (zeelos 1.1)' if which and which != 'own' else ''} */")
         out.append(f"static const char ZL_SCHEMA_{ident}_TEXT[] =\n{c_literal(raw)};\n")
     out.append("static const struct {\n    const char *text, *fullname;\n} schemas[ZL_SCH__COUNT] = {")
     for stem, ident, _ in SCHEMAS:
@@ -132,7 +134,7 @@ def main():
     out.append("const char *zl_avro_schema_fullname(zl_schema_kind_t k) {\n"
                "    return ((unsigned)k < ZL_SCH__COUNT) ? schemas[k].fullname : NULL;\n}")
     OUT.write_text("\n".join(out) + "\n")
-    print(f"wrote {OUT.relative_to(ROOT)} and {len([s for s in SCHEMAS if s[2]])} files in "
+    print(f"wrote {OUT.relative_to(ROOT)} and {len([s for s in SCHEMAS if s[2] and s[2] != 'own'])} files in "
           f"{EXT.relative_to(ROOT)}")
 
 

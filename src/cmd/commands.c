@@ -17,6 +17,8 @@ const zl_cmd_t zl_commands[] = {
      &zl_registry_conf, NULL},
     {"sink", zl_cmd_sink, "write readings and the device inventory from Kafka into InfluxDB, PostgreSQL or SQLite",
      &zl_sink_conf, NULL},
+    {"analytics", zl_cmd_analytics, "windowed aggregates of observations written back to Kafka, exactly once",
+     &zl_analytics_conf, NULL},
     {"device", zl_cmd_device, "virtual LwM2M device(s): device object 3, temperature 3303 x2", &zl_device_conf, NULL},
     {"request", zl_cmd_request, "send one management request over Kafka and print the response",
      &zl_request_conf, zl_request_write_usage},

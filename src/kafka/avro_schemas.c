@@ -5,7 +5,7 @@
  * section 2.4 (schemas/registered/) for AvroKey, and the zeelos 1.1 extensions of
  * AvroRegistrationResponse, AvroResponse, AvroResponseObserve and AvroRequest
  * (schemas/extended/: optional fields only, so consumers on the original schemas
- * keep decoding).  Why embedded: the gateway must not depend on files at run
+ * keep decoding), and zeelos's own AvroWindowAggregate (schemas/zeelos/).  Why embedded: the gateway must not depend on files at run
  * time, and the ids depend on these exact bytes. */
 #include "kafka/avro_schemas.h"
 
@@ -221,6 +221,23 @@ static const char ZL_SCHEMA_KEY_TEXT[] =
     "esents the topic key, currently includes only the endpoint id.\",\"fields\":[{\"name\":\"ep\",\""
     "type\":{\"type\":\"string\",\"avro.java.string\":\"String\"}}]}";
 
+/* io.zeelos.analytics.avro.AvroWindowAggregate */
+static const char ZL_SCHEMA_AGGREGATE_TEXT[] =
+    "{\"type\":\"record\",\"name\":\"AvroWindowAggregate\",\"namespace\":\"io.zeelos.analytics.avro\""
+    ",\"doc\":\"One window of a zeelos analytics job: the aggregates of the numeric values of one gro"
+    "up (endpoint, endpoint+path, path, object or gateway) between windowStart (inclusive) and window"
+    "End (exclusive), epoch milliseconds.\",\"fields\":[{\"name\":\"job\",\"type\":{\"type\":\"string"
+    "\",\"avro.java.string\":\"String\"},\"doc\":\"The job's name.\"},{\"name\":\"group\",\"type\":{\""
+    "type\":\"string\",\"avro.java.string\":\"String\"},\"doc\":\"The group key: <ep>, <ep>.<path>, <"
+    "path>, <object id> or <gateway id>.\"},{\"name\":\"windowStart\",\"type\":\"long\"},{\"name\":\""
+    "windowEnd\",\"type\":\"long\"},{\"name\":\"count\",\"type\":\"long\",\"doc\":\"Numeric values ag"
+    "gregated.\"},{\"name\":\"min\",\"type\":\"double\"},{\"name\":\"max\",\"type\":\"double\"},{\"na"
+    "me\":\"sum\",\"type\":\"double\"},{\"name\":\"mean\",\"type\":\"double\"},{\"name\":\"last\",\"t"
+    "ype\":\"double\",\"doc\":\"The value with the greatest timestamp (on equal timestamps the one re"
+    "ad later).\"},{\"name\":\"lastTimestamp\",\"type\":\"long\"},{\"name\":\"final\",\"type\":\"bool"
+    "ean\",\"doc\":\"True: the window closed and this is its result. False: an early result (emit=upd"
+    "ates); a later record of the same key replaces it.\"}]}";
+
 static const struct {
     const char *text, *fullname;
 } schemas[ZL_SCH__COUNT] = {
@@ -229,6 +246,7 @@ static const struct {
     [ZL_SCH_RESPONSE] = {ZL_SCHEMA_RESPONSE_TEXT, "io.zeelos.leshan.avro.response.AvroResponse"},
     [ZL_SCH_REQUEST] = {ZL_SCHEMA_REQUEST_TEXT, "io.zeelos.leshan.avro.request.AvroRequest"},
     [ZL_SCH_KEY] = {ZL_SCHEMA_KEY_TEXT, "io.zeelos.leshan.avro.AvroKey"},
+    [ZL_SCH_AGGREGATE] = {ZL_SCHEMA_AGGREGATE_TEXT, "io.zeelos.analytics.avro.AvroWindowAggregate"},
 };
 
 const char *zl_avro_schema_text(zl_schema_kind_t k) {

@@ -10,12 +10,13 @@
 
 #include "kafka/serde.h"
 
-/* Indices 0..3 equal zl_val_type_t; the key schema comes last. */
+/* Indices 0..4 equal zl_val_type_t; the key schema comes last. */
 typedef enum {
     ZL_SCH_REGISTRATION = ZL_VAL_REGISTRATION, /* AvroRegistrationResponse */
     ZL_SCH_OBSERVE = ZL_VAL_OBSERVE,           /* AvroResponseObserve */
     ZL_SCH_RESPONSE = ZL_VAL_RESPONSE,         /* AvroResponse */
     ZL_SCH_REQUEST = ZL_VAL_REQUEST,           /* AvroRequest */
+    ZL_SCH_AGGREGATE = ZL_VAL_AGGREGATE,       /* AvroWindowAggregate */
     ZL_SCH_KEY = ZL_VAL__COUNT,                /* AvroKey */
     ZL_SCH__COUNT
 } zl_schema_kind_t;

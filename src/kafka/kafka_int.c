@@ -94,10 +94,8 @@ int zl_kafka_consume_ex(rd_kafka_t *rk, int timeout_ms, int max, zl_consumer_cb 
         if (!m) break;
         bool stop = false;
         if (m->err) {
-            if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-                if (errcb) stop = errcb(ctx, m->err, rd_kafka_message_errstr(m));
-                else ZL_WARN("kafka", "consumer: %s", rd_kafka_message_errstr(m));
-            }
+            if (errcb) stop = errcb(ctx, m->err, rd_kafka_message_errstr(m));
+            else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) ZL_WARN("kafka", "consumer: %s", rd_kafka_message_errstr(m));
         } else {
             rd_kafka_timestamp_type_t tt;
             zl_kmsg_t v = {.topic = m->rkt ? rd_kafka_topic_name(m->rkt) : "",

@@ -24,9 +24,9 @@ rd_kafka_conf_t *zl_kafka_conf(const zl_conf_t *conf, bool consumer, char *errst
  * destroys it when cb returns.  Returns the events polled (records and
  * errors): 0 when nothing was waiting. */
 int zl_kafka_consume(rd_kafka_t *rk, int timeout_ms, int max, zl_consumer_cb cb, void *ctx);
-/* The same with consumer errors (other than partition EOF) handed to errcb
- * (ctx, code, text) instead of logged; errcb returns true to stop polling
- * (the error event is counted in the result). */
+/* The same with consumer errors handed to errcb (ctx, code, text) instead of
+ * logged, partition EOF too (only consumers with enable.partition.eof get
+ * it); errcb returns true to stop polling (the event counts in the result). */
 typedef bool (*zl_kafka_err_cb)(void *ctx, rd_kafka_resp_err_t err, const char *text);
 int zl_kafka_consume_ex(rd_kafka_t *rk, int timeout_ms, int max, zl_consumer_cb cb, zl_kafka_err_cb errcb,
                         void *ctx);

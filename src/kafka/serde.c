@@ -318,6 +318,12 @@ static avro_value_t *fresh(zl_serde_t *s, zl_schema_kind_t k) {
     return &s->val[k];
 }
 
+zl_err_t zl_serde_frame(zl_serde_t *s, int32_t id, avro_value_t *v, zl_buf_t *out) { return emit(s, id, v, out); }
+zl_err_t zl_serde_topic_ids(zl_serde_t *s, const char *topic, int32_t *kid, int32_t *vid) {
+    return ids_for(s, topic, kid, vid);
+}
+avro_value_t *zl_serde_fresh(zl_serde_t *s, zl_val_type_t type) { return fresh(s, (zl_schema_kind_t)type); }
+
 /* ---- field setters ------------------------------------------------------- */
 
 /* Sets an enum value by symbol; ZL_ERR_INVALID for an unknown symbol. */

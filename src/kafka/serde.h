@@ -28,6 +28,7 @@ typedef enum {
     ZL_VAL_OBSERVE,          /* AvroResponseObserve */
     ZL_VAL_RESPONSE,         /* AvroResponse */
     ZL_VAL_REQUEST,          /* AvroRequest */
+    ZL_VAL_AGGREGATE,        /* AvroWindowAggregate (zeelos analytics) */
     ZL_VAL__COUNT
 } zl_val_type_t;
 
@@ -146,6 +147,25 @@ typedef struct {
 zl_err_t zl_serde_decode_registration(zl_serde_t *s, const void *data, size_t len, zl_registration_t *out,
                                       char *errstr, size_t n);
 void zl_registration_free(zl_registration_t *r);
+
+/* ---- analytics output (serde_window.c) -------------------------------------
+ *
+ * One window of an aggregation: AvroWindowAggregate (schemas/zeelos/), under
+ * a windowed key.  The topic must have been registered with ZL_VAL_AGGREGATE
+ * (or ZL_VAL_OBSERVE for the seed's max-record output, zl_serde_response). */
+typedef struct {
+    const char *job, *group;
+    int64_t start, end;        /* epoch ms, end exclusive */
+    int64_t count, last_ts;
+    double min, max, sum, mean, last;
+    bool final;
+} zl_rec_aggregate_t;
+
+/* The key of a window: Avro: the framed AvroKey{ep = group} followed by the
+ * 8-byte big-endian window start (Kafka Streams' TimeWindowedSerializer, the
+ * seed's key).  JSON: {"group":"<group>","windowStart":<ms>}. */
+zl_err_t zl_serde_window_key(zl_serde_t *s, const char *topic, const char *group, int64_t start, zl_buf_t *out);
+zl_err_t zl_serde_aggregate(zl_serde_t *s, const char *topic, const zl_rec_aggregate_t *a, zl_buf_t *out);
 
 /* ---- additions (tests, tools, fuzzing) ---------------------------------- */
 

@@ -25,4 +25,12 @@ void zl_serde_salvage_json(const json_t *j, zl_request_t *out);
 zl_err_t zl_serde_value(zl_serde_t *s, zl_val_type_t type, const void *data, size_t len, avro_value_t **out,
                         char *errstr, size_t n);
 
+/* serde.c's encoding steps, for the encoders kept in their own files
+ * (serde_window.c): the ids of a registered topic (-1 in JSON), the serde's
+ * value of a type reset for a new record, and the append of v to out as a
+ * framed Avro record with id (or Avro JSON). */
+zl_err_t zl_serde_topic_ids(zl_serde_t *s, const char *topic, int32_t *kid, int32_t *vid);
+avro_value_t *zl_serde_fresh(zl_serde_t *s, zl_val_type_t type);
+zl_err_t zl_serde_frame(zl_serde_t *s, int32_t id, avro_value_t *v, zl_buf_t *out);
+
 #endif

@@ -71,18 +71,20 @@ static bool read_schema_file(const char *sub, const char *name, char *buf, size_
 }
 
 /* The embedded texts must equal schemas/registered/ (copied from contract §2.4) for
- * the key, schemas/extended/ (zeelos 1.1) for the others. */
+ * the key, schemas/zeelos/ for AvroWindowAggregate, schemas/extended/ (zeelos 1.1)
+ * for the others. */
 static void test_schema_texts(void) {
     static const char *const files[ZL_SCH__COUNT] = {
         "io.zeelos.leshan.avro.registration.AvroRegistrationResponse",
         "io.zeelos.leshan.avro.response.AvroResponseObserve",
         "io.zeelos.leshan.avro.response.AvroResponse",
         "io.zeelos.leshan.avro.request.AvroRequest",
+        "io.zeelos.analytics.avro.AvroWindowAggregate",
         "io.zeelos.leshan.avro.AvroKey"};
     for (int k = 0; k < ZL_SCH__COUNT; k++) {
         char buf[8192];
-        bool ext = k != ZL_SCH_KEY;
-        bool found = read_schema_file(ext ? "extended" : "registered", files[k], buf, sizeof buf);
+        const char *dir = k == ZL_SCH_KEY ? "registered" : k == ZL_SCH_AGGREGATE ? "zeelos" : "extended";
+        bool found = read_schema_file(dir, files[k], buf, sizeof buf);
         if (!GUARD(found)) continue;
         CHECK_STR(zl_avro_schema_text((zl_schema_kind_t)k), buf);
         CHECK_STR(zl_avro_schema_fullname((zl_schema_kind_t)k), files[k]);
