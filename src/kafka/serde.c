@@ -41,6 +41,7 @@ typedef struct {
     avro_value_t value;
     bool has_value;
     bool same_as_req, differs_from_req; /* vs our AvroRequest, decided on first use */
+    zl_walk_plans_t *walk; /* serde_walk.c's plans for this schema, made on first use */
 } writer_t;
 
 struct zl_serde {
@@ -74,6 +75,7 @@ const char *zl_serde_schema_text(zl_val_type_t type) {
 /* ---- lifecycle ----------------------------------------------------------- */
 
 static void writer_clear(writer_t *w) {
+    zl_walk_plans_free(w->walk);
     if (w->has_value) avro_value_decref(&w->value);
     if (w->iface) avro_value_iface_decref(w->iface);
     if (w->schema) avro_schema_decref(w->schema);
@@ -651,6 +653,22 @@ static writer_t *framed_writer(zl_serde_t *s, const uint8_t *d, size_t len, char
         return NULL;
     }
     return w;
+}
+
+zl_err_t zl_serde_framed(zl_serde_t *s, const void *data, size_t len, avro_schema_t *schema, zl_walk_plans_t ***plans,
+                         const uint8_t **body, size_t *body_len, char *errstr, size_t n) {
+    zl_err_t e = ZL_OK;
+    if (!data || len == 0) {
+        snprintf(errstr, n, "empty value (a tombstone?)");
+        return ZL_ERR_INVALID;
+    }
+    writer_t *w = framed_writer(s, data, len, errstr, n, &e, NULL);
+    if (!w) return e;
+    *schema = w->schema;
+    *plans = &w->walk;
+    *body = (const uint8_t *)data + 5;
+    *body_len = len - 5;
+    return ZL_OK;
 }
 
 /* The reusable generic value of the writer schema, reset. */

@@ -115,6 +115,8 @@ typedef struct {
     const char *code, *kind; /* AvroResponseCode / AvroRequestKind symbols */
     zl_point_t *points;
     size_t n_points, cap_points;
+    char *arena;           /* storage: the strings of a record read straight from Avro binary */
+    size_t arena_cap;
 } zl_observe_t;
 
 zl_err_t zl_serde_decode_observe(zl_serde_t *s, const void *data, size_t len, zl_observe_t *out, char *errstr,

@@ -25,6 +25,26 @@ void zl_serde_salvage_json(const json_t *j, zl_request_t *out);
 zl_err_t zl_serde_value(zl_serde_t *s, zl_val_type_t type, const void *data, size_t len, avro_value_t **out,
                         char *errstr, size_t n);
 
+/* Reading a framed Avro record straight from its bytes (serde_walk.c): the
+ * writer schema (fetched by id, blocking; errors as zl_serde_value), the
+ * datum, already checked against the schema (every length, union branch
+ * and enum ordinal in range, no trailing bytes), and the slot where the
+ * walker keeps what it derived from that schema (freed with the schema's
+ * cache entry by zl_walk_plans_free).  Avro format only. */
+typedef struct zl_walk_plans zl_walk_plans_t;
+zl_err_t zl_serde_framed(zl_serde_t *s, const void *data, size_t len, avro_schema_t *schema, zl_walk_plans_t ***plans,
+                         const uint8_t **body, size_t *body_len, char *errstr, size_t n);
+void zl_walk_plans_free(zl_walk_plans_t *p);
+/* AvroResponseObserve (any writer schema) from the checked datum of
+ * zl_serde_framed into out, exactly as the generic reader would. */
+zl_err_t zl_walk_observe(avro_schema_t schema, zl_walk_plans_t **plans, const uint8_t *p, size_t len,
+                         zl_observe_t *out, char *errstr, size_t n);
+
+/* zl_serde_decode_observe through avro-c's generic value (JSON, and the
+ * reference the walker is fuzzed against). */
+zl_err_t zl_serde_decode_observe_generic(zl_serde_t *s, const void *data, size_t len, zl_observe_t *out,
+                                         char *errstr, size_t n);
+
 /* serde.c's encoding steps, for the encoders kept in their own files
  * (serde_window.c): the ids of a registered topic (-1 in JSON), the serde's
  * value of a type reset for a new record, and the append of v to out as a

@@ -146,6 +146,20 @@ static zl_err_t add_node(zl_observe_t *o, avro_value_t *v, int depth, char *errs
 
 zl_err_t zl_serde_decode_observe(zl_serde_t *s, const void *data, size_t len, zl_observe_t *out, char *errstr,
                                  size_t n) {
+    if (zl_serde_format(s) == ZL_FORMAT_AVRO) { /* the hot path: no generic value (serde_walk.c) */
+        avro_schema_t schema;
+        zl_walk_plans_t **plans;
+        const uint8_t *body;
+        size_t body_len;
+        out->n_points = 0;
+        zl_err_t e = zl_serde_framed(s, data, len, &schema, &plans, &body, &body_len, errstr, n);
+        return e ? e : zl_walk_observe(schema, plans, body, body_len, out, errstr, n);
+    }
+    return zl_serde_decode_observe_generic(s, data, len, out, errstr, n);
+}
+
+zl_err_t zl_serde_decode_observe_generic(zl_serde_t *s, const void *data, size_t len, zl_observe_t *out,
+                                         char *errstr, size_t n) {
     avro_value_t *v;
     out->n_points = 0;
     zl_err_t e = zl_serde_value(s, ZL_VAL_OBSERVE, data, len, &v, errstr, n);
@@ -172,6 +186,7 @@ zl_err_t zl_serde_decode_observe(zl_serde_t *s, const void *data, size_t len, zl
 
 void zl_observe_free(zl_observe_t *o) {
     free(o->points);
+    free(o->arena);
     memset(o, 0, sizeof *o);
 }
 

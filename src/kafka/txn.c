@@ -37,6 +37,8 @@ struct zl_txn {
     char fatal_why[256];
     pos_t *pos;
     size_t n_pos, cap_pos;
+    const char *last_name; /* the topic name pointer of the last record (librdkafka's, stable per topic) */
+    size_t last_pos;       /* ... and its position's index */
     int assigned;
     zl_counter_t *c_commits, *c_aborts, *c_errors;
     zl_gauge_t *g_parts;
@@ -50,8 +52,14 @@ static void set_fatal(zl_txn_t *t, const char *what, const rd_kafka_error_t *e) 
 /* ---- positions ----------------------------------------------------------- */
 
 static pos_t *pos_of(zl_txn_t *t, const char *topic, int32_t partition) {
+    if (t->last_name == topic && t->last_pos < t->n_pos && t->pos[t->last_pos].partition == partition)
+        return &t->pos[t->last_pos];
     for (size_t i = 0; i < t->n_pos; i++)
-        if (t->pos[i].partition == partition && !strcmp(t->pos[i].topic, topic)) return &t->pos[i];
+        if (t->pos[i].partition == partition && !strcmp(t->pos[i].topic, topic)) {
+            t->last_name = topic;
+            t->last_pos = i;
+            return &t->pos[i];
+        }
     if (ZL_ARRAY_RESERVE(&t->pos, &t->cap_pos, t->n_pos + 1, 8)) return NULL;
     char *copy = strdup(topic);
     if (!copy) return NULL;
@@ -64,6 +72,7 @@ static void pos_forget(zl_txn_t *t, const char *topic, int32_t partition) {
         if (t->pos[i].partition == partition && !strcmp(t->pos[i].topic, topic)) {
             free(t->pos[i].topic);
             t->pos[i] = t->pos[--t->n_pos];
+            t->last_name = NULL;
             return;
         }
 }
@@ -237,6 +246,16 @@ static rd_kafka_t *new_client(const zl_conf_t *conf, bool consumer, const char *
         if (ok && !zl_conf_kafka(conf, "kafka.auto.offset.reset"))
             rd_kafka_conf_set(kc, "auto.offset.reset", "earliest", NULL, 0);
         if (ok && group) rd_kafka_conf_set_rebalance_cb(kc, rebalance_cb);
+        /* librdkafka prefetches up to 64 MiB per consumer by default; a processor keeps up with
+         * its input at a fraction of that, and its memory is what users budget at the edge */
+        if (ok && !zl_conf_kafka(conf, "kafka.queued.max.messages.kbytes"))
+            rd_kafka_conf_set(kc, "queued.max.messages.kbytes", "1024", NULL, 0);
+        if (ok && !zl_conf_kafka(conf, "kafka.fetch.max.bytes"))
+            rd_kafka_conf_set(kc, "fetch.max.bytes", "1048576", NULL, 0);
+        /* ... and with a short prefetch the default second of back-off once it is full starves the
+         * processor: fetch again as soon as it has made room */
+        if (ok && !zl_conf_kafka(conf, "kafka.fetch.queue.backoff.ms"))
+            rd_kafka_conf_set(kc, "fetch.queue.backoff.ms", "5", NULL, 0);
     } else {
         ok = !rd_kafka_conf_set(kc, "transactional.id", txn_id, errstr, n);
         if (ok && !zl_conf_kafka(conf, "kafka.transaction.timeout.ms"))

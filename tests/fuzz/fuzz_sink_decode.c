@@ -2,22 +2,27 @@
 /* Fuzzes the sink's record readers (serde_read.c): observations and
  * registrations as the sink meets them on Kafka - Avro behind a Confluent
  * header for ids of the zeelos 1.1 schemas and of the original contract
- * texts, and Avro JSON.  Schemas are pre-seeded: no registry is contacted. */
+ * texts, and Avro JSON.  Schemas are pre-seeded: no registry is contacted.
+ * Avro observations are read twice, by the walker (serde_walk.c, the hot
+ * path) and by avro-c's generic value: both must accept the same records
+ * and give the same values, or the target aborts. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "kafka/serde.h"
+#include "kafka/serde_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static zl_serde_t *js, *av;
-static zl_observe_t obs;
+static zl_observe_t obs, ref;
 static zl_registration_t reg;
 
 static void fini(void) {
     zl_serde_destroy(js);
     zl_serde_destroy(av);
     zl_observe_free(&obs);
+    zl_observe_free(&ref);
     zl_registration_free(&reg);
 }
 
@@ -44,9 +49,34 @@ static size_t touch(const zl_observe_t *o, const zl_registration_t *r) {
     return n;
 }
 
+static bool same_str(const char *a, const char *b) { return (!a && !b) || (a && b && !strcmp(a, b)); }
+
+/* The walker's reading of an Avro observation equals the generic reader's. */
+static void compare(zl_serde_t *s, const uint8_t *p, size_t n, zl_err_t got) {
+    char err[256];
+    zl_err_t want = zl_serde_decode_observe_generic(s, p, n, &ref, err, sizeof err);
+    if ((got == ZL_OK) != (want == ZL_OK)) abort();
+    if (got) return;
+    if (!same_str(obs.ticket, ref.ticket) || !same_str(obs.observation_id, ref.observation_id) ||
+        !same_str(obs.server_id, ref.server_id) || !same_str(obs.ep, ref.ep) || !same_str(obs.path, ref.path) ||
+        obs.timestamp != ref.timestamp || !same_str(obs.code, ref.code) || !same_str(obs.kind, ref.kind) ||
+        obs.n_points != ref.n_points)
+        abort();
+    for (size_t i = 0; i < obs.n_points; i++) {
+        const zl_point_t *a = &obs.points[i], *b = &ref.points[i];
+        if (!same_str(a->path, b->path) || !same_str(a->type, b->type) || a->kind != b->kind) abort();
+        if (a->kind == ZL_PV_STRING && (a->s_len != b->s_len || memcmp(a->s, b->s, a->s_len))) abort();
+        if (a->kind == ZL_PV_DOUBLE && memcmp(&a->d, &b->d, sizeof a->d)) abort();
+        if (a->kind == ZL_PV_LONG && a->l != b->l) abort();
+        if (a->kind == ZL_PV_BOOLEAN && a->b != b->b) abort();
+    }
+}
+
 static void decode(zl_serde_t *s, const uint8_t *p, size_t n) {
     char err[256];
-    if (!zl_serde_decode_observe(s, p, n, &obs, err, sizeof err)) touch(&obs, NULL);
+    zl_err_t e = zl_serde_decode_observe(s, p, n, &obs, err, sizeof err);
+    if (!e) touch(&obs, NULL);
+    if (s == av) compare(s, p, n, e);
     if (!zl_serde_decode_registration(s, p, n, &reg, err, sizeof err)) touch(NULL, &reg);
 }
 
