@@ -3,7 +3,8 @@
 # `make demo`: the seed's topology on one machine.  An edge site (Kafka, zeelos registry, the
 # gateway, two virtual devices) and a cloud site (Kafka, zeelos registry) with MirrorMaker 2
 # between them (scripts/sites.sh); then a reading taken at the edge is shown arriving in the
-# cloud, and requests made in the cloud are answered by an edge device.  `make demo-stop` (or
+# cloud, and requests made in the cloud are answered by an edge device; `zeelos analytics` computes
+# the seed's maximum temperature per 30 s at the edge.  `make demo-stop` (or
 # `scripts/demo.sh stop`) stops all of it.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -56,6 +57,12 @@ for n in 1 2; do
   echo $! >"$RUN/device-$n.pid"
 done
 
+say "edge: zeelos analytics --preset max-temp-30s (the seed's TemperatureStreamsApp, exactly once)"
+"$BIN" analytics --preset max-temp-30s "${edge[@]}" --state-dir "$RUN/analytics" --http-port 9110 --print \
+  >"$RUN/analytics.out" 2>"$RUN/analytics.log" &
+echo $! >"$RUN/analytics.pid"
+echo "analytics up (log: $RUN/analytics.log, metrics: http://127.0.0.1:9110/metrics)"
+
 say "cloud: waiting for the cloud registry to import the edge's schemas (_schemas.edge, replicated)"
 for _ in $(seq 1 120); do
   curl -fs "$CLOUD_SR/subjects" | grep -q "iot.$GW.management.req-value" && break
@@ -94,8 +101,12 @@ psql "$PG_URL" -c "SELECT gateway, endpoint, status, last_seen FROM zeelos_endpo
   -c "SELECT endpoint, path, count(*) AS readings, min(time) AS first, max(time) AS last FROM zeelos_readings
       GROUP BY 1, 2 ORDER BY 1, 2" || true
 
+say "edge: maximum temperature per device and 30 s window, analytics.$GW.observations.maxper30sec (waits for the first window to close)"
+"$BIN" tail "${edge[@]}" "analytics.$GW.observations.maxper30sec" --from-beginning --timeout-ms 50000 --max-messages 2 || true
+curl -fs http://127.0.0.1:9110/metrics | grep -E '^zeelos_analytics_(records_total|results_total|late_total|commits_total)' || true
+
 say "edge gateway metrics (http://127.0.0.1:$HTTP_PORT/metrics) and MirrorMaker's replication latency"
 curl -fs "http://127.0.0.1:$HTTP_PORT/metrics" | grep -E '^zeelos_(registrations|notifications_total|mgmt_requests_total|kafka_delivered_total|kafka_delivery_failures_total)' || true
 ZEELOS_GATEWAYS="$GW" bash "$ROOT/scripts/mirror.sh" metrics 2>/dev/null | awk '$4 == "replication-latency-ms-avg" && $5 != "NaN"' || true
 
-say "stopping the demo gateway and devices (the sites keep running: make demo-stop stops them)"
+say "stopping the demo gateway, devices and analytics (the sites keep running: make demo-stop stops them)"

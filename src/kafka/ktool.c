@@ -169,6 +169,22 @@ static void put_part(json_t *o, zl_serde_t *s, const char *name, const void *p, 
     json_t *j = NULL;
     if (zl_serde_to_json(s, p, len, &b, err, sizeof err) == ZL_OK)
         j = json_loadb((const char *)b.data, b.len, JSON_DECODE_ANY, NULL);
+    /* a windowed key (analytics output, Kafka Streams' TimeWindowedSerializer): the framed
+     * key, then the window start as 8 big-endian bytes */
+    if (!j && !strcmp(name, "key") && zl_serde_format(s) == ZL_FORMAT_AVRO && len > 13) {
+        b.len = 0;
+        json_t *k = zl_serde_to_json(s, p, len - 8, &b, NULL, 0) == ZL_OK
+                        ? json_loadb((const char *)b.data, b.len, JSON_DECODE_ANY, NULL) : NULL;
+        if (json_is_object(k)) {
+            const uint8_t *w = (const uint8_t *)p + len - 8;
+            uint64_t start = 0;
+            for (int i = 0; i < 8; i++) start = start << 8 | w[i];
+            json_object_set_new(k, "windowStart", json_integer((json_int_t)start));
+            j = k;
+        } else {
+            json_decref(k);
+        }
+    }
     if (!j) {
         char ename[32];
         snprintf(ename, sizeof ename, "%s_error", name);

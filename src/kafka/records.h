@@ -77,6 +77,8 @@ typedef struct {
     zl_req_kind_t kind;
     zl_body_kind_t body;
     const zl_node_t *content;      /* READ: node addressed by path */
+    const char *content_path;      /* READ, optional: the path written in content's record instead of the
+                                    * one derived from path (the seed's analytics wrote "<path>-max") */
     const char *text;              /* DISCOVER objectLinks, CREATE location, GENERIC message */
     /* zeelos 1.1, composite reads and notifications: the values read, as a
      * root container (kind OBJECT, id ZL_SENML_ROOT_ID, children objects),

@@ -497,6 +497,11 @@ zl_err_t zl_serde_response(zl_serde_t *s, const char *topic, const zl_rec_respon
         TRY(avro_value_set_branch(&u, RB_READ, &b));
         TRY(zl_avro_get_field(&b, "content", &f, NULL));
         if ((e = zl_avro_node_to_union(&f, r->content, r->path))) return e;
+        if (r->content_path) {
+            avro_value_t rec;
+            TRY(avro_value_get_current_branch(&f, &rec));
+            if ((e = zl_avro_put_str(&rec, "path", r->content_path))) return e;
+        }
         break;
     case ZL_BODY_DISCOVER:
         if ((e = branch_str(&u, RB_DISCOVER, "objectLinks", r->text))) return e;

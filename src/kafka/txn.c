@@ -27,7 +27,6 @@ typedef struct {
 
 struct zl_txn {
     rd_kafka_t *consumer, *producer, *reader; /* reader: changelog restores, created on first use */
-    char *topics;
     const zl_conf_t *conf;
     zl_txn_ops_t ops;
     zl_consumer_cb on_record;
@@ -271,12 +270,11 @@ static rd_kafka_t *new_client(const zl_conf_t *conf, bool consumer, const char *
     return rk;
 }
 
-zl_txn_t *zl_txn_new(const zl_conf_t *conf, const char *group, const char *topics, const char *txn_id,
-                     const char *metric_prefix, zl_metrics_t *m, const zl_txn_ops_t *ops, zl_consumer_cb on_record,
-                     void *ctx, char *errstr, size_t n) {
+zl_txn_t *zl_txn_new(const zl_conf_t *conf, const char *group, const char *txn_id, const char *metric_prefix,
+                     zl_metrics_t *m, const zl_txn_ops_t *ops, zl_consumer_cb on_record, void *ctx, char *errstr,
+                     size_t n) {
     zl_txn_t *t = calloc(1, sizeof *t);
-    if (!t || !(t->topics = strdup(topics))) {
-        free(t);
+    if (!t) {
         snprintf(errstr, n, "out of memory");
         return NULL;
     }
@@ -309,8 +307,8 @@ fail:
     return NULL;
 }
 
-zl_err_t zl_txn_subscribe(zl_txn_t *t, char *errstr, size_t n) {
-    char *copy = strdup(t->topics), *save = NULL;
+zl_err_t zl_txn_subscribe(zl_txn_t *t, const char *topics, char *errstr, size_t n) {
+    char *copy = strdup(topics), *save = NULL;
     if (!copy) return ZL_ERR_NOMEM;
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(4);
     for (char *s = strtok_r(copy, ", ", &save); s; s = strtok_r(NULL, ", ", &save))
@@ -319,7 +317,7 @@ zl_err_t zl_txn_subscribe(zl_txn_t *t, char *errstr, size_t n) {
     rd_kafka_resp_err_t e = l->cnt ? rd_kafka_subscribe(t->consumer, l) : RD_KAFKA_RESP_ERR__INVALID_ARG;
     rd_kafka_topic_partition_list_destroy(l);
     if (e) {
-        snprintf(errstr, n, "cannot subscribe to \"%s\": %s", t->topics, rd_kafka_err2str(e));
+        snprintf(errstr, n, "cannot subscribe to \"%s\": %s", topics, rd_kafka_err2str(e));
         return ZL_ERR_KAFKA;
     }
     return ZL_OK;
@@ -343,7 +341,6 @@ void zl_txn_destroy(zl_txn_t *t) {
     }
     for (size_t i = 0; i < t->n_pos; i++) free(t->pos[i].topic);
     free(t->pos);
-    free(t->topics);
     free(t);
 }
 

@@ -44,15 +44,14 @@ typedef struct {
     zl_err_t (*flush)(void *ctx);
 } zl_txn_ops_t;
 
-/* topics: comma-separated names or ^regexes.  group: the consumer group
- * (the application id).  txn_id: transactional.id.  Every kafka.* property
+/* group: the consumer group (the application id).  txn_id: transactional.id.  Every kafka.* property
  * of conf applies to both clients (producer-only ones to the producer).
  * Metrics are named <prefix>_{commits,aborts,commit_errors}_total and
  * <prefix>_partitions.  Initialises the transactions (blocking, fences an
  * older producer with the same txn_id).  NULL + errstr. */
-zl_txn_t *zl_txn_new(const zl_conf_t *conf, const char *group, const char *topics, const char *txn_id,
-                     const char *metric_prefix, zl_metrics_t *m, const zl_txn_ops_t *ops, zl_consumer_cb on_record,
-                     void *ctx, char *errstr, size_t n);
+zl_txn_t *zl_txn_new(const zl_conf_t *conf, const char *group, const char *txn_id, const char *metric_prefix,
+                     zl_metrics_t *m, const zl_txn_ops_t *ops, zl_consumer_cb on_record, void *ctx, char *errstr,
+                     size_t n);
 /* Aborts what is still open (commit first to keep it), leaves the group,
  * closes the clients. */
 void zl_txn_destroy(zl_txn_t *t);
@@ -89,7 +88,8 @@ zl_err_t zl_txn_read_log(zl_txn_t *t, const char *topic, int32_t partition, zl_c
 zl_err_t zl_txn_ensure_topic(zl_txn_t *t, const char *topic, int partitions, bool compact, char *errstr, size_t n);
 /* The partition count of an existing topic (-1 + errstr when unknown). */
 int zl_txn_partitions(zl_txn_t *t, const char *topic, char *errstr, size_t n);
-/* Subscribes (after the set-up above: nothing is assigned before). */
-zl_err_t zl_txn_subscribe(zl_txn_t *t, char *errstr, size_t n);
+/* Subscribes to topics: comma-separated names or ^regexes (after the
+ * set-up above: nothing is assigned before). */
+zl_err_t zl_txn_subscribe(zl_txn_t *t, const char *topics, char *errstr, size_t n);
 
 #endif

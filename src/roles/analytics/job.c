@@ -27,6 +27,7 @@ static void job_free(an_job_t *j) {
     free(j->segs);
     free(j->output);
     free(j->print_label);
+    free(j->repartition);
 }
 
 void an_jobs_free(an_jobs_t *js) {
@@ -313,12 +314,21 @@ char *an_jobs_topics(const an_jobs_t *js) {
                 return NULL;
             }
         }
+    for (size_t i = 0; i < js->n; i++)
+        if (js->jobs[i].repartition && zl_buf_printf(&b, "%s%s", b.len ? "," : "", js->jobs[i].repartition)) {
+            zl_buf_free(&b);
+            return NULL;
+        }
     char *out = strdup(b.len ? (const char *)b.data : "");
     zl_buf_free(&b);
     return out;
 }
 
 /* ---- per value ----------------------------------------------------------- */
+
+bool an_job_needs_repartition(const an_job_t *j) {
+    return j->group != AN_GROUP_ENDPOINT && j->group != AN_GROUP_ENDPOINT_PATH;
+}
 
 bool an_job_reads(const an_job_t *j, const char *topic) {
     for (size_t i = 0; i < j->n_inputs; i++) {

@@ -35,6 +35,12 @@ typedef struct {
     char *output;          /* output topic */
     an_output_t out;
     char *print_label;     /* --print: the seed's processor label ("aggr-ep") */
+    /* Groups that are not per endpoint (path, object, gateway) gather values
+     * from every input partition: the processor first re-keys them through
+     * this topic (<application id>-<name>-repartition), as Kafka Streams
+     * does; NULL for endpoint groupings (input records are keyed by
+     * endpoint, so one partition already holds all of a group). */
+    char *repartition;
 } an_job_t;
 
 typedef struct {
@@ -51,6 +57,8 @@ void an_jobs_free(an_jobs_t *j);
 /* Every input of every job, comma-separated (the subscription), distinct. */
 char *an_jobs_topics(const an_jobs_t *j);
 
+/* True when the job's groups span input partitions (a repartition topic). */
+bool an_job_needs_repartition(const an_job_t *j);
 /* True when topic is one of the job's inputs. */
 bool an_job_reads(const an_job_t *j, const char *topic);
 /* True when path matches the job's filter. */

@@ -27,11 +27,14 @@
 #define POLL_MAX 10000
 #define GROUP_MAX 1024
 
-/* One input partition: the state of every job reading its topic. */
+/* One input partition: the state of every job aggregating its records.  A
+ * partition of a job's repartition topic is a task of that job alone. */
 typedef struct {
     char *topic;
     int32_t partition;
-    an_state_t **states; /* [n jobs], NULL for a job that does not read the topic */
+    an_state_t **states; /* [n jobs], NULL for a job that does not aggregate here */
+    bool *forward;       /* [n jobs]: re-key this topic's values to the job's repartition topic */
+    int repart_of;       /* the job whose repartition topic this is, -1 for an input topic */
 } an_task_t;
 
 struct an_proc {
@@ -47,6 +50,7 @@ struct an_proc {
     an_task_t **tasks;
     size_t n_tasks;
     an_task_t *last; /* the task of the previous record: consecutive records mostly share it */
+    const char *last_name; /* its topic name pointer as the Kafka layer gave it (stable per topic) */
     zl_observe_t obs;
     zl_buf_t key, val;
     char group[GROUP_MAX];
@@ -67,14 +71,18 @@ static void task_free(an_proc_t *p, an_task_t *t) {
     if (!t) return;
     for (size_t i = 0; i < p->jobs.n; i++) an_state_free(t->states[i]);
     free(t->states);
+    free(t->forward);
     free(t->topic);
     free(t);
 }
 
 static an_task_t *task_find(an_proc_t *p, const char *topic, int32_t partition) {
-    if (p->last && p->last->partition == partition && !strcmp(p->last->topic, topic)) return p->last;
+    if (p->last && p->last->partition == partition && p->last_name == topic) return p->last;
     for (size_t i = 0; i < p->n_tasks; i++)
-        if (p->tasks[i]->partition == partition && !strcmp(p->tasks[i]->topic, topic)) return p->last = p->tasks[i];
+        if (p->tasks[i]->partition == partition && !strcmp(p->tasks[i]->topic, topic)) {
+            p->last_name = topic;
+            return p->last = p->tasks[i];
+        }
     return NULL;
 }
 
@@ -112,20 +120,30 @@ static void on_assigned(void *ctx, const char *topic, int32_t partition) {
     an_task_t *t = calloc(1, sizeof *t);
     an_task_t **tasks = realloc(p->tasks, (p->n_tasks + 1) * sizeof *tasks);
     if (tasks) p->tasks = tasks;
-    if (!t || !tasks || !(t->topic = strdup(topic)) || !(t->states = calloc(p->jobs.n, sizeof *t->states))) {
+    if (!t || !tasks || !(t->topic = strdup(topic)) || !(t->states = calloc(p->jobs.n, sizeof *t->states)) ||
+        !(t->forward = calloc(p->jobs.n, sizeof *t->forward))) {
         ZL_ERROR("analytics", "out of memory taking %s [%d]; stopping", topic, (int)partition);
         if (t) task_free(p, t);
         atomic_store(&p->stop, 2);
         return;
     }
     t->partition = partition;
-    for (size_t k = 0; k < p->jobs.n; k++)
-        if (an_job_reads(&p->jobs.jobs[k], topic) && !(t->states[k] = an_state_new(&p->jobs.jobs[k]))) {
+    t->repart_of = -1;
+    for (size_t k = 0; k < p->jobs.n; k++) {
+        const char *rt = p->jobs.jobs[k].repartition;
+        if (rt && !strcmp(rt, topic)) t->repart_of = (int)k;
+    }
+    for (size_t k = 0; k < p->jobs.n; k++) {
+        const an_job_t *j = &p->jobs.jobs[k];
+        bool aggregate = t->repart_of >= 0 ? t->repart_of == (int)k : an_job_reads(j, topic) && !j->repartition;
+        t->forward[k] = t->repart_of < 0 && j->repartition && an_job_reads(j, topic);
+        if (aggregate && !(t->states[k] = an_state_new(j))) {
             ZL_ERROR("analytics", "out of memory taking %s [%d]; stopping", topic, (int)partition);
             task_free(p, t);
             atomic_store(&p->stop, 2);
             return;
         }
+    }
     p->tasks[p->n_tasks++] = t;
     int64_t t0 = zl_now_ms();
     restore_ctx_t r = {p, t, 0};
@@ -183,7 +201,7 @@ static zl_err_t encode_result(an_proc_t *p, const an_job_t *j, const an_win_t *w
                       .value = {.type = ZL_T_FLOAT, .u.f = w->max}};
     zl_rec_response_t r = {.ticket = m->ticket, .server_id = m->server_id, .ep = m->ep, .path = path,
                            .observation_id = m->obs_id, .timestamp = m->ts, .code = ZL_RC_CONTENT,
-                           .kind = ZL_RK_OBSERVE, .body = ZL_BODY_READ, .content = &node};
+                           .kind = ZL_RK_OBSERVE, .body = ZL_BODY_READ, .content = &node, .content_path = path};
     return zl_serde_response(p->serde, j->output, &r, v);
 }
 
@@ -275,12 +293,104 @@ static bool numeric(const zl_point_t *pt, double *v) {
     return true;
 }
 
+/* Aggregates one value into the job's state of task t (and emits what closes). */
+static bool aggregate(an_proc_t *p, an_task_t *t, size_t k, const an_value_t *v) {
+    int late = an_state_add(t->states[k], v);
+    if (late < 0) {
+        ZL_ERROR("analytics", "out of memory aggregating; stopping");
+        atomic_store(&p->stop, 2);
+        return false;
+    }
+    if (late) zl_counter_add(p->c_late, (uint64_t)late);
+    return true;
+}
+
+static void close_windows(an_proc_t *p, an_task_t *t, size_t k) {
+    emit_ctx_t c = {p, t, &p->jobs.jobs[k]};
+    an_state_close(t->states[k], on_closed, &c);
+}
+
+/* A value re-keyed to a repartition topic: key = the group, value = 1,
+ * time (8), value (8), then for max-record jobs the reading's ticket,
+ * observation id, server id, endpoint and path (2-byte length each). */
+static void forward(an_proc_t *p, const an_job_t *j, const an_value_t *v) {
+    zl_buf_t *b = &p->val;
+    b->len = 0;
+    uint64_t f[2] = {(uint64_t)v->ts, 0};
+    memcpy(&f[1], &v->v, sizeof v->v);
+    zl_err_t e = zl_buf_putc(b, 1);
+    for (int i = 0; i < 2 && !e; i++)
+        for (int k = 7; k >= 0 && !e; k--) e = zl_buf_putc(b, (uint8_t)(f[i] >> (8 * k)));
+    if (!e && j->out == AN_OUT_MAX_RECORD) {
+        const char *str[5] = {v->rec->ticket, v->rec->observation_id, v->rec->server_id, v->rec->ep, v->path};
+        for (int i = 0; i < 5 && !e; i++) {
+            size_t l = strlen(str[i] ? str[i] : "");
+            if (l > 65535) l = 65535;
+            if (!(e = zl_buf_putc(b, (uint8_t)(l >> 8))) && !(e = zl_buf_putc(b, (uint8_t)l)))
+                e = zl_buf_append(b, str[i] ? str[i] : "", l);
+        }
+    }
+    if (!e) e = zl_txn_produce(p->txn, j->repartition, -1, v->group, v->group_len, b->data, b->len, v->ts);
+    if (e) {
+        ZL_ERROR("analytics", "job %s: cannot re-key a value to %s: %s; stopping", j->name, j->repartition,
+                 zl_err2str(e));
+        atomic_store(&p->stop, 2);
+    }
+}
+
+/* A record of a repartition topic (see forward). */
+static void on_repartitioned(an_proc_t *p, an_task_t *t, const zl_kmsg_t *m) {
+    size_t k = (size_t)t->repart_of;
+    const an_job_t *j = &p->jobs.jobs[k];
+    const uint8_t *d = m->value;
+    size_t n = m->value_len;
+    if (!m->key || m->key_len >= GROUP_MAX || n < 17 || d[0] != 1) {
+        zl_counter_inc(p->c_undecodable);
+        return;
+    }
+    uint64_t f[2] = {0, 0};
+    for (int i = 0; i < 2; i++)
+        for (int b = 0; b < 8; b++) f[i] = f[i] << 8 | d[1 + 8 * i + b];
+    memcpy(p->group, m->key, m->key_len);
+    p->group[m->key_len] = '\0';
+    an_value_t v = {.group = p->group, .group_len = m->key_len, .ts = (int64_t)f[0], .rec = &p->obs, .path = ""};
+    memcpy(&v.v, &f[1], sizeof v.v);
+    if (j->out == AN_OUT_MAX_RECORD) { /* the reading's ids, NUL-terminated copies in the arena */
+        zl_observe_t *o = &p->obs;
+        if (o->arena_cap < n + 8) {
+            char *a = realloc(o->arena, n + 8);
+            if (!a) return;
+            o->arena = a;
+            o->arena_cap = n + 8;
+        }
+        const char **dst[5] = {&o->ticket, &o->observation_id, &o->server_id, &o->ep, &v.path};
+        size_t at = 17, used = 0;
+        for (int i = 0; i < 5; i++) {
+            size_t l = at + 2 <= n ? (size_t)d[at] << 8 | d[at + 1] : 0;
+            if (at + 2 + l > n) {
+                zl_counter_inc(p->c_undecodable);
+                return;
+            }
+            memcpy(o->arena + used, d + at + 2, l);
+            o->arena[used + l] = '\0';
+            *dst[i] = o->arena + used;
+            used += l + 1;
+            at += 2 + l;
+        }
+    }
+    if (aggregate(p, t, k, &v)) close_windows(p, t, k);
+}
+
 static void on_record(void *ctx, const zl_kmsg_t *m) {
     an_proc_t *p = ctx;
     zl_counter_inc(p->c_records);
     an_task_t *t = task_find(p, m->topic, m->partition);
     /* no task: its restore failed (stopping without a commit); no value: a tombstone */
     if (!t || !m->value || atomic_load(&p->stop) == 2) return;
+    if (t->repart_of >= 0) {
+        on_repartitioned(p, t, m);
+        return;
+    }
     char err[512];
     zl_err_t e;
     for (int wait_ms = 100; (e = zl_serde_decode_observe(p->serde, m->value, m->value_len, &p->obs, err, sizeof err)) ==
@@ -300,6 +410,8 @@ static void on_record(void *ctx, const zl_kmsg_t *m) {
                 ZL_WARN("analytics", "%s [%d] offset %lld skipped: %s (counted in "
                         "zeelos_analytics_records_skipped_total)", m->topic, (int)m->partition, (long long)m->offset,
                         err);
+        } else { /* stopping while the registry is away: this record is not done, commit nothing more */
+            atomic_store(&p->stop, 2);
         }
         return;
     }
@@ -312,8 +424,7 @@ static void on_record(void *ctx, const zl_kmsg_t *m) {
     zl_counter_add(p->c_values, numeric_values);
     if (numeric_values < o->n_points) zl_counter_add(p->c_not_numeric, o->n_points - numeric_values);
     for (size_t k = 0; k < p->jobs.n; k++) {
-        an_state_t *s = t->states[k];
-        if (!s) continue;
+        if (!t->states[k] && !t->forward[k]) continue;
         const an_job_t *j = &p->jobs.jobs[k];
         int64_t ts = j->record_time ? m->timestamp : o->timestamp;
         bool any = false;
@@ -322,19 +433,11 @@ static void on_record(void *ctx, const zl_kmsg_t *m) {
             an_value_t v = {.group = p->group, .ts = ts, .rec = o, .path = pt->path};
             if (!numeric(pt, &v.v) || !an_job_match(j, pt->path)) continue;
             if ((v.group_len = an_job_group_key(j, o, pt, p->group, sizeof p->group)) == (size_t)-1) continue;
-            int late = an_state_add(s, &v);
-            if (late < 0) {
-                ZL_ERROR("analytics", "out of memory aggregating; stopping");
-                atomic_store(&p->stop, 2);
-                return;
-            }
-            if (late) zl_counter_add(p->c_late, (uint64_t)late);
+            if (t->forward[k]) forward(p, j, &v);
+            else if (!aggregate(p, t, k, &v)) return;
             any = true;
         }
-        if (any) {
-            emit_ctx_t c = {p, t, j};
-            an_state_close(s, on_closed, &c);
-        }
+        if (any && t->states[k]) close_windows(p, t, k);
     }
 }
 
@@ -389,7 +492,7 @@ static zl_err_t setup_topics(an_proc_t *p, const char *app_id, char *errstr, siz
     snprintf(p->changelog, sizeof p->changelog, "%s-windows-changelog", app_id);
     int parts = (int)p->conf->changelog_parts;
     for (size_t k = 0; k < p->jobs.n; k++) {
-        const an_job_t *j = &p->jobs.jobs[k];
+        an_job_t *j = &p->jobs.jobs[k];
         zl_val_type_t type = j->out == AN_OUT_MAX_RECORD ? ZL_VAL_OBSERVE : ZL_VAL_AGGREGATE;
         zl_err_t e;
         if ((e = zl_txn_ensure_topic(p->txn, j->output, -1, false, errstr, n)) ||
@@ -407,6 +510,14 @@ static zl_err_t setup_topics(an_proc_t *p, const char *app_id, char *errstr, siz
     if (parts <= 0) parts = 1;
     zl_err_t e = zl_txn_ensure_topic(p->txn, p->changelog, parts, true, errstr, n);
     if (e) return e;
+    for (size_t k = 0; k < p->jobs.n; k++) {
+        an_job_t *j = &p->jobs.jobs[k];
+        if (!an_job_needs_repartition(j)) continue;
+        char topic[512];
+        snprintf(topic, sizeof topic, "%s-%s-repartition", app_id, j->name);
+        if (!(j->repartition = strdup(topic))) return ZL_ERR_NOMEM;
+        if ((e = zl_txn_ensure_topic(p->txn, topic, parts, false, errstr, n))) return e;
+    }
     /* the partition count decides where each task's state is: the topic's, not ours */
     if ((p->changelog_parts = zl_txn_partitions(p->txn, p->changelog, errstr, n)) <= 0) return ZL_ERR_KAFKA;
     return ZL_OK;
@@ -445,17 +556,18 @@ an_proc_t *an_proc_new(const zl_analytics_conf_t *conf, an_jobs_t *jobs, const c
     p->c_bad_state = zl_metrics_counter(m, "zeelos_analytics_changelog_errors_total", NULL,
                                         "Changelog records that did not decode (ignored while restoring).");
     p->g_windows = zl_metrics_gauge(m, "zeelos_analytics_windows_open", NULL, "Windows held in memory.");
-    char *topics = an_jobs_topics(&p->jobs);
     zl_txn_ops_t ops = {.assigned = on_assigned, .revoked = on_revoked, .flush = on_flush};
-    if (!topics) {
+    char *topics = NULL;
+    if (!(p->serde = zl_serde_new((zl_format_t)conf->kafka.format, conf->kafka.registry_url, errstr, n)) ||
+        !(p->txn = zl_txn_new(conf->kafka.props, app_id, txn_id, "zeelos_analytics", m, &ops, on_record, p, errstr,
+                              n)) ||
+        setup_topics(p, app_id, errstr, n))
+        goto fail;
+    if (!(topics = an_jobs_topics(&p->jobs))) {
         snprintf(errstr, n, "out of memory");
         goto fail;
     }
-    if (!(p->serde = zl_serde_new((zl_format_t)conf->kafka.format, conf->kafka.registry_url, errstr, n)) ||
-        !(p->txn = zl_txn_new(conf->kafka.props, app_id, topics, txn_id, "zeelos_analytics", m, &ops, on_record, p,
-                              errstr, n)) ||
-        setup_topics(p, app_id, errstr, n) || zl_txn_subscribe(p->txn, errstr, n))
-        goto fail;
+    if (zl_txn_subscribe(p->txn, topics, errstr, n)) goto fail;
     ZL_INFO("analytics", "application %s (transactional id %s): %zu job(s) reading %s, changelog %s (%d partitions)",
             app_id, txn_id, p->jobs.n, topics, p->changelog, p->changelog_parts);
     free(topics);

@@ -141,6 +141,8 @@ static void mark_dirty(an_state_t *s, an_win_t *w) {
     if (w->dirty) return;
     w->dirty = true;
     w->next_dirty = s->dirty;
+    w->dirty_pprev = &s->dirty;
+    if (s->dirty) s->dirty->dirty_pprev = &w->next_dirty;
     s->dirty = w;
 }
 
@@ -214,9 +216,8 @@ void an_state_close(an_state_t *s, void (*fn)(void *ctx, an_win_t *w), void *ctx
         heap_remove(s, w);
         zl_hmap_remove(&s->map, &w->node);
         if (w->dirty) { /* unlink from the dirty list */
-            an_win_t **pp = &s->dirty;
-            while (*pp != w) pp = &(*pp)->next_dirty;
-            *pp = w->next_dirty;
+            *w->dirty_pprev = w->next_dirty;
+            if (w->next_dirty) w->next_dirty->dirty_pprev = w->dirty_pprev;
         }
         fn(ctx, w);
         win_free(w);
@@ -228,6 +229,7 @@ void an_state_flush(an_state_t *s, void (*fn)(void *ctx, an_win_t *w), void *ctx
         next = w->next_dirty;
         w->dirty = false;
         w->next_dirty = NULL;
+        w->dirty_pprev = NULL;
         fn(ctx, w);
         w->logged = true;
     }

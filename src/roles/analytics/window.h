@@ -24,7 +24,7 @@ typedef struct {
 typedef struct an_win {
     zl_hnode_t node;
     size_t heap_at;
-    struct an_win *next_dirty;
+    struct an_win *next_dirty, **dirty_pprev; /* the dirty list (unlinked in O(1) when it closes) */
     bool dirty;   /* changed since the last flush */
     bool logged;  /* the changelog holds a record of it (a tombstone is due when it closes) */
     int64_t start, end;
