@@ -8,7 +8,8 @@ JOBS       ?= $(shell nproc)
 KAFKA_PORT ?= 9092
 export KAFKA_PORT
 
-.PHONY: all deps build asan test test-unit test-e2e test-faults test-sites test-sinks sites-up sites-down kafka-up kafka-down \
+.PHONY: all deps build asan test test-unit test-e2e test-faults test-sites test-sinks test-analytics sites-up sites-down \
+        kafka-up kafka-down kstreams \
         registry-up registry-down \
         demo demo-stop fuzz docs clean pydeps bench
 
@@ -73,7 +74,16 @@ sites-down:
 test-sinks: asan kafka-up pydeps
 	ZEELOS_BIN=$(CURDIR)/$(ASAN_BUILD)/zeelos .venv/bin/python -m pytest -q -rA tests/sinks
 
-test: build test-unit test-e2e test-sinks test-sites
+# Analytics: the e2e broker and registry; `zeelos analytics` against a generator whose aggregates are
+# known, SIGKILLed mid-window, two instances in a group, and the Kafka Streams 4.4 peer (bench/kstreams,
+# built with Maven from Maven Central) that must agree window for window.
+test-analytics: asan kafka-up pydeps kstreams
+	ZEELOS_BIN=$(CURDIR)/$(ASAN_BUILD)/zeelos .venv/bin/python -m pytest -q -rA tests/analytics
+
+kstreams:
+	@bash bench/kstreams.sh build
+
+test: build test-unit test-e2e test-sinks test-analytics test-sites
 
 demo: build
 	@bash scripts/demo.sh

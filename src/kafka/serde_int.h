@@ -36,7 +36,9 @@ zl_err_t zl_serde_framed(zl_serde_t *s, const void *data, size_t len, avro_schem
                          const uint8_t **body, size_t *body_len, char *errstr, size_t n);
 void zl_walk_plans_free(zl_walk_plans_t *p);
 /* AvroResponseObserve (any writer schema) from the checked datum of
- * zl_serde_framed into out, exactly as the generic reader would. */
+ * zl_serde_framed into out, exactly as the generic reader would; or
+ * ZL_ERR_UNSUPPORTED for the rare datum it leaves to the generic reader (a
+ * map with a repeated key, or more than 64 entries). */
 zl_err_t zl_walk_observe(avro_schema_t schema, zl_walk_plans_t **plans, const uint8_t *p, size_t len,
                          zl_observe_t *out, char *errstr, size_t n);
 

@@ -153,7 +153,8 @@ zl_err_t zl_serde_decode_observe(zl_serde_t *s, const void *data, size_t len, zl
         size_t body_len;
         out->n_points = 0;
         zl_err_t e = zl_serde_framed(s, data, len, &schema, &plans, &body, &body_len, errstr, n);
-        return e ? e : zl_walk_observe(schema, plans, body, body_len, out, errstr, n);
+        if (!e) e = zl_walk_observe(schema, plans, body, body_len, out, errstr, n);
+        if (e != ZL_ERR_UNSUPPORTED) return e; /* else: a map only the generic value reads the same way */
     }
     return zl_serde_decode_observe_generic(s, data, len, out, errstr, n);
 }

@@ -19,6 +19,9 @@
 #include "common/array.h"
 
 #define MAX_DEPTH 8
+/* A map with more entries than this (or a repeated key) is left to the
+ * generic reader: ZL_ERR_UNSUPPORTED tells the caller to use it. */
+#define MAX_MAP_KEYS 64
 
 /* What a record field is for. */
 enum {
@@ -187,6 +190,11 @@ static zl_err_t children(walk_t *w, avro_schema_t s, int depth) {
         return fail(w, "resources that are not an array or map");
     }
     avro_schema_t items = t == AVRO_ARRAY ? avro_schema_array_items(b) : avro_schema_map_values(b);
+    struct {
+        const uint8_t *p;
+        size_t len;
+    } keys[MAX_MAP_KEYS];
+    size_t n_keys = 0;
     for (;;) {
         int64_t cnt = rd_long(w);
         if (cnt == 0) return ZL_OK;
@@ -195,7 +203,15 @@ static zl_err_t children(walk_t *w, avro_schema_t s, int depth) {
             rd_long(w); /* the block's byte size */
         }
         for (int64_t i = 0; i < cnt; i++) {
-            if (t == AVRO_MAP) w->pos += (size_t)rd_long(w); /* the key */
+            if (t == AVRO_MAP) { /* the key: a repeated one replaces the earlier entry in avro-c's map */
+                size_t kl = (size_t)rd_long(w);
+                if (n_keys == MAX_MAP_KEYS) return ZL_ERR_UNSUPPORTED;
+                for (size_t k = 0; k < n_keys; k++)
+                    if (keys[k].len == kl && !memcmp(keys[k].p, w->p + w->pos, kl)) return ZL_ERR_UNSUPPORTED;
+                keys[n_keys].p = w->p + w->pos;
+                keys[n_keys++].len = kl;
+                w->pos += kl;
+            }
             zl_err_t e = node(w, items, depth + 1);
             if (e) return e;
         }

@@ -261,14 +261,8 @@ static zl_err_t parse_job(json_t *o, const char *gw, an_job_t *j, const char *fi
     return ZL_OK;
 }
 
-zl_err_t an_jobs_load(const char *path, const char *gw, an_jobs_t *out, char *errstr, size_t n) {
-    memset(out, 0, sizeof *out);
-    json_error_t je;
-    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
-    if (!root) {
-        snprintf(errstr, n, "%s:%d:%d: %s", path, je.line, je.column, je.text);
-        return ZL_ERR_INVALID;
-    }
+static zl_err_t parse_root(json_t *root, const char *path, const char *gw, an_jobs_t *out, char *errstr,
+                           size_t n) {
     json_t *list = json_is_object(root) && json_object_get(root, "jobs") ? json_object_get(root, "jobs") : root;
     size_t count = json_is_array(list) ? json_array_size(list) : json_is_object(list) ? 1 : 0;
     zl_err_t e = ZL_OK;
@@ -293,9 +287,34 @@ zl_err_t an_jobs_load(const char *path, const char *gw, an_jobs_t *out, char *er
                 e = ZL_ERR_INVALID;
             }
     }
-    json_decref(root);
     if (e == ZL_ERR_NOMEM) snprintf(errstr, n, "out of memory");
     if (e) an_jobs_free(out);
+    return e;
+}
+
+zl_err_t an_jobs_load(const char *path, const char *gw, an_jobs_t *out, char *errstr, size_t n) {
+    memset(out, 0, sizeof *out);
+    json_error_t je;
+    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    if (!root) {
+        snprintf(errstr, n, "%s:%d:%d: %s", path, je.line, je.column, je.text);
+        return ZL_ERR_INVALID;
+    }
+    zl_err_t e = parse_root(root, path, gw, out, errstr, n);
+    json_decref(root);
+    return e;
+}
+
+zl_err_t an_jobs_parse(const char *text, size_t len, const char *gw, an_jobs_t *out, char *errstr, size_t n) {
+    memset(out, 0, sizeof *out);
+    json_error_t je;
+    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+    if (!root) {
+        snprintf(errstr, n, "job text:%d:%d: %s", je.line, je.column, je.text);
+        return ZL_ERR_INVALID;
+    }
+    zl_err_t e = parse_root(root, "job text", gw, out, errstr, n);
+    json_decref(root);
     return e;
 }
 

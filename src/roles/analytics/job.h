@@ -53,6 +53,8 @@ zl_err_t an_jobs_preset(const char *preset, const char *gw, an_jobs_t *out, char
 /* The jobs of a job file: one job object, an array of them, or {"jobs": [...]}.
  * Defaults that name topics use gw.  errstr says which job and field is wrong. */
 zl_err_t an_jobs_load(const char *path, const char *gw, an_jobs_t *out, char *errstr, size_t n);
+/* The same from a JSON text (tests, fuzzing). */
+zl_err_t an_jobs_parse(const char *text, size_t len, const char *gw, an_jobs_t *out, char *errstr, size_t n);
 void an_jobs_free(an_jobs_t *j);
 /* Every input of every job, comma-separated (the subscription), distinct. */
 char *an_jobs_topics(const an_jobs_t *j);

@@ -371,20 +371,22 @@ bool an_state_restore(an_state_t *s, const char *job, const char *topic, int32_t
         }
         return true;
     }
-    bool fresh = !w;
-    if (fresh && !(w = create(s, g, gl, start, h))) {
+    an_win_t tmp = {0}; /* decoded aside: a bad record leaves the window as it was */
+    /* a max-record window without its reading (another job's record under this name) cannot be emitted */
+    bool ok = read_window(&tmp, value, value_len) && (s->job->out != AN_OUT_MAX_RECORD || tmp.maxrec);
+    if (!ok || (!w && !(w = create(s, g, gl, start, h)))) {
+        free(tmp.maxrec);
         *bad = true;
         return true;
     }
-    if (!read_window(w, value, value_len)) {
-        *bad = true;
-        if (fresh) {
-            heap_remove(s, w);
-            zl_hmap_remove(&s->map, &w->node);
-            win_free(w);
-        }
-        return true;
-    }
+    w->count = tmp.count;
+    w->min = tmp.min;
+    w->max = tmp.max;
+    w->sum = tmp.sum;
+    w->last = tmp.last;
+    w->last_ts = tmp.last_ts;
+    free(w->maxrec);
+    w->maxrec = tmp.maxrec;
     w->logged = true;
     return true;
 }
