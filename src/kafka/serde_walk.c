@@ -51,14 +51,19 @@ typedef struct {
     field_plan_t *fields;
 } plan_t;
 
+/* Each plan is its own allocation: the walk holds plans while it makes new
+ * ones for nested records. */
 struct zl_walk_plans {
-    plan_t *plans;
+    plan_t **plans;
     size_t n, cap;
 };
 
 void zl_walk_plans_free(zl_walk_plans_t *p) {
     if (!p) return;
-    for (size_t i = 0; i < p->n; i++) free(p->plans[i].fields);
+    for (size_t i = 0; i < p->n; i++) {
+        free(p->plans[i]->fields);
+        free(p->plans[i]);
+    }
     free(p->plans);
     free(p);
 }
@@ -90,8 +95,10 @@ static const plan_t *plan_of(zl_walk_plans_t **pp, avro_schema_t record, ctx_t c
     zl_walk_plans_t *ps = *pp;
     if (!ps && !(ps = *pp = calloc(1, sizeof *ps))) return NULL;
     for (size_t i = 0; i < ps->n; i++)
-        if (ps->plans[i].record == record && ps->plans[i].ctx == ctx) return &ps->plans[i];
+        if (ps->plans[i]->record == record && ps->plans[i]->ctx == ctx) return ps->plans[i];
     if (ZL_ARRAY_RESERVE(&ps->plans, &ps->cap, ps->n + 1, 8)) return NULL;
+    plan_t *np = calloc(1, sizeof *np);
+    if (!np) return NULL;
     plan_t pl = {.record = record, .ctx = ctx, .n = avro_schema_record_size(record)};
     const char *name = avro_schema_name(record);
     name = name ? name : "";
@@ -99,13 +106,17 @@ static const plan_t *plan_of(zl_walk_plans_t **pp, avro_schema_t record, ctx_t c
             : !strcmp(name, "AvroInstanceResource") ? N_INSTANCE : !strcmp(name, "AvroObjectResource") ? N_OBJECT
             : N_OTHER;
     pl.read_body = !strcmp(name, "AvroReadResponseBody");
-    if (pl.n && !(pl.fields = calloc(pl.n, sizeof *pl.fields))) return NULL;
+    if (pl.n && !(pl.fields = calloc(pl.n, sizeof *pl.fields))) {
+        free(np);
+        return NULL;
+    }
     for (size_t i = 0; i < pl.n; i++) {
         pl.fields[i].schema = avro_schema_record_field_get_by_index(record, (int)i);
         pl.fields[i].what = field_role(ctx, pl.node, avro_schema_record_field_name(record, (int)i));
     }
-    ps->plans[ps->n] = pl;
-    return &ps->plans[ps->n++];
+    *np = pl;
+    ps->plans[ps->n++] = np;
+    return np;
 }
 
 /* ---- the datum ------------------------------------------------------------- */
