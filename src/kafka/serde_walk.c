@@ -216,11 +216,13 @@ static zl_err_t children(walk_t *w, avro_schema_t s, int depth) {
         for (int64_t i = 0; i < cnt; i++) {
             if (t == AVRO_MAP) { /* the key: a repeated one replaces the earlier entry in avro-c's map */
                 size_t kl = (size_t)rd_long(w);
+                /* ... whose keys are C strings: "a\0b" is "a" there */
+                size_t cl = strnlen((const char *)w->p + w->pos, kl);
                 if (n_keys == MAX_MAP_KEYS) return ZL_ERR_UNSUPPORTED;
                 for (size_t k = 0; k < n_keys; k++)
-                    if (keys[k].len == kl && !memcmp(keys[k].p, w->p + w->pos, kl)) return ZL_ERR_UNSUPPORTED;
+                    if (keys[k].len == cl && !memcmp(keys[k].p, w->p + w->pos, cl)) return ZL_ERR_UNSUPPORTED;
                 keys[n_keys].p = w->p + w->pos;
-                keys[n_keys++].len = kl;
+                keys[n_keys++].len = cl;
                 w->pos += kl;
             }
             zl_err_t e = node(w, items, depth + 1);
