@@ -81,13 +81,15 @@ static void test_hopping_and_last(void) {
     closed_t c = {0};
     CHECK_EQ_INT(an_job_first_window(&js.jobs[0], 700), 0);   /* [0,1000) and [500,1500) */
     CHECK_EQ_INT(an_job_first_window(&js.jobs[0], -1), -1000); /* [-1000,0) and [-500,500) */
+    CHECK_EQ_INT(add(s, "g", 100, 1), 0); /* [-500,500) is not a window: only [0,1000) */
+    CHECK_EQ_INT(an_state_windows(s), 1);
     add(s, "g", 700, 7);
     add(s, "g", 700, 8); /* equal time: the value read later is `last` */
     CHECK_EQ_INT(an_state_windows(s), 2);
     add(s, "g", 1500, 1);
     an_state_close(s, collect, &c);
     if (GUARD(c.n == 2)) {
-        CHECK(c.w[0].start == 0 && c.w[0].end == 1000 && c.w[0].count == 2 && c.w[0].last == 8);
+        CHECK(c.w[0].start == 0 && c.w[0].end == 1000 && c.w[0].count == 3 && c.w[0].last == 8 && c.w[0].min == 1);
         CHECK(c.w[1].start == 500 && c.w[1].end == 1500 && c.w[1].count == 2 && c.w[1].last == 8);
     }
     an_state_free(s);

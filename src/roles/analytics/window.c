@@ -196,7 +196,9 @@ int an_state_add(an_state_t *s, const an_value_t *v) {
         s->st_dirty = true;
     }
     int late = 0;
-    for (int64_t start = an_job_first_window(j, v->ts); start <= v->ts; start += j->advance_ms) {
+    /* windows start at the epoch or later, as Kafka Streams' (TimeWindows.windowsFor) */
+    int64_t first = an_job_first_window(j, v->ts);
+    for (int64_t start = first < 0 ? 0 : first; start <= v->ts; start += j->advance_ms) {
         if (start + j->size_ms + j->grace_ms <= s->st) { /* closed: late for this window */
             late++;
             continue;
