@@ -624,8 +624,11 @@ static void salvage_leading_strings(avro_schema_t schema, const uint8_t *p, size
     }
 }
 
-static writer_t *framed_writer(zl_serde_t *s, const uint8_t *d, size_t len, char *errstr, size_t n,
-                               zl_err_t *err, zl_request_t *salvage) {
+/* The writer of a framed record; the datum is checked against its schema
+ * unless the caller reads it with a reader that checks as it goes (check
+ * false: serde_walk.c). */
+static writer_t *framed_writer_ex(zl_serde_t *s, const uint8_t *d, size_t len, char *errstr, size_t n,
+                                  zl_err_t *err, zl_request_t *salvage, bool check) {
     if (len < 5) {
         snprintf(errstr, n, "record of %zu bytes is shorter than the 5-byte Confluent header", len);
         *err = ZL_ERR_TRUNCATED;
@@ -644,6 +647,7 @@ static writer_t *framed_writer(zl_serde_t *s, const uint8_t *d, size_t len, char
         *err = failed && failed->fetch_err == ZL_ERR_IO ? ZL_ERR_IO : ZL_ERR_SCHEMA;
         return NULL;
     }
+    if (!check) return w;
     char cerr[200] = "";
     size_t used = 0;
     zl_err_t e = zl_avro_check_binary(w->schema, d + 5, len - 5, &used, cerr, sizeof cerr);
@@ -660,6 +664,11 @@ static writer_t *framed_writer(zl_serde_t *s, const uint8_t *d, size_t len, char
     return w;
 }
 
+static writer_t *framed_writer(zl_serde_t *s, const uint8_t *d, size_t len, char *errstr, size_t n,
+                               zl_err_t *err, zl_request_t *salvage) {
+    return framed_writer_ex(s, d, len, errstr, n, err, salvage, true);
+}
+
 zl_err_t zl_serde_framed(zl_serde_t *s, const void *data, size_t len, avro_schema_t *schema, zl_walk_plans_t ***plans,
                          const uint8_t **body, size_t *body_len, char *errstr, size_t n) {
     zl_err_t e = ZL_OK;
@@ -667,7 +676,7 @@ zl_err_t zl_serde_framed(zl_serde_t *s, const void *data, size_t len, avro_schem
         snprintf(errstr, n, "empty value (a tombstone?)");
         return ZL_ERR_INVALID;
     }
-    writer_t *w = framed_writer(s, data, len, errstr, n, &e, NULL);
+    writer_t *w = framed_writer_ex(s, data, len, errstr, n, &e, NULL, false);
     if (!w) return e;
     *schema = w->schema;
     *plans = &w->walk;

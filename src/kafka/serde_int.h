@@ -27,16 +27,16 @@ zl_err_t zl_serde_value(zl_serde_t *s, zl_val_type_t type, const void *data, siz
 
 /* Reading a framed Avro record straight from its bytes (serde_walk.c): the
  * writer schema (fetched by id, blocking; errors as zl_serde_value), the
- * datum, already checked against the schema (every length, union branch
- * and enum ordinal in range, no trailing bytes), and the slot where the
- * walker keeps what it derived from that schema (freed with the schema's
- * cache entry by zl_walk_plans_free).  Avro format only. */
+ * datum - NOT checked against the schema: the walker checks every length,
+ * union branch and enum ordinal as it reads, and that nothing trails - and
+ * the slot where the walker keeps what it derived from that schema (freed
+ * with the schema's cache entry by zl_walk_plans_free).  Avro format only. */
 typedef struct zl_walk_plans zl_walk_plans_t;
 zl_err_t zl_serde_framed(zl_serde_t *s, const void *data, size_t len, avro_schema_t *schema, zl_walk_plans_t ***plans,
                          const uint8_t **body, size_t *body_len, char *errstr, size_t n);
 void zl_walk_plans_free(zl_walk_plans_t *p);
-/* AvroResponseObserve (any writer schema) from the checked datum of
- * zl_serde_framed into out, exactly as the generic reader would; or
+/* AvroResponseObserve (any writer schema) from the datum of zl_serde_framed
+ * into out, accepting and refusing exactly what the generic reader does; or
  * ZL_ERR_UNSUPPORTED for the rare datum it leaves to the generic reader (a
  * map with a repeated key, or more than 64 entries). */
 zl_err_t zl_walk_observe(avro_schema_t schema, zl_walk_plans_t **plans, const uint8_t *p, size_t len,

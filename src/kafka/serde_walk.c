@@ -7,9 +7,9 @@
  * each; together that was most of the analytics processor's time.  Here
  * the writer schema is turned once into a plan per record type (what each
  * field is for, by name, as serde_read.c's generic reader decides it), and
- * the datum - already checked against the schema by the serde (every
- * length, branch and ordinal in range) - is walked once, skipping what no
- * one reads.  Same results as the generic reader: fuzz_sink_decode compares
+ * the datum is walked once, checking every length, branch and ordinal as it
+ * goes (avro-c's reader trusts its input, so the generic path checks the
+ * whole datum in a pass of its own first), skipping what no one reads.  Same results as the generic reader: fuzz_sink_decode compares
  * the two on every input. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,44 +127,84 @@ typedef struct {
     zl_walk_plans_t **plans;
     zl_observe_t *out;
     size_t arena_used;
+    zl_err_t bad;         /* the datum does not match its schema: the first problem, in errstr */
     char *errstr;
     size_t n;
 } walk_t;
 
 static zl_err_t fail(walk_t *w, const char *what) {
+    if (w->bad) return w->bad; /* the bytes were wrong first */
     snprintf(w->errstr, w->n, "%s", what);
     return ZL_ERR_INVALID;
 }
 
+/* A datum that does not match its schema (as zl_avro_check_binary says it). */
+static void malformed(walk_t *w, zl_err_t e, const char *what) {
+    if (w->bad) return;
+    w->bad = e;
+    snprintf(w->errstr, w->n, "Avro binary: %s at byte %zu", what, w->pos);
+    w->pos = w->len; /* nothing more is read */
+}
+
 static int64_t rd_long(walk_t *w) {
     uint64_t v = 0;
-    for (int shift = 0; w->pos < w->len && shift < 70; shift += 7) {
+    for (int i = 0;; i++) {
+        if (i == 10) {
+            malformed(w, ZL_ERR_INVALID, "varint too long");
+            return 0;
+        }
+        if (w->pos >= w->len) {
+            malformed(w, ZL_ERR_TRUNCATED, "truncated varint");
+            return 0;
+        }
         uint8_t b = w->p[w->pos++];
-        v |= (uint64_t)(b & 0x7F) << shift;
+        v |= (uint64_t)(b & 0x7F) << (7 * i);
         if (!(b & 0x80)) break;
     }
     return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
 }
 
+/* n more bytes of the datum, or false (malformed) */
+static bool room(walk_t *w, int64_t n) {
+    if (n < 0) malformed(w, ZL_ERR_INVALID, "negative length");
+    else if ((uint64_t)n > w->len - w->pos) malformed(w, ZL_ERR_TRUNCATED, "length past end of data");
+    return !w->bad;
+}
+
 static void skip(walk_t *w, avro_schema_t s) {
+    if (w->bad) return;
     size_t used = 0;
-    zl_avro_check_binary(s, w->p + w->pos, w->len - w->pos, &used, NULL, 0);
+    char why[160];
+    zl_err_t e = zl_avro_check_binary(s, w->p + w->pos, w->len - w->pos, &used, why, sizeof why);
+    if (e) {
+        w->bad = e;
+        snprintf(w->errstr, w->n, "%s", why);
+        w->pos = w->len;
+        return;
+    }
     w->pos += used;
 }
 
 /* Resolves a union (reading its branch index) and names: the type of what
- * follows; NULL for a null branch. */
+ * follows; NULL for a null branch (or a malformed datum). */
 static avro_schema_t branch(walk_t *w, avro_schema_t s) {
     s = zl_avro_deref(s);
-    if (avro_typeof(s) == AVRO_UNION) s = zl_avro_deref(avro_schema_union_branch(s, (int)rd_long(w)));
-    return avro_typeof(s) == AVRO_NULL ? NULL : s;
+    if (avro_typeof(s) == AVRO_UNION) {
+        int64_t i = rd_long(w);
+        if (i < 0 || (uint64_t)i >= avro_schema_union_size(s)) {
+            malformed(w, ZL_ERR_INVALID, "union branch index out of range");
+            return NULL;
+        }
+        s = zl_avro_deref(avro_schema_union_branch(s, (int)i));
+    }
+    return w->bad || avro_typeof(s) == AVRO_NULL ? NULL : s;
 }
 
 /* A string into the record's arena (NUL-terminated; its room was reserved
  * for the whole datum up front, so earlier strings never move). */
 static const char *rd_str(walk_t *w, size_t *len) {
     int64_t l = rd_long(w);
-    if (l < 0 || (uint64_t)l > w->len - w->pos) l = 0; /* cannot happen: the datum was checked */
+    if (!room(w, l)) l = 0;
     char *dst = w->out->arena + w->arena_used;
     memcpy(dst, w->p + w->pos, (size_t)l);
     dst[l] = '\0';
@@ -184,9 +224,21 @@ static const char *str_field(walk_t *w, avro_schema_t s) {
 
 static const char *enum_field(walk_t *w, avro_schema_t s) {
     avro_schema_t b = branch(w, s);
-    if (b && avro_typeof(b) == AVRO_ENUM) return avro_schema_enum_get(b, (int)rd_long(w));
+    if (b && avro_typeof(b) == AVRO_ENUM) {
+        int64_t i = rd_long(w);
+        if (i >= 0 && i < avro_schema_enum_number_of_symbols(b)) return avro_schema_enum_get(b, (int)i);
+        malformed(w, ZL_ERR_INVALID, "enum ordinal out of range");
+        return NULL;
+    }
     if (b) skip(w, b);
     return NULL;
+}
+
+/* An int or long (an int out of its range is malformed). */
+static int64_t rd_integer(walk_t *w, avro_schema_t b) {
+    int64_t v = rd_long(w);
+    if (avro_typeof(b) == AVRO_INT32 && (v < INT32_MIN || v > INT32_MAX)) malformed(w, ZL_ERR_INVALID, "int out of range");
+    return v;
 }
 
 static zl_err_t node(walk_t *w, avro_schema_t s, int depth);
@@ -208,14 +260,25 @@ static zl_err_t children(walk_t *w, avro_schema_t s, int depth) {
     size_t n_keys = 0;
     for (;;) {
         int64_t cnt = rd_long(w);
-        if (cnt == 0) return ZL_OK;
+        if (cnt == 0 || w->bad) return ZL_OK;
+        if (cnt == INT64_MIN) {
+            malformed(w, ZL_ERR_INVALID, "bad block count");
+            return ZL_OK;
+        }
         if (cnt < 0) {
             cnt = -cnt;
-            rd_long(w); /* the block's byte size */
+            int64_t bytes = rd_long(w); /* the block's byte size */
+            if (bytes < 0 || (uint64_t)bytes > w->len - w->pos) {
+                malformed(w, ZL_ERR_TRUNCATED, "block size past end of data");
+                return ZL_OK;
+            }
         }
-        for (int64_t i = 0; i < cnt; i++) {
+        for (int64_t i = 0; i < cnt && !w->bad; i++) {
+            size_t before = w->pos;
             if (t == AVRO_MAP) { /* the key: a repeated one replaces the earlier entry in avro-c's map */
-                size_t kl = (size_t)rd_long(w);
+                int64_t kl64 = rd_long(w);
+                if (!room(w, kl64)) return ZL_OK;
+                size_t kl = (size_t)kl64;
                 /* ... whose keys are C strings: "a\0b" is "a" there */
                 size_t cl = strnlen((const char *)w->p + w->pos, kl);
                 if (n_keys == MAX_MAP_KEYS) return ZL_ERR_UNSUPPORTED;
@@ -227,6 +290,8 @@ static zl_err_t children(walk_t *w, avro_schema_t s, int depth) {
             }
             zl_err_t e = node(w, items, depth + 1);
             if (e) return e;
+            /* zero-byte items (null) cannot run out of data: bound their count */
+            if (w->pos == before && cnt > 65536) malformed(w, ZL_ERR_TOO_LARGE, "too many zero-size items");
         }
     }
 }
@@ -246,6 +311,7 @@ static zl_err_t resource(walk_t *w, const plan_t *pl) {
             switch (avro_typeof(b)) {
             case AVRO_STRING: pt.kind = ZL_PV_STRING; pt.s = rd_str(w, &pt.s_len); break;
             case AVRO_DOUBLE: {
+                if (!room(w, 8)) break;
                 uint64_t u = 0;
                 for (int k = 0; k < 8; k++) u |= (uint64_t)w->p[w->pos + k] << (8 * k);
                 w->pos += 8;
@@ -254,6 +320,7 @@ static zl_err_t resource(walk_t *w, const plan_t *pl) {
                 break;
             }
             case AVRO_FLOAT: {
+                if (!room(w, 4)) break;
                 uint32_t u = 0;
                 float fl;
                 for (int k = 0; k < 4; k++) u |= (uint32_t)w->p[w->pos + k] << (8 * k);
@@ -264,8 +331,13 @@ static zl_err_t resource(walk_t *w, const plan_t *pl) {
                 break;
             }
             case AVRO_INT64:
-            case AVRO_INT32: pt.kind = ZL_PV_LONG; pt.l = rd_long(w); break;
-            case AVRO_BOOLEAN: pt.kind = ZL_PV_BOOLEAN; pt.b = w->p[w->pos++] != 0; break;
+            case AVRO_INT32: pt.kind = ZL_PV_LONG; pt.l = rd_integer(w, b); break;
+            case AVRO_BOOLEAN:
+                if (room(w, 1)) {
+                    pt.kind = ZL_PV_BOOLEAN;
+                    pt.b = w->p[w->pos++] != 0;
+                }
+                break;
             default:
                 return fail(w, "an AvroResource value that is not string, double, long or boolean");
             }
@@ -364,7 +436,7 @@ zl_err_t zl_walk_observe(avro_schema_t schema, zl_walk_plans_t **plans, const ui
         case F_TS:
             if (!(b = branch(&w, f->schema))) break;
             if (avro_typeof(b) == AVRO_INT64 || avro_typeof(b) == AVRO_INT32) {
-                out->timestamp = rd_long(&w);
+                out->timestamp = rd_integer(&w, b);
                 has_ts = true;
             } else {
                 skip(&w, b);
@@ -380,6 +452,14 @@ zl_err_t zl_walk_observe(avro_schema_t schema, zl_walk_plans_t **plans, const ui
         }
         if (e) return e;
     }
+    if (!w.bad && w.pos != w.len) { /* a second datum, or garbage: not what the writer meant */
+        size_t extra = w.len - w.pos;
+        w.pos = w.len;
+        char why[64];
+        snprintf(why, sizeof why, "%zu bytes after the end of the record", extra);
+        malformed(&w, ZL_ERR_INVALID, why);
+    }
+    if (w.bad) return w.bad;
     if (!out->observation_id) out->observation_id = "";
     if (!out->ticket) out->ticket = "";
     if (!out->server_id || !out->ep || !out->path || !has_ts)
