@@ -172,3 +172,15 @@ void zl_kafka_conf_stats(rd_kafka_conf_t *kc, const zl_conf_t *conf) {
 }
 
 const char *zl_kafka_version(void) { return rd_kafka_version_str(); }
+
+rd_kafka_resp_err_t zl_kafka_subscribe(rd_kafka_t *rk, const char *topics) {
+    char *copy = strdup(topics), *save = NULL;
+    if (!copy) return RD_KAFKA_RESP_ERR__FAIL;
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(4);
+    for (char *t = strtok_r(copy, ", ", &save); t; t = strtok_r(NULL, ", ", &save))
+        rd_kafka_topic_partition_list_add(l, t, RD_KAFKA_PARTITION_UA);
+    free(copy);
+    rd_kafka_resp_err_t e = l->cnt ? rd_kafka_subscribe(rk, l) : RD_KAFKA_RESP_ERR__INVALID_ARG;
+    rd_kafka_topic_partition_list_destroy(l);
+    return e;
+}

@@ -34,6 +34,10 @@ typedef bool (*zl_kafka_err_cb)(void *ctx, rd_kafka_resp_err_t err, const char *
 int zl_kafka_consume_ex(rd_kafka_t *rk, int timeout_ms, int max, zl_consumer_cb cb, zl_kafka_err_cb errcb,
                         void *ctx);
 
+/* Subscribes rk to topics: comma-separated names or regular expressions
+ * (starting with ^). */
+rd_kafka_resp_err_t zl_kafka_subscribe(rd_kafka_t *rk, const char *topics);
+
 /* Our error for a librdkafka one (ZL_OK, ZL_ERR_FULL, ZL_ERR_TIMEOUT, ZL_ERR_KAFKA). */
 zl_err_t zl_kafka_err(rd_kafka_resp_err_t e);
 

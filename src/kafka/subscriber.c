@@ -87,14 +87,7 @@ static bool on_error(void *ctx, rd_kafka_resp_err_t err, const char *text) {
 }
 
 static zl_err_t subscribe(zl_sub_t *s, const char *topics, char *errstr, size_t n) {
-    char *copy = strdup(topics), *save = NULL;
-    if (!copy) return ZL_ERR_NOMEM;
-    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(4);
-    for (char *t = strtok_r(copy, ", ", &save); t; t = strtok_r(NULL, ", ", &save))
-        rd_kafka_topic_partition_list_add(l, t, RD_KAFKA_PARTITION_UA);
-    free(copy);
-    rd_kafka_resp_err_t e = l->cnt ? rd_kafka_subscribe(s->rk, l) : RD_KAFKA_RESP_ERR__INVALID_ARG;
-    rd_kafka_topic_partition_list_destroy(l);
+    rd_kafka_resp_err_t e = zl_kafka_subscribe(s->rk, topics);
     if (e) {
         snprintf(errstr, n, "cannot subscribe to \"%s\": %s", topics, rd_kafka_err2str(e));
         return ZL_ERR_KAFKA;

@@ -308,14 +308,7 @@ fail:
 }
 
 zl_err_t zl_txn_subscribe(zl_txn_t *t, const char *topics, char *errstr, size_t n) {
-    char *copy = strdup(topics), *save = NULL;
-    if (!copy) return ZL_ERR_NOMEM;
-    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(4);
-    for (char *s = strtok_r(copy, ", ", &save); s; s = strtok_r(NULL, ", ", &save))
-        rd_kafka_topic_partition_list_add(l, s, RD_KAFKA_PARTITION_UA);
-    free(copy);
-    rd_kafka_resp_err_t e = l->cnt ? rd_kafka_subscribe(t->consumer, l) : RD_KAFKA_RESP_ERR__INVALID_ARG;
-    rd_kafka_topic_partition_list_destroy(l);
+    rd_kafka_resp_err_t e = zl_kafka_subscribe(t->consumer, topics);
     if (e) {
         snprintf(errstr, n, "cannot subscribe to \"%s\": %s", topics, rd_kafka_err2str(e));
         return ZL_ERR_KAFKA;

@@ -15,16 +15,15 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 import fastavro
-import requests
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, TopicPartition
 
 import contract_schemas
 from gateway_proc import RoleProcess, free_tcp_port, spawn_healthy, stop_process, unique, wait_until, zeelos_bin
 from kafka_helpers import SchemaRegistry, admin
-from sink_helpers import Feed, Metrics, Sent, committed_offsets, end_offsets  # noqa: F401
+from sink_helpers import Feed, PolledMetrics, Sent, committed_offsets, end_offsets
 
 import gen
 
@@ -133,9 +132,10 @@ def count_uncommitted(bootstrap: str, topic: str, timeout: float = 60) -> int:
 
 
 # ------------------------------------------------------------------ the process
-class Analytics(RoleProcess):
+class Analytics(PolledMetrics, RoleProcess):
     """`zeelos analytics` as a subprocess: flags only, a ZEELOS_*-free environment, its HTTP
     endpoint on a free port of 127.0.0.1; started when /healthz answers 200."""
+    metric_timeout = 60.0
 
     def __init__(self, kafka: str, registry_url: Optional[str], log_dir: Path, gw: str,
                  preset: Optional[str] = None, job: Optional[Path] = None, app_id: Optional[str] = None,
@@ -199,31 +199,6 @@ class Analytics(RoleProcess):
         self.stopped = True
         return stop_process(self.proc, timeout)
 
-    def metrics(self) -> Metrics:
-        assert self.alive(), f"{self.name} is not running (exit {self.proc.returncode}):\n{self.log_tail()}"
-        r = requests.get(f"{self.url}/metrics", timeout=5)
-        assert r.status_code == 200, f"/metrics answered {r.status_code}"
-        return Metrics(r.text)
-
-    def metric(self, name: str, **labels) -> float:
-        return self.metrics().get(name, **labels)
-
-    def wait_metric(self, name: str, pred: Callable[[float], bool], timeout: float = 60.0, what: str = "",
-                    **labels) -> float:
-        """Polls /metrics until pred(the sum of name's samples matching labels) holds; the value."""
-        seen: list[Metrics] = []
-
-        def ok():
-            seen.append(self.metrics())
-            return pred(seen[-1].get(name, **labels))
-        try:
-            wait_until(ok, timeout, 0.05, what or f"{name}{labels or ''}")
-        except AssertionError as e:
-            last = seen[-1] if seen else None
-            raise AssertionError(f"{e}; last {name}{labels or ''} = {last.get(name, **labels) if last else None}"
-                                 f"\n{self.log_tail(30)}") from None
-        return seen[-1].get(name, **labels)
-
     def stdout_text(self) -> str:
         return "\n".join(p.read_text(errors="replace") for p in self.log_paths if p.exists())
 
@@ -275,12 +250,13 @@ def repartition_topics(bootstrap: str, app_id: str) -> list[str]:
 
 
 def wait_committed(bootstrap: str, group: str, topic: str, timeout: float = 120.0,
-                   procs: tuple = ()) -> dict[int, int]:
+                   procs: tuple = (), repartition: bool = True) -> dict[int, int]:
     """The barrier of every check: until the consumer group `group` (the application id) committed
     the end offset of every partition of topic, then (for jobs grouping by path, object or
     gateway) read every record of its repartition topics.  Offsets are committed in the
     transaction of the output they produced, so afterwards everything the input causes is in the
-    output topic, read_committed.  procs: processes that must stay alive meanwhile."""
+    output topic, read_committed.  procs: processes that must stay alive meanwhile; repartition=False:
+    the input only (its values are then in the repartition topics, not necessarily aggregated)."""
     deadline = time.time() + timeout
 
     def until(topic: str, want: dict[int, int]) -> None:
@@ -303,7 +279,7 @@ def wait_committed(bootstrap: str, group: str, topic: str, timeout: float = 120.
 
     ends = end_offsets(bootstrap, topic)
     until(topic, ends)
-    for rt in repartition_topics(bootstrap, group):
+    for rt in repartition_topics(bootstrap, group) if repartition else []:
         until(rt, last_data_offsets(bootstrap, rt))
     return ends
 
@@ -437,9 +413,7 @@ def norm_value(v: Any) -> Any:
         return tuple(sorted((k, norm_value(x)) for k, x in v.items()))
     if isinstance(v, (list, tuple)):
         return tuple(norm_value(x) for x in v)
-    if isinstance(v, int) and not isinstance(v, bool):
-        return v
-    return v
+    return v  # (doubles compare as doubles: JSON's 20 equals the model's 20.0)
 
 
 def leaf_diffs(a: Any, b: Any, at: str = "") -> list[str]:
@@ -537,23 +511,6 @@ def same_outputs(a: list[OutRec], b: list[OutRec]) -> str:
         pb[r.key].append(norm_value(r.value))
     bad = [k for k in pa if pa[k] != pb.get(k)]
     return f"order per key differs for {bad[:5]}" if bad else ""
-
-
-def topic_exists(bootstrap: str, topic: str) -> bool:
-    t = admin(bootstrap).list_topics(topic, timeout=5).topics.get(topic)
-    return t is not None and t.error is None and bool(t.partitions)
-
-
-def registry_subjects(url: str) -> list[str]:
-    return SchemaRegistry(url).subjects()
-
-
-def kill_at_progress(an: Analytics, at_least: float, timeout: float = 120.0) -> float:
-    """SIGKILLs an once its zeelos_analytics_records_total reached at_least; the count then."""
-    v = an.wait_metric("zeelos_analytics_records_total", lambda x: x >= at_least, timeout,
-                       f"{at_least} records processed before the kill")
-    an.kill()
-    return v
 
 
 @dataclass

@@ -9,8 +9,13 @@ The model is written from the document alone, not from the C code:
   long branch: FLOAT, INTEGER, TIME) and its path matches the job's filter.
 * Windows: epoch aligned, end exclusive; tumbling [t - t mod S, +S), hopping every [kA, kA + S)
   holding t.
+* Non-numeric values are counted once per value of the record (zeelos_analytics_values_skipped_total),
+  whatever the filter (tests that check the count use a filter that matches them all).
 * Stream time: per job and input partition, the largest timestamp of a value that reached the
-  aggregation (numeric, filter matched).  A window [s, e) is closed once stream time >= e + grace;
+  aggregation (numeric, filter matched).  path / object / gateway groups go through a repartition
+  topic (docs "Groups across partitions"), where stream time is per repartition partition: the
+  model is exact for them on a 1-partition input, and on several partitions for inputs built so
+  that the interleaving cannot matter (repartition_phases; run the model on them as one partition).  A window [s, e) is closed once stream time >= e + grace;
   a value for a closed window is late (counted once per value and window, dropped there).
 * Emission (emit=final): when a value advances stream time, every window that closes is emitted,
   ordered by (end, group key bytes, start).  Windows that never close stay in state.

@@ -39,6 +39,8 @@ def test_restart_after_sigterm_mid_window(feed, analytics_factory, registry_url,
     files_after = {p.name: p.read_bytes() for p in an.state_dir.iterdir() if p.is_file()}
     assert files_after == files_before, "the state dir (instance id) changed across restarts"
     an.start()
+    an.wait_metric("zeelos_analytics_restored_windows_total", lambda v: v > 0, 60,
+                   "the open windows restored from the changelog")
     feed.send_all(recs[2_500:])
     wait_committed(feed.bootstrap, an.app_id, feed.obs_topic, procs=(an,))
     out = OutputReader(feed.bootstrap, job.output_topic(gw), registry_url).read_to_end()

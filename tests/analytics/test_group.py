@@ -49,6 +49,7 @@ def test_two_instances_share_then_take_over(feed_factory, analytics_factory, reg
     a.wait_metric("zeelos_analytics_records_total", lambda v: v >= a_done + 300, 60)
     a.kill()
     wait_until(lambda: partitions(b) == 4, 90, 0.2, "the survivor to hold all 4 partitions")
+    assert b.metrics().get("zeelos_analytics_restored_windows_total") > 0, "no window restored from the changelog"
     wait_committed(feed.bootstrap, app, feed.obs_topic, timeout=180, procs=(b,))
     out = OutputReader(feed.bootstrap, job.output_topic(gw), registry_url).read_to_end()
     d = diff_outputs(out, model.outputs)

@@ -375,11 +375,39 @@ class Metrics:
         return sum(v for n, l, v in self.samples if n == name and all(l.get(k) == w for k, w in labels.items()))
 
     def __repr__(self):
-        return "\n".join(l for l in self.text.splitlines() if l.startswith("zeelos_sink_"))
+        return "\n".join(l for l in self.text.splitlines() if l.startswith("zeelos_"))
+
+
+class PolledMetrics:
+    """metrics() and wait_metric() of a role process with an HTTP endpoint at self.url (the sink,
+    the analytics processor); subclasses of RoleProcess.  metric_timeout: wait_metric's default."""
+    metric_timeout = 30.0
+
+    def metrics(self) -> Metrics:
+        assert self.alive(), f"{self.name} is not running (exit {self.proc.returncode}):\n{self.log_tail()}"
+        r = requests.get(f"{self.url}/metrics", timeout=5)
+        assert r.status_code == 200, f"/metrics answered {r.status_code}"
+        return Metrics(r.text)
+
+    def wait_metric(self, name: str, pred: Callable[[float], bool], timeout: Optional[float] = None, what: str = "",
+                    **labels) -> float:
+        """Polls /metrics until pred(the sum of name's samples matching labels) holds; the value."""
+        seen: list[Metrics] = []
+
+        def ok():
+            seen.append(self.metrics())
+            return pred(seen[-1].get(name, **labels))
+        try:
+            wait_until(ok, timeout or self.metric_timeout, 0.05, what or f"{name}{labels or ''}")
+        except AssertionError as e:
+            last = seen[-1] if seen else None
+            raise AssertionError(f"{e}; last {name}{labels or ''} = {last.get(name, **labels) if last else None}"
+                                 f"\nmetrics:\n{last!r}\n{self.log_tail(30)}") from None
+        return seen[-1].get(name, **labels)
 
 
 # ------------------------------------------------------------------ the sink
-class Sink(RoleProcess):
+class Sink(PolledMetrics, RoleProcess):
     """`zeelos sink` as a subprocess: flags only, a ZEELOS_*-free environment, its HTTP endpoint
     on a free port of 127.0.0.1; started when /healthz answers 200."""
 
@@ -433,27 +461,6 @@ class Sink(RoleProcess):
     def http(self, path: str) -> requests.Response:
         return requests.get(f"{self.url}{path}", timeout=5)
 
-    def metrics(self) -> Metrics:
-        assert self.alive(), f"{self.name} is not running (exit {self.proc.returncode}):\n{self.log_tail()}"
-        r = self.http("/metrics")
-        assert r.status_code == 200, f"/metrics answered {r.status_code}"
-        return Metrics(r.text)
-
-    def wait_metric(self, name: str, pred: Callable[[float], bool], timeout: float = 30.0, what: str = "",
-                    **labels) -> float:
-        """Polls /metrics until pred(the sum of name's samples matching labels) holds; the value."""
-        seen: list[Metrics] = []
-
-        def ok():
-            seen.append(self.metrics())
-            return pred(seen[-1].get(name, **labels))
-        try:
-            wait_until(ok, timeout, 0.1, what or f"{name}{labels or ''}")
-        except AssertionError as e:
-            last = seen[-1] if seen else None
-            raise AssertionError(f"{e}; last {name}{labels or ''} = {last.get(name, **labels) if last else None}"
-                                 f"\nmetrics:\n{last!r}\n{self.log_tail(30)}") from None
-        return seen[-1].get(name, **labels)
 
     def records(self, result: str) -> float:
         return self.metrics().get("zeelos_sink_records_total", result=result)
