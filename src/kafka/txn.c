@@ -257,8 +257,10 @@ static rd_kafka_t *new_client(const zl_conf_t *conf, bool consumer, const char *
             rd_kafka_conf_set(kc, "fetch.queue.backoff.ms", "5", NULL, 0);
     } else {
         ok = !rd_kafka_conf_set(kc, "transactional.id", txn_id, errstr, n);
+        /* a killed instance's open transaction holds read_committed readers back until it times out
+         * (or the instance comes back): Kafka Streams' exactly-once 10 s, not librdkafka's 60 s */
         if (ok && !zl_conf_kafka(conf, "kafka.transaction.timeout.ms"))
-            rd_kafka_conf_set(kc, "transaction.timeout.ms", "60000", NULL, 0);
+            rd_kafka_conf_set(kc, "transaction.timeout.ms", "10000", NULL, 0);
     }
     if (!ok) {
         rd_kafka_conf_destroy(kc);

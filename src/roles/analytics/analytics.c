@@ -110,6 +110,7 @@ zl_analytics_t *zl_analytics_new(const zl_analytics_conf_t *conf, char *errstr, 
         if (!a->metrics) snprintf(errstr, n, "out of memory");
         goto fail;
     }
+    if (conf->print) setvbuf(stdout, NULL, _IOLBF, 0); /* a line per result, also into a pipe or a file */
     if (!(a->proc = an_proc_new(conf, &jobs, a->app_id, a->txn_id, a->metrics, a->loop, on_proc_done, a, errstr, n)))
         goto fail;
     if (conf->port && !(a->http = zl_http_start(conf->host, conf->port, a->metrics, errstr, n))) goto fail;
