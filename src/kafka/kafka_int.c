@@ -86,13 +86,44 @@ rd_kafka_conf_t *zl_kafka_conf(const zl_conf_t *conf, bool consumer, char *errst
     return kc;
 }
 
-/* Records come in batches (rd_kafka_consume_batch_queue): one queue
- * round trip, lock and clock read per batch instead of per record, which
- * was a tenth of a stream processor's time. */
-#define CONSUME_BATCH 256
+/* One record (or event) for the loop below. */
+static bool consume_one(rd_kafka_message_t *m, uint64_t now, zl_consumer_cb cb, zl_kafka_err_cb errcb, void *ctx) {
+    bool stop = false;
+    if (m->err) {
+        if (errcb) stop = errcb(ctx, m->err, rd_kafka_message_errstr(m));
+        else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) ZL_WARN("kafka", "consumer: %s", rd_kafka_message_errstr(m));
+    } else {
+        rd_kafka_timestamp_type_t tt;
+        zl_kmsg_t v = {.topic = m->rkt ? rd_kafka_topic_name(m->rkt) : "",
+                       .partition = m->partition, .offset = m->offset,
+                       .key = m->key, .key_len = m->key_len,
+                       .value = m->payload, .value_len = m->len,
+                       .timestamp = rd_kafka_message_timestamp(m, &tt),
+                       .received_ns = now ? now : zl_now_ns()};
+        cb(ctx, &v);
+    }
+    rd_kafka_message_destroy(m);
+    return stop;
+}
 
 int zl_kafka_consume_ex(rd_kafka_t *rk, int timeout_ms, int max, zl_consumer_cb cb, zl_kafka_err_cb errcb,
                        void *ctx) {
+    int n = 0;
+    for (; n < max; n++) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, n ? 0 : timeout_ms);
+        if (!m) break;
+        if (consume_one(m, 0, cb, errcb, ctx)) return n + 1;
+    }
+    return n;
+}
+
+/* Records in batches (rd_kafka_consume_batch_queue): one queue round trip,
+ * lock and clock read per batch instead of per record, which was a tenth
+ * of a stream processor's time. */
+#define CONSUME_BATCH 256
+
+int zl_kafka_consume_batch(rd_kafka_t *rk, int timeout_ms, int max, zl_consumer_cb cb, zl_kafka_err_cb errcb,
+                           void *ctx) {
     rd_kafka_queue_t *q = rd_kafka_queue_get_consumer(rk);
     if (!q) return 0;
     rd_kafka_message_t *batch[CONSUME_BATCH];
@@ -104,26 +135,13 @@ int zl_kafka_consume_ex(rd_kafka_t *rk, int timeout_ms, int max, zl_consumer_cb 
         if (got <= 0) break;
         uint64_t now = zl_now_ns();
         for (ssize_t i = 0; i < got; i++) {
-            rd_kafka_message_t *m = batch[i];
-            if (stop) { /* taken from the queue after the stop: dropped (the callers that stop recreate the
-                         * handle, or stop at the end of the partition they read) */
-            } else if (m->err) {
-                if (errcb) stop = errcb(ctx, m->err, rd_kafka_message_errstr(m));
-                else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
-                    ZL_WARN("kafka", "consumer: %s", rd_kafka_message_errstr(m));
-                n++;
-            } else {
-                rd_kafka_timestamp_type_t tt;
-                zl_kmsg_t v = {.topic = m->rkt ? rd_kafka_topic_name(m->rkt) : "",
-                               .partition = m->partition, .offset = m->offset,
-                               .key = m->key, .key_len = m->key_len,
-                               .value = m->payload, .value_len = m->len,
-                               .timestamp = rd_kafka_message_timestamp(m, &tt),
-                               .received_ns = now};
-                cb(ctx, &v);
-                n++;
+            if (stop) { /* taken after the stop: dropped (only readers that stop at the end of what they read
+                         * use this loop with a stop) */
+                rd_kafka_message_destroy(batch[i]);
+                continue;
             }
-            rd_kafka_message_destroy(m);
+            stop = consume_one(batch[i], now, cb, errcb, ctx);
+            n++;
         }
     }
     rd_kafka_queue_destroy(q);

@@ -26,13 +26,18 @@ rd_kafka_conf_t *zl_kafka_conf(const zl_conf_t *conf, bool consumer, char *errst
 int zl_kafka_consume(rd_kafka_t *rk, int timeout_ms, int max, zl_consumer_cb cb, void *ctx);
 /* The same with consumer errors handed to errcb (ctx, code, text) instead of
  * logged, partition EOF too (only consumers with enable.partition.eof get
- * it); errcb returns true to stop polling (the event counts in the result;
- * records of the same batch after it are dropped, so stop only to recreate
- * the handle or at the end of what is read).  Records are taken in batches:
- * received_ns is the time the batch was taken. */
+ * it); errcb returns true to stop polling (the event counts in the result).
+ * One record per poll: an owner that pauses partitions in its callback gets
+ * no record of them after the pause. */
 typedef bool (*zl_kafka_err_cb)(void *ctx, rd_kafka_resp_err_t err, const char *text);
 int zl_kafka_consume_ex(rd_kafka_t *rk, int timeout_ms, int max, zl_consumer_cb cb, zl_kafka_err_cb errcb,
                         void *ctx);
+/* The same, records taken in batches of up to 256 (received_ns: when the
+ * batch was taken), for owners that never pause (stream processors): the
+ * records of a batch taken before a pause would still be served, and those
+ * after an errcb stop are dropped (stop only at the end of what is read). */
+int zl_kafka_consume_batch(rd_kafka_t *rk, int timeout_ms, int max, zl_consumer_cb cb, zl_kafka_err_cb errcb,
+                           void *ctx);
 
 /* Subscribes rk to topics: comma-separated names or regular expressions
  * (starting with ^). */

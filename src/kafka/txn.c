@@ -362,7 +362,7 @@ static bool on_error(void *ctx, rd_kafka_resp_err_t err, const char *text) {
 }
 
 zl_err_t zl_txn_poll(zl_txn_t *t, int timeout_ms, int max, char *errstr, size_t n) {
-    if (!t->fatal) zl_kafka_consume_ex(t->consumer, timeout_ms, max, on_record, on_error, t);
+    if (!t->fatal) zl_kafka_consume_batch(t->consumer, timeout_ms, max, on_record, on_error, t);
     rd_kafka_poll(t->producer, 0);
     if (!t->fatal) {
         char why[256];
@@ -422,7 +422,7 @@ zl_err_t zl_txn_read_log(zl_txn_t *t, const char *topic, int32_t partition, zl_c
             e = ZL_ERR_TIMEOUT;
             break;
         }
-        zl_kafka_consume_ex(t->reader, 100, 10000, on_log_record, on_log_error, &r);
+        zl_kafka_consume_batch(t->reader, 100, 10000, on_log_record, on_log_error, &r);
     }
     rd_kafka_assign(t->reader, NULL);
     return e;
