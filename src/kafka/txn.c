@@ -179,7 +179,6 @@ zl_err_t zl_txn_commit(zl_txn_t *t, char *errstr, size_t n) {
     return e;
 }
 
-bool zl_txn_open(const zl_txn_t *t) { return t->open; }
 
 zl_err_t zl_txn_produce(zl_txn_t *t, const char *topic, int32_t partition, const void *key, size_t key_len,
                         const void *value, size_t value_len, int64_t ts_ms) {

@@ -74,8 +74,6 @@ zl_err_t zl_txn_produce(zl_txn_t *t, const char *topic, int32_t partition, const
  * partition rewound (revoked + assigned) - ZL_ERR_CANCELLED; fatal errors
  * as zl_txn_poll. */
 zl_err_t zl_txn_commit(zl_txn_t *t, char *errstr, size_t n);
-/* True while a transaction is open. */
-bool zl_txn_open(const zl_txn_t *t);
 
 /* Reads partition of a log topic (a changelog) from its beginning to its end
  * as of now (read_committed: the last stable offset), handing every record

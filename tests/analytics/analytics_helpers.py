@@ -136,6 +136,7 @@ class Analytics(PolledMetrics, RoleProcess):
     """`zeelos analytics` as a subprocess: flags only, a ZEELOS_*-free environment, its HTTP
     endpoint on a free port of 127.0.0.1; started when /healthz answers 200."""
     metric_timeout = 60.0
+    stop_timeout = 30.0
 
     def __init__(self, kafka: str, registry_url: Optional[str], log_dir: Path, gw: str,
                  preset: Optional[str] = None, job: Optional[Path] = None, app_id: Optional[str] = None,
@@ -145,6 +146,7 @@ class Analytics(PolledMetrics, RoleProcess):
         self.kafka, self.registry_url, self.gw = kafka, registry_url, gw
         self.preset, self.job, self.app_id, self.instance_id = preset, job, app_id, instance_id
         self.log_dir = Path(log_dir)
+        self.cwd = self.log_dir
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.state_dir = Path(state_dir) if state_dir else self.log_dir / f"state-{name}"
         self.fmt, self.name = fmt, name
@@ -183,21 +185,8 @@ class Analytics(PolledMetrics, RoleProcess):
             a += ["-X", f"{k}={v}"]
         return a + self.extra
 
-    def start(self, timeout: float = 60.0) -> "Analytics":
-        assert not self.alive(), "already running"
-        self.starts += 1
-        self.killed = self.stopped = False
+    def before_start(self) -> None:
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        log = self.log_dir / f"{self.name}-{self.port}-{self.starts}.log"
-        self.log_paths.append(log)
-        self.proc = spawn_healthy(self.name, self.argv(), log, f"{self.url}/healthz", timeout, self.log_tail,
-                                  cwd=str(self.log_dir), echo_argv=True)
-        return self
-
-    def stop(self, timeout: float = 30.0) -> Optional[int]:
-        """SIGTERM and wait (SIGKILL after timeout); the exit code."""
-        self.stopped = True
-        return stop_process(self.proc, timeout)
 
     def stdout_text(self) -> str:
         return "\n".join(p.read_text(errors="replace") for p in self.log_paths if p.exists())

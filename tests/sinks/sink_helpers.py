@@ -379,9 +379,30 @@ class Metrics:
 
 
 class PolledMetrics:
-    """metrics() and wait_metric() of a role process with an HTTP endpoint at self.url (the sink,
-    the analytics processor); subclasses of RoleProcess.  metric_timeout: wait_metric's default."""
+    """start(), stop(), metrics() and wait_metric() of a role process with an HTTP endpoint at
+    self.url (the sink, the analytics processor); subclasses of RoleProcess that set name, port,
+    log_dir, cwd, log_paths, starts and argv().  metric_timeout / stop_timeout: the defaults."""
     metric_timeout = 30.0
+    stop_timeout = 20.0
+
+    def before_start(self) -> None:
+        """Subclasses prepare what a start needs (directories)."""
+
+    def start(self, timeout: float = 60.0):
+        assert not self.alive(), "already running"
+        self.starts += 1
+        self.killed = self.stopped = False
+        self.before_start()
+        log = self.log_dir / f"{self.name}-{self.port}-{self.starts}.log"
+        self.log_paths.append(log)
+        self.proc = spawn_healthy(self.name, self.argv(), log, f"{self.url}/healthz", timeout, self.log_tail,
+                                  cwd=str(self.cwd), echo_argv=True)
+        return self
+
+    def stop(self, timeout: Optional[float] = None) -> Optional[int]:
+        """SIGTERM and wait (SIGKILL after timeout); the exit code."""
+        self.stopped = True
+        return stop_process(self.proc, timeout or self.stop_timeout)
 
     def metrics(self) -> Metrics:
         assert self.alive(), f"{self.name} is not running (exit {self.proc.returncode}):\n{self.log_tail()}"
@@ -443,20 +464,6 @@ class Sink(PolledMetrics, RoleProcess):
             a += ["-X", f"{k}={v}"]
         return a
 
-    def start(self, timeout: float = 60.0) -> "Sink":
-        assert not self.alive(), "already running"
-        self.starts += 1
-        self.killed = False
-        log = self.log_dir / f"{self.name}-{self.port}-{self.starts}.log"
-        self.log_paths.append(log)
-        self.proc = spawn_healthy(self.name, self.argv(), log, f"{self.url}/healthz", timeout, self.log_tail,
-                                  cwd=str(self.cwd), echo_argv=True)
-        return self
-
-    def stop(self, timeout: float = 20.0) -> Optional[int]:
-        """SIGTERM and wait (SIGKILL after timeout); the exit code."""
-        self.stopped = True
-        return stop_process(self.proc, timeout)
 
     def http(self, path: str) -> requests.Response:
         return requests.get(f"{self.url}{path}", timeout=5)
