@@ -8,7 +8,8 @@ JOBS       ?= $(shell nproc)
 KAFKA_PORT ?= 9092
 export KAFKA_PORT
 
-.PHONY: all deps build asan test test-unit test-e2e test-faults test-sites test-sinks test-analytics sites-up sites-down \
+.PHONY: all deps build asan test test-unit test-e2e test-faults test-sites test-sinks test-analytics test-console \
+        sites-up sites-down \
         kafka-up kafka-down kstreams \
         registry-up registry-down \
         demo demo-stop fuzz docs clean pydeps bench
@@ -83,7 +84,13 @@ test-analytics: asan kafka-up pydeps kstreams
 kstreams:
 	@bash bench/kstreams.sh build
 
-test: build test-unit test-e2e test-sinks test-analytics test-sites
+# Console: the e2e broker, a registry, gateways and aiocoap devices; `zeelos console` driven through
+# its REST/SSE API (every answer validated against docs/console-api.yaml) and in headless Chromium
+# (Debian's chromium + chromium-driver, Selenium); screenshots under the pytest tmp dir.
+test-console: asan kafka-up pydeps
+	ZEELOS_BIN=$(CURDIR)/$(ASAN_BUILD)/zeelos .venv/bin/python -m pytest -q -rA tests/console
+
+test: build test-unit test-e2e test-sinks test-analytics test-console test-sites
 
 demo: build
 	@bash scripts/demo.sh

@@ -4,8 +4,9 @@
 # gateway, two virtual devices) and a cloud site (Kafka, zeelos registry) with MirrorMaker 2
 # between them (scripts/sites.sh); then a reading taken at the edge is shown arriving in the
 # cloud, and requests made in the cloud are answered by an edge device; `zeelos analytics` computes
-# the seed's maximum temperature per 30 s at the edge.  `make demo-stop` (or
-# `scripts/demo.sh stop`) stops all of it.
+# the seed's maximum temperature per 30 s at the edge; `zeelos console` serves the admin UI in the
+# cloud and prints its URL with a one-time login.  The gateway, devices and console keep running
+# for the UI; `make demo-stop` (or `scripts/demo.sh stop`) stops all of it.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BIN="${ZEELOS_BIN:-$ROOT/build/zeelos}"
@@ -15,6 +16,7 @@ EDGE=127.0.0.1:9592 CLOUD=127.0.0.1:9692
 EDGE_SR=http://127.0.0.1:8581 CLOUD_SR=http://127.0.0.1:8681
 COAP_PORT="${DEMO_COAP_PORT:-5683}"
 HTTP_PORT="${DEMO_HTTP_PORT:-8080}"
+CONSOLE_PORT="${DEMO_CONSOLE_PORT:-8088}"
 SECONDS_TO_WATCH="${DEMO_SECONDS:-15}"
 export PG_PORT="${DEMO_PG_PORT:-5642}" PG_DIR="${ZEELOS_RUN_DIR:-$ROOT/.zeelos-run}/demo-postgres"
 mkdir -p "$RUN"
@@ -84,6 +86,17 @@ PG_URL=$(bash "$ROOT/scripts/postgres.sh" up)
 echo $! >"$RUN/sink.pid"
 echo "sink up (log: $RUN/sink.log, metrics: http://127.0.0.1:9108/metrics)"
 
+say "cloud: zeelos console (web UI + REST/SSE API over the cloud's Kafka) on port $CONSOLE_PORT"
+"$BIN" console --kafka "$CLOUD" --schema-registry "$CLOUD_SR" --port "$CONSOLE_PORT" --state-dir "$RUN/console" \
+  --one-time-login >"$RUN/console.out" 2>"$RUN/console.log" &
+echo $! >"$RUN/console.pid"
+for _ in $(seq 1 100); do
+  grep -q "one-time login" "$RUN/console.out" 2>/dev/null && break
+  sleep 0.1
+done
+grep -q "one-time login" "$RUN/console.out" || { cat "$RUN/console.log"; exit 1; }
+echo "console up (log: $RUN/console.log)"
+
 say "cloud -> edge: a management request made in the cloud, answered by demo-sensor-1 at the edge"
 "$BIN" request "${cloud[@]}" --ep demo-sensor-1 read /3/0 || true
 
@@ -109,4 +122,7 @@ say "edge gateway metrics (http://127.0.0.1:$HTTP_PORT/metrics) and MirrorMaker'
 curl -fs "http://127.0.0.1:$HTTP_PORT/metrics" | grep -E '^zeelos_(registrations|notifications_total|mgmt_requests_total|kafka_delivered_total|kafka_delivery_failures_total)' || true
 ZEELOS_GATEWAYS="$GW" bash "$ROOT/scripts/mirror.sh" metrics 2>/dev/null | awk '$4 == "replication-latency-ms-avg" && $5 != "NaN"' || true
 
-say "stopping the demo gateway, devices and analytics (the sites keep running: make demo-stop stops them)"
+trap - EXIT
+say "the console: open the URL below (the login works once; add users with: $BIN console-user add NAME --file $RUN/console/users)"
+grep "one-time login" "$RUN/console.out"
+echo "gateway, devices, analytics, sink and console keep running; make demo-stop stops everything"

@@ -12,6 +12,7 @@ PKGS=(
   libcoap3-bin kcat
   python3-venv curl ca-certificates
   influxdb influxdb-client postgresql-15 postgresql-client-15 libpq-dev
+  chromium chromium-driver
 )
 
 missing=()

@@ -46,9 +46,11 @@ int zl_cmd_bench(int argc, char **argv, char **envp);
 int zl_cmd_registry(int argc, char **argv, char **envp);
 int zl_cmd_sink(int argc, char **argv, char **envp);
 int zl_cmd_analytics(int argc, char **argv, char **envp);
+int zl_cmd_console(int argc, char **argv, char **envp);
+int zl_cmd_console_user(int argc, char **argv, char **envp);
 int zl_cmd_config_doc(int argc, char **argv, char **envp);
 
 extern const zl_conf_cmd_t zl_gateway_conf, zl_device_conf, zl_request_conf, zl_tail_conf, zl_bench_conf,
-    zl_registry_conf, zl_sink_conf, zl_analytics_conf;
+    zl_registry_conf, zl_sink_conf, zl_analytics_conf, zl_console_conf;
 
 #endif

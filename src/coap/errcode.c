@@ -12,6 +12,7 @@ uint8_t zl_coap_err_code(zl_err_t err) {
     case ZL_ERR_UNSUPPORTED: return ZL_COAP_UNSUPPORTED_CF;
     case ZL_ERR_TOO_LARGE: return ZL_COAP_TOO_LARGE;
     case ZL_ERR_TIMEOUT: return ZL_COAP_GATEWAY_TIMEOUT;
+    case ZL_ERR_DENIED: return ZL_COAP_FORBIDDEN;
     case ZL_ERR_FULL:
     case ZL_ERR_KAFKA:
     case ZL_ERR_CANCELLED: return ZL_COAP_SERVICE_UNAVAILABLE;

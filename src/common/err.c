@@ -11,7 +11,7 @@ static const char *const err_str[ZL_ERR__COUNT] = {
     [0] = "success",        [1] = "out of memory", [2] = "invalid input",   [3] = "truncated input",
     [4] = "not found",      [5] = "unsupported",   [6] = "too large",       [7] = "timed out",
     [8] = "i/o error",      [9] = "queue full",    [10] = "kafka error",    [11] = "schema error",
-    [12] = "cancelled",     [13] = "reset by device",
+    [12] = "cancelled",     [13] = "reset by device", [14] = "access denied",
 };
 
 const char *zl_err2str(zl_err_t err) {

@@ -25,7 +25,8 @@ typedef enum {
     ZL_ERR_SCHEMA = -11,      /* Avro / schema registry error */
     ZL_ERR_CANCELLED = -12,   /* request cancelled (shutdown, deregistration) */
     ZL_ERR_RESET = -13,       /* device answered with RST */
-    ZL_ERR__COUNT = 14
+    ZL_ERR_DENIED = -14,      /* not authenticated or not allowed (credentials, role) */
+    ZL_ERR__COUNT = 15
 } zl_err_t;
 
 #include <stddef.h>

@@ -9,18 +9,16 @@
  * zl_http_call_t (one reference for the waiting connection, one for the
  * loop), posts it and waits on the call's condition variable; whichever side
  * lets go last frees it, so neither a slow loop nor a timed-out client can
- * leave the other with a dangling pointer. */
-#include "http/http.h"
+ * leave the other with a dangling pointer.  Call routes use the same call
+ * object on the connection thread itself; the call object lives in
+ * http_call.c, streams in http_stream.c, TLS start-up in http_tls.c. */
+#include "http/http_int.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
-#include <pthread.h>
 #include <stdarg.h>
-#include <stdatomic.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,14 +29,6 @@
 #include "common/clock.h"
 #include "common/log.h"
 
-#if MHD_VERSION < 0x00097002
-typedef int zl_mhd_result_t;
-#else
-typedef enum MHD_Result zl_mhd_result_t;
-#endif
-
-#define ZL_HTTP_MAX_BODY (1u << 20)
-#define ZL_HTTP_MAX_ROUTES 32
 /* Connection limits: a client that opens connections and sends nothing (or
  * half a request line) holds a thread each until the timeout, so the total
  * is capped, one address may hold at most a part of it, and idle
@@ -47,45 +37,6 @@ typedef enum MHD_Result zl_mhd_result_t;
 #define ZL_HTTP_MAX_CONN 256
 #define ZL_HTTP_MAX_CONN_PER_IP 32
 #define ZL_HTTP_IDLE_TIMEOUT_S 5
-
-typedef struct {
-    char *prefix;
-    size_t len;
-    zl_http_handler_t fn;        /* connection-thread route, or */
-    zl_http_loop_handler_t lfn;  /* loop route (with loop) */
-    zl_loop_t *loop;
-    void *ctx;
-} zl_route_t;
-
-struct zl_http_call {
-    zl_http_call_t *next, *prev; /* the server's waiting calls (under its mu) */
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    int refs;                    /* under mu */
-    bool done, cancelled, given_up;
-    int status;
-    const char *ctype;
-    char *method, *url;
-    zl_buf_t req, reply;
-    zl_buf_t args;               /* query arguments: name NUL value NUL ... (decoded) */
-    const char *body;            /* req as a C string, "" when empty */
-    zl_http_loop_handler_t fn;
-    void *ctx;
-};
-
-struct zl_http {
-    struct MHD_Daemon *d;
-    zl_metrics_t *metrics;
-    int port;
-    pthread_mutex_t mu; /* routes, calls, stopping */
-    zl_route_t routes[ZL_HTTP_MAX_ROUTES];
-    int n_routes;
-    zl_http_call_t calls; /* sentinel: connections waiting for a loop */
-    bool stopping;
-    zl_counter_t *c_refused;           /* NULL without metrics */
-    _Atomic int64_t log_at_ms;         /* libmicrohttpd's messages: one a second */
-    _Atomic uint64_t log_suppressed;
-};
 
 /* Per-request state between libmicrohttpd's access-handler calls. */
 typedef struct {
@@ -104,6 +55,11 @@ static void zl_mhd_log(void *cls, const char *fmt, va_list ap) {
     vsnprintf(line, sizeof line, fmt, ap);
     size_t l = strlen(line);
     while (l && (line[l - 1] == '\n' || line[l - 1] == '\r')) line[--l] = 0;
+    if (h->starting && !h->start_msg[0]) { /* the first says why: for zl_http_start_pem's error */
+        size_t k = l < sizeof h->start_msg - 1 ? l : sizeof h->start_msg - 1;
+        memcpy(h->start_msg, line, k);
+        h->start_msg[k] = 0;
+    }
     if (h->c_refused && strstr(line, "reached connection limit")) zl_counter_inc(h->c_refused);
     int64_t now = zl_now_ms(), last = atomic_load(&h->log_at_ms);
     if (last && now - last < 1000) {
@@ -120,16 +76,36 @@ static void zl_mhd_log(void *cls, const char *fmt, va_list ap) {
     else ZL_WARN("http", "%s", line);
 }
 
-static zl_mhd_result_t zl_reply(struct MHD_Connection *conn, unsigned status, const char *ctype,
-                                const void *data, size_t len, const char *allow) {
+void zl_http_headers_apply(struct MHD_Response *r, const zl_buf_t *rhdrs) {
+    const char *p = rhdrs ? (const char *)rhdrs->data : NULL, *end = p ? p + rhdrs->len : NULL;
+    while (p && p < end) {
+        const char *v = p + strlen(p) + 1;
+        if (MHD_add_response_header(r, p, v) != MHD_YES) ZL_WARN("http", "response header %s refused", p);
+        p = v + strlen(v) + 1;
+    }
+    if (!rhdrs || !zl_http_pairs_find(rhdrs, "X-Content-Type-Options", true))
+        MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+}
+
+/* Every buffered answer: rhdrs are a handler's own headers (may be NULL); a
+ * Content-Type among them wins over ctype. */
+static zl_mhd_result_t zl_reply_hdrs(struct MHD_Connection *conn, unsigned status, const char *ctype,
+                                     const void *data, size_t len, const char *allow, const zl_buf_t *rhdrs) {
     struct MHD_Response *r =
         MHD_create_response_from_buffer(len, (void *)(uintptr_t)data, MHD_RESPMEM_MUST_COPY);
     if (!r) return MHD_NO;
-    if (ctype) MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+    zl_http_headers_apply(r, rhdrs);
+    if (ctype && !(rhdrs && zl_http_pairs_find(rhdrs, MHD_HTTP_HEADER_CONTENT_TYPE, true)))
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
     if (allow) MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
     zl_mhd_result_t ret = MHD_queue_response(conn, status, r);
     MHD_destroy_response(r);
     return ret;
+}
+
+static zl_mhd_result_t zl_reply(struct MHD_Connection *conn, unsigned status, const char *ctype,
+                                const void *data, size_t len, const char *allow) {
+    return zl_reply_hdrs(conn, status, ctype, data, len, allow, NULL);
 }
 
 static zl_mhd_result_t zl_reply_json_error(struct MHD_Connection *conn, unsigned status,
@@ -174,107 +150,16 @@ static bool zl_route_find(zl_http_t *h, const char *url, zl_route_t *out) {
 
 /* A handler's answer (either kind of route). */
 static zl_mhd_result_t zl_answer(struct MHD_Connection *conn, const char *url, int status, const char *ctype,
-                                 const zl_buf_t *body) {
+                                 const zl_buf_t *body, const zl_buf_t *rhdrs) {
     if (status < 100 || status > 599) {
         ZL_WARN("http", "handler for %s returned invalid status %d", url, status);
         return zl_reply_json_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal error", NULL);
     }
-    return zl_reply(conn, (unsigned)status, ctype ? ctype : "application/json", body->data, body->len, NULL);
+    return zl_reply_hdrs(conn, (unsigned)status, ctype ? ctype : "application/json", body->data, body->len,
+                         NULL, rhdrs);
 }
 
-/* ---- loop routes ---- */
-
-static void zl_call_unref(zl_http_call_t *c) {
-    pthread_mutex_lock(&c->mu);
-    int left = --c->refs;
-    pthread_mutex_unlock(&c->mu);
-    if (left) return;
-    pthread_mutex_destroy(&c->mu);
-    pthread_cond_destroy(&c->cv);
-    free(c->method);
-    free(c->url);
-    zl_buf_free(&c->req);
-    zl_buf_free(&c->reply);
-    zl_buf_free(&c->args);
-    free(c);
-}
-
-/* Loop thread: the handler, unless the connection already gave up. */
-static void zl_call_run(void *ctx) {
-    zl_http_call_t *c = ctx;
-    pthread_mutex_lock(&c->mu);
-    bool skip = c->given_up;
-    pthread_mutex_unlock(&c->mu);
-    if (skip) zl_call_unref(c);
-    else c->fn(c->ctx, c);
-}
-
-const char *zl_http_call_method(const zl_http_call_t *c) { return c->method; }
-const char *zl_http_call_url(const zl_http_call_t *c) { return c->url; }
-const char *zl_http_call_body(const zl_http_call_t *c, size_t *len) {
-    if (len) *len = c->req.len;
-    return c->body;
-}
-zl_buf_t *zl_http_call_reply(zl_http_call_t *c) { return &c->reply; }
-
-const char *zl_http_call_arg(const zl_http_call_t *c, const char *name) {
-    const char *p = (const char *)c->args.data, *end = p + c->args.len;
-    while (p && p < end) {
-        const char *v = p + strlen(p) + 1;
-        if (!strcmp(p, name)) return v;
-        p = v + strlen(v) + 1;
-    }
-    return NULL;
-}
-
-/* MHD_get_connection_values iterator: one query argument into the call. */
-static zl_mhd_result_t zl_collect_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value) {
-    zl_buf_t *b = cls;
-    (void)kind;
-    if (!key) return MHD_YES;
-    zl_buf_append(b, key, strlen(key) + 1);
-    zl_buf_append(b, value ? value : "", strlen(value ? value : "") + 1);
-    return MHD_YES;
-}
-
-void zl_http_call_done(zl_http_call_t *c, int status, const char *content_type) {
-    pthread_mutex_lock(&c->mu);
-    c->status = status;
-    c->ctype = content_type;
-    c->done = true;
-    pthread_cond_signal(&c->cv);
-    pthread_mutex_unlock(&c->mu);
-    zl_call_unref(c);
-}
-
-static zl_http_call_t *zl_call_new(const char *method, const char *url, zl_req_t *req, const zl_route_t *r) {
-    zl_http_call_t *c = calloc(1, sizeof *c);
-    if (!c) return NULL;
-    c->method = strdup(method);
-    c->url = strdup(url);
-    c->req = req->body; /* moved: the connection's buffer is left empty */
-    zl_buf_init(&req->body, 0);
-    zl_buf_init(&c->reply, 0);
-    zl_buf_init(&c->args, 0);
-    c->body = c->req.len ? zl_buf_cstr(&c->req) : "";
-    if (!c->method || !c->url || !c->body) {
-        free(c->method);
-        free(c->url);
-        zl_buf_free(&c->req);
-        free(c);
-        return NULL;
-    }
-    pthread_mutex_init(&c->mu, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&c->cv, &ca);
-    pthread_condattr_destroy(&ca);
-    c->fn = r->lfn;
-    c->ctx = r->ctx;
-    c->refs = 2; /* this connection + the loop */
-    return c;
-}
+/* ---- loop routes and call routes ---- */
 
 static void zl_call_unlink(zl_http_t *h, zl_http_call_t *c) {
     pthread_mutex_lock(&h->mu);
@@ -287,9 +172,8 @@ static void zl_call_unlink(zl_http_t *h, zl_http_call_t *c) {
  * the answer (or the timeout, or the server stopping). */
 static zl_mhd_result_t zl_dispatch_loop(zl_http_t *h, struct MHD_Connection *conn, const char *url,
                                         const char *method, zl_req_t *req, const zl_route_t *r) {
-    zl_http_call_t *c = zl_call_new(method, url, req, r);
+    zl_http_call_t *c = zl_http_call_new(conn, method, url, &req->body, r);
     if (!c) return zl_reply_json_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory", NULL);
-    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, zl_collect_arg, &c->args);
     pthread_mutex_lock(&h->mu);
     bool stopping = h->stopping;
     if (!stopping) {
@@ -299,10 +183,10 @@ static zl_mhd_result_t zl_dispatch_loop(zl_http_t *h, struct MHD_Connection *con
         h->calls.next = c;
     }
     pthread_mutex_unlock(&h->mu);
-    if (stopping || zl_loop_post(r->loop, zl_call_run, c) != ZL_OK) {
+    if (stopping || zl_loop_post(r->loop, zl_http_call_run, c) != ZL_OK) {
         if (!stopping) zl_call_unlink(h, c);
-        zl_call_unref(c); /* the loop's reference: never handed over */
-        zl_call_unref(c);
+        zl_http_call_unref(c); /* the loop's reference: never handed over */
+        zl_http_call_unref(c);
         return zl_reply_json_error(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "busy, retry later", NULL);
     }
     struct timespec dl;
@@ -316,13 +200,36 @@ static zl_mhd_result_t zl_dispatch_loop(zl_http_t *h, struct MHD_Connection *con
     pthread_mutex_unlock(&c->mu);
     zl_call_unlink(h, c);
     zl_mhd_result_t ret;
-    if (done) /* the loop let go of status, ctype and reply in zl_http_call_done */
-        ret = zl_answer(conn, url, c->status, c->ctype, &c->reply);
+    if (done && c->stream) /* zl_http_call_stream */
+        ret = zl_http_stream_serve(h, conn, c);
+    else if (done) /* the loop let go of status, ctype and reply in zl_http_call_done */
+        ret = zl_answer(conn, url, c->status, c->ctype, &c->reply, &c->rhdrs);
     else if (cancelled)
         ret = zl_reply_json_error(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "server stopping", NULL);
     else
         ret = zl_reply_json_error(conn, MHD_HTTP_GATEWAY_TIMEOUT, "no answer in time", NULL);
-    zl_call_unref(c);
+    zl_http_call_unref(c);
+    return ret;
+}
+
+/* Connection thread: a call route's handler runs right here. */
+static zl_mhd_result_t zl_dispatch_call(struct MHD_Connection *conn, const char *url, const char *method,
+                                        zl_req_t *req, const zl_route_t *r) {
+    zl_http_call_t *c = zl_http_call_new(conn, method, url, &req->body, r);
+    if (!c) return zl_reply_json_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory", NULL);
+    c->fn(c->ctx, c);
+    pthread_mutex_lock(&c->mu);
+    bool done = c->done;
+    if (!done) c->given_up = true;
+    pthread_mutex_unlock(&c->mu);
+    zl_mhd_result_t ret;
+    if (done) {
+        ret = zl_answer(conn, url, c->status, c->ctype, &c->reply, &c->rhdrs);
+    } else {
+        ZL_ERROR("http", "handler for %s returned without completing the call", url);
+        ret = zl_reply_json_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal error", NULL);
+    }
+    zl_http_call_unref(c);
     return ret;
 }
 
@@ -345,13 +252,14 @@ static zl_mhd_result_t zl_dispatch(zl_http_t *h, struct MHD_Connection *conn, co
     if (!routed) return zl_reply_json_error(conn, MHD_HTTP_NOT_FOUND, "not found", NULL);
     if (req->too_large)
         return zl_reply_json_error(conn, 413, "request body too large", NULL);
-    if (route.loop) return zl_dispatch_loop(h, conn, url, method, req, &route);
+    if (route.kind == ZL_ROUTE_LOOP) return zl_dispatch_loop(h, conn, url, method, req, &route);
+    if (route.kind == ZL_ROUTE_CALL) return zl_dispatch_call(conn, url, method, req, &route);
     zl_buf_t body;
     zl_buf_init(&body, 0);
     const char *ctype = NULL;
     const char *req_body = req->body.len ? zl_buf_cstr(&req->body) : "";
     int status = route.fn(route.ctx, method, url, req_body ? req_body : "", req->body.len, &body, &ctype);
-    zl_mhd_result_t ret = zl_answer(conn, url, status, ctype, &body);
+    zl_mhd_result_t ret = zl_answer(conn, url, status, ctype, &body, NULL);
     zl_buf_free(&body);
     return ret;
 }
@@ -435,13 +343,21 @@ static int zl_probe_bind(const struct sockaddr_storage *ss, socklen_t sl) {
     return err;
 }
 
-zl_http_t *zl_http_start(const char *host, int port, zl_metrics_t *metrics, char *errstr,
-                         size_t errstr_size) {
+/* The PEM texts; the key is wiped before its memory goes back. */
+static void zl_pem_free(char *cert, char *key) {
+    free(cert);
+    if (key) explicit_bzero(key, strlen(key));
+    free(key);
+}
+
+zl_http_t *zl_http_start_pem(const char *host, int port, zl_metrics_t *metrics, char *cert_pem, char *key_pem,
+                             const char *cert_file, const char *key_file, char *errstr, size_t errstr_size) {
     if (errstr && errstr_size) errstr[0] = 0;
-    if (port == 0) return NULL;
     const char *shown = (host && *host) ? host : "0.0.0.0";
+    const char *proto = cert_pem ? "HTTPS" : "HTTP";
     if (port < -1 || port > 65535) {
-        if (errstr) snprintf(errstr, errstr_size, "HTTP port %d out of range", port);
+        if (errstr) snprintf(errstr, errstr_size, "%s port %d out of range", proto, port);
+        zl_pem_free(cert_pem, key_pem);
         return NULL;
     }
     struct sockaddr_storage ss;
@@ -449,14 +365,19 @@ zl_http_t *zl_http_start(const char *host, int port, zl_metrics_t *metrics, char
     int rc = zl_resolve(host, port < 0 ? 0 : port, &ss, &sl);
     if (rc != 0) {
         if (errstr)
-            snprintf(errstr, errstr_size, "cannot listen on HTTP %s:%d: %s", shown, port, gai_strerror(rc));
+            snprintf(errstr, errstr_size, "cannot listen on %s %s:%d: %s", proto, shown, port, gai_strerror(rc));
+        zl_pem_free(cert_pem, key_pem);
         return NULL;
     }
     zl_http_t *h = calloc(1, sizeof *h);
     if (!h) {
         if (errstr) snprintf(errstr, errstr_size, "out of memory");
+        zl_pem_free(cert_pem, key_pem);
         return NULL;
     }
+    h->cert_pem = cert_pem;
+    h->key_pem = key_pem;
+    h->tls = cert_pem != NULL;
     h->metrics = metrics;
     if (metrics)
         h->c_refused = zl_metrics_counter(metrics, "zeelos_http_connections_refused_total", NULL,
@@ -467,6 +388,14 @@ zl_http_t *zl_http_start(const char *host, int port, zl_metrics_t *metrics, char
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
                      MHD_USE_ERROR_LOG | MHD_USE_POLL;
     if (ss.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
+    if (h->tls) flags |= MHD_USE_TLS;
+    struct MHD_OptionItem tls_opts[] = {
+        {MHD_OPTION_HTTPS_MEM_CERT, 0, h->cert_pem},
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, h->key_pem},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    if (!h->tls) tls_opts[0].option = MHD_OPTION_END;
+    h->starting = true; /* the logger keeps libmicrohttpd's first message for the error */
     h->d = MHD_start_daemon(flags, (uint16_t)(port < 0 ? 0 : port), NULL, NULL, zl_access, h,
                             MHD_OPTION_EXTERNAL_LOGGER, zl_mhd_log, h,
                             MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
@@ -474,21 +403,36 @@ zl_http_t *zl_http_start(const char *host, int port, zl_metrics_t *metrics, char
                             MHD_OPTION_CONNECTION_LIMIT, (unsigned)ZL_HTTP_MAX_CONN,
                             MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)ZL_HTTP_MAX_CONN_PER_IP,
                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)ZL_HTTP_IDLE_TIMEOUT_S,
+                            MHD_OPTION_ARRAY, tls_opts,
                             MHD_OPTION_END);
+    h->starting = false;
     if (!h->d) {
         int err = zl_probe_bind(&ss, sl);
-        if (errstr)
-            snprintf(errstr, errstr_size, "cannot listen on HTTP %s:%d: %s", shown, port,
+        if (errstr && (err || !h->tls))
+            snprintf(errstr, errstr_size, "cannot listen on %s %s:%d: %s", proto, shown, port,
                      err ? strerror(err) : "libmicrohttpd failed to start");
+        else if (errstr)
+            snprintf(errstr, errstr_size, "%s, %s: TLS certificate and key refused: %s", cert_file, key_file,
+                     h->start_msg[0] ? h->start_msg : "libmicrohttpd failed to start");
         pthread_mutex_destroy(&h->mu);
+        zl_pem_free(h->cert_pem, h->key_pem);
         free(h);
         return NULL;
     }
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
     h->port = (di && di->port) ? (int)di->port : port;
-    ZL_INFO("http", "listening on %s:%d", shown, h->port);
+    ZL_INFO("http", "listening on %s:%d%s", shown, h->port, h->tls ? " (TLS)" : "");
     return h;
 }
+
+zl_http_t *zl_http_start(const char *host, int port, zl_metrics_t *metrics, char *errstr,
+                         size_t errstr_size) {
+    if (errstr && errstr_size) errstr[0] = 0;
+    if (port == 0) return NULL;
+    return zl_http_start_pem(host, port, metrics, NULL, NULL, NULL, NULL, errstr, errstr_size);
+}
+
+bool zl_http_is_tls(const zl_http_t *h) { return h && h->tls; }
 
 int zl_http_port(const zl_http_t *h) { return h ? h->port : 0; }
 
@@ -508,13 +452,18 @@ static void zl_route_add(zl_http_t *h, const char *prefix, zl_route_t r) {
 
 void zl_http_route(zl_http_t *h, const char *prefix, zl_http_handler_t fn, void *ctx) {
     if (!h || !prefix || !fn) return;
-    zl_route_add(h, prefix, (zl_route_t){.fn = fn, .ctx = ctx});
+    zl_route_add(h, prefix, (zl_route_t){.kind = ZL_ROUTE_CONN, .fn = fn, .ctx = ctx});
 }
 
 void zl_http_route_loop(zl_http_t *h, const char *prefix, zl_loop_t *loop, zl_http_loop_handler_t fn,
                         void *ctx) {
     if (!h || !prefix || !loop || !fn) return;
-    zl_route_add(h, prefix, (zl_route_t){.lfn = fn, .loop = loop, .ctx = ctx});
+    zl_route_add(h, prefix, (zl_route_t){.kind = ZL_ROUTE_LOOP, .lfn = fn, .loop = loop, .ctx = ctx});
+}
+
+void zl_http_route_call(zl_http_t *h, const char *prefix, zl_http_loop_handler_t fn, void *ctx) {
+    if (!h || !prefix || !fn) return;
+    zl_route_add(h, prefix, (zl_route_t){.kind = ZL_ROUTE_CALL, .lfn = fn, .ctx = ctx});
 }
 
 void zl_http_stop(zl_http_t *h) {
@@ -528,9 +477,12 @@ void zl_http_stop(zl_http_t *h) {
         pthread_cond_signal(&c->cv);
         pthread_mutex_unlock(&c->mu);
     }
+    zl_http_streams_cancel(h); /* and the ones serving a stream */
     pthread_mutex_unlock(&h->mu);
+    /* joins every connection thread; streams' on_close are posted by then */
     if (h->d) MHD_stop_daemon(h->d);
     for (int i = 0; i < h->n_routes; i++) free(h->routes[i].prefix);
     pthread_mutex_destroy(&h->mu);
+    zl_pem_free(h->cert_pem, h->key_pem);
     free(h);
 }

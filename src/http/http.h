@@ -7,7 +7,12 @@
  *  - zl_http_route_loop(): the handler runs on a loop thread (common/loop.h),
  *    so it may read and change loop-owned state (registrations, observations)
  *    and answer at once or in a later turn (see below).
- * http/ is a leaf: it knows loops only through zl_loop_post(), never a role. */
+ *  - zl_http_route_call(): the handler gets the same zl_http_call_t as a loop
+ *    route but runs on the connection thread (slow work off the loop: static
+ *    files, password hashing).
+ * A loop route may also turn its call into a Server-Sent Events stream.
+ * http/ is a leaf: it knows loops only through zl_loop_post(), never a role.
+ * Every response carries X-Content-Type-Options: nosniff. */
 #ifndef ZL_HTTP_H
 #define ZL_HTTP_H
 
@@ -15,6 +20,8 @@
 #include "common/metrics.h"
 #include "common/buf.h"
 #include "common/loop.h"
+
+#include <stdbool.h>
 
 typedef struct zl_http zl_http_t;
 
@@ -62,7 +69,9 @@ int zl_http_port(const zl_http_t *h); /* bound port; 0 for NULL */
 
 typedef struct zl_http_call zl_http_call_t;
 
-/* Runs on loop's thread. call is valid until zl_http_call_done(call, ...). */
+/* Runs on loop's thread (zl_http_route_loop) or on the connection's thread
+ * (zl_http_route_call).  call is valid until zl_http_call_done(call, ...) or,
+ * loop routes only, zl_http_call_stream(call, ...). */
 typedef void (*zl_http_loop_handler_t)(void *ctx, zl_http_call_t *call);
 
 /* Adds a route whose handler runs on loop's thread.  loop must outlive the
@@ -80,9 +89,88 @@ const char *zl_http_call_body(const zl_http_call_t *c, size_t *len);
 const char *zl_http_call_arg(const zl_http_call_t *c, const char *name);
 /* The response body, to fill before zl_http_call_done (owned by the call). */
 zl_buf_t *zl_http_call_reply(zl_http_call_t *c);
-/* Completes the call (loop thread, exactly once): status 100..599, content
- * type a string with static storage (NULL = "application/json").  c is gone
- * after the call. */
+/* Completes the call (the handler's thread, or any thread for a loop call
+ * completed later; exactly once): status 100..599, content type a string
+ * with static storage (NULL = "application/json").  c is gone after the
+ * call. */
 void zl_http_call_done(zl_http_call_t *c, int status, const char *content_type);
+
+/* ---- request headers, peer, response headers ---------------------------- */
+/* Request header name (case-insensitive), NULL when absent; the first one when
+ * it is repeated.  Copied into the call when it is made (owned by the call),
+ * so it may be read on the loop thread. */
+const char *zl_http_call_header(const zl_http_call_t *c, const char *name);
+/* Cookie name from the request's Cookie header(s) (case-sensitive), NULL
+ * when absent; owned by the call. */
+const char *zl_http_call_cookie(const zl_http_call_t *c, const char *name);
+/* The client's address, "127.0.0.1" / "2001:db8::1" (IPv4-mapped IPv6
+ * addresses are shown as IPv4); "" if unknown.  Owned by the call. */
+const char *zl_http_call_peer(const zl_http_call_t *c);
+/* Adds a response header (name and value copied), before zl_http_call_done
+ * or zl_http_call_stream; several with one name are sent as several lines
+ * (two Set-Cookie).  A Content-Type set here replaces the one given to
+ * zl_http_call_done.  ZL_ERR_INVALID for a name that is not an HTTP token, a
+ * value holding CR, LF or NUL, or Content-Length / Transfer-Encoding (the
+ * server's own); ZL_ERR_NOMEM.  Headers are dropped when the server answers
+ * instead of the handler (500 for an invalid status, 503, 504). */
+zl_err_t zl_http_call_set_header(zl_http_call_t *c, const char *name, const char *value);
+
+/* ---- routes on the connection thread ------------------------------------ */
+/* Adds a route whose handler runs on the connection's thread with a call
+ * (every zl_http_call_* accessor works, zl_http_call_stream does not) and
+ * must complete it with zl_http_call_done before returning; a handler that
+ * returns without doing so gets a 500 (and the call is leaked until it is
+ * completed).  Handlers run concurrently (one per connection): ctx must be
+ * thread-safe.  Routes of all kinds share one prefix table. */
+void zl_http_route_call(zl_http_t *h, const char *prefix, zl_http_loop_handler_t fn, void *ctx);
+
+/* ---- Server-Sent Events streams ----------------------------------------- */
+/* A loop route may answer with a stream instead of zl_http_call_done: the
+ * connection thread then sends status 200 with the headers set so far plus
+ * Content-Type content_type (NULL = "text/event-stream"), Cache-Control:
+ * no-cache and X-Accel-Buffering: no, and afterwards, chunked, whatever the
+ * owner (the loop that received the call) writes.  Each stream holds one
+ * connection thread and one of the server's connection slots (256 in all,
+ * 32 per client address) for its whole life.  When nothing was sent for
+ * ZL_HTTP_STREAM_KEEPALIVE_S the server sends ": keepalive\n\n" itself (an
+ * SSE comment) so proxies and browsers keep the connection.  The 5 s idle
+ * timeout does not apply to a stream; a client that takes no byte for 60 s
+ * (it stopped reading) is dropped, which ends the stream like a disconnect. */
+#define ZL_HTTP_STREAM_KEEPALIVE_S 15
+#define ZL_HTTP_STREAM_MAX_BUFFER (1u << 20) /* bytes written, not yet sent */
+
+typedef struct zl_http_stream zl_http_stream_t;
+
+/* Loop thread, loop routes only.  Consumes the call (c is gone afterwards,
+ * also on NULL).  Returns NULL when the client is already gone (the
+ * connection gave up waiting: 503/504 was sent), on a call route (which is
+ * answered 500) or when out of memory (500).  on_close(ctx, s) is posted to
+ * this loop exactly once when the connection ends (client disconnected,
+ * write error, server stopping) unless the owner closed the stream first;
+ * s is invalid once on_close returns. */
+zl_http_stream_t *zl_http_call_stream(zl_http_call_t *c, const char *content_type,
+                                      void (*on_close)(void *ctx, zl_http_stream_t *s), void *ctx);
+/* Loop thread: queues len bytes (copied) for the client.  ZL_OK;
+ * ZL_ERR_FULL when more than ZL_HTTP_STREAM_MAX_BUFFER bytes would be
+ * waiting (the client does not keep up: nothing was queued, the owner should
+ * close the stream); ZL_ERR_CANCELLED when the connection has ended (on_close
+ * is on its way); ZL_ERR_NOMEM. */
+zl_err_t zl_http_stream_write(zl_http_stream_t *s, const void *data, size_t len);
+/* Loop thread: the owner ends the stream (what was written is still sent,
+ * then the response ends); s is invalid afterwards and on_close will not
+ * run.  Not to be called from or after on_close. */
+void zl_http_stream_close(zl_http_stream_t *s);
+
+/* ---- TLS ---------------------------------------------------------------- */
+/* zl_http_start serving HTTPS: cert_pem_file holds the certificate (chain)
+ * and key_pem_file its unencrypted private key, both PEM, read once here.
+ * On failure errstr names the file at fault ("<file>: cannot read TLS
+ * certificate: No such file or directory", "<file>: no PEM private key"), or
+ * both when libmicrohttpd/GnuTLS refuses the pair; a caller may prefix its
+ * configuration key.  port 0 returns NULL without error, as zl_http_start. */
+zl_http_t *zl_http_start_tls(const char *host, int port, zl_metrics_t *metrics, const char *cert_pem_file,
+                             const char *key_pem_file, char *errstr, size_t errstr_size);
+/* Whether h serves HTTPS (false for NULL). */
+bool zl_http_is_tls(const zl_http_t *h);
 
 #endif

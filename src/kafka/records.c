@@ -98,6 +98,7 @@ zl_resp_code_t zl_resp_code_of_err(zl_err_t err) {
     case ZL_ERR_UNSUPPORTED: return ZL_RC_UNSUPPORTED_CONTENT_FORMAT;
     case ZL_ERR_TOO_LARGE: return ZL_RC_REQUEST_ENTITY_TOO_LARGE;
     case ZL_ERR_RESET: return ZL_RC_UNKNOWN;
+    case ZL_ERR_DENIED: return ZL_RC_FORBIDDEN;
     default: return ZL_RC_INTERNAL_SERVER_ERROR; /* NOMEM, TIMEOUT, IO, FULL, KAFKA, SCHEMA, CANCELLED */
     }
 }

@@ -32,6 +32,7 @@ struct zl_sub {
     zl_log_limit_t err_limit;
     zl_counter_t *c_errors, *c_commit_errors;
     zl_gauge_t *g_parts;
+    char role[32];
 };
 
 static void set_paused(zl_sub_t *s, rd_kafka_topic_partition_list_t *parts, bool pause) {
@@ -46,7 +47,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
     zl_sub_t *s = opaque;
     bool coop = !strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE");
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-        ZL_INFO("kafka", "sink consumer: assigned %d partition(s)%s", parts->cnt, s->paused ? " (paused)" : "");
+        ZL_INFO("kafka", "%s consumer: assigned %d partition(s)%s", s->role, parts->cnt, s->paused ? " (paused)" : "");
         s->assigned = coop ? s->assigned + parts->cnt : parts->cnt;
         if (coop) rd_kafka_incremental_assign(rk, parts);
         else rd_kafka_assign(rk, parts);
@@ -82,7 +83,7 @@ static bool on_error(void *ctx, rd_kafka_resp_err_t err, const char *text) {
     zl_counter_inc(s->c_errors);
     unsigned long long suppressed = 0;
     if (zl_log_limit(&s->err_limit, 1, &suppressed))
-        ZL_WARN("kafka", "sink consumer: %s (counted in zeelos_sink_consumer_errors_total)", text);
+        ZL_WARN("kafka", "%s consumer: %s (counted in zeelos_%s_consumer_errors_total)", s->role, text, s->role);
     return false;
 }
 
@@ -97,16 +98,26 @@ static zl_err_t subscribe(zl_sub_t *s, const char *topics, char *errstr, size_t 
 
 zl_sub_t *zl_sub_new(const zl_conf_t *conf, const char *group, const char *topics, zl_metrics_t *m,
                      zl_consumer_cb cb, void *ctx, char *errstr, size_t n) {
+    return zl_sub_new_opts(conf, group, topics, NULL, m, cb, ctx, errstr, n);
+}
+
+zl_sub_t *zl_sub_new_opts(const zl_conf_t *conf, const char *group, const char *topics, const zl_sub_opts_t *o,
+                          zl_metrics_t *m, zl_consumer_cb cb, void *ctx, char *errstr, size_t n) {
     zl_sub_t *s = calloc(1, sizeof *s);
     if (!s) return NULL;
     s->pipefd[0] = s->pipefd[1] = -1;
     s->cb = cb;
     s->ctx = ctx;
-    s->c_errors = zl_metrics_counter(m, "zeelos_sink_consumer_errors_total", NULL,
-                                     "Errors the sink's Kafka consumer reported (broker down, ...).");
-    s->c_commit_errors = zl_metrics_counter(m, "zeelos_sink_commit_errors_total", NULL,
+    snprintf(s->role, sizeof s->role, "%s", o && o->role ? o->role : "sink");
+    const char *labels = o && o->labels ? o->labels : NULL;
+    char name[96];
+    snprintf(name, sizeof name, "zeelos_%s_consumer_errors_total", s->role);
+    s->c_errors = zl_metrics_counter(m, name, labels, "Errors the Kafka consumer reported (broker down, ...).");
+    snprintf(name, sizeof name, "zeelos_%s_commit_errors_total", s->role);
+    s->c_commit_errors = zl_metrics_counter(m, name, labels,
                                             "Kafka offset commits that failed (the next one covers them).");
-    s->g_parts = zl_metrics_gauge(m, "zeelos_sink_partitions", NULL, "Partitions assigned to this sink.");
+    snprintf(name, sizeof name, "zeelos_%s_partitions", s->role);
+    s->g_parts = zl_metrics_gauge(m, name, labels, "Partitions assigned to this consumer.");
     rd_kafka_conf_t *kc = zl_kafka_conf(conf, true, errstr, n);
     if (!kc) goto fail;
     if (rd_kafka_conf_set(kc, "group.id", group, errstr, n) ||
@@ -117,7 +128,13 @@ zl_sub_t *zl_sub_new(const zl_conf_t *conf, const char *group, const char *topic
         rd_kafka_conf_destroy(kc);
         goto fail;
     }
-    if (!zl_conf_kafka(conf, "kafka.auto.offset.reset")) rd_kafka_conf_set(kc, "auto.offset.reset", "earliest", NULL, 0);
+    if (!zl_conf_kafka(conf, "kafka.auto.offset.reset"))
+        rd_kafka_conf_set(kc, "auto.offset.reset", o && o->offset_reset ? o->offset_reset : "earliest", NULL, 0);
+    if (o && o->metadata_refresh_ms > 0 && !zl_conf_kafka(conf, "kafka.topic.metadata.refresh.interval.ms")) {
+        char v[32];
+        snprintf(v, sizeof v, "%d", o->metadata_refresh_ms);
+        rd_kafka_conf_set(kc, "topic.metadata.refresh.interval.ms", v, NULL, 0);
+    }
     if (!zl_conf_kafka(conf, "kafka.isolation.level"))
         rd_kafka_conf_set(kc, "isolation.level", "read_committed", NULL, 0);
     rd_kafka_conf_set_opaque(kc, s);
@@ -202,3 +219,19 @@ void zl_sub_commit(zl_sub_t *s, const zl_sub_pos_t *pos, size_t n) {
 }
 
 int zl_sub_assigned(const zl_sub_t *s) { return s->assigned; }
+
+void zl_sub_each(zl_sub_t *s, void (*fn)(void *ctx, const char *topic, int32_t partition, bool caught_up),
+                 void *ctx) {
+    rd_kafka_topic_partition_list_t *parts = NULL;
+    if (rd_kafka_assignment(s->rk, &parts) || !parts) return;
+    rd_kafka_position(s->rk, parts); /* local: the next offset to read, or INVALID before the first record */
+    for (int i = 0; i < parts->cnt; i++) {
+        const rd_kafka_topic_partition_t *p = &parts->elems[i];
+        int64_t lo = -1, hi = -1;
+        /* cached by the fetcher: no request goes out */
+        bool known = rd_kafka_get_watermark_offsets(s->rk, p->topic, p->partition, &lo, &hi) == 0 && hi >= 0;
+        bool caught_up = known && (hi == lo || hi == 0 || (p->offset >= 0 && p->offset >= hi));
+        fn(ctx, p->topic, p->partition, caught_up);
+    }
+    rd_kafka_topic_partition_list_destroy(parts);
+}

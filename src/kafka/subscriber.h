@@ -36,6 +36,16 @@ typedef struct {
  * Metrics: zeelos_sink_consumer_{errors_total,partitions}.  NULL + errstr. */
 zl_sub_t *zl_sub_new(const zl_conf_t *conf, const char *group, const char *topics, zl_metrics_t *m,
                      zl_consumer_cb cb, void *ctx, char *errstr, size_t n);
+/* Options of zl_sub_new_opts (NULL or zero fields: zl_sub_new's behaviour). */
+typedef struct {
+    const char *role;         /* names the metrics zeelos_<role>_{consumer_errors_total,partitions} and the
+                               * log lines; NULL = "sink" */
+    const char *labels;       /* labels of those metrics (e.g. consumer="live"), NULL = none */
+    const char *offset_reset; /* auto.offset.reset unless kafka.auto.offset.reset is set; NULL = earliest */
+    int metadata_refresh_ms;  /* how soon a new topic matching a pattern is found; 0 = librdkafka's 5 min */
+} zl_sub_opts_t;
+zl_sub_t *zl_sub_new_opts(const zl_conf_t *conf, const char *group, const char *topics, const zl_sub_opts_t *o,
+                          zl_metrics_t *m, zl_consumer_cb cb, void *ctx, char *errstr, size_t n);
 /* Leaves the group (the last commits are flushed first). */
 void zl_sub_destroy(zl_sub_t *s);
 /* Optional: fn runs for every partition revoked, before it goes. */
@@ -54,5 +64,10 @@ bool zl_sub_paused(const zl_sub_t *s);
 void zl_sub_commit(zl_sub_t *s, const zl_sub_pos_t *pos, size_t n);
 /* Partitions assigned now. */
 int zl_sub_assigned(const zl_sub_t *s);
+/* Calls fn for every partition assigned now, with whether everything up to
+ * its last known high watermark has been served (from the fetcher's cached
+ * watermarks: no network).  A partition not fetched yet is not caught up. */
+void zl_sub_each(zl_sub_t *s, void (*fn)(void *ctx, const char *topic, int32_t partition, bool caught_up),
+                 void *ctx);
 
 #endif

@@ -14,7 +14,7 @@
  * declaration refused they would have nothing to limit, so they are not used.
  *
  * Structure accepted (unknown elements inside <Object> and <Item>, e.g.
- * Description, Mandatory, Units, RangeEnumeration, are ignored; anything but
+ * Description, Mandatory, RangeEnumeration, are ignored (Units is kept); anything but
  * <Object> under <LWM2M> is an error, as are duplicated fields):
  *   <LWM2M><Object ObjectType="MODefinition">
  *     <Name/> <ObjectID/> <MultipleInstances>Single|Multiple</MultipleInstances>
@@ -35,7 +35,7 @@
 
 enum where { W_TOP, W_ROOT, W_OBJ, W_RES, W_ITEM, W_DONE };
 enum leaf {
-    L_NONE, L_OBJ_NAME, L_OBJ_ID, L_OBJ_MULTI, L_ITEM_NAME, L_ITEM_OPS, L_ITEM_MULTI, L_ITEM_TYPE
+    L_NONE, L_OBJ_NAME, L_OBJ_ID, L_OBJ_MULTI, L_ITEM_NAME, L_ITEM_OPS, L_ITEM_MULTI, L_ITEM_TYPE, L_ITEM_UNITS
 };
 
 typedef struct {
@@ -55,6 +55,7 @@ typedef struct {
     const char *ops; /* static, NULL: not seen */
     int multi;
     int type; /* -1: not seen */
+    char *units; /* NULL: not seen (optional) */
 } item_b_t;
 
 typedef struct {
@@ -111,7 +112,10 @@ static void fail_nomem(pctx_t *c) {
 
 void zl_ddf_obj_free(zl_obj_model_t *o) {
     if (!o) return;
-    for (unsigned i = 0; i < o->n_res; i++) free((char *)o->res[i].name);
+    for (unsigned i = 0; i < o->n_res; i++) {
+        free((char *)o->res[i].name);
+        free((char *)o->res[i].units);
+    }
     free((zl_res_model_t *)o->res);
     free((char *)o->name);
     free(o);
@@ -124,7 +128,10 @@ void zl_ddf_free(zl_ddf_t *d) {
 }
 
 static void obj_reset(obj_b_t *o) {
-    for (size_t i = 0; i < o->n_res; i++) free((char *)o->res[i].name);
+    for (size_t i = 0; i < o->n_res; i++) {
+        free((char *)o->res[i].name);
+        free((char *)o->res[i].units);
+    }
     free(o->res);
     free(o->name);
     memset(o, 0, sizeof *o);
@@ -134,6 +141,7 @@ static void obj_reset(obj_b_t *o) {
 
 static void item_reset(item_b_t *it) {
     free(it->name);
+    free(it->units);
     memset(it, 0, sizeof *it);
     it->id = -1;
     it->multi = -1;
@@ -191,6 +199,7 @@ static const char *leaf_tag(enum leaf l) {
     case L_OBJ_MULTI: case L_ITEM_MULTI: return "MultipleInstances";
     case L_ITEM_OPS: return "Operations";
     case L_ITEM_TYPE: return "Type";
+    case L_ITEM_UNITS: return "Units";
     default: return "?";
     }
 }
@@ -205,6 +214,7 @@ static bool leaf_seen(const pctx_t *c, enum leaf l) {
     case L_ITEM_OPS: return c->item.ops != NULL;
     case L_ITEM_MULTI: return c->item.multi >= 0;
     case L_ITEM_TYPE: return c->item.type >= 0;
+    case L_ITEM_UNITS: return c->item.units != NULL;
     default: return false;
     }
 }
@@ -219,6 +229,7 @@ static enum leaf leaf_for(enum where w, const char *name) {
         if (strcmp(name, "Operations") == 0) return L_ITEM_OPS;
         if (strcmp(name, "MultipleInstances") == 0) return L_ITEM_MULTI;
         if (strcmp(name, "Type") == 0) return L_ITEM_TYPE;
+        if (strcmp(name, "Units") == 0) return L_ITEM_UNITS;
     }
     return L_NONE;
 }
@@ -313,11 +324,13 @@ static void end_leaf(pctx_t *c) {
     c->leaf = L_NONE;
     switch (l) {
     case L_OBJ_NAME:
-    case L_ITEM_NAME: {
+    case L_ITEM_NAME:
+    case L_ITEM_UNITS: {
         char *dup = strdup(s);
         if (!dup) { fail_nomem(c); return; }
         if (l == L_OBJ_NAME) c->obj.name = dup;
-        else c->item.name = dup;
+        else if (l == L_ITEM_NAME) c->item.name = dup;
+        else c->item.units = dup;
         return;
     }
     case L_OBJ_ID:
@@ -359,8 +372,9 @@ static void end_item(pctx_t *c) {
     }
     obj_b_t *o = &c->obj;
     if (ZL_ARRAY_RESERVE(&o->res, &o->cap_res, o->n_res + 1, 16)) { fail_nomem(c); return; }
-    o->res[o->n_res++] = (zl_res_model_t){(uint16_t)it->id, it->name, (zl_type_t)it->type, it->multi == 1, it->ops};
-    it->name = NULL; /* moved */
+    o->res[o->n_res++] =
+        (zl_res_model_t){(uint16_t)it->id, it->name, (zl_type_t)it->type, it->multi == 1, it->ops, it->units};
+    it->name = it->units = NULL; /* moved */
     c->where = W_RES;
 }
 

@@ -271,3 +271,19 @@ zl_err_t zl_models_load_dir(zl_models_t *m, const char *dir, char *errstr, size_
         snprintf(errstr, errstr_size, "models directory %s: out of memory", dir);
     return e;
 }
+
+void zl_models_each(const zl_models_t *m, void (*fn)(void *ctx, const zl_obj_model_t *o), void *ctx) {
+    size_t li = 0, nl = m ? m->n : 0, bi = 0;
+    const zl_obj_model_t *b = zl_model_builtin(0);
+    while (b || li < nl) {
+        const zl_obj_model_t *l = li < nl ? m->v[li] : NULL;
+        if (l && (!b || l->id <= b->id)) {
+            if (b && b->id == l->id) b = zl_model_builtin(++bi); /* overridden */
+            fn(ctx, l);
+            li++;
+        } else {
+            fn(ctx, b);
+            b = zl_model_builtin(++bi);
+        }
+    }
+}

@@ -20,6 +20,7 @@ typedef struct {
     zl_type_t type;     /* ZL_T_NONE for executable resources */
     bool multiple;
     const char *ops;    /* "R", "W", "RW", "E" */
+    const char *units;  /* the model's Units ("s", "mV", ...); NULL = none */
 } zl_res_model_t;
 
 typedef struct {
@@ -32,6 +33,8 @@ typedef struct {
 
 /* Built-in models only. */
 const zl_obj_model_t *zl_model_object(uint16_t oid);
+/* The i-th built-in object in id order; NULL past the last. */
+const zl_obj_model_t *zl_model_builtin(size_t i);
 const zl_res_model_t *zl_model_resource(uint16_t oid, uint16_t rid);
 /* Resource rid of object o (binary search of its sorted table), or NULL (also for o NULL). */
 const zl_res_model_t *zl_obj_model_resource(const zl_obj_model_t *o, uint16_t rid);
@@ -57,6 +60,9 @@ zl_err_t zl_models_load_xml(zl_models_t *m, const char *xml, size_t len, const c
 size_t zl_models_loaded(const zl_models_t *m);
 /* Loaded object if any, else the built-in; NULL if unknown.  m may be NULL. */
 const zl_obj_model_t *zl_models_object(const zl_models_t *m, uint16_t oid);
+/* Every object of m (loaded ones replacing built-ins) in id order: calls fn
+ * for each.  m may be NULL. */
+void zl_models_each(const zl_models_t *m, void (*fn)(void *ctx, const zl_obj_model_t *o), void *ctx);
 const zl_res_model_t *zl_models_resource(const zl_models_t *m, uint16_t oid, uint16_t rid);
 
 #endif

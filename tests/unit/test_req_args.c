@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The value words of `zeelos request` (roles/tools/req_args.c): typed values,
+/* The value words of `zeelos request` (lwm2m/req_args.c): typed values,
  * the create value list and the LwM2M 1.1 Execute argument check. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "roles/tools/req_args.h"
+#include "lwm2m/req_args.h"
 #include "test.h"
 
 static void test_values(void) {

@@ -8,7 +8,7 @@
  * code or failure, 2 usage, 3 no response within request.wait.ms.
  *
  * KIND, PATH and VALUE: see zl_request_write_usage (the --help text); the
- * values are checked and typed here (req_args.c) before anything is sent. */
+ * values are checked and typed here (lwm2m/req_args.c) before anything is sent. */
 #include <errno.h>
 #include <jansson.h>
 #include <signal.h>
@@ -18,7 +18,7 @@
 #include <sys/random.h>
 
 #include "roles/tools/tools.h"
-#include "roles/tools/req_args.h"
+#include "lwm2m/req_args.h"
 #include "kafka/ktool.h"
 #include "lwm2m/content.h"
 #include "common/clock.h"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The words of `zeelos request` turned into request parts: a typed value, the
- * instance of a create, execute arguments checked against LwM2M 1.1.  Pure
- * functions (no Kafka), kept apart from request.c so unit tests reach them. */
+/* Request parts from text: a typed value, the instance of a create, execute
+ * arguments checked against LwM2M 1.1.  Pure functions (no Kafka), shared by
+ * `zeelos request` (command-line words) and `zeelos console` (API calls). */
 #ifndef ZL_REQ_ARGS_H
 #define ZL_REQ_ARGS_H
 

@@ -2,7 +2,7 @@
 /* The value words of `zeelos request` (see req_args.h): typed values, the
  * create value list and the Execute argument check, all before anything is
  * sent, so a typo is a usage error here and not a device's 4.00. */
-#include "roles/tools/req_args.h"
+#include "lwm2m/req_args.h"
 
 #include <errno.h>
 #include <stdio.h>
