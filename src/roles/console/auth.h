@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "common/err.h"
 
 typedef enum { ZL_ROLE_NONE = 0, ZL_ROLE_VIEWER = 1, ZL_ROLE_ADMIN = 2 } zl_role_t;
@@ -79,5 +80,7 @@ zl_err_t zl_auth_file_set(const char *file, const char *user, zl_role_t role, co
                           char *errstr, size_t n);
 /* Removes user; ZL_ERR_NOT_FOUND if absent. */
 zl_err_t zl_auth_file_remove(const char *file, const char *user, char *errstr, size_t n);
+/* Prints "name role" per user of file (never the hashes). */
+zl_err_t zl_auth_file_list(const char *file, FILE *out, char *errstr, size_t n);
 
 #endif
