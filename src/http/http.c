@@ -110,8 +110,12 @@ static zl_mhd_result_t zl_reply(struct MHD_Connection *conn, unsigned status, co
 
 static zl_mhd_result_t zl_reply_json_error(struct MHD_Connection *conn, unsigned status,
                                            const char *msg, const char *allow) {
-    char body[128];
-    int n = snprintf(body, sizeof body, "{\"error\":\"%s\"}", msg);
+    /* one shape for every JSON error of every role: {"code": <word>, "message": <text>} */
+    const char *code = status == 404 ? "not_found" : status == 405 ? "method_not_allowed" : status == 413 ? "too_large"
+                     : status == 503 ? "unavailable" : status == 504 ? "timeout" : status == 400 ? "bad_request"
+                                                                                    : "internal";
+    char body[192];
+    int n = snprintf(body, sizeof body, "{\"code\":\"%s\",\"message\":\"%s\"}", code, msg);
     return zl_reply(conn, status, "application/json", body, (size_t)n, allow);
 }
 

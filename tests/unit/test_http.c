@@ -275,7 +275,7 @@ int main(void) {
 
     fetch(port, "GET", "/nope", NULL, 0, &r);
     CHECK_EQ_INT(r.status, 404);
-    CHECK_STR((char *)r.body.data, "{\"error\":\"not found\"}");
+    CHECK_STR((char *)r.body.data, "{\"code\":\"not_found\",\"message\":\"not found\"}");
     CHECK(strncmp(r.ctype, "application/json", 16) == 0);
     zl_buf_free(&r.body);
 

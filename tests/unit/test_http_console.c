@@ -191,7 +191,7 @@ static void test_headers(int port) {
         resp_free(&r);
     }
     fetch(port, "GET", "/nope", NULL, &r);
-    CHECK_STR((char *)r.body.data, "{\"error\":\"not found\"}");
+    CHECK_STR((char *)r.body.data, "{\"code\":\"not_found\",\"message\":\"not found\"}");
     resp_free(&r);
 }
 

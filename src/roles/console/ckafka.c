@@ -149,7 +149,8 @@ static json_t *reg_json(const zl_registration_t *r) {
 static json_t *point_value(const zl_point_t *p) {
     switch (p->kind) {
     case ZL_PV_DOUBLE: return json_real(p->d);
-    case ZL_PV_LONG: return json_integer(p->l);
+    /* the records carry TIME in epoch ms (the seed's contract); the API in LwM2M's seconds */
+    case ZL_PV_LONG: return json_integer(p->type && !strcmp(p->type, "TIME") ? p->l / 1000 : p->l);
     case ZL_PV_BOOLEAN: return json_boolean(p->b);
     default: return json_stringn_nocheck(p->s ? p->s : "", p->s ? p->s_len : 0);
     }

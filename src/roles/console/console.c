@@ -144,7 +144,8 @@ void zl_console_destroy(zl_console_t *c) {
     if (c->state) cn_state_streams_close(c->state);
     if (c->http) zl_http_stop(c->http);
     cn_kafka_destroy(c->kafka);
-    if (c->loop) zl_loop_destroy(c->loop); /* runs the records still posted: the state is still there */
+    if (c->state) cn_state_shutdown(c->state);
+    if (c->loop) zl_loop_destroy(c->loop); /* runs what is still posted: dropped by the closed state */
     cn_state_destroy(c->state);
     zl_models_destroy(c->models);
     zl_auth_destroy(c->auth);

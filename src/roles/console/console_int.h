@@ -56,6 +56,10 @@ void cn_kafka_destroy(cn_kafka_t *k);
 typedef struct cn_state cn_state_t;
 
 cn_state_t *cn_state_new(const zl_console_conf_t *conf, zl_loop_t *loop, zl_metrics_t *m);
+/* Before the loop goes: answers what waits (503), closes the streams, stops
+ * the timers; records still posted are then dropped. */
+void cn_state_shutdown(cn_state_t *s);
+/* After zl_loop_destroy (touches no timer). */
 void cn_state_destroy(cn_state_t *s);
 /* A record from the Kafka thread (cn_rec_fn). */
 void cn_state_record(void *ctx, cn_rec_kind_t kind, const char *gateway, const char *ep, json_t *j);

@@ -223,9 +223,12 @@ static int build_body(cn_api_t *a, zl_http_call_t *call, zl_request_t *req, cons
             const char *v = zl_http_call_arg(call, names[i]);
             if (!v) continue;
             char *end;
-            strtod(v, &end);
-            if (*v && *end) {
-                snprintf(err, n, "attribute %s=%s is not a number", names[i], v);
+            double d = strtod(v, &end);
+            bool period = names[i][0] == 'p' || names[i][0] == 'e'; /* pmin pmax epmin epmax: seconds >= 0 */
+            if (*v && (*end || d != d || (period && (d < 0 || d != (double)(long long)d)) ||
+                       (names[i][0] == 's' && d < 0))) {
+                snprintf(err, n, "attribute %s=%s is not %s", names[i], v,
+                         period ? "a whole number of seconds >= 0" : names[i][0] == 's' ? "a number >= 0" : "a number");
                 rc = -1;
                 break;
             }

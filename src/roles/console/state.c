@@ -66,7 +66,7 @@ struct cn_state {
     cn_stream_t *streams;
     json_t **ring;
     size_t ring_cap, ring_head, ring_n;
-    bool ready;
+    bool ready, closing;
     zl_timer_t sweep;
     zl_counter_t *c_events, *c_late, *c_sse_dropped;
     zl_gauge_t *g_devices, *g_streams, *g_pending;
@@ -339,7 +339,8 @@ static void on_topics(cn_state_t *s, json_t *j) {
 
 void cn_state_record(void *ctx, cn_rec_kind_t kind, const char *gateway, const char *ep, json_t *j) {
     cn_state_t *s = ctx;
-    if (kind == CN_REC_TOPICS) on_topics(s, j);
+    if (s->closing) json_decref(j); /* posted before the stop, run by zl_loop_destroy */
+    else if (kind == CN_REC_TOPICS) on_topics(s, j);
     else if (kind == CN_REC_SENT) on_sent(s, j);
     else {
         cn_gw_t *g = gw_get(s, gateway, true);
@@ -357,10 +358,12 @@ void cn_state_record(void *ctx, cn_rec_kind_t kind, const char *gateway, const c
                 on_response(s, gateway, ep, j);
             } else {
                 bool send = !strcmp(json_string_value(json_object_get(j, "ticket")), "send");
-                json_t *ev = json_pack("{s:O,s:O,s:O,s:O,s:O}", "path", json_object_get(j, "path"), "observationId",
-                                       json_object_get(j, "observationId"), "timestamp",
-                                       json_object_get(j, "timestamp"), "code", json_object_get(j, "code"),
-                                       "values", json_object_get(j, "values"));
+                json_t *ev = send ? json_pack("{s:O,s:O}", "timestamp", json_object_get(j, "timestamp"), "values",
+                                              json_object_get(j, "values"))
+                                  : json_pack("{s:O,s:O,s:O,s:O,s:O}", "path", json_object_get(j, "path"),
+                                              "observationId", json_object_get(j, "observationId"), "timestamp",
+                                              json_object_get(j, "timestamp"), "code", json_object_get(j, "code"),
+                                              "values", json_object_get(j, "values"));
                 cn_state_event(s, send ? "send" : "notification", gateway, ep, ev);
             }
         }
@@ -611,14 +614,20 @@ cn_state_t *cn_state_new(const zl_console_conf_t *conf, zl_loop_t *loop, zl_metr
     return s;
 }
 
-void cn_state_destroy(cn_state_t *s) {
-    if (!s) return;
+void cn_state_shutdown(cn_state_t *s) {
+    if (s->closing) return;
     zl_timer_disarm(zl_loop_wheel(s->loop), &s->sweep);
     while (s->pending) {
         if (s->pending->call) cn_reply_error(s->pending->call, 503, "unavailable", "the console is stopping");
         s->pending->call = NULL;
         pending_free(s, s->pending);
     }
+    cn_state_streams_close(s);
+    s->closing = true;
+}
+
+void cn_state_destroy(cn_state_t *s) {
+    if (!s) return;
     cn_state_streams_close(s);
     size_t b = 0;
     zl_hnode_t *h = zl_hmap_iter(&s->devs, &b, NULL);
