@@ -55,7 +55,8 @@ static void print_login(zl_console_t *c) {
         snprintf(base, sizeof base, "%s://%s:%d", c->api.tls ? "https" : "http", h, zl_http_port(c->http));
     }
     /* stdout on purpose: the token is a secret for whoever started the process, not for the logs */
-    printf("console: one-time login (admin, valid once for 15 minutes): %s/#otl=%s\n", base, token);
+    printf("console: one-time login: %s/#otl=%s\n", base, token);
+    ZL_INFO("console", "the one-time login printed on stdout is an admin login, valid once, for 15 minutes");
     fflush(stdout);
 }
 
