@@ -46,21 +46,6 @@ static json_t *session_json(const zl_principal_t *p) {
                      (json_int_t)p->expires_ms);
 }
 
-/* The session id from a Cookie header into out ("" if none). */
-static void cookie_session(const char *cookie, char *out, size_t cap) {
-    out[0] = '\0';
-    for (const char *c = cookie; c && (c = strstr(c, SESSION_COOKIE "=")); c++) {
-        if (c != cookie && c[-1] != ' ' && c[-1] != ';') continue;
-        c += sizeof SESSION_COOKIE;
-        size_t n = strcspn(c, "; ");
-        if (n < cap) {
-            memcpy(out, c, n);
-            out[n] = '\0';
-        }
-        return;
-    }
-}
-
 void cn_api_session(void *ctx, zl_http_call_t *call) {
     cn_api_t *a = ctx;
     const char *method = zl_http_call_method(call);
@@ -110,8 +95,7 @@ void cn_api_session(void *ctx, zl_http_call_t *call) {
             return;
         }
         char sid[128];
-        cookie_session(zl_http_call_header(call, "Cookie"), sid, sizeof sid);
-        if (*sid) zl_auth_logout(a->auth, sid);
+        if (zl_auth_cookie_session(zl_http_call_header(call, "Cookie"), sid, sizeof sid)) zl_auth_logout(a->auth, sid);
         zl_http_call_set_header(call, "Set-Cookie", SESSION_COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
         zl_http_call_done(call, 204, "application/json");
     } else {
