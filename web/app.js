@@ -22,6 +22,15 @@ const EVENT_TYPES = ['registration', 'update', 'deregistration', 'sleeping', 'aw
 const LIFECYCLE = ['registration', 'update', 'deregistration', 'sleeping', 'awake'];
 const FORMATS = ['', 'TLV', 'SENML_JSON', 'SENML_CBOR', 'JSON', 'TEXT', 'CBOR', 'LWM2M_CBOR', 'OPAQUE'];
 const CHART_POINTS = 60;
+// what a device's failure code means, when its answer carries no message
+const CODE_TEXT = {
+  BAD_REQUEST: 'the device could not parse the request', UNAUTHORIZED: 'the device refuses this server access to it',
+  FORBIDDEN: 'the device forbids this operation', NOT_FOUND: 'the device has no such object, instance or resource',
+  METHOD_NOT_ALLOWED: 'the device does not allow this operation on this path', NOT_ACCEPTABLE: 'the device cannot answer in the requested format',
+  REQUEST_ENTITY_INCOMPLETE: 'a block-wise transfer was incomplete', PRECONDITION_FAILED: 'a precondition of the request failed',
+  REQUEST_ENTITY_TOO_LARGE: 'the request is too large for the device', UNSUPPORTED_CONTENT_FORMAT: 'the device does not support this content format',
+  INTERNAL_SERVER_ERROR: 'the device failed to handle the request', SERVICE_UNAVAILABLE: 'the device is busy', GATEWAY_TIMEOUT: 'the gateway got no answer from the device',
+};
 
 // ---- DOM helpers -------------------------------------------------------------------------------
 function el(tag, attrs, ...kids) {
@@ -247,6 +256,8 @@ function onEvent(d) {
   if (r.name === 'device' && d.gateway === r.gw && d.endpoint === r.ep) {
     appendEvent($('[data-testid=event-log]'), d, true);
     if (d.type === 'notification' || d.type === 'send') applyValues(d.values, { flash: true, chart: true });
+    // any answer with values (a late one, a queued request's once the device woke up, another user's)
+    if (d.type === 'response' && d.success && Array.isArray(d.values) && d.values.length) applyValues(d.values, {});
     if (d.type === 'registration' || d.type === 'update') { if (d.client) fillHeader(d.client); else refreshDeviceHeader(); }
     else if (LIFECYCLE.includes(d.type)) refreshDeviceHeader();
     if (d.type === 'registration') { S.observed.clear(); markObserved(); } // a new registration ends the observations
@@ -858,7 +869,7 @@ async function op(method, path, opts, label, extra) {
   }
   const ok = b.success !== false;
   const vals = Array.isArray(b.values) ? b.values : [];
-  const msg = [b.message && b.message !== b.code ? b.message : '', b.location ? 'created ' + b.location : ''].filter(Boolean).join(' — ');
+  const msg = [b.message && b.message !== b.code ? b.message : (!ok && CODE_TEXT[b.code]) || '', b.location ? 'created ' + b.location : ''].filter(Boolean).join(' — ');
   if (latest) showResult({ status: ok ? 'success' : 'error', title: label, head: (b.code || r.status) + (ok ? '' : ' (failed)'), message: msg,
     values: vals, links: b.objectLinks ? splitLinks(b.objectLinks) : null, ticket: b.ticket, elapsed: b.elapsedMs, seq, time: Date.now() });
   if (ok) {

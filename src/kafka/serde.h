@@ -121,6 +121,10 @@ typedef struct {
 
 zl_err_t zl_serde_decode_observe(zl_serde_t *s, const void *data, size_t len, zl_observe_t *out, char *errstr,
                                  size_t n);
+/* The same for a management.rep record (AvroResponse): in JSON format the
+ * record is read with AvroResponse's schema, which has no observationId. */
+zl_err_t zl_serde_decode_response(zl_serde_t *s, const void *data, size_t len, zl_observe_t *out, char *errstr,
+                                  size_t n);
 void zl_observe_free(zl_observe_t *o);
 
 /* One object link of a registration: url ("/3303/0") and attributes. */

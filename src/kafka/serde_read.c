@@ -159,11 +159,12 @@ zl_err_t zl_serde_decode_observe(zl_serde_t *s, const void *data, size_t len, zl
     return zl_serde_decode_observe_generic(s, data, len, out, errstr, n);
 }
 
-zl_err_t zl_serde_decode_observe_generic(zl_serde_t *s, const void *data, size_t len, zl_observe_t *out,
-                                         char *errstr, size_t n) {
+/* type: the schema a JSON record is read with (Avro records carry their writer's id). */
+static zl_err_t decode_generic(zl_serde_t *s, zl_val_type_t type, const void *data, size_t len, zl_observe_t *out,
+                               char *errstr, size_t n) {
     avro_value_t *v;
     out->n_points = 0;
-    zl_err_t e = zl_serde_value(s, ZL_VAL_OBSERVE, data, len, &v, errstr, n);
+    zl_err_t e = zl_serde_value(s, type, data, len, &v, errstr, n);
     if (e) return e;
     out->ticket = get_str(v, "ticket");
     out->observation_id = get_str(v, "observationId");
@@ -183,6 +184,17 @@ zl_err_t zl_serde_decode_observe_generic(zl_serde_t *s, const void *data, size_t
         if (field(&body, "content", &content) && (e = add_node(out, &content, 0, errstr, n))) return e;
     }
     return add_each(out, &rep, "resources", 0, errstr, n);
+}
+
+zl_err_t zl_serde_decode_observe_generic(zl_serde_t *s, const void *data, size_t len, zl_observe_t *out,
+                                         char *errstr, size_t n) {
+    return decode_generic(s, ZL_VAL_OBSERVE, data, len, out, errstr, n);
+}
+
+zl_err_t zl_serde_decode_response(zl_serde_t *s, const void *data, size_t len, zl_observe_t *out, char *errstr,
+                                  size_t n) {
+    if (zl_serde_format(s) == ZL_FORMAT_AVRO) return zl_serde_decode_observe(s, data, len, out, errstr, n);
+    return decode_generic(s, ZL_VAL_RESPONSE, data, len, out, errstr, n); /* JSON: no observationId field */
 }
 
 void zl_observe_free(zl_observe_t *o) {

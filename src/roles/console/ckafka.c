@@ -239,7 +239,8 @@ static void on_record(void *ctx, const zl_kmsg_t *m) {
     zl_observe_t o = {0};
     zl_err_t e;
     int tries = 0;
-    while ((e = zl_serde_decode_observe(k->serde, m->value, m->value_len, &o, err, sizeof err)) == ZL_ERR_IO &&
+    while ((e = rep ? zl_serde_decode_response(k->serde, m->value, m->value_len, &o, err, sizeof err)
+                    : zl_serde_decode_observe(k->serde, m->value, m->value_len, &o, err, sizeof err)) == ZL_ERR_IO &&
            retry_io(k, err, &tries)) {
     }
     if (e) {
