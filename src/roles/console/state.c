@@ -27,10 +27,12 @@ typedef struct cn_gw {
     bool live;             /* its management.rep is assigned: answers can be seen */
     int64_t last_seen;     /* wall ms of the last record from it, 0 = none */
     int64_t unanswered_at; /* wall ms of a request that timed out, cleared by any later record */
+    size_t n[3];           /* scratch of cn_state_gateways: online, sleeping, offline */
 } cn_gw_t;
 
 typedef struct {
     zl_hnode_t hn;
+    cn_gw_t *g;            /* its gateway (gateways are never removed) */
     char *gw, *ep;
     json_t *client;        /* registration fields as the records gave them */
     int64_t last_update, last_seen, dereg_at;
@@ -102,7 +104,8 @@ static cn_dev_t *dev_get(cn_state_t *s, const char *gw, const char *ep) {
 }
 
 static cn_dev_t *dev_add(cn_state_t *s, const char *gw, const char *ep) {
-    cn_dev_t *d = calloc(1, sizeof *d);
+    cn_gw_t *g = gw_get(s, gw, true);
+    cn_dev_t *d = g ? calloc(1, sizeof *d) : NULL;
     if (!d || !(d->gw = strdup(gw)) || !(d->ep = strdup(ep)) || !(d->client = json_object()) ||
         zl_hmap_insert(&s->devs, &d->hn, dev_hash(s, gw, ep))) {
         if (d) {
@@ -113,6 +116,7 @@ static cn_dev_t *dev_add(cn_state_t *s, const char *gw, const char *ep) {
         free(d);
         return NULL;
     }
+    d->g = g;
     s->n_devs++;
     zl_gauge_set(s->g_devices, (int64_t)s->n_devs);
     return d;
@@ -377,18 +381,15 @@ bool cn_state_ready(const cn_state_t *s) { return s->ready; }
 
 json_t *cn_state_gateways(cn_state_t *s, int64_t now) {
     json_t *a = json_array();
+    for (cn_gw_t *g = s->gws; g; g = g->next) g->n[0] = g->n[1] = g->n[2] = 0;
+    size_t b = 0;
+    for (zl_hnode_t *h = zl_hmap_iter(&s->devs, &b, NULL); h; h = zl_hmap_iter(&s->devs, &b, h)) {
+        cn_dev_t *d = (cn_dev_t *)h;
+        const char *st = dev_status(d, now);
+        d->g->n[*st == 's' ? 1 : st[1] == 'n' ? 0 : 2]++; /* sleeping, online, offline */
+    }
     for (cn_gw_t *g = s->gws; g; g = g->next) {
-        size_t tot = 0, on = 0, sl = 0, off = 0, pend = 0;
-        size_t b = 0;
-        for (zl_hnode_t *h = zl_hmap_iter(&s->devs, &b, NULL); h; h = zl_hmap_iter(&s->devs, &b, h)) {
-            cn_dev_t *d = (cn_dev_t *)h;
-            if (strcmp(d->gw, g->id)) continue;
-            const char *st = dev_status(d, now);
-            tot++;
-            if (*st == 'o' && st[1] == 'n') on++;
-            else if (*st == 's') sl++;
-            else off++;
-        }
+        size_t on = g->n[0], sl = g->n[1], off = g->n[2], tot = on + sl + off, pend = 0;
         for (cn_pending_t *p = s->pending; p; p = p->next)
             if (p->call && !strcmp(p->gw, g->id)) pend++;
         const char *health = g->unanswered_at ? "unresponsive" : (!g->last_seen || now - g->last_seen > IDLE_MS) ? "idle"
