@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <unistd.h>
 
 #include "kafka/client.h"
@@ -445,14 +444,11 @@ cn_kafka_t *cn_kafka_new(const zl_console_conf_t *conf, zl_metrics_t *m, zl_loop
     k->c_undecodable = zl_metrics_counter(m, "zeelos_console_undecodable_total", NULL,
                                           "Records the console could not decode (skipped, logged).");
     k->c_records = zl_metrics_counter(m, "zeelos_console_records_total", NULL, "Records consumed.");
-    uint8_t rnd[6] = {0};
-    if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd) {
-        uint64_t t = (uint64_t)zl_now_ns();
-        memcpy(rnd, &t, sizeof rnd);
+    char group[64] = "zeelos-console-", topics[8192], t2[4096];
+    if (zl_auth_random_token(9, group + strlen(group), sizeof group - strlen(group))) {
+        snprintf(errstr, n, "no random bytes for the consumer group id");
+        goto fail;
     }
-    char group[64], topics[8192], t2[4096];
-    snprintf(group, sizeof group, "zeelos-console-%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3],
-             rnd[4], rnd[5]);
     if (!(k->kl = zl_loop_new(&(zl_loop_cfg_t){0}, errstr, n)) ||
         !(k->serde = zl_serde_new(conf->kafka.format, conf->kafka.registry_url, errstr, n)))
         goto fail;

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "lwm2m/content.h"
 #include "lwm2m/path.h"
@@ -290,11 +289,11 @@ static int classify(const char *method, const char *rest, char *path, size_t cap
     return -1;
 }
 
+/* console-<random>-<n>: unique across consoles and restarts, ordered within one. */
 static void make_ticket(cn_api_t *a, char *out, size_t cap) {
-    uint8_t b[6] = {0};
-    if (getrandom(b, sizeof b, 0) != (ssize_t)sizeof b) memset(b, 0, sizeof b);
-    snprintf(out, cap, "console-%02x%02x%02x%02x%02x%02x-%llu", b[0], b[1], b[2], b[3], b[4], b[5],
-             (unsigned long long)++a->ticket_seq);
+    char rnd[16] = "";
+    zl_auth_random_token(6, rnd, sizeof rnd); /* on failure the sequence still tells tickets apart */
+    snprintf(out, cap, "console-%s-%llu", rnd, (unsigned long long)++a->ticket_seq);
 }
 
 /* paths=/3/0/0,/3303/0/5700 into req->paths: 0, or -1 with err. */

@@ -166,7 +166,7 @@ void cn_state_event(cn_state_t *s, const char *type, const char *gateway, const 
     json_object_set_new(data, "gateway", json_string(gateway ? gateway : ""));
     if (ep && *ep) json_object_set_new(data, "endpoint", json_string(ep));
     zl_counter_inc(s->c_events);
-    char *text = json_dumps(data, JSON_COMPACT | JSON_REAL_PRECISION(15));
+    char *text = s->streams ? json_dumps(data, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL; /* only for SSE */
     if (text) {
         zl_buf_t b = {0};
         zl_buf_printf(&b, "event: %s\ndata: %s\n\n", type, text);
@@ -480,20 +480,17 @@ static void on_pending_timer(zl_timer_t *t, void *ctx) {
     int64_t now = zl_wall_ms();
     const char *ep = p->ep, *gw = p->gw;
     if (p->sleeping || cn_state_sleeping(s, gw, ep, now)) {
-        json_t *q = json_pack("{s:s,s:s,s:s,s:s}", "ticket", p->ticket, "status", "queued", "message", "", "gateway", gw);
         char msg[600];
         snprintf(msg, sizeof msg, "%s is sleeping: %s holds the request until it wakes up", ep, gw);
-        json_object_set_new(q, "message", json_string(msg));
-        cn_reply_json(p->call, 202, q);
+        cn_reply_json(p->call, 202,
+                      json_pack("{s:s,s:s,s:s,s:s}", "ticket", p->ticket, "status", "queued", "message", msg, "gateway", gw));
     } else {
         cn_gw_t *g = gw_get(s, gw, false);
         if (g && !g->unanswered_at) g->unanswered_at = now;
-        json_t *e = json_pack("{s:s,s:s}", "code", "timeout", "ticket", p->ticket);
         char msg[600];
         snprintf(msg, sizeof msg, "no answer from %s for %s within %lld ms", gw, ep,
                  (long long)(zl_now_ms() - p->t0));
-        json_object_set_new(e, "message", json_string(msg));
-        cn_reply_json(p->call, 504, e);
+        cn_reply_json(p->call, 504, json_pack("{s:s,s:s,s:s}", "code", "timeout", "ticket", p->ticket, "message", msg));
     }
     p->call = NULL;
     zl_timer_arm(zl_loop_wheel(s->loop), &p->timer, p->expire);
