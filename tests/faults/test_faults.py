@@ -58,9 +58,15 @@ def test_broker_sigkill_and_restart(gateway_factory):
         broker.up()  # blocks until the broker answers again (~10-20 s, devices idle meanwhile)
         fleet.run(5, 200)
         row = fleet.account("broker SIGKILL + restart, 200 NON/s")
+        maybe = env.gw.metrics().get("zeelos_spool_possibly_written_total", 0)
     finally:
         fleet.close()
-    assert (row["lost"], row["dup"], row["foreign"]) == (0, 0, 0), (row, row["missing"])
+    # A produce request in flight when the broker dies may have been written before it
+    # died; once the gateway moves the waiting records to its spool (spool.after.ms), such a
+    # record is replayed with a new sequence number and Kafka keeps both copies. Nothing may
+    # be lost, and every duplicate must be one the gateway counted as possibly written.
+    assert (row["lost"], row["foreign"]) == (0, 0), (row, row["missing"])
+    assert row["dup"] <= maybe, (row, maybe)
 
 
 def test_broker_frozen_30s_con(gateway_factory):
