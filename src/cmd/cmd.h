@@ -42,6 +42,7 @@ int zl_cmd_gateway(int argc, char **argv, char **envp);
 int zl_cmd_device(int argc, char **argv, char **envp);
 int zl_cmd_request(int argc, char **argv, char **envp);
 int zl_cmd_tail(int argc, char **argv, char **envp);
+int zl_cmd_security(int argc, char **argv, char **envp);
 int zl_cmd_bench(int argc, char **argv, char **envp);
 int zl_cmd_registry(int argc, char **argv, char **envp);
 int zl_cmd_sink(int argc, char **argv, char **envp);
@@ -50,6 +51,7 @@ int zl_cmd_console(int argc, char **argv, char **envp);
 int zl_cmd_console_user(int argc, char **argv, char **envp);
 int zl_cmd_config_doc(int argc, char **argv, char **envp);
 
+extern const zl_conf_cmd_t zl_security_conf;
 extern const zl_conf_cmd_t zl_gateway_conf, zl_device_conf, zl_request_conf, zl_tail_conf, zl_bench_conf,
     zl_registry_conf, zl_sink_conf, zl_analytics_conf, zl_console_conf;
 

@@ -25,6 +25,8 @@ const zl_cmd_t zl_commands[] = {
     {"device", zl_cmd_device, "virtual LwM2M device(s): device object 3, temperature 3303 x2", &zl_device_conf, NULL},
     {"request", zl_cmd_request, "send one management request over Kafka and print the response",
      &zl_request_conf, zl_request_write_usage},
+    {"security", zl_cmd_security, "add, remove or list device credentials (PSK, X.509) on a gateway's security topic",
+     &zl_security_conf, zl_security_write_usage},
     {"tail", zl_cmd_tail, "print the records of a zeelos topic as JSON lines", &zl_tail_conf, zl_tail_write_usage},
     {"bench", zl_cmd_bench, "drive a bench-mode fleet against a gateway and measure it through Kafka",
      &zl_bench_conf, NULL},

@@ -23,6 +23,7 @@ static const zl_conf_part_t parts[] = {
     ZL_CONF_PART(gateway_conf_t, gw.topics, zl_topics_conf_table),
     ZL_CONF_PART(gateway_conf_t, gw, zl_gw_reg_conf_table),
     ZL_CONF_PART(gateway_conf_t, gw, zl_gw_spool_conf_table),
+    ZL_CONF_PART(gateway_conf_t, gw, zl_gw_dtls_conf_table),
 };
 const zl_conf_cmd_t zl_gateway_conf = ZL_CONF_CMD("gateway", parts);
 

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 
 enum { ST_PUT_REG, ST_DEL_REG, ST_DEL_REG_OBS, ST_PUT_OBS, ST_DEL_OBS, ST_PUT_Q, ST_DEL_Q, ST_PUT_T, ST_GET_T,
-       ST_EXPIRE_T, ST__COUNT };
+       ST_EXPIRE_T, ST_PUT_SEC, ST_DEL_SEC, ST__COUNT };
 
 static const char *const stmt_sql[ST__COUNT] = {
     [ST_PUT_REG] = ("INSERT OR REPLACE INTO registrations(id,ep,ver,bnd,sms,address,port,links,root,"
@@ -27,6 +27,8 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_PUT_T] = "INSERT OR REPLACE INTO tickets(ticket,state,at,key,value) VALUES(?,?,?,?,?)",
     [ST_GET_T] = "SELECT state,key,value FROM tickets WHERE ticket=?",
     [ST_EXPIRE_T] = "DELETE FROM tickets WHERE at<?",
+    [ST_PUT_SEC] = "INSERT OR REPLACE INTO security(ep,value) VALUES(?,?)",
+    [ST_DEL_SEC] = "DELETE FROM security WHERE ep=?",
 };
 
 static const char schema_sql[] =
@@ -44,7 +46,8 @@ static const char schema_sql[] =
     " deadline INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS tickets("
     " ticket TEXT PRIMARY KEY, state INTEGER NOT NULL, at INTEGER NOT NULL, key BLOB, value BLOB);"
-    "CREATE INDEX IF NOT EXISTS tickets_at ON tickets(at);";
+    "CREATE INDEX IF NOT EXISTS tickets_at ON tickets(at);"
+    "CREATE TABLE IF NOT EXISTS security(ep TEXT PRIMARY KEY, value TEXT NOT NULL);";
 
 struct zl_store {
     sqlite3 *db;
@@ -55,7 +58,7 @@ struct zl_store {
 const char *zl_store_errmsg(zl_store_t *s) { return sqlite3_errmsg(s->db); }
 
 zl_store_t *zl_store_open(const char *dir, char *errstr, size_t errstr_size) {
-    if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+    if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
         snprintf(errstr, errstr_size, "cannot create data dir '%s': %s", dir, strerror(errno));
         return NULL;
     }
@@ -272,4 +275,27 @@ zl_err_t zl_store_expire_tickets(zl_store_t *s, int64_t before) {
     sqlite3_stmt *st = s->st[ST_EXPIRE_T];
     sqlite3_bind_int64(st, 1, before);
     return step(st);
+}
+
+zl_err_t zl_store_put_security(zl_store_t *s, const char *ep, const char *value) {
+    if (begin(s)) return ZL_ERR_IO;
+    bind_text(s->st[ST_PUT_SEC], 1, ep);
+    bind_text(s->st[ST_PUT_SEC], 2, value);
+    return step(s->st[ST_PUT_SEC]);
+}
+
+zl_err_t zl_store_del_security(zl_store_t *s, const char *ep) {
+    if (begin(s)) return ZL_ERR_IO;
+    bind_text(s->st[ST_DEL_SEC], 1, ep);
+    return step(s->st[ST_DEL_SEC]);
+}
+
+zl_err_t zl_store_load_security(zl_store_t *s, void (*cb)(void *ctx, const char *ep, const char *value),
+                                void *ctx) {
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT ep,value FROM security", -1, &st, NULL) != SQLITE_OK) return ZL_ERR_IO;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) cb(ctx, col(st, 0), col(st, 1));
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? ZL_OK : ZL_ERR_IO;
 }

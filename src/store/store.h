@@ -76,6 +76,14 @@ zl_err_t zl_store_put_ticket(zl_store_t *s, const char *ticket, int state, int64
 zl_err_t zl_store_get_ticket(zl_store_t *s, const char *ticket, int *state, zl_buf_t *key, zl_buf_t *value);
 zl_err_t zl_store_expire_tickets(zl_store_t *s, int64_t before); /* deletes tickets older than before */
 
+/* Device credentials (roles/gateway/security.c): the JSON value kept per
+ * endpoint name, as it came from the security topic (secret keys included:
+ * the store's directory is the gateway's own, mode 0700). */
+zl_err_t zl_store_put_security(zl_store_t *s, const char *ep, const char *value);
+zl_err_t zl_store_del_security(zl_store_t *s, const char *ep);
+zl_err_t zl_store_load_security(zl_store_t *s, void (*cb)(void *ctx, const char *ep, const char *value),
+                                void *ctx);
+
 zl_err_t zl_store_flush(zl_store_t *s);
 /* Last SQLite error message (for logs). */
 const char *zl_store_errmsg(zl_store_t *s);

@@ -161,7 +161,7 @@ def stop_process(proc: Optional[subprocess.Popen], timeout: float = 15.0) -> Opt
 class Gateway(RoleProcess):
     def __init__(self, gw_id: str, kafka: str, registry_url: str, data_dir: Path, log_dir: Path,
                  extra_args: Optional[list[str]] = None, coap_port: Optional[int] = None,
-                 http_port: Optional[int] = None):
+                 http_port: Optional[int] = None, coaps_port: Optional[int] = None):
         self.id = gw_id
         self.kafka = kafka
         self.registry_url = registry_url
@@ -169,6 +169,7 @@ class Gateway(RoleProcess):
         self.log_dir = Path(log_dir)
         self.extra_args = list(extra_args or [])
         self.coap_port = coap_port or free_udp_port()
+        self.coaps_port = coaps_port or free_udp_port()  # DTLS (coaps), a port of its own too
         self.http_port = http_port or free_tcp_port()
         self.proc: Optional[subprocess.Popen] = None
         self.killed = False          # the current process was killed on purpose (kill -9)
@@ -186,6 +187,7 @@ class Gateway(RoleProcess):
         return [str(zeelos_bin()), "gateway",
                 "--id", self.id,
                 "--coap-host", "127.0.0.1", "--coap-port", str(self.coap_port),
+                "--coaps-port", str(self.coaps_port),
                 "--http-host", "127.0.0.1", "--http-port", str(self.http_port),
                 "--kafka", self.kafka,
                 "--schema-registry", self.registry_url,

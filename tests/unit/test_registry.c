@@ -52,14 +52,15 @@ static void test_lookups(void) {
     CHECK(zl_registry_by_id(&r, "id-x") == NULL);
     zl_coap_addr_t p;
     zl_coap_addr_parse("127.0.0.1", 10000 + 4242, &p);
-    CHECK(zl_registry_by_peer(&r, &p) == a);
+    CHECK(zl_registry_by_peer(&r, &p, false) == a);
+    CHECK(zl_registry_by_peer(&r, &p, true) == NULL); /* a plain registration is not found over DTLS */
 
     /* a device moving to a new address is found there and no longer at the old one */
     zl_coap_addr_t q;
     zl_coap_addr_parse("127.0.0.2", 5555, &q);
     zl_registry_set_peer(&r, a, &q);
-    CHECK(zl_registry_by_peer(&r, &q) == a);
-    CHECK(zl_registry_by_peer(&r, &p) == NULL);
+    CHECK(zl_registry_by_peer(&r, &q, false) == a);
+    CHECK(zl_registry_by_peer(&r, &p, false) == NULL);
 
     /* unlinking with a request in flight keeps the object until the release */
     zl_reg_hold(a);

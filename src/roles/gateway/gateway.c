@@ -41,7 +41,8 @@ void zl_gw_busy(zl_gw_t *gw, zl_coap_msg_t *resp, const char *why) {
 static void on_coap_request(void *ctx, zl_coap_ep_t *ep, const zl_coap_addr_t *peer,
                             const zl_coap_msg_t *req, zl_coap_msg_t *resp) {
     zl_gw_t *gw = ctx;
-    (void)ep;
+    zl_gw_via_t via = {.secure = ep == gw->coaps && ep};
+    if (via.secure && !(via.who = zl_dtls_peer(gw->dtls, peer))) return; /* cannot happen: the session delivered it */
     char path[8];
     if (zl_outbox_congested(gw)) {
         zl_gw_busy(gw, resp, gw->spool ? "Kafka is away and the spool is full; retry after Max-Age seconds"
@@ -49,9 +50,9 @@ static void on_coap_request(void *ctx, zl_coap_ep_t *ep, const zl_coap_addr_t *p
         return;
     }
     if (zl_coap_path_string(req, ZL_OPT_URI_PATH, path, sizeof path) == ZL_OK && !strcmp(path, "/dp"))
-        zl_send_handle(gw, peer, req, resp);
+        zl_send_handle(gw, peer, &via, req, resp);
     else
-        zl_rd_handle(gw, peer, req, resp);
+        zl_rd_handle(gw, peer, &via, req, resp);
 }
 
 /* Notifications of established observations: accepted only while Kafka keeps up. */
@@ -134,6 +135,13 @@ static void init_metrics(zl_gw_t *gw) {
         "another address than the registration's; takeover = a Register of a name held by another host "
         "(registration.takeover=refuse).");
     g->refused_takeover = zl_metrics_counter(m, "zeelos_refused_registration_total", "reason=\"takeover\"", NULL);
+    g->refused_security = zl_metrics_counter(m, "zeelos_refused_registration_total", "reason=\"security\"", NULL);
+    g->credentials = zl_metrics_gauge(m, "zeelos_security_credentials", NULL,
+                                      "Endpoints with device credentials on record (security.topic).");
+    g->sec_unknown = zl_metrics_counter(m, "zeelos_security_unknown_identity_total", NULL,
+                                        "DTLS handshakes with a PSK identity that has no credentials (refused).");
+    g->sec_invalid = zl_metrics_counter(m, "zeelos_security_invalid_records_total", NULL,
+                                        "Records of the security topic that were refused (logged with the offset).");
     static const double bounds[] = {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
     g->mgmt_latency = zl_metrics_histogram(m, "zeelos_mgmt_request_duration_seconds",
                                            "Time from consuming a management request to queuing its response.",
@@ -151,6 +159,24 @@ static void on_coap_fd(void *ctx, uint32_t events) {
     zl_gw_t *gw = ctx;
     (void)events;
     zl_coap_ep_read(gw->coap, 16);
+}
+
+static void on_coaps_fd(void *ctx, uint32_t events) {
+    zl_gw_t *gw = ctx;
+    (void)events;
+    zl_coap_ep_read(gw->coaps, 16);
+}
+
+/* DTLS handshake retransmissions and timeouts, idle sessions. */
+static void on_dtls_timer(zl_timer_t *t, void *ctx) {
+    zl_gw_t *gw = ctx;
+    int next = zl_dtls_tick(gw->dtls, zl_now_ms());
+    zl_timer_arm(&gw->wheel, t, zl_now_ms() + next);
+}
+
+static void on_security_fd(void *ctx, uint32_t events) {
+    (void)events;
+    zl_sec_serve(ctx);
 }
 
 static void on_producer_fd(void *ctx, uint32_t events) {
@@ -184,6 +210,7 @@ static void on_serve_timer(zl_timer_t *t, void *ctx) {
     zl_producer_serve(gw->producer);
     zl_outbox_replay(gw);
     zl_consumer_serve(gw->consumer, 256);
+    zl_sec_serve(gw);
     zl_gw_health_sample(gw);
     zl_timer_arm(&gw->wheel, t, zl_now_ms() + SERVE_EVERY_MS);
 }
@@ -211,6 +238,7 @@ static void commit_store(void *ctx) {
 static void flush_coap(void *ctx) {
     zl_gw_t *gw = ctx;
     zl_coap_ep_flush(gw->coap);
+    if (gw->coaps) zl_coap_ep_flush(gw->coaps);
 }
 
 static zl_err_t loop_init(zl_gw_t *gw, char *errstr, size_t n) {
@@ -225,12 +253,19 @@ static zl_err_t loop_init(zl_gw_t *gw, char *errstr, size_t n) {
                                                          ZL_LOOP_IN, on_registry_fd, gw)) ||
         zl_loop_on_turn(gw->loop, commit_store, gw) || zl_loop_on_turn(gw->loop, zl_outbox_turn, gw) ||
         zl_loop_on_turn(gw->loop, flush_coap, gw) ||
-        zl_loop_on_turn(gw->loop, zl_gw_health_beat, gw)) {
+        zl_loop_on_turn(gw->loop, zl_gw_health_beat, gw) ||
+        (gw->coaps && zl_loop_fd_add(gw->loop, &gw->w_coaps, zl_coap_ep_fd(gw->coaps), ZL_LOOP_IN, on_coaps_fd, gw)) ||
+        (gw->sec_log && zl_loop_fd_add(gw->loop, &gw->w_sec, zl_logreader_fd(gw->sec_log), ZL_LOOP_IN,
+                                       on_security_fd, gw))) {
         snprintf(errstr, n, "epoll: %s", strerror(errno));
         return ZL_ERR_IO;
     }
     zl_timer_init(&gw->t_serve, on_serve_timer, gw);
     zl_timer_arm(&gw->wheel, &gw->t_serve, zl_now_ms() + SERVE_EVERY_MS);
+    if (gw->dtls) {
+        zl_timer_init(&gw->t_dtls, on_dtls_timer, gw);
+        zl_timer_arm(&gw->wheel, &gw->t_dtls, zl_now_ms() + 100);
+    }
     return ZL_OK;
 }
 
@@ -320,6 +355,25 @@ zl_gw_t *zl_gw_new(const zl_gw_conf_t *conf, char *errstr, size_t n) {
     if (!gw->coap) goto fail;
     zl_coap_addr_host(zl_coap_ep_local(gw->coap), gw->local_host, sizeof gw->local_host);
     gw->local_port = zl_coap_addr_port(zl_coap_ep_local(gw->coap));
+    /* credentials before the DTLS endpoint (its PSK lookups) and the restore (transports) */
+    if (zl_sec_init(gw, errstr, n)) goto fail;
+    gw->coaps_port = -1;
+    if (conf->coaps_port >= 0) {
+        zl_dtls_cfg_t dc = {.psk_lookup = zl_sec_psk, .ctx = gw, .cert_file = conf->dtls_cert,
+                            .key_file = conf->dtls_key, .ca_file = conf->dtls_ca,
+                            .ciphers = conf->dtls_ciphers && conf->dtls_ciphers[0] ? conf->dtls_ciphers : NULL,
+                            .max_handshakes = (unsigned)conf->dtls_max_handshakes,
+                            .max_sessions = (unsigned)conf->dtls_max_sessions,
+                            .handshake_timeout_ms = conf->dtls_handshake_timeout_ms,
+                            .idle_timeout_s = conf->dtls_idle_timeout_s, .metrics = gw->metrics};
+        zl_coap_io_t udp;
+        if (zl_udp_open(conf->coap_host, conf->coaps_port, 4 << 20, &udp, errstr, n) ||
+            zl_dtls_wrap(&dc, &udp, &cc.io, &gw->dtls, errstr, n))
+            goto fail;
+        gw->coaps = zl_coap_ep_new(&cc, &gw->wheel, errstr, n);
+        if (!gw->coaps) goto fail;
+        gw->coaps_port = zl_coap_addr_port(zl_coap_ep_local(gw->coaps));
+    }
 
     zl_gw_reg_restore(gw);
     zl_obs_restore(gw);
@@ -335,8 +389,10 @@ zl_gw_t *zl_gw_new(const zl_gw_conf_t *conf, char *errstr, size_t n) {
     }
     char hdesc[96] = "HTTP off";
     if (hport) snprintf(hdesc, sizeof hdesc, "HTTP on %s:%d", conf->http.host, hport);
-    ZL_INFO("gateway", "'%s' serving CoAP on %s:%d, %s, Kafka %s (%s, librdkafka %s), topics %s %s %s %s",
-            gw->id, gw->local_host, gw->local_port, hdesc,
+    char sdesc[48] = "coaps off";
+    if (gw->coaps) snprintf(sdesc, sizeof sdesc, "coaps (DTLS) on port %d", gw->coaps_port);
+    ZL_INFO("gateway", "'%s' serving CoAP on %s:%d, %s, %s, Kafka %s (%s, librdkafka %s), topics %s %s %s %s",
+            gw->id, gw->local_host, gw->local_port, sdesc, hdesc,
             conf->kafka.bootstrap_servers, fmt == ZL_FORMAT_JSON ? "json" : "avro", zl_kafka_version(),
             gw->t_reg, gw->t_obs, gw->t_req, gw->t_rep);
     return gw;
@@ -346,6 +402,7 @@ fail:
 }
 
 int zl_gw_coap_port(const zl_gw_t *gw) { return gw->local_port; }
+int zl_gw_coaps_port(const zl_gw_t *gw) { return gw->coaps_port; }
 
 void zl_gw_stop(zl_gw_t *gw) {
     if (gw->loop) zl_loop_stop(gw->loop); /* async-signal-safe */
@@ -366,7 +423,9 @@ void zl_gw_destroy(zl_gw_t *gw) {
      * delivery reports release consumer offsets; so CoAP, then producer flush
      * (serves reports), then the consumer (commits), then the producer. */
     if (gw->coap) zl_coap_ep_destroy(gw->coap);
-    gw->coap = NULL; /* delivery reports served below find no endpoint to ACK through */
+    if (gw->coaps) zl_coap_ep_destroy(gw->coaps); /* closes the DTLS sessions (close_notify) */
+    gw->coap = gw->coaps = NULL; /* delivery reports served below find no endpoint to ACK through */
+    gw->dtls = NULL;
     if (gw->producer) {
         zl_producer_serve(gw->producer);
         zl_producer_flush(gw->producer, 10000); /* what is left goes to the spool */
@@ -378,6 +437,7 @@ void zl_gw_destroy(zl_gw_t *gw) {
     zl_obs_fini(gw);
     zl_tickets_fini(gw);
     zl_registry_fini(&gw->regs);
+    zl_sec_free(gw);
     if (gw->store) zl_store_close(gw->store);
     zl_models_destroy(gw->models);
     if (gw->serde) zl_serde_destroy(gw->serde);

@@ -43,6 +43,10 @@ typedef struct {
     int spool_overflow; /* 0 refuse, 1 drop-oldest */
     int spool_window;
     int spool_after_ms;
+    /* zl_gw_dtls_conf_table */
+    int coaps_port; /* -1: off */
+    const char *dtls_cert, *dtls_key, *dtls_ca, *dtls_ciphers, *security_topic;
+    int dtls_max_handshakes, dtls_max_sessions, dtls_handshake_timeout_ms, dtls_idle_timeout_s;
 } zl_gw_conf_t;
 
 extern const zl_conf_table_t zl_gw_conf_table;       /* "General": data.dir, models.dir */
@@ -50,6 +54,7 @@ extern const zl_conf_table_t zl_gw_coap_conf_table;  /* "CoAP / LwM2M server": h
 extern const zl_conf_table_t zl_gw_kafka_conf_table; /* "Kafka and Schema Registry": backpressure */
 extern const zl_conf_table_t zl_gw_reg_conf_table;   /* "Registrations": lifetimes, observe.cancel, queues */
 extern const zl_conf_table_t zl_gw_spool_conf_table; /* "Spool": records Kafka could not take, on disk */
+extern const zl_conf_table_t zl_gw_dtls_conf_table;  /* "DTLS and device credentials": coaps, security topic */
 
 typedef struct zl_gw zl_gw_t;
 
@@ -61,6 +66,8 @@ int zl_gw_run(zl_gw_t *gw);
 void zl_gw_stop(zl_gw_t *gw);
 /* The UDP port the CoAP endpoint is bound to (coap.port=0 picks one). */
 int zl_gw_coap_port(const zl_gw_t *gw);
+/* The DTLS port (coaps.port=0 picks one), -1 when off. */
+int zl_gw_coaps_port(const zl_gw_t *gw);
 /* Flushes Kafka (bounded) and frees everything. */
 void zl_gw_destroy(zl_gw_t *gw);
 

@@ -166,3 +166,47 @@ static const zl_conf_prop_t spool[] = {
             "first unacknowledged record, skipping those Kafka acknowledged meanwhile."},
 };
 const zl_conf_table_t zl_gw_spool_conf_table = ZL_CONF_TABLE("Spool", spool);
+
+static const zl_conf_prop_t dtls[] = {
+    {.name = "coaps.port", .type = ZL_CONF_INT, .def = "5684", .min = -1, .max = 65535,
+     ZL_CONF_FIELD(zl_gw_conf_t, coaps_port),
+     .doc = "UDP port of the LwM2M server over DTLS 1.2 (`coaps://<coap.host>:<port>`); -1 turns it "
+            "off, 0 lets the operating system pick one. PSK needs nothing else; certificate cipher "
+            "suites need `dtls.cert` and `dtls.key`. See docs/SECURITY.md."},
+    {.name = "dtls.cert", .type = ZL_CONF_STR, .def = "", ZL_CONF_FIELD(zl_gw_conf_t, dtls_cert),
+     .doc = "PEM certificate chain of the gateway's DTLS server (ECDSA P-256 for the LwM2M "
+            "ECDHE-ECDSA suites). Empty: PSK only."},
+    {.name = "dtls.key", .type = ZL_CONF_STR, .def = "", ZL_CONF_FIELD(zl_gw_conf_t, dtls_key),
+     .doc = "PEM private key of `dtls.cert` (kept readable by the gateway only)."},
+    {.name = "dtls.ca", .type = ZL_CONF_STR, .def = "", ZL_CONF_FIELD(zl_gw_conf_t, dtls_ca),
+     .doc = "PEM CA certificates that device certificates must chain to. When set, a certificate "
+            "handshake without a valid client certificate fails; the subject CN of a device "
+            "certificate is its identity and must equal its endpoint name."},
+    {.name = "dtls.ciphers", .type = ZL_CONF_STR, .def = "", ZL_CONF_FIELD(zl_gw_conf_t, dtls_ciphers),
+     .doc = "OpenSSL cipher list for DTLS. Empty: the LwM2M suites (PSK-AES128-CCM8, "
+            "ECDHE-ECDSA-AES128-CCM8) and their AES-128 GCM/CCM/CBC-SHA256 variants."},
+    {.name = "dtls.max.handshakes", .type = ZL_CONF_INT, .def = "1000", .min = 1, .max = 1000000,
+     ZL_CONF_FIELD(zl_gw_conf_t, dtls_max_handshakes),
+     .doc = "DTLS handshakes in progress at once (after the cookie exchange); ClientHellos beyond it "
+            "are dropped and counted in `zeelos_dtls_refused_total`: a flood cannot take the memory."},
+    {.name = "dtls.max.sessions", .type = ZL_CONF_INT, .def = "200000", .min = 1, .max = 10000000,
+     ZL_CONF_FIELD(zl_gw_conf_t, dtls_max_sessions),
+     .doc = "DTLS sessions at once (established and in handshake)."},
+    {.name = "dtls.handshake.timeout.ms", .type = ZL_CONF_INT, .def = "10000", .min = 100, .max = 600000,
+     ZL_CONF_FIELD(zl_gw_conf_t, dtls_handshake_timeout_ms),
+     .doc = "A handshake not finished in this time is abandoned (its flights are retransmitted "
+            "meanwhile, RFC 6347 4.2.4)."},
+    {.name = "dtls.idle.timeout.s", .type = ZL_CONF_INT, .def = "86400", .min = 1, .max = 31536000,
+     ZL_CONF_FIELD(zl_gw_conf_t, dtls_idle_timeout_s),
+     .doc = "A DTLS session with no datagram for this long is closed and freed; the device "
+            "resumes or handshakes again when it next talks (queue-mode devices sleep long: keep "
+            "it above their lifetime)."},
+    {.name = "security.topic", .type = ZL_CONF_STR, .def = "iot.${id}.security",
+     ZL_CONF_FIELD(zl_gw_conf_t, security_topic),
+     .doc = "Compacted topic of device credentials (key: endpoint name; value: JSON, see "
+            "docs/SECURITY.md; a tombstone removes them), written by `zeelos security`. The gateway "
+            "reads it from the start, follows it and keeps a copy in its store; a change closes the "
+            "DTLS sessions and removes the registration made under the old credentials. Empty: "
+            "credentials from the store only."},
+};
+const zl_conf_table_t zl_gw_dtls_conf_table = ZL_CONF_TABLE("DTLS and device credentials", dtls);

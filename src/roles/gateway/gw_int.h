@@ -13,6 +13,7 @@
  *   composite.c Read-/Write-/Observe-Composite: checks and builds the CoAP request
  *   health.c    /healthz (liveness: the loop turns) and /readyz (Kafka, consumer, spool)
  *   outbox.c    every record to Kafka, or to the on-disk spool when Kafka cannot take it
+ *   security.c  device credentials (security topic + store) and their binding to endpoint names
  *
  * Threading: everything here runs on the loop thread. */
 #ifndef ZL_GW_INT_H
@@ -22,11 +23,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "coap/dtls.h"
 #include "coap/endpoint.h"
 #include "roles/gateway/gateway.h"
 #include "http/http.h"
 #include "common/metrics.h"
 #include "kafka/client.h"
+#include "kafka/logreader.h"
 #include "kafka/reqdec.h"
 #include "kafka/serde.h"
 #include "lwm2m/link.h"
@@ -72,6 +75,7 @@ struct zl_obs {
     char *ep, *path, *ticket, *reg_id;
     zl_obs_t *next_in_reg;
     struct zl_gw *gw;
+    bool secure; /* its registration's transport: the token lives on coaps */
     int64_t shed_ms; /* a CON notification was left unacknowledged then, none delivered since (0: none) */
 };
 
@@ -89,6 +93,8 @@ typedef struct {
     zl_gauge_t *spool_records, *spool_bytes, *answers_waiting;
     zl_counter_t *spool_appended, *spool_replayed, *spool_dropped, *spool_refused, *spool_errors, *spool_maybe_dup;
     zl_histogram_t *mgmt_latency, *notif_latency;
+    zl_gauge_t *credentials;
+    zl_counter_t *sec_unknown, *sec_invalid, *refused_security;
 } zl_gw_metrics_t;
 
 /* What the HTTP threads read for /healthz and /readyz (health.c): written by
@@ -112,6 +118,15 @@ struct zl_gw {
     zl_timer_t t_serve; /* serves the producer's queue every 100 ms */
     zl_wheel_t wheel;
     zl_coap_ep_t *coap;
+    /* coaps: the DTLS endpoint (NULL when coaps.port=-1) and its transport handle */
+    zl_coap_ep_t *coaps;
+    zl_dtls_t *dtls;
+    zl_loop_fd_t w_coaps, w_sec;
+    zl_timer_t t_dtls;
+    int coaps_port;
+    /* security.c: credentials by endpoint name and by PSK identity */
+    zl_hmap_t sec_by_ep, sec_by_psk;
+    zl_logreader_t *sec_log;
     char local_host[64];
     int local_port;
     zl_registry_t regs;
@@ -165,20 +180,57 @@ void zl_gw_health_routes(zl_gw_t *gw);      /* after gw->http exists */
 void zl_gw_health_beat(void *ctx);          /* loop turn hook (ctx = gw) */
 void zl_gw_health_sample(zl_gw_t *gw);      /* serve timer: Kafka, consumer, spool */
 
+/* How a request reached the gateway: over DTLS (who = the session's
+ * identity) or plain CoAP (secure false). */
+typedef struct {
+    bool secure;
+    const zl_dtls_peer_t *who;
+} zl_gw_via_t;
+
+/* The endpoint a device talks through: coaps for DTLS registrations. */
+static inline zl_coap_ep_t *zl_gw_coap(const zl_gw_t *gw, bool secure) { return secure ? gw->coaps : gw->coap; }
+
+/* security.c */
+#define ZL_SEC_MAX_KEY 64
+#define RD_MAX_EP 256
+typedef struct zl_sec_entry zl_sec_entry_t;
+zl_err_t zl_sec_init(zl_gw_t *gw, char *errstr, size_t n); /* after the store and the producer */
+void zl_sec_free(zl_gw_t *gw);
+void zl_sec_serve(zl_gw_t *gw); /* the security topic's records */
+/* Adds, replaces (value = JSON) or removes (NULL) the credentials of ep;
+ * live: also stored, and the sessions and registration under the old ones
+ * dropped.  ZL_ERR_INVALID with err for a value that does not parse. */
+zl_err_t zl_sec_apply(zl_gw_t *gw, const char *ep, const char *value, bool live, char *err, size_t n);
+/* zl_dtls_cfg_t.psk_lookup (ctx = gw). */
+int zl_sec_psk(void *ctx, const char *identity, uint8_t *key, size_t max);
+/* NULL when a request arriving via may speak for endpoint ep, else why not. */
+const char *zl_sec_check(zl_gw_t *gw, const char *ep, const zl_gw_via_t *via);
+/* The identity on record for ep (the endpoint name for X.509), or NULL. */
+const char *zl_sec_identity(const zl_gw_t *gw, const char *ep);
+/* The DTLS session at reg's address is still the identity reg registered
+ * with (always true for plain CoAP registrations). */
+bool zl_sec_peer_ok(zl_gw_t *gw, const zl_reg_t *reg);
+/* The request came the way reg was registered (transport and identity). */
+bool zl_sec_same(const zl_reg_t *reg, const zl_gw_via_t *via);
+
 /* registration.c */
 zl_err_t zl_gw_regs_init(zl_gw_t *gw);
 /* Links a new registration (takes ownership). */
 void zl_gw_reg_add(zl_gw_t *gw, zl_reg_t *reg);
 /* Cancels its observations and unlinks it (freed once no request holds it). */
 void zl_gw_reg_remove(zl_gw_t *gw, zl_reg_t *reg);
+/* Announces reg's end (a DELETE event marked expired), forgets it in the
+ * store and removes it: an expiry, or credentials that changed. */
+void zl_gw_reg_drop(zl_gw_t *gw, zl_reg_t *reg);
 zl_err_t zl_gw_reg_persist(zl_gw_t *gw, const zl_reg_t *reg);
 void zl_gw_reg_restore(zl_gw_t *gw); /* loads registrations from the store */
 
 /* send.c: LwM2M Send (POST /dp) */
-void zl_send_handle(zl_gw_t *gw, const zl_coap_addr_t *peer, const zl_coap_msg_t *req, zl_coap_msg_t *resp);
+void zl_send_handle(zl_gw_t *gw, const zl_coap_addr_t *peer, const zl_gw_via_t *via, const zl_coap_msg_t *req,
+                    zl_coap_msg_t *resp);
 
 /* rd.c */
-void zl_rd_handle(zl_gw_t *gw, const zl_coap_addr_t *peer, const zl_coap_msg_t *req,
+void zl_rd_handle(zl_gw_t *gw, const zl_coap_addr_t *peer, const zl_gw_via_t *via, const zl_coap_msg_t *req,
                   zl_coap_msg_t *resp);
 
 /* events.c: return ZL_ERR_FULL / ZL_ERR_KAFKA when the record could not be queued */

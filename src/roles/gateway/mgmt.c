@@ -233,6 +233,11 @@ static void on_device(void *ctx, zl_err_t err, const zl_coap_msg_t *resp) {
         }
         return;
     }
+    if (m->reg && !zl_sec_peer_ok(gw, m->reg)) {
+        zl_counter_inc(gw->m.refused_security);
+        zl_mgmt_fail(m, ZL_RC_FORBIDDEN, "the answer for '%s' came from another DTLS identity: dropped", m->req.ep);
+        return;
+    }
     zl_resp_code_t code = zl_resp_code_from_coap(resp->code);
     if ((resp->code >> 5) != 2) {
         char msg[1024], fmts[160] = "";
@@ -261,13 +266,15 @@ static void on_device(void *ctx, zl_err_t err, const zl_coap_msg_t *resp) {
         }
         if (m->req.kind == ZL_RK_OBSERVE && zl_coap_opt(resp, ZL_OPT_OBSERVE)) {
             zl_reg_t *reg = m->reg ? m->reg : zl_registry_by_ep(&gw->regs, m->req.ep);
+            /* the token lives on the endpoint the request went out on */
+            zl_coap_ep_t *cep = zl_gw_coap(gw, m->reg && m->reg->secure);
             if (reg && !reg->dead) {
                 zl_obs_t *o = zl_obs_add(gw, reg, resp->token, resp->tkl, composite ? m->obs_key : m->path,
                                          m->req.ticket);
-                if (o) zl_coap_rebind(gw->coap, resp->token, resp->tkl, zl_obs_on_notify, o);
-                else zl_coap_cancel(gw->coap, resp->token, resp->tkl);
+                if (o) zl_coap_rebind(cep, resp->token, resp->tkl, zl_obs_on_notify, o);
+                else zl_coap_cancel(cep, resp->token, resp->tkl);
             } else {
-                zl_coap_cancel(gw->coap, resp->token, resp->tkl);
+                zl_coap_cancel(cep, resp->token, resp->tkl);
             }
         }
         if (composite) respond_values(m, code, ZL_BODY_NONE, NULL, NULL, node);
@@ -538,7 +545,8 @@ void zl_mgmt_dispatch(mreq_t *m, zl_reg_t *reg) {
         uint8_t token[8];
         m->reg = reg;
         zl_reg_hold(reg);
-        zl_err_t e = zl_coap_request(gw->coap, &reg->peer, &b.req, &o, on_device, m, token);
+        zl_coap_ep_t *cep = zl_gw_coap(gw, reg->secure);
+        zl_err_t e = cep ? zl_coap_request(cep, &reg->peer, &b.req, &o, on_device, m, token) : ZL_ERR_UNSUPPORTED;
         if (e)
             zl_mgmt_fail(m, ZL_RC_INTERNAL_SERVER_ERROR, "cannot send %s to device: %s", method_name(b.req.code),
                          zl_err2str(e));

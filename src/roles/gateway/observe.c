@@ -36,7 +36,7 @@ static void on_reobserve_sweep(zl_timer_t *t, void *ctx) {
             int64_t age = now - o->shed_ms;
             o->shed_ms = 0;
             if (!reg || reg->queue_mode) continue;
-            if (zl_coap_reobserve(gw->coap, o->token, o->tkl, gw->request_timeout_ms) == ZL_OK) {
+            if (zl_coap_reobserve(zl_gw_coap(gw, reg->secure), o->token, o->tkl, gw->request_timeout_ms) == ZL_OK) {
                 zl_counter_inc(gw->m.obs_reestablished);
                 ZL_INFO("observe", "observing %s of '%s' again: a notification was turned away %" PRId64
                         " ms ago and none came since (the device may have dropped the observation)",
@@ -85,6 +85,7 @@ static zl_obs_t *obs_new(zl_gw_t *gw, zl_reg_t *reg, const uint8_t *token, uint8
     zl_obs_t *o = calloc(1, sizeof *o);
     if (!o) return NULL;
     o->gw = gw;
+    o->secure = reg->secure;
     memcpy(o->token, token, tkl);
     o->tkl = tkl;
     o->ep = strdup(reg->ep);
@@ -110,7 +111,7 @@ zl_obs_t *zl_obs_add(zl_gw_t *gw, zl_reg_t *reg, const uint8_t *token, uint8_t t
      * can still be cancelled actively and fetch Block2 notifications */
     const uint8_t *req = NULL;
     size_t req_len = 0;
-    zl_coap_exchange_request(gw->coap, token, tkl, &req, &req_len);
+    zl_coap_exchange_request(zl_gw_coap(gw, reg->secure), token, tkl, &req, &req_len);
     zl_store_obs_t so = {token, tkl, reg->id, reg->ep, path, ticket, req, req_len};
     if (zl_store_put_obs(gw->store, &so)) zl_counter_inc(gw->m.store_errors);
     return o;
@@ -153,9 +154,10 @@ int zl_obs_cancel_mode(zl_gw_t *gw, zl_reg_t *reg, const char *path, bool active
         }
         *pp = o->next_in_reg;
         /* active: tell the device (falls back to passive for restored observations) */
-        if (!active || zl_coap_observe_cancel(gw->coap, o->token, o->tkl, gw->request_timeout_ms,
+        zl_coap_ep_t *cep = zl_gw_coap(gw, reg->secure);
+        if (!active || zl_coap_observe_cancel(cep, o->token, o->tkl, gw->request_timeout_ms,
                                               on_cancel_answer, NULL) != ZL_OK)
-            zl_coap_cancel(gw->coap, o->token, o->tkl);
+            zl_coap_cancel(cep, o->token, o->tkl);
         zl_hmap_remove(&gw->obs_by_token, &o->by_token);
         if (zl_store_del_obs(gw->store, o->token, o->tkl)) zl_counter_inc(gw->m.store_errors);
         zl_gauge_add(gw->m.observations, -1);
@@ -183,26 +185,29 @@ typedef struct {
     zl_dr_t dr;
     zl_gw_t *gw;
     zl_coap_held_ack_t ack;
+    bool secure;
 } notif_ack_t;
 
 static void on_notif_delivered(zl_dr_t *dr, zl_err_t err, const char *reason) {
     notif_ack_t *na = (notif_ack_t *)dr;
     (void)reason; /* the producer logged and counted a failure */
-    if (na->gw->coap) zl_coap_ep_release_ack(na->gw->coap, &na->ack, err == ZL_OK);
+    zl_coap_ep_t *cep = zl_gw_coap(na->gw, na->secure); /* NULL once shutting down */
+    if (cep) zl_coap_ep_release_ack(cep, &na->ack, err == ZL_OK);
     free(na);
 }
 
 /* The delivery report that acknowledges this notification to the device, or
  * NULL when the endpoint acknowledges it itself (NON, block-wise, no memory). */
-static zl_dr_t *hold_ack(zl_gw_t *gw) {
+static zl_dr_t *hold_ack(zl_gw_t *gw, bool secure) {
     zl_coap_held_ack_t ack;
-    if (!zl_coap_ep_hold_ack(gw->coap, &ack)) return NULL;
+    zl_coap_ep_t *cep = zl_gw_coap(gw, secure);
+    if (!zl_coap_ep_hold_ack(cep, &ack)) return NULL;
     notif_ack_t *na = malloc(sizeof *na);
     if (!na) {
-        zl_coap_ep_release_ack(gw->coap, &ack, true); /* as before held ACKs: at once */
+        zl_coap_ep_release_ack(cep, &ack, true); /* as before held ACKs: at once */
         return NULL;
     }
-    *na = (notif_ack_t){.dr = {.cb = on_notif_delivered}, .gw = gw, .ack = ack};
+    *na = (notif_ack_t){.dr = {.cb = on_notif_delivered}, .gw = gw, .ack = ack, .secure = secure};
     return &na->dr;
 }
 
@@ -216,6 +221,14 @@ void zl_obs_on_notify(void *ctx, zl_err_t err, const zl_coap_msg_t *resp) {
         /* CANCELLED = gateway shutdown: keep it in the store for the restart */
         obs_drop(gw, o, err != ZL_ERR_CANCELLED);
         return;
+    }
+    if (o->secure) { /* the session at the device's address must still be the device's */
+        zl_reg_t *reg = zl_registry_by_id(&gw->regs, o->reg_id);
+        if (!reg || !zl_sec_peer_ok(gw, reg)) {
+            zl_counter_inc(gw->m.refused_security);
+            zl_coap_ep_refuse_notification(zl_gw_coap(gw, true));
+            return;
+        }
     }
     char oid[20], errbuf[160];
     format_obs_id(o, oid);
@@ -240,7 +253,7 @@ void zl_obs_on_notify(void *ctx, zl_err_t err, const zl_coap_msg_t *resp) {
         r.content = node;
     }
     zl_counter_inc(gw->m.notifications);
-    zl_dr_t *dr = hold_ack(gw);
+    zl_dr_t *dr = hold_ack(gw, o->secure);
     zl_err_t pe = zl_ev_response(gw, gw->t_obs, o->ep, &r, dr);
     bool retry = pe == ZL_ERR_FULL || pe == ZL_ERR_KAFKA || pe == ZL_ERR_IO;
     /* not taken: no ACK when it may be kept later (the retransmission counts as
@@ -248,9 +261,10 @@ void zl_obs_on_notify(void *ctx, zl_err_t err, const zl_coap_msg_t *resp) {
     if (pe && dr) on_notif_delivered(dr, retry ? pe : ZL_OK, NULL);
     if (pe == ZL_OK) {
         o->shed_ms = 0; /* the device still notifies */
-        zl_histogram_observe(gw->m.notif_latency, (double)(zl_now_ns() - zl_coap_ep_rx_ns(gw->coap)) / 1e9);
+        zl_histogram_observe(gw->m.notif_latency,
+                             (double)(zl_now_ns() - zl_coap_ep_rx_ns(zl_gw_coap(gw, o->secure))) / 1e9);
     } else if (retry) {
-        zl_coap_ep_refuse_notification(gw->coap); /* not kept for now: a CON one comes again */
+        zl_coap_ep_refuse_notification(zl_gw_coap(gw, o->secure)); /* not kept now: a CON one comes again */
         if (!o->shed_ms) o->shed_ms = zl_now_ms();
     }
     zl_node_free(node);
@@ -264,8 +278,9 @@ static void restore_one(void *ctx, const zl_store_obs_t *so) {
         return;
     }
     zl_obs_t *o = obs_new(gw, reg, so->token, (uint8_t)so->tkl, so->path, so->ticket);
-    if (o && zl_coap_observe_attach(gw->coap, &reg->peer, o->token, o->tkl, zl_obs_on_notify, o, so->request,
-                                    so->request_len))
+    zl_coap_ep_t *cep = zl_gw_coap(gw, reg->secure);
+    if (o && (!cep || zl_coap_observe_attach(cep, &reg->peer, o->token, o->tkl, zl_obs_on_notify, o,
+                                             so->request, so->request_len)))
         obs_drop(gw, o, true);
 }
 

@@ -15,7 +15,6 @@
 #include "common/log.h"
 #include "common/utf8.h"
 
-#define RD_MAX_EP 256
 
 typedef struct {
     char *ep, *lt, *ver, *bnd, *sms;
@@ -147,8 +146,8 @@ static char *payload_text(const zl_coap_msg_t *req) {
     return dup_n(req->payload ? req->payload : (const uint8_t *)"", req->payload_len);
 }
 
-static void do_register(zl_gw_t *gw, const zl_coap_addr_t *peer, const zl_coap_msg_t *req,
-                        zl_coap_msg_t *resp) {
+static void do_register(zl_gw_t *gw, const zl_coap_addr_t *peer, const zl_gw_via_t *via,
+                        const zl_coap_msg_t *req, zl_coap_msg_t *resp) {
     rd_query_t q;
     const char *why = parse_query(req, &q);
     int64_t lt = gw->default_lt;
@@ -165,8 +164,17 @@ static void do_register(zl_gw_t *gw, const zl_coap_addr_t *peer, const zl_coap_m
         query_free(&q);
         return;
     }
+    /* the credentials on record decide the transport and the identity */
+    const char *denied = zl_sec_check(gw, q.ep, via);
+    if (denied) {
+        zl_counter_inc(gw->m.refused_security);
+        reject(gw, peer, resp, ZL_COAP_FORBIDDEN, "registration", denied);
+        query_free(&q);
+        return;
+    }
     zl_reg_t *old = zl_registry_by_ep(&gw->regs, q.ep);
-    if (old && !same_host(&old->peer, peer)) {
+    /* over DTLS the identity proves the device: it may come back from anywhere */
+    if (old && !via->secure && !same_host(&old->peer, peer)) {
         if (gw->conf->registration_takeover == 0) {
             zl_counter_inc(gw->m.refused_takeover);
             reject(gw, peer, resp, ZL_COAP_FORBIDDEN, "registration",
@@ -206,6 +214,13 @@ static void do_register(zl_gw_t *gw, const zl_coap_addr_t *peer, const zl_coap_m
     snprintf(reg->bnd, sizeof reg->bnd, "%s", q.bnd ? q.bnd : "U");
     reg->lt = lt;
     reg->peer = *peer;
+    reg->secure = via->secure;
+    if (via->secure && !(reg->identity = strdup(via->who->identity))) {
+        zl_reg_free(reg);
+        zl_gw_diag(gw, resp, ZL_COAP_SERVICE_UNAVAILABLE, "out of memory");
+        query_free(&q);
+        return;
+    }
     reg->reg_date = reg->last_up = zl_wall_ms();
     zl_reg_set_attrs(reg, q.extra.len ? strdup(zl_buf_cstr(&q.extra)) : NULL);
     query_free(&q);
@@ -231,8 +246,9 @@ static void do_register(zl_gw_t *gw, const zl_coap_addr_t *peer, const zl_coap_m
     zl_counter_inc(gw->m.reg_new);
     char host[64];
     zl_coap_addr_host(peer, host, sizeof host);
-    ZL_INFO("rd", "registered '%s' as %s from %s:%d (lt %lld, b %s, %zu links)", reg->ep, reg->id,
-            host, zl_coap_addr_port(peer), (long long)reg->lt, reg->bnd, reg->links.n);
+    ZL_INFO("rd", "registered '%s' as %s from %s:%d%s (lt %lld, b %s, %zu links)", reg->ep, reg->id,
+            host, zl_coap_addr_port(peer), via->secure ? " over DTLS" : "", (long long)reg->lt, reg->bnd,
+            reg->links.n);
     resp->code = ZL_COAP_CREATED;
     /* Location-Path: rd / <id>; the id lives in gw->scratch until serialised */
     snprintf(gw->scratch, sizeof gw->scratch, "rd%c%s", 0, reg->id);
@@ -306,7 +322,7 @@ static void do_deregister(zl_gw_t *gw, zl_reg_t *reg, zl_coap_msg_t *resp) {
     resp->code = ZL_COAP_DELETED;
 }
 
-void zl_rd_handle(zl_gw_t *gw, const zl_coap_addr_t *peer, const zl_coap_msg_t *req,
+void zl_rd_handle(zl_gw_t *gw, const zl_coap_addr_t *peer, const zl_gw_via_t *via, const zl_coap_msg_t *req,
                   zl_coap_msg_t *resp) {
     const zl_coap_opt_t *seg[3];
     int n = 0;
@@ -327,7 +343,7 @@ void zl_rd_handle(zl_gw_t *gw, const zl_coap_addr_t *peer, const zl_coap_msg_t *
             zl_gw_diag(gw, resp, ZL_COAP_METHOD_NOT_ALLOWED, "only POST on /rd");
             return;
         }
-        do_register(gw, peer, req, resp);
+        do_register(gw, peer, via, req, resp);
         return;
     }
     if (n != 2) {
@@ -350,10 +366,11 @@ void zl_rd_handle(zl_gw_t *gw, const zl_coap_addr_t *peer, const zl_coap_msg_t *
      * its id is public (on the registrations topic).  Answered like Leshan
      * does for an identity mismatch (4.00 "forbidden"); a device whose address
      * changed (NAT) then registers again, which replaces its registration. */
-    if (!zl_coap_addr_eq(&reg->peer, peer)) {
+    if (!zl_coap_addr_eq(&reg->peer, peer) || !zl_sec_same(reg, via)) {
         zl_counter_inc(gw->m.refused_foreign);
         reject(gw, peer, resp, ZL_COAP_BAD_REQUEST, req->code == ZL_COAP_DELETE ? "de-registration" : "update",
-               "forbidden: the registration belongs to another address");
+               zl_coap_addr_eq(&reg->peer, peer) ? "forbidden: the registration belongs to another DTLS identity"
+                                                 : "forbidden: the registration belongs to another address");
         return;
     }
     if (req->code == ZL_COAP_POST) do_update(gw, reg, peer, req, resp);

@@ -14,6 +14,10 @@ static void on_expire(void *ctx, zl_reg_t *reg) {
     zl_gw_t *gw = ctx;
     ZL_INFO("rd", "registration %s of '%s' expired (lifetime %lld s)", reg->id, reg->ep, (long long)reg->lt);
     zl_counter_inc(gw->m.reg_expired);
+    zl_gw_reg_drop(gw, reg);
+}
+
+void zl_gw_reg_drop(zl_gw_t *gw, zl_reg_t *reg) {
     reg->last_up = zl_wall_ms();
     zl_ev_registration(gw, reg, ZL_REG_DELETE, true, NULL);
     if (zl_store_del_reg(gw->store, reg->id)) zl_counter_inc(gw->m.store_errors);
@@ -62,7 +66,11 @@ static void restore_one(void *ctx, const zl_store_reg_t *r) {
     reg->lt = r->lt;
     reg->reg_date = r->reg_date;
     reg->last_up = r->last_up;
-    if (!reg->ep || !reg->ver || zl_coap_addr_parse(r->address, r->port, &reg->peer) ||
+    /* an endpoint with credentials registers only over DTLS (security.c), so
+     * the transport and identity follow from the credentials, loaded first */
+    const char *identity = reg->ep ? zl_sec_identity(gw, reg->ep) : NULL;
+    reg->secure = identity != NULL;
+    if (!reg->ep || (identity && !(reg->identity = strdup(identity))) || !reg->ver || zl_coap_addr_parse(r->address, r->port, &reg->peer) ||
         zl_reg_set_links(reg, strdup(r->links ? r->links : ""), err, sizeof err) ||
         zl_reg_set_attrs(reg, r->attrs ? strdup(r->attrs) : NULL)) {
         ZL_ERROR("store", "dropping unreadable stored registration %s of '%s'", r->id, r->ep);

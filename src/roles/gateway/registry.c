@@ -62,11 +62,11 @@ zl_reg_t *zl_registry_by_id(const zl_registry_t *r, const char *id) {
     return NULL;
 }
 
-zl_reg_t *zl_registry_by_peer(const zl_registry_t *r, const zl_coap_addr_t *peer) {
+zl_reg_t *zl_registry_by_peer(const zl_registry_t *r, const zl_coap_addr_t *peer, bool secure) {
     uint64_t h = zl_coap_addr_hash(r->by_peer.seed, peer);
     for (zl_hnode_t *n = zl_hmap_first(&r->by_peer, h); n; n = zl_hmap_next_same(n)) {
         zl_reg_t *reg = ZL_CONTAINER_OF(n, zl_reg_t, by_peer);
-        if (zl_coap_addr_eq(&reg->peer, peer)) return reg;
+        if (reg->secure == secure && zl_coap_addr_eq(&reg->peer, peer)) return reg;
     }
     return NULL;
 }
@@ -115,6 +115,7 @@ void zl_reg_release(zl_reg_t *reg) {
 void zl_reg_free(zl_reg_t *reg) {
     if (!reg) return;
     free(reg->ep);
+    free(reg->identity);
     free(reg->ver);
     free(reg->sms);
     free(reg->root);

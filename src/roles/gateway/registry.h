@@ -30,6 +30,8 @@ typedef struct zl_reg {
     int64_t lt;                  /* seconds */
     int64_t reg_date, last_up;   /* epoch ms */
     zl_coap_addr_t peer;
+    bool secure;                 /* registered over DTLS (coaps) */
+    char *identity;              /* owned: the DTLS identity it registered with (NULL: plain CoAP) */
     char *links_raw;             /* link-format text as registered (the source of truth) */
     zl_links_t links;
     char *attrs_raw;             /* additional attributes as "k=v&k2" */
@@ -63,7 +65,8 @@ size_t zl_registry_count(const zl_registry_t *r);
 
 zl_reg_t *zl_registry_by_ep(const zl_registry_t *r, const char *ep);
 zl_reg_t *zl_registry_by_id(const zl_registry_t *r, const char *id);
-zl_reg_t *zl_registry_by_peer(const zl_registry_t *r, const zl_coap_addr_t *peer);
+/* The registration made from peer over that transport (secure: coaps). */
+zl_reg_t *zl_registry_by_peer(const zl_registry_t *r, const zl_coap_addr_t *peer, bool secure);
 
 /* Links reg (the registry takes ownership) and arms its expiry at
  * last_up + lt (wall clock), so restored registrations expire on time too. */

@@ -28,7 +28,7 @@ struct send_s {
     zl_gw_t *gw;
     zl_coap_deferred_t *d;
     int pending;
-    bool failed, dropped;
+    bool failed, dropped, secure;
     char ep[64];
     send_rec_t recs[];
 };
@@ -42,7 +42,7 @@ static void finish(send_t *s) {
             resp.payload = (const uint8_t *)diag;
             resp.payload_len = sizeof diag - 1;
         }
-        zl_coap_respond(s->gw->coap, s->d, &resp);
+        zl_coap_respond(zl_gw_coap(s->gw, s->secure), s->d, &resp);
     }
     free(s);
 }
@@ -56,14 +56,15 @@ static void on_delivered(zl_dr_t *dr, zl_err_t err, const char *reason) {
 
 static void on_drop(void *ctx) { ((send_t *)ctx)->dropped = true; }
 
-void zl_send_handle(zl_gw_t *gw, const zl_coap_addr_t *peer, const zl_coap_msg_t *req, zl_coap_msg_t *resp) {
+void zl_send_handle(zl_gw_t *gw, const zl_coap_addr_t *peer, const zl_gw_via_t *via, const zl_coap_msg_t *req,
+                    zl_coap_msg_t *resp) {
     char err[200];
     if (req->code != ZL_COAP_POST) {
         zl_gw_diag(gw, resp, ZL_COAP_METHOD_NOT_ALLOWED, "only POST on /dp");
         return;
     }
-    zl_reg_t *reg = zl_registry_by_peer(&gw->regs, peer);
-    if (!reg) {
+    zl_reg_t *reg = zl_registry_by_peer(&gw->regs, peer, via->secure);
+    if (!reg || !zl_sec_same(reg, via)) {
         zl_counter_inc(gw->m.send_rejected);
         zl_gw_diag(gw, resp, ZL_COAP_FORBIDDEN, "Send from an address with no registration");
         return;
@@ -99,6 +100,7 @@ void zl_send_handle(zl_gw_t *gw, const zl_coap_addr_t *peer, const zl_coap_msg_t
         return;
     }
     s->gw = gw;
+    s->secure = via->secure;
     snprintf(s->ep, sizeof s->ep, "%s", reg->ep);
     int64_t now = zl_wall_ms();
     size_t k = 0;
@@ -125,6 +127,6 @@ void zl_send_handle(zl_gw_t *gw, const zl_coap_addr_t *peer, const zl_coap_msg_t
     }
     zl_counter_inc(gw->m.sends);
     zl_counter_add(gw->m.send_records, (uint64_t)s->pending);
-    s->d = zl_coap_defer(gw->coap, peer, req, resp, 500, on_drop, s);
+    s->d = zl_coap_defer(zl_gw_coap(gw, via->secure), peer, req, resp, 500, on_drop, s);
     if (!s->d) s->dropped = true; /* records still go out; the device gets no answer */
 }

@@ -30,6 +30,16 @@ typedef struct {
     int64_t idle_ms;      /* 0 = follow until interrupted */
 } zl_tail_conf_t;
 
+typedef struct {
+    zl_kafka_conf_t kafka;   /* zl_kafka_brokers_conf_table, zl_kafka_conf_table, zl_kafka_producer_conf_table */
+    zl_topics_conf_t topics; /* zl_topics_conf_table (the gateway id names the topic) */
+    /* zl_security_conf_table */
+    const char *topic, *psk_identity, *psk_key, *psk_key_file;
+    bool x509;
+    int64_t wait_ms;
+} zl_security_conf_t;
+
+extern const zl_conf_table_t zl_security_conf_table; /* "zeelos security" */
 extern const zl_conf_table_t zl_request_conf_table; /* "zeelos request" */
 extern const zl_conf_table_t zl_tail_conf_table;    /* "zeelos tail" */
 
@@ -44,5 +54,10 @@ void zl_request_write_usage(FILE *out);
 int zl_tail_run(const zl_tail_conf_t *conf, const char *const *topics, int n);
 /* The synopsis of `zeelos tail` (--help). */
 void zl_tail_write_usage(FILE *out);
+
+/* `zeelos security add|remove|list [ENDPOINT]`: device credentials on the
+ * gateway's security topic.  Returns the exit status (0 done, 1 failure, 2 usage). */
+int zl_security_run(const zl_security_conf_t *conf, const char *const *words, int n);
+void zl_security_write_usage(FILE *out);
 
 #endif

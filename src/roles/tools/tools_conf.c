@@ -53,3 +53,23 @@ static const zl_conf_prop_t tail[] = {
             "until interrupted."},
 };
 const zl_conf_table_t zl_tail_conf_table = ZL_CONF_TABLE("zeelos tail", tail);
+
+static const zl_conf_prop_t security[] = {
+    {.name = "security.topic", .type = ZL_CONF_STR, .def = "iot.${id}.security",
+     ZL_CONF_FIELD(zl_security_conf_t, topic),
+     .doc = "The gateway's compacted topic of device credentials (the gateway's `security.topic`)."},
+    {.name = "psk.identity", .type = ZL_CONF_STR, .def = "", ZL_CONF_FIELD(zl_security_conf_t, psk_identity),
+     .doc = "`add`: the device's PSK identity (1-128 bytes, unique among the gateway's devices)."},
+    {.name = "psk.key", .type = ZL_CONF_STR, .def = "", ZL_CONF_FIELD(zl_security_conf_t, psk_key),
+     .doc = "`add`: the pre-shared key in hex (1-64 bytes). A command line is visible to other users "
+            "of the machine: prefer `psk.key.file` or the environment variable ZEELOS_PSK_KEY."},
+    {.name = "psk.key.file", .type = ZL_CONF_STR, .def = "", ZL_CONF_FIELD(zl_security_conf_t, psk_key_file),
+     .doc = "`add`: a file whose first line is the pre-shared key in hex."},
+    {.name = "x509", .type = ZL_CONF_BOOL, .def = "false", ZL_CONF_FIELD(zl_security_conf_t, x509),
+     .doc = "`add`: the device authenticates with an X.509 certificate (chained to the gateway's "
+            "`dtls.ca`) whose subject CN is its endpoint name."},
+    {.name = "security.wait.ms", .type = ZL_CONF_INT, .def = "15000", .min = 100, .max = 600000,
+     ZL_CONF_FIELD(zl_security_conf_t, wait_ms),
+     .doc = "How long `add`/`remove` wait for Kafka to acknowledge the record, and `list` for the topic."},
+};
+const zl_conf_table_t zl_security_conf_table = ZL_CONF_TABLE("zeelos security", security);
