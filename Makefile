@@ -8,7 +8,7 @@ JOBS       ?= $(shell nproc)
 KAFKA_PORT ?= 9092
 export KAFKA_PORT
 
-.PHONY: all deps build asan test test-unit test-e2e test-faults test-sites test-sinks test-analytics test-console \
+.PHONY: all deps build asan test test-unit test-e2e test-faults test-sites test-sinks test-analytics test-console test-dtls \
         sites-up sites-down \
         kafka-up kafka-down kstreams \
         registry-up registry-down \
@@ -90,7 +90,12 @@ kstreams:
 test-console: asan kafka-up pydeps
 	ZEELOS_BIN=$(CURDIR)/$(ASAN_BUILD)/zeelos .venv/bin/python -m pytest -q -rA tests/console
 
-test: build test-unit test-e2e test-sinks test-analytics test-console test-sites
+# DTLS (coaps): libcoap's OpenSSL and GnuTLS coap-clients, the Leshan client library's peer
+# (tests/peers/leshan-client, built by Maven from Maven Central) and hand-made DTLS records.
+test-dtls: asan kafka-up pydeps
+	ZEELOS_BIN=$(CURDIR)/$(ASAN_BUILD)/zeelos .venv/bin/python -m pytest -q -rA tests/dtls
+
+test: build test-unit test-e2e test-sinks test-analytics test-console test-dtls test-sites
 
 demo: build
 	@bash scripts/demo.sh

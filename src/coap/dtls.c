@@ -240,14 +240,18 @@ static bool is_client_hello(const uint8_t *p, size_t n) {
            p[13] == 1;
 }
 
+/* A ClientHello without a cookie: a client starting over (rebooted, or
+ * given up on a handshake), not a retransmission within one. */
+static bool hello_starts_over(const uint8_t *p, size_t n) {
+    if (n < 61) return false;
+    size_t at = 60 + (size_t)p[59]; /* record 13 + handshake 12 + version 2 + random 32, then session id */
+    return at < n && p[at] == 0;
+}
+
 /* A ClientHello from an address: the cookie exchange on the spare SSL object;
  * once the peer echoes a valid cookie, the spare becomes its session
  * (replacing old, the session a rebooted peer left behind). */
 static void on_hello(zl_dtls_t *d, const zl_coap_dgram_t *g, sess_t *old) {
-    if (!old && (d->n_hs >= d->cfg.max_handshakes || d->n_sess >= d->cfg.max_sessions)) {
-        zl_counter_inc(d->m.busy);
-        return;
-    }
     if (!d->listener && !(d->listener = sess_new(d))) return;
     sess_t *l = d->listener;
     l->addr = g->addr;
@@ -265,11 +269,17 @@ static void on_hello(zl_dtls_t *d, const zl_coap_dgram_t *g, sess_t *old) {
         ERR_clear_error();
         return;
     }
+    d->listener = NULL;
+    /* the bound applies once the peer proved its address: the challenge itself costs nothing */
+    if (!old && (d->n_hs >= d->cfg.max_handshakes || d->n_sess >= d->cfg.max_sessions)) {
+        zl_counter_inc(d->m.busy);
+        sess_free(d, l, false);
+        return;
+    }
     if (old) {
         zl_counter_inc(d->m.replaced);
         sess_free(d, old, false);
     }
-    d->listener = NULL;
     l->started_ms = l->last_ms = zl_now_ms();
     if (zl_hmap_insert(&d->by_addr, &l->node, addr_hash(d, &l->addr)) != ZL_OK) {
         sess_free(d, l, false);
@@ -290,8 +300,9 @@ static void on_hello(zl_dtls_t *d, const zl_coap_dgram_t *g, sess_t *old) {
 static void on_datagram(zl_dtls_t *d, const zl_coap_dgram_t *g, zl_coap_dgram_t *dst, int *k, int max) {
     if (g->truncated) return;
     sess_t *s = find(d, &g->addr);
-    if (!s || (s->established && is_client_hello(g->data, g->len))) {
-        if (is_client_hello(g->data, g->len)) on_hello(d, g, s);
+    bool hello = is_client_hello(g->data, g->len);
+    if (!s || (hello && (s->established || hello_starts_over(g->data, g->len)))) {
+        if (hello) on_hello(d, g, s);
         else zl_counter_inc(d->m.no_session);
         return;
     }

@@ -159,7 +159,10 @@ def client_hello_body(cookie: bytes = b"", suites=(PSK_AES128_CCM8,), extensions
 
 
 def client_hello(cookie: bytes = b"", **kw) -> bytes:
-    return record(22, handshake(1, client_hello_body(cookie, **kw)))
+    """The first ClientHello (no cookie: message and record sequence 0), or the second one,
+    echoing the cookie (sequence 1), as RFC 6347 section 4.2.1 has a client send them."""
+    n = 1 if cookie else 0
+    return record(22, handshake(1, client_hello_body(cookie, **kw), msg_seq=n), seq=n)
 
 
 def hello_verify_cookie(datagram: bytes) -> Optional[bytes]:
