@@ -176,3 +176,24 @@ def test_cli_list_never_prints_keys(gateway_factory):
     assert security(env, "add", ep).returncode == 2
     log = env.gw.log_path.read_text()
     assert b"very-secret-bytes".hex() not in log
+
+
+def test_send_only_from_the_registered_identity(gateway_factory):
+    """LwM2M Send (POST /dp) over DTLS: accepted from the session that registered, refused from
+    another identity on the same address; the accepted value reaches the observations topic."""
+    env = gateway_factory()
+    a, b = unique("psk-a-"), unique("psk-b-")
+    add_psk(env, a, a, b"key-of-a")
+    add_psk(env, b, b, b"key-of-b")
+    wait_until(lambda: metric(env, "zeelos_security_credentials") >= 2, 10, what="credentials applied")
+    port = free_udp_port()
+    r = coap(f"coaps://127.0.0.1:{env.gw.coaps_port}/rd?ep={a}&lt=60&lwm2m=1.1&b=U", payload="</3303/0>",
+             psk=(a, "key-of-a"), local_port=port)
+    assert r.code == "2.01", r.log[-2000:]
+    senml = '[{"bn":"/3303/0/","n":"5700","v":21.5}]'
+    url = f"coaps://127.0.0.1:{env.gw.coaps_port}/dp"
+    ok = coap(url, payload=senml, cf=110, psk=(a, "key-of-a"), local_port=port)
+    assert ok.code == "2.04", ok.log[-2000:]
+    env.obs.wait_for(lambda rec: rec.key == {"ep": a}, 15, what="the Send record")
+    bad = coap(url, payload=senml, cf=110, psk=(b, "key-of-b"), local_port=port)
+    assert bad.code == "4.03", bad
