@@ -8,7 +8,7 @@ set -euo pipefail
 PKGS=(
   build-essential cmake pkg-config
   librdkafka-dev libavro-dev libjansson-dev libcbor-dev libmicrohttpd-dev
-  libsqlite3-dev libcurl4-openssl-dev libssl-dev libexpat1-dev zlib1g-dev
+  libsqlite3-dev libcurl4-openssl-dev libssl-dev libgnutls28-dev libexpat1-dev zlib1g-dev
   libcoap3-bin kcat openssl
   python3-venv curl ca-certificates
   influxdb influxdb-client postgresql-15 postgresql-client-15 libpq-dev

@@ -253,6 +253,8 @@ static zl_mhd_result_t zl_dispatch(zl_http_t *h, struct MHD_Connection *conn, co
                                        "GET, HEAD");
         return zl_reply(conn, MHD_HTTP_OK, "text/plain; charset=utf-8", "ok", 2, NULL);
     }
+    zl_mhd_result_t refused;
+    if ((h->need_cert || h->basic) && zl_http_guard(h, conn, method, &refused)) return refused;
     if (!routed) return zl_reply_json_error(conn, MHD_HTTP_NOT_FOUND, "not found", NULL);
     if (req->too_large)
         return zl_reply_json_error(conn, 413, "request body too large", NULL);
@@ -355,13 +357,15 @@ static void zl_pem_free(char *cert, char *key) {
 }
 
 zl_http_t *zl_http_start_pem(const char *host, int port, zl_metrics_t *metrics, char *cert_pem, char *key_pem,
-                             const char *cert_file, const char *key_file, char *errstr, size_t errstr_size) {
+                             char *ca_pem, const char *cert_file, const char *key_file, char *errstr,
+                             size_t errstr_size) {
     if (errstr && errstr_size) errstr[0] = 0;
     const char *shown = (host && *host) ? host : "0.0.0.0";
     const char *proto = cert_pem ? "HTTPS" : "HTTP";
     if (port < -1 || port > 65535) {
         if (errstr) snprintf(errstr, errstr_size, "%s port %d out of range", proto, port);
         zl_pem_free(cert_pem, key_pem);
+        free(ca_pem);
         return NULL;
     }
     struct sockaddr_storage ss;
@@ -371,17 +375,22 @@ zl_http_t *zl_http_start_pem(const char *host, int port, zl_metrics_t *metrics, 
         if (errstr)
             snprintf(errstr, errstr_size, "cannot listen on %s %s:%d: %s", proto, shown, port, gai_strerror(rc));
         zl_pem_free(cert_pem, key_pem);
+        free(ca_pem);
         return NULL;
     }
     zl_http_t *h = calloc(1, sizeof *h);
     if (!h) {
         if (errstr) snprintf(errstr, errstr_size, "out of memory");
         zl_pem_free(cert_pem, key_pem);
+        free(ca_pem);
         return NULL;
     }
     h->cert_pem = cert_pem;
     h->key_pem = key_pem;
     h->tls = cert_pem != NULL;
+    h->ca_pem = h->tls ? ca_pem : NULL;
+    h->need_cert = h->ca_pem != NULL;
+    if (!h->tls) free(ca_pem);
     h->metrics = metrics;
     if (metrics)
         h->c_refused = zl_metrics_counter(metrics, "zeelos_http_connections_refused_total", NULL,
@@ -396,6 +405,7 @@ zl_http_t *zl_http_start_pem(const char *host, int port, zl_metrics_t *metrics, 
     struct MHD_OptionItem tls_opts[] = {
         {MHD_OPTION_HTTPS_MEM_CERT, 0, h->cert_pem},
         {MHD_OPTION_HTTPS_MEM_KEY, 0, h->key_pem},
+        {h->ca_pem ? MHD_OPTION_HTTPS_MEM_TRUST : MHD_OPTION_END, 0, h->ca_pem},
         {MHD_OPTION_END, 0, NULL},
     };
     if (!h->tls) tls_opts[0].option = MHD_OPTION_END;
@@ -420,12 +430,14 @@ zl_http_t *zl_http_start_pem(const char *host, int port, zl_metrics_t *metrics, 
                      h->start_msg[0] ? h->start_msg : "libmicrohttpd failed to start");
         pthread_mutex_destroy(&h->mu);
         zl_pem_free(h->cert_pem, h->key_pem);
+        free(h->ca_pem);
         free(h);
         return NULL;
     }
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
     h->port = (di && di->port) ? (int)di->port : port;
-    ZL_INFO("http", "listening on %s:%d%s", shown, h->port, h->tls ? " (TLS)" : "");
+    ZL_INFO("http", "listening on %s:%d%s", shown, h->port,
+            h->need_cert ? " (TLS, client certificates required)" : h->tls ? " (TLS)" : "");
     return h;
 }
 
@@ -433,7 +445,7 @@ zl_http_t *zl_http_start(const char *host, int port, zl_metrics_t *metrics, char
                          size_t errstr_size) {
     if (errstr && errstr_size) errstr[0] = 0;
     if (port == 0) return NULL;
-    return zl_http_start_pem(host, port, metrics, NULL, NULL, NULL, NULL, errstr, errstr_size);
+    return zl_http_start_pem(host, port, metrics, NULL, NULL, NULL, NULL, NULL, errstr, errstr_size);
 }
 
 bool zl_http_is_tls(const zl_http_t *h) { return h && h->tls; }
@@ -488,5 +500,7 @@ void zl_http_stop(zl_http_t *h) {
     for (int i = 0; i < h->n_routes; i++) free(h->routes[i].prefix);
     pthread_mutex_destroy(&h->mu);
     zl_pem_free(h->cert_pem, h->key_pem);
+    free(h->ca_pem);
+    zl_http_basic_destroy(h->basic);
     free(h);
 }

@@ -173,4 +173,26 @@ zl_http_t *zl_http_start_tls(const char *host, int port, zl_metrics_t *metrics, 
 /* Whether h serves HTTPS (false for NULL). */
 bool zl_http_is_tls(const zl_http_t *h);
 
+/* ---- client certificates and basic authentication ------------------------ */
+/* zl_http_start_tls that also asks every client for a certificate and
+ * requires one signed by a CA of ca_pem_file (PEM; NULL/"" = no client
+ * certificates, the same as zl_http_start_tls).  The TLS handshake itself
+ * accepts clients without one (GnuTLS only requests it), so GET /metrics and
+ * GET /healthz stay reachable; every other request without a verified
+ * certificate is answered 403 {"code":"forbidden",...}. */
+zl_http_t *zl_http_start_tls_ca(const char *host, int port, zl_metrics_t *metrics, const char *cert_pem_file,
+                                const char *key_pem_file, const char *ca_pem_file, char *errstr,
+                                size_t errstr_size);
+
+typedef struct zl_http_basic zl_http_basic_t;
+
+/* Before traffic: requests that change state (every method but GET, HEAD and
+ * OPTIONS; those too when reads_too) need HTTP basic authentication by a
+ * user of users_file, else 401 with WWW-Authenticate: Basic (GET /metrics
+ * and /healthz stay open).  users_file lines: name:hash or name:role:hash
+ * (the console's users file), hash $pbkdf2-sha256$<iter>$<salt b64>$<hash
+ * b64>; # comments.  Read once here; ZL_ERR_INVALID with errstr
+ * "file:line: why" (never a password or hash). */
+zl_err_t zl_http_require_basic(zl_http_t *h, const char *users_file, bool reads_too, char *errstr, size_t n);
+
 #endif

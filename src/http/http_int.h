@@ -70,6 +70,9 @@ struct zl_http {
     int port;
     bool tls;
     char *cert_pem, *key_pem;    /* kept for the daemon's life; key wiped on free */
+    char *ca_pem;                /* trust CA of client certificates (NULL: none asked) */
+    bool need_cert;              /* requests need a verified client certificate */
+    zl_http_basic_t *basic;      /* basic auth (NULL: none); set before traffic */
     pthread_mutex_t mu;          /* routes, calls, streams, stopping */
     zl_route_t routes[ZL_HTTP_MAX_ROUTES];
     int n_routes;
@@ -85,10 +88,11 @@ struct zl_http {
 
 /* ---- http.c ---- */
 /* Starts the daemon; takes ownership of cert_pem / key_pem (both NULL for
- * plain HTTP) whatever the outcome; cert_file / key_file name them in
- * errors. */
+ * plain HTTP) and ca_pem (NULL: no client certificates) whatever the
+ * outcome; cert_file / key_file name them in errors. */
 zl_http_t *zl_http_start_pem(const char *host, int port, zl_metrics_t *metrics, char *cert_pem, char *key_pem,
-                             const char *cert_file, const char *key_file, char *errstr, size_t errstr_size);
+                             char *ca_pem, const char *cert_file, const char *key_file, char *errstr,
+                             size_t errstr_size);
 /* Adds the handler's headers (rhdrs layout, may be NULL) and the ones every
  * response gets (nosniff). */
 void zl_http_headers_apply(struct MHD_Response *r, const zl_buf_t *rhdrs);
@@ -103,6 +107,13 @@ void zl_http_call_unref(zl_http_call_t *c);
 void zl_http_call_run(void *ctx);
 /* Value of name in a name NUL value NUL ... buffer. */
 const char *zl_http_pairs_find(const zl_buf_t *b, const char *name, bool icase);
+
+/* ---- http_auth.c ---- */
+/* Connection thread, before a route runs: true when the request is refused
+ * (client certificate or basic auth missing or wrong; *ret is the queued
+ * answer), false when it may go on. */
+bool zl_http_guard(zl_http_t *h, struct MHD_Connection *conn, const char *method, zl_mhd_result_t *ret);
+void zl_http_basic_destroy(zl_http_basic_t *b);
 
 /* ---- http_stream.c ---- */
 /* Connection thread: answers with c's stream (c->stream, taken). */

@@ -53,6 +53,12 @@ static bool zl_pem_has(const char *pem, const char *const *labels) {
 
 zl_http_t *zl_http_start_tls(const char *host, int port, zl_metrics_t *metrics, const char *cert_pem_file,
                              const char *key_pem_file, char *errstr, size_t errstr_size) {
+    return zl_http_start_tls_ca(host, port, metrics, cert_pem_file, key_pem_file, NULL, errstr, errstr_size);
+}
+
+zl_http_t *zl_http_start_tls_ca(const char *host, int port, zl_metrics_t *metrics, const char *cert_pem_file,
+                                const char *key_pem_file, const char *ca_pem_file, char *errstr,
+                                size_t errstr_size) {
     char scratch[8];
     if (!errstr || !errstr_size) { /* errors are still composed, into nothing */
         errstr = scratch;
@@ -74,6 +80,15 @@ zl_http_t *zl_http_start_tls(const char *host, int port, zl_metrics_t *metrics, 
         free(cert);
         return NULL;
     }
+    char *ca = NULL;
+    if (ca_pem_file && *ca_pem_file) {
+        if (!(ca = zl_pem_read(ca_pem_file, "CA certificate", errstr, errstr_size))) {
+            free(cert);
+            explicit_bzero(key, strlen(key));
+            free(key);
+            return NULL;
+        }
+    }
     const char *bad = NULL, *bad_file = key_pem_file;
     if (!zl_pem_has(cert, cert_labels)) {
         bad = "no PEM certificate (-----BEGIN CERTIFICATE-----)";
@@ -82,13 +97,18 @@ zl_http_t *zl_http_start_tls(const char *host, int port, zl_metrics_t *metrics, 
         bad = "the private key is encrypted (a key without passphrase is needed)";
     } else if (!zl_pem_has(key, key_labels)) {
         bad = "no PEM private key (-----BEGIN PRIVATE KEY-----)";
+    } else if (ca && !zl_pem_has(ca, cert_labels)) {
+        bad = "no PEM CA certificate (-----BEGIN CERTIFICATE-----)";
+        bad_file = ca_pem_file;
     }
     if (bad) {
         snprintf(errstr, errstr_size, "%s: %s", bad_file, bad);
         free(cert);
+        free(ca);
         explicit_bzero(key, strlen(key));
         free(key);
         return NULL;
     }
-    return zl_http_start_pem(host, port, metrics, cert, key, cert_pem_file, key_pem_file, errstr, errstr_size);
+    return zl_http_start_pem(host, port, metrics, cert, key, ca, cert_pem_file, key_pem_file, errstr,
+                             errstr_size);
 }

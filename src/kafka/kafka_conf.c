@@ -14,7 +14,25 @@ static const zl_conf_prop_t kafka_props[] = {
     {.name = "schema.registry.url", .type = ZL_CONF_STR, .def = "http://127.0.0.1:8081",
      .aliases = "--schema-registry", ZL_CONF_FIELD(zl_kafka_conf_t, registry_url),
      .doc = "Base URL of the Confluent-compatible Schema Registry that stores the Avro schemas of the "
-            "topics. Only used with `format=avro`."},
+            "topics. Only used with `format=avro`. `https://` URLs are verified against the system's "
+            "trust store or `schema.registry.ssl.ca.location`."},
+    {.name = "schema.registry.ssl.ca.location", .type = ZL_CONF_STR, .def = "",
+     ZL_CONF_FIELD(zl_kafka_conf_t, registry_ca),
+     .doc = "PEM file of the CA certificate(s) that an `https://` `schema.registry.url` must be signed by. "
+            "Empty: the system's trust store."},
+    {.name = "schema.registry.ssl.certificate.location", .type = ZL_CONF_STR, .def = "",
+     ZL_CONF_FIELD(zl_kafka_conf_t, registry_cert),
+     .doc = "PEM client certificate presented to the Schema Registry over HTTPS (for a registry that "
+            "requires one, e.g. `zeelos registry` with `registry.tls.ca`). Needs "
+            "`schema.registry.ssl.key.location`."},
+    {.name = "schema.registry.ssl.key.location", .type = ZL_CONF_STR, .def = "",
+     ZL_CONF_FIELD(zl_kafka_conf_t, registry_key),
+     .doc = "PEM private key (unencrypted) of `schema.registry.ssl.certificate.location`."},
+    {.name = "schema.registry.basic.auth.user.info", .type = ZL_CONF_STR, .def = "",
+     ZL_CONF_FIELD(zl_kafka_conf_t, registry_userinfo),
+     .doc = "`user:password` sent to the Schema Registry with HTTP basic authentication on every request "
+            "(Confluent's `basic.auth.user.info`). Prefer the environment variable or a configuration "
+            "file over the command line, which other local users can read; never logged."},
     {.name = "format", .type = ZL_CONF_ENUM, .def = "avro",
      .values = "avro|json", ZL_CONF_FIELD(zl_kafka_conf_t, format),
      .doc = "Encoding of Kafka record values. `avro`: Confluent wire format (magic byte 0, 4-byte "
@@ -22,6 +40,11 @@ static const zl_conf_prop_t kafka_props[] = {
             "`schema.registry.url`; `json`: one JSON object per record, no registry. `zeelos request` "
             "and `zeelos tail` must use the gateway's format."},
 };
+zl_sr_opts_t zl_kafka_sr_opts(const zl_kafka_conf_t *kc) {
+    return (zl_sr_opts_t){.url = kc->registry_url, .ca = kc->registry_ca, .cert = kc->registry_cert,
+                          .key = kc->registry_key, .userinfo = kc->registry_userinfo};
+}
+
 const zl_conf_table_t zl_kafka_conf_table = ZL_CONF_TABLE("Kafka and Schema Registry", kafka_props);
 
 static const zl_conf_prop_t producer_props[] = {

@@ -7,10 +7,15 @@
 #define ZL_KAFKA_CONF_H
 
 #include "common/conf.h"
+#include "kafka/sr.h"
 
 typedef struct {
     const char *bootstrap_servers; /* kafka.bootstrap.servers (also in the passthrough) */
     const char *registry_url;      /* schema.registry.url */
+    const char *registry_ca;       /* schema.registry.ssl.ca.location */
+    const char *registry_cert;     /* schema.registry.ssl.certificate.location */
+    const char *registry_key;      /* schema.registry.ssl.key.location */
+    const char *registry_userinfo; /* schema.registry.basic.auth.user.info */
     int format;                    /* format: a zl_format_t (0 avro, 1 json) */
     /* The kafka.* passthrough handed to librdkafka; set by the command to
      * the zl_conf_t it parsed (owned by the command, outlives the role). */
@@ -23,6 +28,10 @@ typedef struct {
     const char *observations;         /* topic.observations */
     const char *mgmt_req, *mgmt_rep;  /* topic.management.req / .rep */
 } zl_topics_conf_t;
+
+/* The schema.registry.* settings of kc as registry client options (the
+ * strings stay kc's). */
+zl_sr_opts_t zl_kafka_sr_opts(const zl_kafka_conf_t *kc);
 
 /* "Kafka and Schema Registry": binds zl_kafka_conf_t.bootstrap_servers (every Kafka client). */
 extern const zl_conf_table_t zl_kafka_brokers_conf_table;

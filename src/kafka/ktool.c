@@ -210,5 +210,5 @@ zl_err_t zl_ktool_format(zl_serde_t *s, const zl_kmsg_t *m, zl_buf_t *out) {
 }
 
 zl_serde_t *zl_ktool_serde(const zl_kafka_conf_t *kc, char *errstr, size_t n) {
-    return zl_serde_new(kc->format == 1 ? ZL_FORMAT_JSON : ZL_FORMAT_AVRO, kc->registry_url, errstr, n);
+    return zl_serde_new_kc(kc->format == 1 ? ZL_FORMAT_JSON : ZL_FORMAT_AVRO, kc, errstr, n);
 }

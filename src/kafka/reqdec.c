@@ -38,6 +38,15 @@ struct zl_reqdec {
     size_t n_inflight, cap_inflight;
 };
 
+/* The fetch worker: the serde's registry options (TLS, basic auth) when it
+ * talks to the same registry, so callers need not pass them twice. */
+static zl_sr_async_t *reqdec_sr_new(zl_serde_t *s, const char *sr_url, char *errstr, size_t n) {
+    const zl_sr_opts_t *so = zl_serde_sr_opts(s);
+    zl_sr_opts_t o = so ? *so : (zl_sr_opts_t){0};
+    o.url = sr_url;
+    return zl_sr_async_new_opts(&o, errstr, n);
+}
+
 zl_reqdec_t *zl_reqdec_new(zl_serde_t *s, const char *sr_url, zl_reqdec_cb cb, void *ctx,
                            char *errstr, size_t n) {
     zl_reqdec_t *d = calloc(1, sizeof *d);
@@ -49,7 +58,7 @@ zl_reqdec_t *zl_reqdec_new(zl_serde_t *s, const char *sr_url, zl_reqdec_cb cb, v
     d->cb = cb;
     d->ctx = ctx;
     if (zl_serde_format(s) == ZL_FORMAT_AVRO && sr_url && *sr_url &&
-        !(d->sr = zl_sr_async_new(sr_url, errstr, n))) {
+        !(d->sr = reqdec_sr_new(s, sr_url, errstr, n))) {
         free(d);
         return NULL;
     }

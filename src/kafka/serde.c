@@ -83,6 +83,19 @@ static void writer_clear(writer_t *w) {
 }
 
 zl_serde_t *zl_serde_new(zl_format_t fmt, const char *sr_url, char *errstr, size_t errstr_size) {
+    zl_sr_opts_t o = {.url = sr_url};
+    return zl_serde_new_sr(fmt, &o, errstr, errstr_size);
+}
+
+zl_serde_t *zl_serde_new_kc(zl_format_t fmt, const zl_kafka_conf_t *kc, char *errstr, size_t errstr_size) {
+    zl_sr_opts_t o = zl_kafka_sr_opts(kc);
+    return zl_serde_new_sr(fmt, &o, errstr, errstr_size);
+}
+
+const zl_sr_opts_t *zl_serde_sr_opts(const zl_serde_t *s) { return s->sr ? zl_sr_opts(s->sr) : NULL; }
+
+zl_serde_t *zl_serde_new_sr(zl_format_t fmt, const zl_sr_opts_t *o, char *errstr, size_t errstr_size) {
+    const char *sr_url = o ? o->url : NULL;
     zl_serde_t *s = calloc(1, sizeof *s);
     if (!s) {
         snprintf(errstr, errstr_size, "out of memory");
@@ -102,7 +115,7 @@ zl_serde_t *zl_serde_new(zl_format_t fmt, const char *sr_url, char *errstr, size
             return NULL;
         }
     }
-    if (sr_url && *sr_url && !(s->sr = zl_sr_new(sr_url, errstr, errstr_size))) {
+    if (sr_url && *sr_url && !(s->sr = zl_sr_new_opts(o, errstr, errstr_size))) {
         zl_serde_destroy(s);
         return NULL;
     }

@@ -17,7 +17,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "kafka/kafka_conf.h"
 #include "kafka/records.h"
+#include "kafka/sr.h"
 #include "common/buf.h"
 
 typedef enum { ZL_FORMAT_AVRO = 0, ZL_FORMAT_JSON = 1 } zl_format_t;
@@ -36,6 +38,13 @@ typedef struct zl_serde zl_serde_t;
 
 /* sr_url may be NULL for ZL_FORMAT_JSON. No network I/O happens here. */
 zl_serde_t *zl_serde_new(zl_format_t fmt, const char *sr_url, char *errstr, size_t errstr_size);
+/* The same with the registry's TLS and authentication options (sr.h); o or
+ * its url may be NULL for ZL_FORMAT_JSON. */
+zl_serde_t *zl_serde_new_sr(zl_format_t fmt, const zl_sr_opts_t *o, char *errstr, size_t errstr_size);
+/* The same with every schema.registry.* setting of kc (what roles call). */
+zl_serde_t *zl_serde_new_kc(zl_format_t fmt, const zl_kafka_conf_t *kc, char *errstr, size_t errstr_size);
+/* The registry options s was made with; NULL without a registry. */
+const zl_sr_opts_t *zl_serde_sr_opts(const zl_serde_t *s);
 void zl_serde_destroy(zl_serde_t *s);
 
 /* Registers (Avro) the key schema under "<topic>-key" and the value schema of

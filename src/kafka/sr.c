@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Schema Registry client over libcurl + jansson.  One easy handle per client,
- * reused so consecutive calls keep the connection alive. */
+ * reused so consecutive calls keep the connection alive.  TLS (CA, client
+ * certificate) and basic auth are libcurl options set on every request; the
+ * user:password is kept only here and wiped on destroy, never logged. */
 #include "kafka/sr.h"
 
 #include <curl/curl.h>
@@ -13,6 +15,8 @@
 
 struct zl_sr {
     char *url; /* without trailing '/' */
+    zl_sr_opts_t opts; /* url and copies of the other options (NULL when unset) */
+    char *ca, *cert, *key, *userinfo;
     CURL *curl;
     const atomic_bool *abort; /* set: transfers in progress give up (zl_sr_set_abort) */
 };
@@ -28,26 +32,60 @@ static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static void curl_init_once(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
 
 zl_sr_t *zl_sr_new(const char *url, char *errstr, size_t n) {
-    if (!url || !*url) {
+    zl_sr_opts_t o = {.url = url};
+    return zl_sr_new_opts(&o, errstr, n);
+}
+
+/* A copy of an optional string option: *out NULL when s is NULL or "". */
+static bool sr_dup_opt(const char *s, char **out) {
+    *out = NULL;
+    if (!s || !*s) return true;
+    return (*out = strdup(s)) != NULL;
+}
+
+zl_sr_t *zl_sr_new_opts(const zl_sr_opts_t *o, char *errstr, size_t n) {
+    if (!o || !o->url || !*o->url) {
         snprintf(errstr, n, "schema registry URL is empty");
+        return NULL;
+    }
+    bool has_cert = o->cert && *o->cert, has_key = o->key && *o->key;
+    if (has_cert != has_key) {
+        snprintf(errstr, n, "schema registry client certificate: %s is set but %s is not",
+                 has_cert ? "schema.registry.ssl.certificate.location" : "schema.registry.ssl.key.location",
+                 has_cert ? "schema.registry.ssl.key.location" : "schema.registry.ssl.certificate.location");
+        return NULL;
+    }
+    if (o->userinfo && *o->userinfo && !strchr(o->userinfo, ':')) {
+        snprintf(errstr, n, "schema.registry.basic.auth.user.info must be user:password");
         return NULL;
     }
     pthread_once(&curl_once, curl_init_once);
     zl_sr_t *sr = calloc(1, sizeof *sr);
-    if (!sr || !(sr->url = strdup(url)) || !(sr->curl = curl_easy_init())) {
+    if (!sr || !(sr->url = strdup(o->url)) || !(sr->curl = curl_easy_init()) || !sr_dup_opt(o->ca, &sr->ca) ||
+        !sr_dup_opt(o->cert, &sr->cert) || !sr_dup_opt(o->key, &sr->key) ||
+        !sr_dup_opt(o->userinfo, &sr->userinfo)) {
         snprintf(errstr, n, "out of memory creating schema registry client");
         zl_sr_destroy(sr);
         return NULL;
     }
     size_t l = strlen(sr->url);
     while (l > 0 && sr->url[l - 1] == '/') sr->url[--l] = 0;
+    sr->opts = (zl_sr_opts_t){.url = sr->url, .ca = sr->ca, .cert = sr->cert, .key = sr->key,
+                              .userinfo = sr->userinfo};
     return sr;
 }
+
+const zl_sr_opts_t *zl_sr_opts(const zl_sr_t *sr) { return &sr->opts; }
 
 void zl_sr_destroy(zl_sr_t *sr) {
     if (!sr) return;
     if (sr->curl) curl_easy_cleanup(sr->curl);
     free(sr->url);
+    free(sr->ca);
+    free(sr->cert);
+    free(sr->key);
+    if (sr->userinfo) explicit_bzero(sr->userinfo, strlen(sr->userinfo));
+    free(sr->userinfo);
     free(sr);
 }
 
@@ -69,6 +107,17 @@ static zl_err_t http(zl_sr_t *sr, const char *url, const char *post, long *statu
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
+    if (sr->ca) curl_easy_setopt(c, CURLOPT_CAINFO, sr->ca);
+    if (sr->cert) {
+        curl_easy_setopt(c, CURLOPT_SSLCERT, sr->cert);
+        curl_easy_setopt(c, CURLOPT_SSLCERTTYPE, "PEM");
+        curl_easy_setopt(c, CURLOPT_SSLKEY, sr->key);
+        curl_easy_setopt(c, CURLOPT_SSLKEYTYPE, "PEM");
+    }
+    if (sr->userinfo) {
+        curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+        curl_easy_setopt(c, CURLOPT_USERPWD, sr->userinfo);
+    }
     if (sr->abort) {
         curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
         curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);

@@ -15,7 +15,24 @@
 
 typedef struct zl_sr zl_sr_t;
 
+/* How to reach the registry.  url is required; the rest may be NULL/"":
+ * ca (PEM file of the CA that signed the registry's certificate; default:
+ * the system's trust store), cert + key (PEM client certificate and its
+ * unencrypted key, for a registry that asks for one), userinfo
+ * ("user:password", HTTP basic auth on every request; Confluent's
+ * basic.auth.user.info).  Copied by zl_sr_new_opts; never logged. */
+typedef struct {
+    const char *url;
+    const char *ca, *cert, *key;
+    const char *userinfo;
+} zl_sr_opts_t;
+
 zl_sr_t *zl_sr_new(const char *url, char *errstr, size_t n);
+/* The same with TLS and authentication options (cert without key or key
+ * without cert is an error). */
+zl_sr_t *zl_sr_new_opts(const zl_sr_opts_t *o, char *errstr, size_t n);
+/* sr's options (its own copies, valid while sr lives). */
+const zl_sr_opts_t *zl_sr_opts(const zl_sr_t *sr);
 void zl_sr_destroy(zl_sr_t *sr);
 
 /* While *flag is true, transfers of sr abort (ZL_ERR_IO) at curl's next
@@ -43,6 +60,8 @@ typedef struct zl_sr_async zl_sr_async_t;
 
 /* Starts the worker. */
 zl_sr_async_t *zl_sr_async_new(const char *url, char *errstr, size_t n);
+/* The same with zl_sr_new_opts's options. */
+zl_sr_async_t *zl_sr_async_new_opts(const zl_sr_opts_t *o, char *errstr, size_t n);
 /* Aborts a fetch in progress, joins the worker, drops unread results. */
 void zl_sr_async_destroy(zl_sr_async_t *a);
 /* Asks for schema id (ZL_ERR_NOMEM only). */

@@ -67,6 +67,11 @@ static void *worker(void *arg) {
 }
 
 zl_sr_async_t *zl_sr_async_new(const char *url, char *errstr, size_t n) {
+    zl_sr_opts_t o = {.url = url};
+    return zl_sr_async_new_opts(&o, errstr, n);
+}
+
+zl_sr_async_t *zl_sr_async_new_opts(const zl_sr_opts_t *o, char *errstr, size_t n) {
     zl_sr_async_t *a = calloc(1, sizeof *a);
     if (!a) {
         snprintf(errstr, n, "out of memory");
@@ -76,7 +81,7 @@ zl_sr_async_t *zl_sr_async_new(const char *url, char *errstr, size_t n) {
     pthread_mutex_init(&a->mu, NULL);
     pthread_cond_init(&a->cv, NULL);
     atomic_init(&a->stop, false);
-    if (!(a->sr = zl_sr_new(url, errstr, n))) goto fail;
+    if (!(a->sr = zl_sr_new_opts(o, errstr, n))) goto fail;
     zl_sr_set_abort(a->sr, &a->stop);
     if ((a->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0) {
         snprintf(errstr, n, "eventfd: %s", strerror(errno));

@@ -558,7 +558,7 @@ an_proc_t *an_proc_new(const zl_analytics_conf_t *conf, an_jobs_t *jobs, const c
     p->g_windows = zl_metrics_gauge(m, "zeelos_analytics_windows_open", NULL, "Windows held in memory.");
     zl_txn_ops_t ops = {.assigned = on_assigned, .revoked = on_revoked, .flush = on_flush};
     char *topics = NULL;
-    if (!(p->serde = zl_serde_new((zl_format_t)conf->kafka.format, conf->kafka.registry_url, errstr, n)) ||
+    if (!(p->serde = zl_serde_new_kc((zl_format_t)conf->kafka.format, &conf->kafka, errstr, n)) ||
         !(p->txn = zl_txn_new(conf->kafka.props, app_id, txn_id, "zeelos_analytics", m, &ops, on_record, p, errstr,
                               n)) ||
         setup_topics(p, app_id, errstr, n))

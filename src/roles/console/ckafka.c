@@ -450,7 +450,7 @@ cn_kafka_t *cn_kafka_new(const zl_console_conf_t *conf, zl_metrics_t *m, zl_loop
         goto fail;
     }
     if (!(k->kl = zl_loop_new(&(zl_loop_cfg_t){0}, errstr, n)) ||
-        !(k->serde = zl_serde_new(conf->kafka.format, conf->kafka.registry_url, errstr, n)))
+        !(k->serde = zl_serde_new_kc(conf->kafka.format, &conf->kafka, errstr, n)))
         goto fail;
     topics_of(k, ".registrations", topics, sizeof topics);
     zl_sub_opts_t o = {.role = "console", .labels = "consumer=\"registrations\"", .metadata_refresh_ms = 2000};

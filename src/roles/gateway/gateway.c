@@ -312,7 +312,7 @@ zl_gw_t *zl_gw_new(const zl_gw_conf_t *conf, char *errstr, size_t n) {
     }
 
     zl_format_t fmt = conf->kafka.format == 1 ? ZL_FORMAT_JSON : ZL_FORMAT_AVRO;
-    gw->serde = zl_serde_new(fmt, conf->kafka.registry_url, errstr, n);
+    gw->serde = zl_serde_new_kc(fmt, &conf->kafka, errstr, n);
     if (!gw->serde) goto fail;
     const struct { const char *topic; zl_val_type_t type; } topics[] = {
         {gw->t_reg, ZL_VAL_REGISTRATION}, {gw->t_obs, ZL_VAL_OBSERVE},

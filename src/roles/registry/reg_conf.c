@@ -47,5 +47,34 @@ static const zl_conf_prop_t props[] = {
      ZL_CONF_FIELD(zl_registry_conf_t, init_timeout_ms),
      .doc = "How long the registry may take to read its topic to the end at start-up before it gives up. "
             "Nothing is served before."},
+    {.name = "registry.tls.cert", .type = ZL_CONF_STR, .def = "",
+     ZL_CONF_FIELD(zl_registry_conf_t, tls_cert),
+     .doc = "PEM certificate (chain) of the registry's endpoint: set with `registry.tls.key`, the REST API, "
+            "`/metrics` and `/healthz` are served over HTTPS only. Clients then use an `https://` "
+            "`schema.registry.url` (with `schema.registry.ssl.ca.location` when the CA is not in the system "
+            "trust store)."},
+    {.name = "registry.tls.key", .type = ZL_CONF_STR, .def = "",
+     ZL_CONF_FIELD(zl_registry_conf_t, tls_key),
+     .doc = "PEM private key (unencrypted) of `registry.tls.cert`; keep it mode 0600."},
+    {.name = "registry.tls.ca", .type = ZL_CONF_STR, .def = "",
+     ZL_CONF_FIELD(zl_registry_conf_t, tls_ca),
+     .doc = "PEM CA certificate(s): every request except `GET /metrics` and `GET /healthz` needs a client "
+            "certificate signed by one of them, else 403 (the TLS handshake only requests one, so probes "
+            "without a certificate still reach `/metrics` and `/healthz`). Needs `registry.tls.cert`. Clients "
+            "set `schema.registry.ssl.certificate.location` and `schema.registry.ssl.key.location`."},
+    {.name = "registry.auth.users", .type = ZL_CONF_STR, .def = "",
+     ZL_CONF_FIELD(zl_registry_conf_t, auth_users),
+     .doc = "Users file for HTTP basic authentication: lines `name:hash` (or the console's "
+            "`name:role:hash`, so `zeelos console-user` can write it), hash "
+            "`$pbkdf2-sha256$<iterations>$<salt base64>$<hash base64>`. Every request that changes state "
+            "(POST, PUT, DELETE) then needs a user's credentials, else 401; reads stay open unless "
+            "`registry.auth.reads`; `/metrics` and `/healthz` always stay open. Applies besides "
+            "`registry.tls.ca` (both are checked when both are set). Clients set "
+            "`schema.registry.basic.auth.user.info`. Use it with `registry.tls.cert`: basic auth over plain "
+            "HTTP sends passwords in clear text (a warning is logged)."},
+    {.name = "registry.auth.reads", .type = ZL_CONF_BOOL, .def = "false",
+     ZL_CONF_FIELD(zl_registry_conf_t, auth_reads),
+     .doc = "With `registry.auth.users`: GET and HEAD requests (schemas, subjects, config) need credentials "
+            "too. Off by default: schemas are not secret, and every consumer reads them."},
 };
 const zl_conf_table_t zl_registry_conf_table = ZL_CONF_TABLE("Schema Registry", props);

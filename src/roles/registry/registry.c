@@ -251,7 +251,51 @@ static void init_metrics(zl_registry_t *sr) {
                                      "or id that an earlier record made first (logged).");
 }
 
+static bool reg_set(const char *s) { return s && *s; }
+
+/* The TLS and auth settings fit together (checked before Kafka is touched). */
+static bool reg_tls_conf_ok(const zl_registry_conf_t *conf, char *errstr, size_t n) {
+    if (reg_set(conf->tls_cert) != reg_set(conf->tls_key)) {
+        snprintf(errstr, n, "%s is set but %s is not (HTTPS needs both)",
+                 reg_set(conf->tls_cert) ? "registry.tls.cert" : "registry.tls.key",
+                 reg_set(conf->tls_cert) ? "registry.tls.key" : "registry.tls.cert");
+        return false;
+    }
+    if (reg_set(conf->tls_ca) && !reg_set(conf->tls_cert)) {
+        snprintf(errstr, n, "registry.tls.ca needs HTTPS: set registry.tls.cert and registry.tls.key");
+        return false;
+    }
+    return true;
+}
+
+/* The HTTP(S) endpoint with the configured client certificate and basic
+ * auth requirements. */
+static zl_http_t *reg_http_start(zl_registry_t *sr, const zl_registry_conf_t *conf, char *errstr, size_t n) {
+    char why[400];
+    zl_http_t *h;
+    if (reg_set(conf->tls_cert)) {
+        h = zl_http_start_tls_ca(conf->host, conf->port, sr->metrics, conf->tls_cert, conf->tls_key, conf->tls_ca,
+                                 why, sizeof why);
+        if (!h) snprintf(errstr, n, "registry.tls: %s", why);
+    } else {
+        h = zl_http_start(conf->host, conf->port, sr->metrics, errstr, n);
+    }
+    if (!h) return NULL;
+    if (reg_set(conf->auth_users)) {
+        if (zl_http_require_basic(h, conf->auth_users, conf->auth_reads, why, sizeof why)) {
+            snprintf(errstr, n, "registry.auth.users: %s", why);
+            zl_http_stop(h);
+            return NULL;
+        }
+        if (!reg_set(conf->tls_cert))
+            ZL_WARN("registry", "registry.auth.users without registry.tls.cert: passwords cross the network "
+                                "in clear text");
+    }
+    return h;
+}
+
 zl_registry_t *zl_registry_new(const zl_registry_conf_t *conf, char *errstr, size_t n) {
+    if (!reg_tls_conf_ok(conf, errstr, n)) return NULL;
     zl_registry_t *sr = calloc(1, sizeof *sr);
     if (!sr) {
         snprintf(errstr, n, "out of memory");
@@ -290,10 +334,14 @@ zl_registry_t *zl_registry_new(const zl_registry_conf_t *conf, char *errstr, siz
     zl_timer_init(&sr->t_serve, on_serve_timer, sr);
     zl_timer_arm(&sr->wheel, &sr->t_serve, zl_now_ms() + SERVE_EVERY_MS);
     update_gauges(sr);
-    if (!(sr->http = zl_http_start(conf->host, conf->port, sr->metrics, errstr, n))) goto fail;
+    if (!(sr->http = reg_http_start(sr, conf, errstr, n))) goto fail;
     zl_http_route_loop(sr->http, "/", sr->loop, sr_api_handle, sr);
-    ZL_INFO("registry", "serving the Schema Registry API on %s:%d, log %s on %s (librdkafka %s)", conf->host,
-            zl_http_port(sr->http), conf->topic, conf->kafka.bootstrap_servers, zl_kafka_version());
+    ZL_INFO("registry", "serving the Schema Registry API on %s://%s:%d%s%s, log %s on %s (librdkafka %s)",
+            zl_http_is_tls(sr->http) ? "https" : "http", conf->host, zl_http_port(sr->http),
+            reg_set(conf->tls_ca) ? ", client certificates required" : "",
+            reg_set(conf->auth_users) ? (conf->auth_reads ? ", basic auth on every request"
+                                                          : ", basic auth on writes") : "",
+            conf->topic, conf->kafka.bootstrap_servers, zl_kafka_version());
     return sr;
 fail:
     zl_registry_destroy(sr);

@@ -7,6 +7,8 @@
 #ifndef ZL_ROLES_REGISTRY_H
 #define ZL_ROLES_REGISTRY_H
 
+#include <stdbool.h>
+
 #include "common/conf.h"
 #include "kafka/kafka_conf.h"
 
@@ -21,6 +23,10 @@ typedef struct {
     int64_t first_id;         /* registry.id.first */
     int64_t last_id;          /* registry.id.last */
     const char *import_topics; /* registry.import.topics: comma-separated */
+    const char *tls_cert, *tls_key; /* registry.tls.cert / .key: HTTPS when set */
+    const char *tls_ca;        /* registry.tls.ca: client certificates signed by it required */
+    const char *auth_users;    /* registry.auth.users: basic auth users file */
+    bool auth_reads;           /* registry.auth.reads: basic auth on GETs too */
 } zl_registry_conf_t;
 
 extern const zl_conf_table_t zl_registry_conf_table;

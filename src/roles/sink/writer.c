@@ -393,7 +393,7 @@ sink_writer_t *sink_writer_new(const zl_sink_conf_t *c, const char *group, zl_lo
     w->h_write = zl_metrics_histogram(m, "zeelos_sink_write_seconds", "Time to write one batch to the store.", bounds,
                                       (int)(sizeof bounds / sizeof bounds[0]));
     if (!(w->group = strdup(group)) ||
-        !(w->serde = zl_serde_new(c->kafka.format, c->kafka.registry_url, errstr, n)))
+        !(w->serde = zl_serde_new_kc(c->kafka.format, &c->kafka, errstr, n)))
         goto fail;
     if (pthread_create(&w->th, NULL, writer_main, w)) {
         snprintf(errstr, n, "cannot start the writer thread");
