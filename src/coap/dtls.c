@@ -162,6 +162,8 @@ static sess_t *sess_new(zl_dtls_t *d) {
     SSL_set_app_data(ssl, s);
     SSL_set_options(ssl, SSL_OP_COOKIE_EXCHANGE | SSL_OP_NO_QUERY_MTU);
     SSL_set_mtu(ssl, d->cfg.mtu - 48);
+    /* records never exceed the MTU: a 16 KiB write buffer per session would be waste */
+    SSL_set_max_send_fragment(ssl, (long)d->cfg.mtu);
     return s;
 }
 
@@ -363,6 +365,11 @@ static int dtls_send(void *impl, const zl_coap_dgram_t *g, int n) {
     return n;
 }
 
+static uint64_t dtls_session(void *impl, const zl_coap_addr_t *peer) {
+    const zl_dtls_peer_t *p = zl_dtls_peer(impl, peer);
+    return p ? p->session : 0;
+}
+
 static void dtls_close(void *impl) {
     zl_dtls_t *d = impl;
     size_t b = 0;
@@ -513,8 +520,8 @@ zl_err_t zl_dtls_wrap(const zl_dtls_cfg_t *cfg, zl_coap_io_t *inner, zl_coap_io_
         return e;
     }
     metrics_init(d);
-    *io = (zl_coap_io_t){.recv = dtls_recv, .send = dtls_send, .close = dtls_close, .fd = inner->fd, .impl = d,
-                         .local = inner->local};
+    *io = (zl_coap_io_t){.recv = dtls_recv, .send = dtls_send, .close = dtls_close, .session = dtls_session,
+                         .fd = inner->fd, .impl = d, .local = inner->local};
     *out = d;
     return ZL_OK;
 }

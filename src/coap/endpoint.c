@@ -568,10 +568,20 @@ static void dedup_expire(zl_coap_ep_t *ep, int64_t now) {
     }
 }
 
+/* The security session a peer's datagrams come through: a message of a new
+ * DTLS session from the same address is never a duplicate of an old one's. */
+static uint64_t peer_session(const zl_coap_ep_t *ep, const zl_coap_addr_t *from) {
+    return ep->io.session ? ep->io.session(ep->io.impl, from) : 0;
+}
+
 static dedup_t *dedup_find(zl_coap_ep_t *ep, const zl_coap_addr_t *from, uint16_t mid, uint64_t h) {
+    uint64_t session = 0;
+    bool looked = false;
     for (zl_hnode_t *n = zl_hmap_first(&ep->dedup, h); n; n = zl_hmap_next_same(n)) {
         dedup_t *d = ZL_CONTAINER_OF(n, dedup_t, node);
-        if (d->mid == mid && zl_coap_addr_eq(&d->peer, from)) return d;
+        if (d->mid != mid || !zl_coap_addr_eq(&d->peer, from)) continue;
+        if (!looked) session = peer_session(ep, from), looked = true;
+        if (d->session == session) return d;
     }
     return NULL;
 }
@@ -581,6 +591,7 @@ static void dedup_add(zl_coap_ep_t *ep, const zl_coap_addr_t *from, uint16_t mid
     dedup_t *d = malloc(sizeof *d + len);
     if (!d) return;
     d->peer = *from;
+    d->session = peer_session(ep, from);
     d->mid = mid;
     d->at = zl_now_ms();
     d->len = (uint16_t)len;

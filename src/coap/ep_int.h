@@ -61,6 +61,7 @@ typedef struct dedup {
     zl_hnode_t node;
     struct dedup *next; /* FIFO */
     zl_coap_addr_t peer;
+    uint64_t session; /* the transport's security session (zl_coap_io_t.session), 0: none */
     uint16_t mid;
     int64_t at;
     uint16_t len; /* cached response (0 = none yet) */

@@ -49,6 +49,11 @@ typedef struct {
     int (*recv)(void *impl, zl_coap_dgram_t *d, int max);
     int (*send)(void *impl, const zl_coap_dgram_t *d, int n);
     void (*close)(void *impl);
+    /* optional (DTLS): the id of the security session peer's datagrams come
+     * through now, 0 for none; the endpoint's duplicate cache does not match
+     * a message of one session against another's (a new device on a reused
+     * address and port must not get the previous one's cached answer) */
+    uint64_t (*session)(void *impl, const zl_coap_addr_t *peer);
     int fd;
     void *impl;
     zl_coap_addr_t local;

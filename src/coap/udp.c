@@ -115,6 +115,7 @@ zl_err_t zl_udp_open(const char *host, int port, int sock_buf, zl_coap_io_t *io,
     io->recv = udp_recv;
     io->send = udp_send;
     io->close = udp_close;
+    io->session = NULL; /* no security sessions on plain UDP */
     io->fd = fd;
     io->impl = u;
     io->local = bound;
