@@ -27,10 +27,12 @@
 #                            certificate (ssl.client.auth=required); principals are User:<CN>
 #   ZEELOS_KAFKA_CERTS       with the SSL port: the directory made by scripts/certs.sh
 #                            (broker.keystore.p12, broker.truststore.p12, broker.pass)
+#   ZEELOS_KAFKA_SCRAM_PORT  also a SASL_PLAINTEXT listener on 127.0.0.1:<port> with SCRAM-SHA-256
+#                            (users are added with the Admin API: AlterUserScramCredentials)
 #   ZEELOS_KAFKA_ACL=1       authorization (KRaft StandardAuthorizer, no ACL = denied); super users
 #                            User:ANONYMOUS (the PLAINTEXT and controller listeners), User:admin,
 #                            User:registry.  ACLs are added with the Admin API (kafka-acls).
-# Without the last three the broker is exactly the plain one above.
+# Without the last four the broker is exactly the plain one above.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -52,6 +54,7 @@ LOGDIR="$STATE/logs"
 DATADIR="$STATE/data"
 HEAP="${KAFKA_HEAP_OPTS:--Xmx512m -Xms128m}"
 SSL_PORT="${ZEELOS_KAFKA_SSL_PORT:-}"
+SCRAM_PORT="${ZEELOS_KAFKA_SCRAM_PORT:-}"
 CERTS="${ZEELOS_KAFKA_CERTS:-}"
 ACL="${ZEELOS_KAFKA_ACL:-0}"
 START_TIMEOUT="${KAFKA_START_TIMEOUT:-90}"
@@ -117,6 +120,11 @@ if [ -n "$SSL_PORT" ]; then
   ADVERTISED="$ADVERTISED,SSL://127.0.0.1:$SSL_PORT"
   PROTOMAP="$PROTOMAP,SSL:SSL"
 fi
+if [ -n "$SCRAM_PORT" ]; then
+  LISTENERS="$LISTENERS,SASL_PLAINTEXT://127.0.0.1:$SCRAM_PORT"
+  ADVERTISED="$ADVERTISED,SASL_PLAINTEXT://127.0.0.1:$SCRAM_PORT"
+  PROTOMAP="$PROTOMAP,SASL_PLAINTEXT:SASL_PLAINTEXT"
+fi
 
 # The SSL listener's and the authorizer's settings (appended to server.properties). The store
 # password comes from certs.sh's broker.pass: server.properties is made mode 0600 for that.
@@ -142,6 +150,13 @@ ssl.truststore.type=PKCS12
 ssl.truststore.location=$CERTS/broker.truststore.p12
 ssl.truststore.password=$pass
 ssl.principal.mapping.rules=RULE:^CN=([^,]+).*\$/\$1/,DEFAULT
+EOF
+  fi
+  if [ -n "$SCRAM_PORT" ]; then
+    cat >>"$CONF" <<EOF
+# SASL/SCRAM listener (ZEELOS_KAFKA_SCRAM_PORT): principals are User:<SCRAM user name>
+sasl.enabled.mechanisms=SCRAM-SHA-256
+listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 EOF
   fi
   if [ "$ACL" = 1 ]; then
@@ -234,6 +249,9 @@ cmd_up() {
   fi
   if [ -n "$SSL_PORT" ] && port_busy "$SSL_PORT"; then
     die "SSL port 127.0.0.1:$SSL_PORT is already in use (set ZEELOS_KAFKA_SSL_PORT)"
+  fi
+  if [ -n "$SCRAM_PORT" ] && port_busy "$SCRAM_PORT"; then
+    die "SCRAM port 127.0.0.1:$SCRAM_PORT is already in use (set ZEELOS_KAFKA_SCRAM_PORT)"
   fi
   write_config
   format_storage

@@ -4,7 +4,8 @@
 Once per session: a CA and certificates from scripts/certs.sh (random keystore password), and a
 broker of its own from scripts/kafka.sh with a PLAINTEXT listener (SECURITY_KAFKA_PORT, 9792,
 super user ANONYMOUS), its controller (9793) and an SSL listener that requires a client
-certificate (SECURITY_KAFKA_SSL_PORT, 9794), KRaft StandardAuthorizer on (no ACL = denied; super
+certificate (SECURITY_KAFKA_SSL_PORT, 9794), a SASL/SCRAM-SHA-256 listener (SECURITY_KAFKA_SCRAM_PORT,
+9795), KRaft StandardAuthorizer on (no ACL = denied; super
 users admin and registry), state in .zeelos-run-security (cleaned before and after).  Two
 `zeelos registry` instances over HTTPS whose state topics live on the SSL listener (the registry
 certificate): one that requires client certificates (SECURITY_REGISTRY_PORT, 18081) and one with
@@ -38,6 +39,7 @@ from lwm2m_device import AsyncRunner  # noqa: E402
 KAFKA_PORT = int(os.environ.get("SECURITY_KAFKA_PORT", 9792))
 CONTROLLER_PORT = int(os.environ.get("SECURITY_KAFKA_CONTROLLER_PORT", 9793))
 SSL_PORT = int(os.environ.get("SECURITY_KAFKA_SSL_PORT", 9794))
+SCRAM_PORT = int(os.environ.get("SECURITY_KAFKA_SCRAM_PORT", 9795))
 REGISTRY_PORT = int(os.environ.get("SECURITY_REGISTRY_PORT", 18081))
 REGISTRY_AUTH_PORT = int(os.environ.get("SECURITY_REGISTRY_AUTH_PORT", 18082))
 RUN = Path(os.environ.get("SECURITY_TEST_RUN_DIR", ROOT / ".zeelos-run-security"))
@@ -99,11 +101,12 @@ def zeelos_ssl_args(certs: Path, role: str) -> list[str]:
 
 @pytest.fixture(scope="session")
 def broker(certs):
-    env = kafka_env(ZEELOS_KAFKA_SSL_PORT=str(SSL_PORT), ZEELOS_KAFKA_CERTS=str(certs), ZEELOS_KAFKA_ACL="1")
+    env = kafka_env(ZEELOS_KAFKA_SSL_PORT=str(SSL_PORT), ZEELOS_KAFKA_CERTS=str(certs), ZEELOS_KAFKA_ACL="1",
+                    ZEELOS_KAFKA_SCRAM_PORT=str(SCRAM_PORT))
     kafka_sh("clean", env, 90)  # a broker left over by an aborted run, and its data
     p = kafka_sh("up", env)
     assert p.returncode == 0, f"scripts/kafka.sh up failed:\n{p.stdout}\n{p.stderr}"
-    yield {"plain": PLAIN, "ssl": SSL}
+    yield {"plain": PLAIN, "ssl": SSL, "scram": f"127.0.0.1:{SCRAM_PORT}"}
     kafka_sh("clean", env, 90)
 
 

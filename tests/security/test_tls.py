@@ -110,6 +110,8 @@ def edge1_acls(broker, certs):
             for op in (AclOperation.WRITE, AclOperation.DESCRIBE, AclOperation.CREATE)]
     acls += [AclBinding(ResourceType.TOPIC, "iot.edge1.management.req", ResourcePatternType.LITERAL, u, any_host,
                         AclOperation.READ, allow),
+             AclBinding(ResourceType.TOPIC, "iot.edge1.security", ResourcePatternType.LITERAL, u, any_host,
+                        AclOperation.READ, allow),
              AclBinding(ResourceType.GROUP, "edge1", ResourcePatternType.LITERAL, u, any_host, AclOperation.READ,
                         allow)]
     for f in admin.create_acls(acls).values():
@@ -338,3 +340,49 @@ def test_registry_basic_auth_on_writes(registry_auth, certs):
     assert registry_auth.password not in p.stdout + p.stderr
     subjects = s.get(f"{url}/subjects", timeout=10).json()
     assert f"iot.{gw}.management.req-value" in subjects, subjects
+
+
+# ------------------------------------------------------------------ SASL/SCRAM through kafka.*
+def test_gateway_over_scram(broker, runner, tmp_path):
+    """A SCRAM user made with the Admin API (a random password), ACLs for its own prefix; the
+    gateway connects with kafka.sasl.* passed straight to librdkafka (JSON format: no registry
+    in the way) and a device's registration reaches Kafka. A wrong password is refused."""
+    from confluent_kafka.admin import ScramCredentialInfo, ScramMechanism, UserScramCredentialUpsertion
+    user, password, gid = "gw-scram1", "pw-" + uuid.uuid4().hex, "scram1"
+    admin = AdminClient({"bootstrap.servers": broker["plain"]})  # ANONYMOUS: a super user on PLAINTEXT
+    up = UserScramCredentialUpsertion(user, ScramCredentialInfo(ScramMechanism.SCRAM_SHA_256, 4096),
+                                      password.encode())
+    for f in admin.alter_user_scram_credentials([up]).values():
+        f.result(timeout=30)
+    u, allow = f"User:{user}", AclPermissionType.ALLOW
+    acls = [AclBinding(ResourceType.TOPIC, f"iot.{gid}.", ResourcePatternType.PREFIXED, u, "*", op, allow)
+            for op in (AclOperation.WRITE, AclOperation.DESCRIBE, AclOperation.CREATE, AclOperation.READ)]
+    acls.append(AclBinding(ResourceType.GROUP, gid, ResourcePatternType.LITERAL, u, "*", AclOperation.READ, allow))
+    for f in admin.create_acls(acls).values():
+        f.result(timeout=30)
+    sasl = {"bootstrap.servers": broker["scram"], "security.protocol": "sasl_plaintext",
+            "sasl.mechanisms": "SCRAM-SHA-256", "sasl.username": user}
+    assert produce({**sasl, "sasl.password": "wrong"}, f"iot.{gid}.x", timeout=8) is not None
+    assert produce({**sasl, "sasl.password": password}, f"iot.{gid}.x") is None
+    gw = Gateway(gid, broker["scram"], "http://127.0.0.1:1", tmp_path / "data", tmp_path / "logs",
+                 ["--format", "json", "-X", "kafka.security.protocol=sasl_plaintext",
+                  "-X", "kafka.sasl.mechanisms=SCRAM-SHA-256", "-X", f"kafka.sasl.username={user}",
+                  "-X", f"kafka.sasl.password={password}"])
+    gw.start(timeout=45)
+    dev = LwM2MDevice(runner, unique("scram-dev-"), gw.coap_port).start()
+    c = Consumer({"bootstrap.servers": broker["plain"], "group.id": "t-" + uuid.uuid4().hex,
+                  "auto.offset.reset": "earliest"})
+    try:
+        c.subscribe([f"iot.{gid}.registrations"])
+        assert dev.register(lt=60).code == "2.01"
+        deadline, seen = time.time() + 30, False
+        while not seen and time.time() < deadline:
+            m = c.poll(0.5)
+            seen = m is not None and not m.error() and dev.ep.encode() in (m.value() or b"")
+        assert seen, gw.log_tail()
+        assert password not in gw.log_path.read_text(errors="replace")
+    finally:
+        c.close()
+        dev.stop()
+        rc = gw.stop()
+    assert rc == 0, gw.log_tail()
