@@ -15,7 +15,6 @@ the Kafka Streams agreement tests (marker kstreams) fail when Java, Maven or ben
 missing.  test_model.py needs none of them."""
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import subprocess
@@ -34,13 +33,9 @@ for p in (E2E, SINKS, HERE):
         sys.path.insert(0, str(p))
 
 # the session fixtures of the e2e suite: the Kafka broker and the schema registry
-if "e2e_conftest" in sys.modules:
-    _e2e = sys.modules["e2e_conftest"]
-else:
-    _spec = importlib.util.spec_from_file_location("e2e_conftest", E2E / "conftest.py")
-    _e2e = importlib.util.module_from_spec(_spec)
-    sys.modules["e2e_conftest"] = _e2e
-    _spec.loader.exec_module(_e2e)
+from gateway_proc import e2e_conftest  # noqa: E402
+
+_e2e = e2e_conftest()
 kafka_bootstrap = _e2e.kafka_bootstrap
 registry_url = _e2e.registry_url
 

@@ -20,7 +20,6 @@ tests/e2e/requirements.txt, or (for test_browser.py) a missing /usr/bin/chromium
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import os
 import subprocess
 import sys
@@ -36,13 +35,9 @@ for p in (E2E, HERE):
         sys.path.insert(0, str(p))
 
 # the session fixtures of the e2e suite: the Kafka broker, the schema registry, the aiocoap loop
-if "e2e_conftest" in sys.modules:
-    _e2e = sys.modules["e2e_conftest"]
-else:
-    _spec = importlib.util.spec_from_file_location("e2e_conftest", E2E / "conftest.py")
-    _e2e = importlib.util.module_from_spec(_spec)
-    sys.modules["e2e_conftest"] = _e2e
-    _spec.loader.exec_module(_e2e)
+from gateway_proc import e2e_conftest  # noqa: E402
+
+_e2e = e2e_conftest()
 kafka_bootstrap = _e2e.kafka_bootstrap
 registry_url = _e2e.registry_url
 sr = _e2e.sr

@@ -14,7 +14,6 @@ Nothing is skipped: a missing coap-client-openssl / coap-client-gnutls, openssl 
 Leshan peer's jar (built by tests/peers/leshan-client/build.sh) fails the run."""
 from __future__ import annotations
 
-import importlib.util
 import shutil
 import subprocess
 import sys
@@ -28,13 +27,9 @@ for p in (E2E, HERE):
     if str(p) not in sys.path:
         sys.path.insert(0, str(p))
 
-if "e2e_conftest" in sys.modules:
-    _e2e = sys.modules["e2e_conftest"]
-else:
-    _spec = importlib.util.spec_from_file_location("e2e_conftest", E2E / "conftest.py")
-    _e2e = importlib.util.module_from_spec(_spec)
-    sys.modules["e2e_conftest"] = _e2e
-    _spec.loader.exec_module(_e2e)
+from gateway_proc import e2e_conftest  # noqa: E402
+
+_e2e = e2e_conftest()
 
 kafka_bootstrap = _e2e.kafka_bootstrap
 registry_url = _e2e.registry_url

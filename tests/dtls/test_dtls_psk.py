@@ -12,6 +12,15 @@ from gateway_proc import free_udp_port, unique, wait_until
 pytestmark = [pytest.mark.gateway, pytest.mark.coap_client]
 
 
+def two_endpoints(env) -> tuple[str, str]:
+    """Endpoints a and b with PSK credentials (identity = name, keys b"key-of-a", b"key-of-b")."""
+    a, b = unique("psk-a-"), unique("psk-b-")
+    add_psk(env, a, a, b"key-of-a")
+    add_psk(env, b, b, b"key-of-b")
+    wait_until(lambda: metric(env, "zeelos_security_credentials") >= 2, 10, what="credentials applied")
+    return a, b
+
+
 @pytest.mark.parametrize("flavor", ["openssl", "gnutls"])
 def test_psk_registration_reaches_kafka(gateway_factory, flavor):
     env = gateway_factory()
@@ -65,10 +74,7 @@ def test_plain_coap_refused_for_an_endpoint_with_credentials(gateway_factory):
 
 def test_identity_of_another_endpoint_refused(gateway_factory):
     env = gateway_factory()
-    a, b = unique("psk-a-"), unique("psk-b-")
-    add_psk(env, a, a, b"key-of-a")
-    add_psk(env, b, b, b"key-of-b")
-    wait_until(lambda: metric(env, "zeelos_security_credentials") >= 2, 10, what="credentials applied")
+    a, b = two_endpoints(env)
     r = register(env.gw.coaps_port, b, psk=(a, "key-of-a"))  # a's valid session speaking as b
     assert r.code == "4.03" and "identity" in r.diag, r
     # and an endpoint with no credentials cannot register over DTLS either
@@ -98,10 +104,7 @@ def test_update_from_another_identity_on_the_same_address_refused(gateway_factor
     """Same source address, a new DTLS session under another endpoint's identity: the
     registration belongs to the identity that made it."""
     env = gateway_factory()
-    a, b = unique("psk-a-"), unique("psk-b-")
-    add_psk(env, a, a, b"key-of-a")
-    add_psk(env, b, b, b"key-of-b")
-    wait_until(lambda: metric(env, "zeelos_security_credentials") >= 2, 10, what="credentials applied")
+    a, b = two_endpoints(env)
     port = free_udp_port()
     r = register(env.gw.coaps_port, a, psk=(a, "key-of-a"), local_port=port)
     assert r.code == "2.01", r.log[-2000:]
@@ -182,10 +185,7 @@ def test_send_only_from_the_registered_identity(gateway_factory):
     """LwM2M Send (POST /dp) over DTLS: accepted from the session that registered, refused from
     another identity on the same address; the accepted value reaches the observations topic."""
     env = gateway_factory()
-    a, b = unique("psk-a-"), unique("psk-b-")
-    add_psk(env, a, a, b"key-of-a")
-    add_psk(env, b, b, b"key-of-b")
-    wait_until(lambda: metric(env, "zeelos_security_credentials") >= 2, 10, what="credentials applied")
+    a, b = two_endpoints(env)
     port = free_udp_port()
     r = coap(f"coaps://127.0.0.1:{env.gw.coaps_port}/rd?ep={a}&lt=60&lwm2m=1.1&b=U", payload="</3303/0>",
              psk=(a, "key-of-a"), local_port=port)

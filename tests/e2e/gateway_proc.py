@@ -269,3 +269,17 @@ def coap_client(method: str, uri: str, payload: Optional[str] = None, content_fo
             code = m.group(2)
             loc = re.findall(r"Location-Path:([^,\s\]]+)", line)
     return code, loc, out
+
+
+def e2e_conftest():
+    """The e2e suite's conftest.py as a module, loaded once, so that other suites (sinks,
+    analytics, console, dtls) re-export its session fixtures: the broker, the registry."""
+    import importlib.util
+    import sys
+    mod = sys.modules.get("e2e_conftest")
+    if mod is None:
+        spec = importlib.util.spec_from_file_location("e2e_conftest", Path(__file__).resolve().parent / "conftest.py")
+        mod = importlib.util.module_from_spec(spec)
+        sys.modules["e2e_conftest"] = mod
+        spec.loader.exec_module(mod)
+    return mod

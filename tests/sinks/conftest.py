@@ -14,7 +14,6 @@ Nothing is skipped: a missing zeelos binary ($ZEELOS_BIN, default build-asan/zee
 `zeelos sink`, or a missing influx / psql / sqlite3 client, fails the run before the first test."""
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import subprocess
@@ -32,10 +31,9 @@ sys.path.insert(0, str(E2E))
 sys.path.insert(0, str(HERE))
 
 # the session fixtures of the e2e suite: the Kafka broker and the schema registry
-_spec = importlib.util.spec_from_file_location("e2e_conftest", E2E / "conftest.py")
-_e2e = importlib.util.module_from_spec(_spec)
-sys.modules["e2e_conftest"] = _e2e
-_spec.loader.exec_module(_e2e)
+from gateway_proc import e2e_conftest  # noqa: E402
+
+_e2e = e2e_conftest()
 kafka_bootstrap = _e2e.kafka_bootstrap
 registry_url = _e2e.registry_url
 
