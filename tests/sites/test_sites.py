@@ -58,6 +58,34 @@ def test_a_request_made_in_the_cloud_is_answered_by_an_edge_device(tmp_path):
         gw.stop()
 
 
+def test_credentials_provisioned_in_the_cloud_reach_the_edge(tmp_path):
+    """`zeelos security add` against the cloud cluster: MirrorMaker's cloud -> edge flow carries
+    iot.<gw>.security down, the edge gateway applies it, and the device registers over DTLS with
+    libcoap's coap-client (its plain registration is refused from then on)."""
+    import subprocess
+    from gateway_proc import child_env, zeelos_bin
+    gw = Gateway(GW, EDGE, EDGE_SR, tmp_path / "data", tmp_path / "logs", ["--log-level", "info"]).start()
+    ep, key = unique("site-psk-"), "cloud-made-key"
+    try:
+        e = child_env()
+        e["ZEELOS_PSK_KEY"] = key.encode().hex()
+        p = subprocess.run([str(zeelos_bin()), "security", "add", "--gw", GW, "--kafka", CLOUD, ep,
+                            "--psk-identity", ep], capture_output=True, text=True, timeout=60, env=e)
+        assert p.returncode == 0, p.stderr
+        wait_until(lambda: f"'{ep}'" in gw.log_path.read_text(errors="replace"), 90,
+                   what="the edge gateway to apply the credentials written in the cloud")
+        url = f"coaps://127.0.0.1:{gw.coaps_port}/rd?ep={ep}&lt=60"
+        r = subprocess.run(["coap-client-openssl", "-v", "6", "-B", "8", "-m", "post", "-t", "40", "-e", "</3/0>",
+                            "-u", ep, "-k", key, url], capture_output=True, text=True, timeout=30)
+        assert "c:2.01" in r.stdout + r.stderr, (r.stdout + r.stderr)[-2000:]
+        plain = subprocess.run(["coap-client-notls", "-v", "6", "-B", "8", "-m", "post", "-t", "40", "-e", "</3/0>",
+                                f"coap://127.0.0.1:{gw.coap_port}/rd?ep={ep}&lt=60"], capture_output=True, text=True,
+                               timeout=30)
+        assert "c:4.03" in plain.stdout + plain.stderr, (plain.stdout + plain.stderr)[-2000:]
+    finally:
+        gw.stop()
+
+
 def topic_records(bootstrap: str, topic: str, timeout: float = 20) -> list:
     """Every record of topic (key, value), in partition and offset order, read to its end."""
     c = Consumer({"bootstrap.servers": bootstrap, "group.id": f"t-{uuid.uuid4().hex}",
