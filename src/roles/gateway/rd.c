@@ -15,7 +15,6 @@
 #include "common/log.h"
 #include "common/utf8.h"
 
-
 typedef struct {
     char *ep, *lt, *ver, *bnd, *sms;
     zl_buf_t extra; /* other attributes, "k=v&k2" */

@@ -70,7 +70,8 @@ static void restore_one(void *ctx, const zl_store_reg_t *r) {
      * the transport and identity follow from the credentials, loaded first */
     const char *identity = reg->ep ? zl_sec_identity(gw, reg->ep) : NULL;
     reg->secure = identity != NULL;
-    if (!reg->ep || (identity && !(reg->identity = strdup(identity))) || !reg->ver || zl_coap_addr_parse(r->address, r->port, &reg->peer) ||
+    if (!reg->ep || (identity && !(reg->identity = strdup(identity))) || !reg->ver ||
+        zl_coap_addr_parse(r->address, r->port, &reg->peer) ||
         zl_reg_set_links(reg, strdup(r->links ? r->links : ""), err, sizeof err) ||
         zl_reg_set_attrs(reg, r->attrs ? strdup(r->attrs) : NULL)) {
         ZL_ERROR("store", "dropping unreadable stored registration %s of '%s'", r->id, r->ep);
