@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "common/array.h"
 #include "common/clock.h"
 #include "common/log.h"
@@ -429,15 +430,22 @@ zl_err_t zl_txn_read_log(zl_txn_t *t, const char *topic, int32_t partition, zl_c
 
 int zl_txn_partitions(zl_txn_t *t, const char *topic, char *errstr, size_t n) {
     rd_kafka_topic_t *rkt = rd_kafka_topic_new(t->producer, topic, NULL);
-    const struct rd_kafka_metadata *md = NULL;
-    rd_kafka_resp_err_t err = rkt ? rd_kafka_metadata(t->producer, 0, rkt, &md, 10000) : RD_KAFKA_RESP_ERR__FAIL;
     int parts = -1;
-    if (err) snprintf(errstr, n, "metadata of %s: %s", topic, rd_kafka_err2str(err));
-    else if (md->topic_cnt != 1 || md->topics[0].err)
-        snprintf(errstr, n, "topic %s: %s", topic,
-                 md->topic_cnt ? rd_kafka_err2str(md->topics[0].err) : "not in the metadata");
-    else parts = md->topics[0].partition_cnt;
-    if (md) rd_kafka_metadata_destroy(md);
+    /* a topic created a moment ago may not be in every broker's metadata yet:
+     * asked again for up to 10 s (set-up only, blocking) */
+    for (int attempt = 0; parts < 0 && attempt < 50; attempt++) {
+        const struct rd_kafka_metadata *md = NULL;
+        rd_kafka_resp_err_t err = rkt ? rd_kafka_metadata(t->producer, 0, rkt, &md, 10000) : RD_KAFKA_RESP_ERR__FAIL;
+        rd_kafka_resp_err_t te = err ? err : md->topic_cnt != 1 ? RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART
+                                                                 : md->topics[0].err;
+        if (err) snprintf(errstr, n, "metadata of %s: %s", topic, rd_kafka_err2str(err));
+        else if (te) snprintf(errstr, n, "topic %s: %s", topic, rd_kafka_err2str(te));
+        else parts = md->topics[0].partition_cnt;
+        if (md) rd_kafka_metadata_destroy(md);
+        if (parts >= 0 || (te != RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART && te != RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE))
+            break;
+        usleep(200 * 1000);
+    }
     if (rkt) rd_kafka_topic_destroy(rkt);
     return parts;
 }
