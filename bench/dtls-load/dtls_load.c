@@ -47,7 +47,7 @@ typedef struct {
 static struct {
     int mode, n, c, plain, keep, no_reg, wrong_key, gw_pid, lt, duration, port, timeout_s;
     double rate;
-    const char *host, *prefix, *cipher;
+    const char *host, *prefix, *cipher, *cert, *key;
 } o = {.mode = M_HANDSHAKE, .n = 200, .c = 200, .lt = 300, .duration = 10, .port = 5684, .timeout_s = 30,
        .host = "127.0.0.1", .prefix = "d", .cipher = "PSK-AES128-CCM8"};
 
@@ -478,6 +478,7 @@ static void usage(void) {
             "usage: dtls_load --mode handshake|resume|notify|hold [--host H] [--port P] [--n N] [-c K]\n"
             "  [--prefix d] [--plain] [--no-register] [--wrong-key] [--lt 300] [--timeout 30]\n"
             "  [--duration 10] [--rate R] [--hold-s S] [--cipher PSK-AES128-CCM8] [--gw-pid PID]\n"
+            "  [--cert client.pem --key client.key] (with --cipher ECDHE-ECDSA-AES128-CCM8)\n"
             "  --port: the coaps port, or with --plain the coap port (plain UDP, endpoints without credentials)\n");
     exit(2);
 }
@@ -502,6 +503,8 @@ int main(int argc, char **argv) {
         else if (ARG("--rate")) o.rate = atof(v);
         else if (ARG("--hold-s")) hold_s = atoi(v);
         else if (ARG("--cipher")) o.cipher = v;
+        else if (ARG("--cert")) o.cert = v; /* certificate handshakes: a client certificate (PEM) */
+        else if (ARG("--key")) o.key = v;
         else if (ARG("--gw-pid")) o.gw_pid = atoi(v);
         else if (!strcmp(a, "--plain")) o.plain = 1;
         else if (!strcmp(a, "--no-register")) o.no_reg = 1;
@@ -522,6 +525,12 @@ int main(int argc, char **argv) {
     SSL_CTX_set_max_proto_version(ctx, DTLS1_2_VERSION);
     if (!SSL_CTX_set_cipher_list(ctx, o.cipher)) { fprintf(stderr, "bad --cipher %s\n", o.cipher); return 2; }
     SSL_CTX_set_psk_client_callback(ctx, psk_cb);
+    if (o.cert && (SSL_CTX_use_certificate_chain_file(ctx, o.cert) != 1 ||
+                   SSL_CTX_use_PrivateKey_file(ctx, o.key ? o.key : o.cert, SSL_FILETYPE_PEM) != 1)) {
+        fprintf(stderr, "cannot load --cert %s / --key %s\n", o.cert, o.key ? o.key : o.cert);
+        return 2;
+    }
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL); /* the gateway's certificate is not checked here */
     SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
     devs = calloc((size_t)o.n, sizeof *devs);
     inflight = calloc((size_t)o.n, sizeof *inflight);
