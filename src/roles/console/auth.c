@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
@@ -180,18 +181,12 @@ static const char *parse_hash(char *s, user_t *u) {
     return NULL;
 }
 
-static int hexval(char c) {
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
 static const char *parse_digest(const char *s, unsigned char *d) {
-    if (strlen(s) != 2 * SHA256_DIGEST_LENGTH) return "the token digest must be 64 hex digits (sha256 of the token)";
-    for (size_t i = 0; i < SHA256_DIGEST_LENGTH; i++) {
-        int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
-        if (hi < 0 || lo < 0) return "the token digest must be 64 hex digits (sha256 of the token)";
-        d[i] = (unsigned char)(hi << 4 | lo);
-    }
-    return NULL;
+    size_t n = 0;
+    bool ok = strlen(s) == 2 * SHA256_DIGEST_LENGTH &&
+              OPENSSL_hexstr2buf_ex(d, SHA256_DIGEST_LENGTH, &n, s, '\0') == 1 && n == SHA256_DIGEST_LENGTH;
+    ERR_clear_error();
+    return ok ? NULL : "the token digest must be 64 hex digits (sha256 of the token)";
 }
 
 /* A line without its end of line and leading blanks; NULL for comments and

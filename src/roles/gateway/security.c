@@ -14,6 +14,7 @@
  * keeps speaking under credentials that are gone.  Keys are never logged. */
 #include <jansson.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,10 +58,6 @@ static void entry_free(zl_sec_entry_t *e) {
     free(e);
 }
 
-static int hexval(char c) {
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
 static zl_err_t sec_parse(const char *ep, const char *value, zl_sec_entry_t **out, char *err, size_t n) {
     json_error_t je;
     json_t *j = json_loads(value, JSON_REJECT_DUPLICATES, &je);
@@ -73,17 +70,13 @@ static zl_err_t sec_parse(const char *ep, const char *value, zl_sec_entry_t **ou
     if (!why && psk) {
         const char *id = json_string_value(json_object_get(psk, "identity"));
         const char *hex = json_string_value(json_object_get(psk, "key"));
-        size_t hl = hex ? strlen(hex) : 0;
         if (!id || !*id || strlen(id) > 128) why = "psk.identity must be a string of 1-128 bytes";
-        else if (!hex || hl < 2 || hl % 2 || hl / 2 > ZL_SEC_MAX_KEY) why = "psk.key must be 1-64 bytes in hex";
-        for (size_t i = 0; !why && i < hl / 2; i++) {
-            int a = hexval(hex[2 * i]), b = hexval(hex[2 * i + 1]);
-            if (a < 0 || b < 0) why = "psk.key must be hexadecimal";
-            else e->key[i] = (uint8_t)(a << 4 | b);
-        }
+        else if (!hex || OPENSSL_hexstr2buf_ex(e->key, sizeof e->key, &e->key_len, hex, '\0') != 1 ||
+                 !e->key_len)
+            why = "psk.key must be 1-64 bytes in hexadecimal";
+        ERR_clear_error(); /* a refused key leaves its reason on OpenSSL's queue */
         if (!why) {
             e->kind = ZL_DTLS_ID_PSK;
-            e->key_len = hl / 2;
             e->identity = strdup(id);
         }
     } else if (!why) {
