@@ -10,6 +10,7 @@ PKGS=(
   librdkafka-dev libavro-dev libjansson-dev libcbor-dev libmicrohttpd-dev
   libsqlite3-dev libcurl4-openssl-dev libssl-dev libgnutls28-dev libexpat1-dev zlib1g-dev
   libcoap3-bin kcat openssl
+  autoconf automake libtool
   python3-venv curl ca-certificates
   influxdb influxdb-client postgresql-15 postgresql-client-15 libpq-dev
   chromium chromium-driver

@@ -2,7 +2,7 @@
 """The DTLS suite: `zeelos gateway` on coaps (DTLS 1.2, OpenSSL 3.0) driven by peers nobody here
 wrote: libcoap's coap-client built against OpenSSL and against GnuTLS (Debian's libcoap3-bin),
 an LwM2M client on Eclipse Leshan's client library (Californium Scandium DTLS,
-tests/peers/leshan-client), and hand-made DTLS records from Python for the refusals a library
+tests/peers/leshan-client), one on aiocoap's tinydtls transport (tests/dtls/aiocoap_peer.py), and hand-made DTLS records from Python for the refusals a library
 client cannot be made to send (CVE classes of docs/SECURITY.md).
 
 Credentials go through `zeelos security` onto the gateway's security topic, as an operator does.
