@@ -493,6 +493,12 @@ static void metrics_init(zl_dtls_t *d) {
     d->m.handshakes = zl_metrics_gauge(m, "zeelos_dtls_handshakes_in_progress", NULL, "DTLS handshakes in progress.");
 }
 
+/* The kernel's drops of the UDP socket underneath. */
+static uint64_t dtls_drops(void *impl) {
+    zl_dtls_t *d = impl;
+    return d->inner.drops ? d->inner.drops(d->inner.impl) : 0;
+}
+
 zl_err_t zl_dtls_wrap(const zl_dtls_cfg_t *cfg, zl_coap_io_t *inner, zl_coap_io_t *io, zl_dtls_t **out,
                       char *errstr, size_t n) {
     zl_dtls_t *d = calloc(1, sizeof *d);
@@ -521,7 +527,7 @@ zl_err_t zl_dtls_wrap(const zl_dtls_cfg_t *cfg, zl_coap_io_t *inner, zl_coap_io_
     }
     metrics_init(d);
     *io = (zl_coap_io_t){.recv = dtls_recv, .send = dtls_send, .close = dtls_close, .session = dtls_session,
-                         .fd = inner->fd, .impl = d, .local = inner->local};
+                         .drops = dtls_drops, .fd = inner->fd, .impl = d, .local = inner->local};
     *out = d;
     return ZL_OK;
 }

@@ -11,6 +11,7 @@
 #include "coap/endpoint.h"
 #include "coap/ep_int.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -726,6 +727,26 @@ static void handle_dgram(zl_coap_ep_t *ep, zl_coap_dgram_t *d) {
 
 uint64_t zl_coap_ep_rx_ns(const zl_coap_ep_t *ep) { return ep->rx_ns; }
 
+/* Datagrams the kernel dropped since the last batch (its receive buffer was
+ * full: the loop thread was kept from reading long enough): counted, and
+ * logged on the first loss and then at most once a minute. */
+static void count_drops(zl_coap_ep_t *ep) {
+    uint64_t now = ep->io.drops(ep->io.impl);
+    if (now <= ep->sock_drops) return;
+    uint64_t d = now - ep->sock_drops;
+    ep->sock_drops = now;
+    C_ADD(ep->c_sock_drops, d);
+    int64_t t = zl_now_ms();
+    if (ep->drops_logged_ms && t - ep->drops_logged_ms < 60000) return;
+    ep->drops_logged_ms = t;
+    char a[64];
+    zl_coap_addr_host(&ep->io.local, a, sizeof a);
+    ZL_WARN("coap", "%s port %d: the kernel dropped %" PRIu64 " datagram(s) (%" PRIu64 " in all) because the socket's "
+            "receive buffer was full: the process did not read fast enough; raise coap.socket.buffer (and "
+            "net.core.rmem_max, or run with CAP_NET_ADMIN) or give it more CPU",
+            a, zl_coap_addr_port(&ep->io.local), d, now);
+}
+
 int zl_coap_ep_read(zl_coap_ep_t *ep, int budget) {
     int total = 0;
     for (int b = 0; b < budget; b++) {
@@ -733,6 +754,7 @@ int zl_coap_ep_read(zl_coap_ep_t *ep, int budget) {
         int n = ep->io.recv(ep->io.impl, in, ZL_COAP_BATCH);
         if (n <= 0) break;
         ep->rx_ns = zl_now_ns(); /* one clock read per batch */
+        if (ep->io.drops) count_drops(ep);
         for (int i = 0; i < n; i++) handle_dgram(ep, &in[i]);
         total += n;
         if (n < ZL_COAP_BATCH) break;
@@ -762,6 +784,9 @@ static const zl_metric_def_t ep_metric_defs[] = {
     C(c_unmatched, "zeelos_coap_unmatched_total", "Responses/ACKs that matched no outstanding exchange."),
     C(c_too_large, "zeelos_coap_too_large_total",
       "Datagrams over the 1536-byte buffer (a confirmable request gets 4.13 with Size1 1024)."),
+    C(c_sock_drops, "zeelos_coap_socket_drops_total",
+      "Datagrams the kernel dropped because the socket's receive buffer was full (SO_RXQ_OVFL): lost "
+      "before CoAP saw them. Raise coap.socket.buffer, or see why the loop thread was not reading."),
     C(c_blk_evicted, "zeelos_coap_block_evicted_total",
       "Incomplete Block1 uploads dropped to stay within coap.block.max.uploads / coap.block.max.bytes."),
 };

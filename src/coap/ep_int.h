@@ -16,6 +16,7 @@
 #include "common/wheel.h"
 
 #define C_INC(c) do { if (c) zl_counter_inc(c); } while (0)
+#define C_ADD(c, n) do { if (c) zl_counter_add(c, n); } while (0)
 
 typedef struct exch {
     zl_hnode_t by_token, by_mid;
@@ -115,7 +116,9 @@ struct zl_coap_ep {
     uint8_t rnd[256];
     size_t rnd_pos;
     zl_counter_t *c_rx, *c_tx, *c_malformed, *c_dup, *c_retx, *c_timeout, *c_rst_sent,
-        *c_unmatched, *c_shed, *c_too_large, *c_blk_evicted, *c_stale;
+        *c_unmatched, *c_shed, *c_too_large, *c_blk_evicted, *c_stale, *c_sock_drops;
+    uint64_t sock_drops;     /* the transport's count as of the last batch */
+    int64_t drops_logged_ms; /* last time a kernel drop was logged */
     bool refused; /* set by zl_coap_ep_refuse_notification() during a notification callback */
     /* ACKs of CON notifications held by zl_coap_ep_hold_ack() (held.c); the map
      * is created on first use, so a simulated device pays nothing for it */

@@ -54,6 +54,10 @@ typedef struct {
      * a message of one session against another's (a new device on a reused
      * address and port must not get the previous one's cached answer) */
     uint64_t (*session)(void *impl, const zl_coap_addr_t *peer);
+    /* optional: datagrams the kernel dropped on this socket since it was
+     * opened because its receive buffer was full (SO_RXQ_OVFL), as of the
+     * last recv */
+    uint64_t (*drops)(void *impl);
     int fd;
     void *impl;
     zl_coap_addr_t local;

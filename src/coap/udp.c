@@ -18,12 +18,21 @@
  * costs a few bytes of heap, not 5 KB. */
 typedef struct {
     int fd;
+    uint32_t drops; /* the kernel's count (SO_RXQ_OVFL), as last seen */
 } udp_t;
+
+/* Room for the SO_RXQ_OVFL control message the kernel attaches to a
+ * datagram once the socket has dropped any. */
+#define CTL_SIZE CMSG_SPACE(sizeof(uint32_t))
 
 static int udp_recv(void *impl, zl_coap_dgram_t *d, int max) {
     udp_t *u = impl;
     struct mmsghdr msgs[ZL_COAP_BATCH];
     struct iovec iov[ZL_COAP_BATCH];
+    union {
+        char buf[CTL_SIZE];
+        struct cmsghdr align;
+    } ctl[ZL_COAP_BATCH];
     if (max > ZL_COAP_BATCH) max = ZL_COAP_BATCH;
     for (int i = 0; i < max; i++) {
         iov[i].iov_base = d[i].data;
@@ -33,6 +42,8 @@ static int udp_recv(void *impl, zl_coap_dgram_t *d, int max) {
         msgs[i].msg_hdr.msg_iovlen = 1;
         msgs[i].msg_hdr.msg_name = &d[i].addr.sa;
         msgs[i].msg_hdr.msg_namelen = sizeof d[i].addr.sa;
+        msgs[i].msg_hdr.msg_control = ctl[i].buf;
+        msgs[i].msg_hdr.msg_controllen = sizeof ctl[i].buf;
     }
     int n = recvmmsg(u->fd, msgs, (unsigned)max, MSG_DONTWAIT, NULL);
     if (n < 0) return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 0 : -1;
@@ -40,9 +51,19 @@ static int udp_recv(void *impl, zl_coap_dgram_t *d, int max) {
         d[i].len = msgs[i].msg_len;
         d[i].addr.len = msgs[i].msg_hdr.msg_namelen;
         d[i].truncated = (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
+        if (msgs[i].msg_hdr.msg_controllen) { /* only once the socket has dropped something */
+            for (struct cmsghdr *c = CMSG_FIRSTHDR(&msgs[i].msg_hdr); c; c = CMSG_NXTHDR(&msgs[i].msg_hdr, c))
+                if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
+                    uint32_t v;
+                    memcpy(&v, CMSG_DATA(c), sizeof v);
+                    if (v - u->drops < 0x80000000u) u->drops = v; /* wraps at 2^32 */
+                }
+        }
     }
     return n;
 }
+
+static uint64_t udp_drops(void *impl) { return ((udp_t *)impl)->drops; }
 
 static int udp_send(void *impl, const zl_coap_dgram_t *d, int n) {
     udp_t *u = impl;
@@ -80,6 +101,12 @@ static void udp_close(void *impl) {
     free(u);
 }
 
+int zl_udp_rcvbuf(int fd) {
+    int v = 0;
+    socklen_t l = sizeof v;
+    return getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, &l) ? -1 : v / 2; /* the kernel reports twice the payload room */
+}
+
 zl_err_t zl_udp_open(const char *host, int port, int sock_buf, zl_coap_io_t *io, char *errstr,
                      size_t errstr_size) {
     zl_coap_addr_t a;
@@ -95,9 +122,15 @@ zl_err_t zl_udp_open(const char *host, int port, int sock_buf, zl_coap_io_t *io,
     /* No SO_REUSEADDR: on UDP it lets a second process bind the same port and
      * silently split the traffic; UDP has no TIME_WAIT that would need it. */
     if (sock_buf > 0) {
-        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sock_buf, sizeof sock_buf);
-        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sock_buf, sizeof sock_buf);
+        /* FORCE goes past net.core.rmem_max/wmem_max where we may
+         * (CAP_NET_ADMIN); elsewhere the kernel caps the plain option there */
+        if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sock_buf, sizeof sock_buf))
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sock_buf, sizeof sock_buf);
+        if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sock_buf, sizeof sock_buf))
+            setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sock_buf, sizeof sock_buf);
     }
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof one); /* drops counted: udp_drops() */
     if (bind(fd, (struct sockaddr *)&a.sa, a.len) < 0) {
         snprintf(errstr, errstr_size, "cannot bind CoAP to %s:%d: %s", host, port, strerror(errno));
         close(fd);
@@ -116,6 +149,7 @@ zl_err_t zl_udp_open(const char *host, int port, int sock_buf, zl_coap_io_t *io,
     io->send = udp_send;
     io->close = udp_close;
     io->session = NULL; /* no security sessions on plain UDP */
+    io->drops = udp_drops;
     io->fd = fd;
     io->impl = u;
     io->local = bound;

@@ -98,7 +98,7 @@ static size_t put_id(char *out, unsigned id) {
     return 1 + sizeof d - (size_t)k;
 }
 
-static void child_path(char *out, size_t sz, const char *path, uint16_t id) {
+void zl_avro_child_path(char *out, size_t sz, const char *path, uint16_t id) {
     size_t l = strlen(path);
     if (l + 7 > sz) l = sz > 7 ? sz - 7 : 0;
     memcpy(out, path, l);
@@ -129,7 +129,7 @@ static zl_err_t enc_multi(avro_value_t *rec, const zl_node_t *n, const char *pat
         char kb[8];
         size_t kl = put_id(kb, c->id);
         memcpy(key, kb + 1, kl); /* without the '/', with the NUL */
-        child_path(cpath, sizeof cpath, path, c->id);
+        zl_avro_child_path(cpath, sizeof cpath, path, c->id);
         TRY(avro_value_add(&map, key, &r, NULL, NULL));
         if ((e = enc_resource(&r, c, cpath))) return e;
     }
@@ -148,7 +148,7 @@ static zl_err_t enc_instance(avro_value_t *rec, const zl_node_t *n, const char *
         if (c->kind == ZL_N_MULTI) { n_multi++; continue; }
         char cpath[600];
         avro_value_t r;
-        child_path(cpath, sizeof cpath, path, c->id);
+        zl_avro_child_path(cpath, sizeof cpath, path, c->id);
         TRY(avro_value_append(&arr, &r, NULL));
         if ((e = enc_resource(&r, c, cpath))) return e;
     }
@@ -164,7 +164,7 @@ static zl_err_t enc_instance(avro_value_t *rec, const zl_node_t *n, const char *
         if (c->kind != ZL_N_MULTI) continue;
         char cpath[600];
         avro_value_t r;
-        child_path(cpath, sizeof cpath, path, c->id);
+        zl_avro_child_path(cpath, sizeof cpath, path, c->id);
         TRY(avro_value_append(&marr, &r, NULL));
         if ((e = enc_multi(&r, c, cpath))) return e;
     }
@@ -180,7 +180,7 @@ static zl_err_t enc_object(avro_value_t *rec, const zl_node_t *n, const char *pa
         const zl_node_t *c = &n->children[i];
         char cpath[600];
         avro_value_t r;
-        child_path(cpath, sizeof cpath, path, c->id);
+        zl_avro_child_path(cpath, sizeof cpath, path, c->id);
         TRY(avro_value_append(&arr, &r, NULL));
         if ((e = enc_instance(&r, c, cpath))) return e;
     }
@@ -199,7 +199,7 @@ static int node_depth(zl_node_kind_t k) {
 
 /* The node's own path: the first depth-1 segments of the request path, then
  * the node id ("/3/0" + node RESOURCE 1 -> "/3/0/1"). */
-static void node_path(const char *req_path, const zl_node_t *n, char *out, size_t sz) {
+void zl_avro_node_path(const char *req_path, const zl_node_t *n, char *out, size_t sz) {
     size_t o = 0;
     int want = node_depth(n->kind) - 1, have = 0;
     const char *p = req_path ? req_path : "";
@@ -244,7 +244,7 @@ zl_err_t zl_avro_node_to_union(avro_value_t *u, const zl_node_t *node, const cha
     avro_value_t rec;
     TRY(avro_value_set_branch(u, bi, &rec));
     char npath[600];
-    node_path(path, node, npath, sizeof npath);
+    zl_avro_node_path(path, node, npath, sizeof npath);
     switch (node->kind) {
     case ZL_N_OBJECT: return enc_object(&rec, node, npath);
     case ZL_N_INSTANCE: return enc_instance(&rec, node, npath);
@@ -256,7 +256,7 @@ zl_err_t zl_avro_node_to_union(avro_value_t *u, const zl_node_t *node, const cha
 zl_err_t zl_avro_instance_to_record(avro_value_t *rec, const zl_node_t *node, const char *path) {
     if (!node || node->kind != ZL_N_INSTANCE) return ZL_ERR_INVALID;
     char npath[600];
-    node_path(path, node, npath, sizeof npath);
+    zl_avro_node_path(path, node, npath, sizeof npath);
     return enc_instance(rec, node, npath);
 }
 
@@ -265,7 +265,7 @@ static zl_err_t enc_leaves(avro_value_t *arr, const zl_node_t *n, const char *pa
     for (size_t i = 0; i < n->n_children; i++) {
         const zl_node_t *c = &n->children[i];
         char cpath[600];
-        child_path(cpath, sizeof cpath, path, c->id);
+        zl_avro_child_path(cpath, sizeof cpath, path, c->id);
         zl_err_t e;
         if (c->kind == ZL_N_RESOURCE || c->kind == ZL_N_RES_INSTANCE) {
             avro_value_t r;

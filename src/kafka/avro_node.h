@@ -40,4 +40,11 @@ zl_err_t zl_avro_leaves_to_array(avro_value_t *arr, const zl_node_t *root);
 zl_err_t zl_avro_leaves_from_array(const avro_value_t *arr, zl_node_t **root, const char *where,
                                    char *errstr, size_t n);
 
+/* Paths written into resource records, shared with the direct writer
+ * (avro_bin.c) so both encoders name every record alike: the node's own path
+ * from the request path (zl_avro_node_path: "/3/0" + RESOURCE 1 -> "/3/0/1")
+ * and a child's ("<path>/<id>").  out holds sz bytes, NUL-terminated. */
+void zl_avro_node_path(const char *req_path, const zl_node_t *n, char *out, size_t sz);
+void zl_avro_child_path(char *out, size_t sz, const char *path, uint16_t id);
+
 #endif

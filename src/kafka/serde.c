@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "kafka/avro_bin.h"
 #include "kafka/avro_node.h"
 #include "kafka/avro_schemas.h"
 #include "kafka/avro_util.h"
@@ -55,6 +56,7 @@ struct zl_serde {
     writer_t writers[WRITER_CACHE_MAX];
     size_t n_writers, next_evict;
     avro_writer_t mw; /* memory writer, re-aimed for every record */
+    bool generic_writer; /* responses through avro-c's values, not avro_bin.c (tests) */
 };
 
 #define TRY(x) do { if ((x) != 0) return ZL_ERR_NOMEM; } while (0)
@@ -81,6 +83,8 @@ static void writer_clear(writer_t *w) {
     if (w->schema) avro_schema_decref(w->schema);
     memset(w, 0, sizeof *w);
 }
+
+void zl_serde_use_generic_writer(zl_serde_t *s, bool on) { s->generic_writer = on; }
 
 zl_serde_t *zl_serde_new(zl_format_t fmt, const char *sr_url, char *errstr, size_t errstr_size) {
     zl_sr_opts_t o = {.url = sr_url};
@@ -487,12 +491,24 @@ static zl_err_t branch_str(avro_value_t *u, int branch, const char *field, const
     return zl_avro_put_str(&b, field, text);
 }
 
+/* Avro binary straight from r and its nodes (avro_bin.c), framed with id. */
+static zl_err_t response_direct(int32_t id, const zl_rec_response_t *r, zl_buf_t *out) {
+    size_t mark = out->len;
+    uint8_t frame[5] = {0, (uint8_t)((uint32_t)id >> 24), (uint8_t)((uint32_t)id >> 16),
+                        (uint8_t)((uint32_t)id >> 8), (uint8_t)id};
+    zl_err_t e = zl_buf_append(out, frame, sizeof frame);
+    if (!e) e = zl_avro_bin_response(r, out);
+    if (e) out->len = mark;
+    return e;
+}
+
 zl_err_t zl_serde_response(zl_serde_t *s, const char *topic, const zl_rec_response_t *r,
                            zl_buf_t *out) {
     int32_t kid, vid;
     zl_err_t e = ids_for(s, topic, &kid, &vid);
     if (e) return e;
     if ((unsigned)r->code >= ZL_RC__COUNT || (unsigned)r->kind >= ZL_RK__COUNT) return ZL_ERR_INVALID;
+    if (s->fmt == ZL_FORMAT_AVRO && !s->generic_writer) return response_direct(vid, r, out);
     bool obs = r->observation_id != NULL;
     avro_value_t *v = fresh(s, obs ? ZL_SCH_OBSERVE : ZL_SCH_RESPONSE), rep, u, b, f;
     if ((e = zl_avro_put_str(v, "ticket", r->ticket ? r->ticket : "unset"))) return e;

@@ -55,4 +55,9 @@ zl_err_t zl_serde_topic_ids(zl_serde_t *s, const char *topic, int32_t *kid, int3
 avro_value_t *zl_serde_fresh(zl_serde_t *s, zl_val_type_t type);
 zl_err_t zl_serde_frame(zl_serde_t *s, int32_t id, avro_value_t *v, zl_buf_t *out);
 
+/* Responses in Avro go through avro-c's generic values (on) instead of the
+ * direct writer (avro_bin.c): the reference the direct writer is tested
+ * against byte for byte. */
+void zl_serde_use_generic_writer(zl_serde_t *s, bool on);
+
 #endif

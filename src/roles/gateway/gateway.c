@@ -241,6 +241,17 @@ static void flush_coap(void *ctx) {
     if (gw->coaps) zl_coap_ep_flush(gw->coaps);
 }
 
+/* A receive buffer smaller than asked (no CAP_NET_ADMIN, net.core.rmem_max
+ * lower) is where datagrams go missing under a burst: say it once, at start. */
+static void check_socket_buffer(int fd, int want) {
+    int got = zl_udp_rcvbuf(fd);
+    if (got >= 0 && got < want)
+        ZL_WARN("gateway", "CoAP socket receive buffer is %d bytes, not the %d of coap.socket.buffer: the "
+                "kernel capped it at net.core.rmem_max (sysctl -w net.core.rmem_max=%d, or run with "
+                "CAP_NET_ADMIN); a burst that outlasts it is dropped (zeelos_coap_socket_drops_total)",
+                got, want, want);
+}
+
 static zl_err_t loop_init(zl_gw_t *gw, char *errstr, size_t n) {
     gw->loop = zl_loop_new(&(zl_loop_cfg_t){.wheel = &gw->wheel}, errstr, n);
     if (!gw->loop) return ZL_ERR_IO;
@@ -349,8 +360,9 @@ zl_gw_t *zl_gw_new(const zl_gw_conf_t *conf, char *errstr, size_t n) {
         .metrics = gw->metrics, .on_request = on_coap_request, .ctx = gw, .admit = admit_notification, .on_shed = zl_obs_on_shed,
         .before_send = commit_store};
     /* the transport is ours to open; the endpoint takes it over (and closes it) */
-    if (zl_udp_open(conf->coap_host, conf->coap_port, 4 << 20, &cc.io, errstr, n))
+    if (zl_udp_open(conf->coap_host, conf->coap_port, conf->socket_buffer, &cc.io, errstr, n))
         goto fail;
+    check_socket_buffer(cc.io.fd, conf->socket_buffer);
     gw->coap = zl_coap_ep_new(&cc, &gw->wheel, errstr, n);
     if (!gw->coap) goto fail;
     zl_coap_addr_host(zl_coap_ep_local(gw->coap), gw->local_host, sizeof gw->local_host);
@@ -367,7 +379,7 @@ zl_gw_t *zl_gw_new(const zl_gw_conf_t *conf, char *errstr, size_t n) {
                             .handshake_timeout_ms = conf->dtls_handshake_timeout_ms,
                             .idle_timeout_s = conf->dtls_idle_timeout_s, .metrics = gw->metrics};
         zl_coap_io_t udp;
-        if (zl_udp_open(conf->coap_host, conf->coaps_port, 4 << 20, &udp, errstr, n) ||
+        if (zl_udp_open(conf->coap_host, conf->coaps_port, conf->socket_buffer, &udp, errstr, n) ||
             zl_dtls_wrap(&dc, &udp, &cc.io, &gw->dtls, errstr, n))
             goto fail;
         gw->coaps = zl_coap_ep_new(&cc, &gw->wheel, errstr, n);

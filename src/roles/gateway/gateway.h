@@ -26,6 +26,7 @@ typedef struct {
     /* zl_gw_coap_conf_table */
     const char *coap_host;
     int coap_port, request_timeout_ms;
+    int socket_buffer; /* coap.socket.buffer, bytes */
     /* zl_gw_kafka_conf_table (also kafka.queue.buffering.max.kbytes) */
     int retry_after_s, topic_create_timeout_ms;
     /* zl_gw_reg_conf_table */

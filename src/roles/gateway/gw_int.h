@@ -72,11 +72,12 @@ struct zl_obs {
     zl_hnode_t by_token;
     uint8_t token[8];
     uint8_t tkl;
-    char *ep, *path, *ticket, *reg_id;
+    const char *ep, *path, *ticket, *reg_id; /* into strings[] */
     zl_obs_t *next_in_reg;
     struct zl_gw *gw;
     bool secure; /* its registration's transport: the token lives on coaps */
     int64_t shed_ms; /* a CON notification was left unacknowledged then, none delivered since (0: none) */
+    char strings[];  /* ep, path, ticket, reg_id, each NUL-terminated */
 };
 
 typedef struct {

@@ -60,13 +60,7 @@ void zl_obs_on_shed(void *ctx, void *obs_ctx) {
     if (o && o->gw == gw && !o->shed_ms) o->shed_ms = zl_now_ms();
 }
 
-static void obs_free(zl_obs_t *o) {
-    free(o->ep);
-    free(o->path);
-    free(o->ticket);
-    free(o->reg_id);
-    free(o);
-}
+static void obs_free(zl_obs_t *o) { free(o); } /* its strings live in the same block */
 
 void zl_obs_fini(zl_gw_t *gw) {
     if (!gw->obs_by_token.buckets) return;
@@ -82,20 +76,27 @@ void zl_obs_fini(zl_gw_t *gw) {
 
 static zl_obs_t *obs_new(zl_gw_t *gw, zl_reg_t *reg, const uint8_t *token, uint8_t tkl,
                          const char *path, const char *ticket) {
-    zl_obs_t *o = calloc(1, sizeof *o);
+    /* One block for the struct and its four strings: a notification reads
+     * ep, path and ticket, and on a busy host each separate allocation is one
+     * more cache miss per notification. */
+    const char *src[4] = {reg->ep, path, ticket, reg->id};
+    size_t len[4], total = 0;
+    for (int i = 0; i < 4; i++) total += (len[i] = strlen(src[i])) + 1;
+    zl_obs_t *o = calloc(1, sizeof *o + total);
     if (!o) return NULL;
     o->gw = gw;
     o->secure = reg->secure;
     memcpy(o->token, token, tkl);
     o->tkl = tkl;
-    o->ep = strdup(reg->ep);
-    o->path = strdup(path);
-    o->ticket = strdup(ticket);
-    o->reg_id = strdup(reg->id);
-    if (!o->ep || !o->path || !o->ticket || !o->reg_id) {
-        obs_free(o);
-        return NULL;
+    char *dst[4], *p = o->strings;
+    for (int i = 0; i < 4; i++) {
+        dst[i] = memcpy(p, src[i], len[i] + 1);
+        p += len[i] + 1;
     }
+    o->ep = dst[0];
+    o->path = dst[1];
+    o->ticket = dst[2];
+    o->reg_id = dst[3];
     o->next_in_reg = reg->obs;
     reg->obs = o;
     zl_hmap_insert(&gw->obs_by_token, &o->by_token, tok_hash(gw, token, tkl));
