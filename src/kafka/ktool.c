@@ -71,6 +71,10 @@ int zl_ktool_consume(zl_ktool_t *k, int timeout_ms, int max, zl_consumer_cb cb, 
     return zl_kafka_consume(k->rk, timeout_ms, max, cb, ctx);
 }
 
+int zl_ktool_consume_batch(zl_ktool_t *k, int timeout_ms, int max, zl_consumer_cb cb, void *ctx) {
+    return zl_kafka_consume_batch(k->rk, timeout_ms, max, cb, NULL, ctx);
+}
+
 zl_err_t zl_ktool_produce(zl_ktool_t *k, const char *topic, const zl_buf_t *key, const zl_buf_t *value,
                           zl_dr_t *dr, const char **reason) {
     rd_kafka_resp_err_t e = rd_kafka_producev(

@@ -38,6 +38,10 @@ zl_err_t zl_ktool_assign(zl_ktool_t *k, const char *topic, bool from_beginning, 
  * partition EOF skipped, errors logged); cb gets each record, borrowed until
  * it returns.  Returns the events polled, 0 when none was waiting. */
 int zl_ktool_consume(zl_ktool_t *k, int timeout_ms, int max, zl_consumer_cb cb, void *ctx);
+/* The same, records taken in batches of up to 256 (zl_kafka_consume_batch: one
+ * queue round trip and clock read per batch; received_ns is the batch's), for
+ * readers of high-rate topics (`zeelos bench`).  Returns the records polled. */
+int zl_ktool_consume_batch(zl_ktool_t *k, int timeout_ms, int max, zl_consumer_cb cb, void *ctx);
 
 /* Producers: queues key (may be NULL) and value (both copied).  dr (may be
  * NULL) runs from zl_ktool_poll() with the delivery result.  ZL_ERR_FULL when

@@ -12,8 +12,9 @@
  *   4. notifications for bench.duration.s: every record on
  *      topic.observations carries the device's send time (epoch us, 5700)
  *      and sequence number (5601): per device, gaps count missing and
- *      repeats duplicated (cmd/benchstat.c); latency end to end = the time
- *      this process consumed the record - the send time, and gateway side =
+ *      repeats duplicated (benchstat.c; consume.c reads the records);
+ *      latency end to end = the time this process consumed the record -
+ *      the send time, and gateway side =
  *      the record's Kafka CreateTime (set by the gateway's producer at
  *      produce(), ms resolution, truncated) - the send time.
  * The gateway's CPU and RSS are sampled every second (bench.gateway.pid).
@@ -32,6 +33,7 @@
 
 #include "roles/bench/benchstat.h"
 #include "roles/bench/bench.h"
+#include "roles/bench/bench_int.h"
 #include "kafka/ktool.h"
 #include "common/array.h"
 #include "common/conf.h" /* zl_conf_set on the kafka.* passthrough */
@@ -62,6 +64,7 @@ typedef struct {
     const char *phase;
     int64_t t_start_us;
     zl_buf_t txt, key, val;
+    zl_observe_t obs; /* scratch of zl_bench_obs_read */
     long undecodable, foreign;
     /* registrations */
     uint8_t *registered;
@@ -76,7 +79,7 @@ typedef struct {
     uint8_t *observed;
     long obs_ok, obs_err;
     /* notifications */
-    zl_seq_t *seq;
+    zl_bench_devs_t *devs;
     zl_seq_stats_t st;
     int64_t win_lo_us, win_hi_us;
     long in_window;
@@ -154,22 +157,37 @@ static const char *json_str_after(const char *text, const char *pat, char *out, 
     return out;
 }
 
-/* The double of resource path (e.g. "/3303/0/5700") in a decoded record. */
-static int json_double_of(const char *text, const char *path, double *v) {
-    const char *p = strstr(text, path);
-    if (!p || !(p = strstr(p, "\"double\":"))) return -1;
-    char *end;
-    *v = strtod(p + 9, &end);
-    return end == p + 9 ? -1 : 0;
+/* "<prefix>-<digits>" (len bytes) with index < count, else -1. */
+static int dev_index(const bench_t *b, const char *ep, size_t len) {
+    size_t pl = strlen(b->prefix);
+    if (len <= pl + 1 || len > pl + 10 || strncmp(ep, b->prefix, pl) || ep[pl] != '-') return -1;
+    long i = 0;
+    for (size_t k = pl + 1; k < len; k++) {
+        if (ep[k] < '0' || ep[k] > '9') return -1;
+        i = i * 10 + (ep[k] - '0');
+    }
+    return i < b->count ? (int)i : -1;
 }
 
-/* "<prefix>-<digits>" with index < count, else -1. */
-static int dev_index(const bench_t *b, const char *ep) {
-    size_t pl = strlen(b->prefix);
-    if (strncmp(ep, b->prefix, pl) || ep[pl] != '-' || !ep[pl + 1]) return -1;
-    char *end;
-    long i = strtol(ep + pl + 1, &end, 10);
-    return *end || i < 0 || i >= b->count ? -1 : (int)i;
+/* A notification of the fleet: sequence accounting, and the latencies of
+ * those sent in the window (consume.c reads the record). */
+static void on_observation(bench_t *b, const zl_kmsg_t *m, int64_t now_us) {
+    zl_bench_obs_t o;
+    int r = zl_bench_obs_read(b->s, &b->obs, m, &o);
+    zl_seq_t *seq = NULL;
+    if (r < 0) b->undecodable++;
+    if (r || dev_index(b, o.ep, o.ep_len) < 0 || !(seq = zl_bench_devs_seq(b->devs, o.ep, o.ep_len))) {
+        if (r >= 0) b->foreign++;
+        return;
+    }
+    zl_seq_add(seq, o.seq, &b->st);
+    int64_t s = o.send_us;
+    if (b->win_lo_us && s >= b->win_lo_us && s < b->win_hi_us) {
+        b->in_window++;
+        zl_hist_add(&b->e2e, now_us - s);
+        int64_t ct = m->timestamp;
+        if (ct > 0) zl_hist_add(&b->gw, ct * 1000 - s);
+    }
 }
 
 static void on_record(void *ctx, const zl_kmsg_t *m) {
@@ -177,6 +195,11 @@ static void on_record(void *ctx, const zl_kmsg_t *m) {
     int64_t now_us = wall_us();
     const char *topic = m->topic;
     char err[256];
+    if (!strcmp(topic, b->t_obs)) {
+        on_observation(b, m, now_us);
+        return;
+    }
+    /* registrations and management responses: a few per device, read as JSON text */
     zl_buf_reset(&b->txt);
     if (zl_serde_to_json(b->s, m->value, m->value_len, &b->txt, err, sizeof err) || zl_buf_putc(&b->txt, 0)) {
         b->undecodable++;
@@ -184,23 +207,8 @@ static void on_record(void *ctx, const zl_kmsg_t *m) {
     }
     const char *t = (const char *)b->txt.data;
     char ep[96], tk[64];
-    if (!strcmp(topic, b->t_obs)) {
-        int i = json_str_after(t, "\"ep\":\"", ep, sizeof ep) ? dev_index(b, ep) : -1;
-        double send_us, seq;
-        if (i < 0 || json_double_of(t, "/3303/0/5700", &send_us) || json_double_of(t, "/3303/0/5601", &seq)) {
-            b->foreign++;
-            return;
-        }
-        zl_seq_add(&b->seq[i], (int64_t)seq, &b->st);
-        int64_t s = (int64_t)send_us;
-        if (b->win_lo_us && s >= b->win_lo_us && s < b->win_hi_us) {
-            b->in_window++;
-            zl_hist_add(&b->e2e, now_us - s);
-            int64_t ct = m->timestamp;
-            if (ct > 0) zl_hist_add(&b->gw, ct * 1000 - s);
-        }
-    } else if (!strcmp(topic, b->t_reg)) {
-        int i = json_str_after(t, "\"ep\":\"", ep, sizeof ep) ? dev_index(b, ep) : -1;
+    if (!strcmp(topic, b->t_reg)) {
+        int i = json_str_after(t, "\"ep\":\"", ep, sizeof ep) ? dev_index(b, ep, strlen(ep)) : -1;
         if (i < 0 || !strstr(t, "\"kind\":\"NEW\"")) {
             b->reg_other++;
             return;
@@ -237,7 +245,7 @@ static void pump(bench_t *b, int wait_ms) {
     static int64_t next_sample, next_progress;
     int64_t end = zl_now_ms() + wait_ms;
     do {
-        int got = zl_ktool_consume(b->cons, wait_ms > 0 ? 10 : 0, 1, on_record, b);
+        int got = zl_ktool_consume_batch(b->cons, wait_ms > 0 ? 10 : 0, 4096, on_record, b);
         if (b->prod) zl_ktool_poll(b->prod, 0);
         int64_t now = zl_now_ms();
         if (now >= next_sample) {
@@ -385,10 +393,10 @@ static int bench_init(bench_t *b, const zl_bench_conf_t *conf) {
     zl_buf_init(&b->val, 0);
     b->registered = calloc((size_t)b->count, 1);
     b->observed = calloc((size_t)b->count, 1);
-    b->seq = calloc((size_t)b->count, sizeof *b->seq);
+    b->devs = zl_bench_devs_new();
     b->mgmt_total = (long)conf->mgmt_rate * conf->mgmt_s;
     b->mgmt_sent_us = calloc((size_t)(b->mgmt_total + 1), sizeof *b->mgmt_sent_us);
-    if (!b->registered || !b->observed || !b->seq || !b->mgmt_sent_us) {
+    if (!b->registered || !b->observed || !b->devs || !b->mgmt_sent_us) {
         fprintf(stderr, "zeelos bench: out of memory\n");
         return 1;
     }
@@ -406,12 +414,8 @@ static int bench_connect(bench_t *b) {
     if (!(b->s = zl_ktool_serde(kc, err, sizeof err)) ||
         zl_serde_register_topic(b->s, b->t_req, ZL_VAL_REQUEST, err, sizeof err) ||
         !(b->prod = zl_ktool_new(kc->props, ZL_KTOOL_PRODUCER, err, sizeof err)) ||
-        /* the consumer's fetch must not sit out librdkafka's default 500 ms on
-           an idle topic (that would be measured as latency); the gateway's own
-           consumer uses 10 ms too.  Set after the producer, which has no use for it. */
-        (!zl_conf_kafka(kc->props, "kafka.fetch.wait.max.ms") &&
-         zl_conf_set(kc->props, "kafka.fetch.wait.max.ms", "10", err, sizeof err)) ||
-        !(b->cons = zl_ktool_new(kc->props, ZL_KTOOL_CONSUMER, err, sizeof err))) {
+        /* after the producer, which has no use for the consumer's fetch settings */
+        !(b->cons = zl_bench_consumer_new(kc, err, sizeof err))) {
         fprintf(stderr, "zeelos bench: %s\n", err);
         return -1;
     }
@@ -642,7 +646,8 @@ static void bench_free(bench_t *b) {
     zl_buf_free(&b->val);
     free(b->registered);
     free(b->observed);
-    free(b->seq);
+    zl_bench_devs_free(b->devs);
+    zl_observe_free(&b->obs);
     free(b->mgmt_sent_us);
     free(b->samples);
 }
@@ -650,6 +655,7 @@ static void bench_free(bench_t *b) {
 int zl_bench_run(const zl_bench_conf_t *conf) {
     static bench_t bb;
     bench_t *b = &bb;
+    if (*conf->consume_topic) return zl_bench_consume_only(conf);
     pid_t fleet_pid = 0;
     int rc = bench_init(b, conf);
     if (rc) goto out;

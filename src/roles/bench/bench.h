@@ -24,12 +24,14 @@ typedef struct {
     int duration_s, mgmt_rate, mgmt_s, gateway_pid, drain_ms;
     bool start_fleet;
     const char *out; /* "" = no JSON file */
+    const char *consume_topic; /* bench.consume.topic: "" = the full benchmark */
 } zl_bench_conf_t;
 
 extern const zl_conf_table_t zl_bench_conf_table; /* "zeelos bench" */
 
 /* Runs the benchmark (table to stdout, JSON to conf->out); the exit status.
- * May add kafka.fetch.wait.max.ms to conf->kafka.props. */
+ * May add kafka.fetch.wait.max.ms and kafka.fetch.queue.backoff.ms to
+ * conf->kafka.props.  With bench.consume.topic set: the consume-only mode. */
 int zl_bench_run(const zl_bench_conf_t *conf);
 
 #endif

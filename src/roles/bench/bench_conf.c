@@ -32,5 +32,13 @@ static const zl_conf_prop_t bench[] = {
      ZL_CONF_FIELD(zl_bench_conf_t, drain_ms),
      .doc = "After the measurement window, how long `zeelos bench` keeps consuming so late records "
             "still close their sequence gaps, in milliseconds."},
+    {.name = "bench.consume.topic", .type = ZL_CONF_STR, .def = "",
+     .aliases = "--consume-only", ZL_CONF_FIELD(zl_bench_conf_t, consume_topic),
+     .doc = "Consume-only mode: no gateway, fleet or phases; `zeelos bench` reads this topic of "
+            "observations (format and registry as configured) from its beginning until `bench.drain.ms` "
+            "passes without a record, decoding what the notification phase reads of each (endpoint, "
+            "`/3303/0/5700` send time, `/3303/0/5601` sequence), and reports records/s and the process's "
+            "CPU time per record: the bench consumer's own ceiling. `bench/run.sh BUILD consume` fills a topic "
+            "and runs it. Empty: the full benchmark."},
 };
 const zl_conf_table_t zl_bench_conf_table = ZL_CONF_TABLE("zeelos bench", bench);
