@@ -40,7 +40,7 @@ for v in $variants; do
     until curl -sf "http://127.0.0.1:$http/healthz" >/dev/null 2>&1; do sleep 0.1; done
     [ "$v" = fifo ] && chrt -f -p 10 $gw
     set -- $(cat /proc/$gw/task/$gw/schedstat)
-    cpu0=$1 wait0=$2 t0=$(date +%s%N)
+    cpu0=$1 wait0=$2 slices0=$3 t0=$(date +%s%N)
     # shellcheck disable=SC2086
     "$bin" bench --gw "$id" --schema-registry "$sr" --server "coap://127.0.0.1:$port" --count "$devices" \
         --device-notify-ms "$notify" --duration "$secs" --mgmt-rate 0 --fleet --gateway-pid $gw \
@@ -48,7 +48,8 @@ for v in $variants; do
     python3 "$root/bench/gwlatency.py" "http://127.0.0.1:$http/metrics" || true
     set -- $(cat /proc/$gw/task/$gw/schedstat)
     echo "[$v] loop thread: on a CPU $(( ($1 - cpu0) / 1000000 )) ms, runnable but waiting" \
-         "$(( ($2 - wait0) / 1000000 )) ms, of $(( ($(date +%s%N) - t0) / 1000000 )) ms wall"
+         "$(( ($2 - wait0) / 1000000 )) ms, of $(( ($(date +%s%N) - t0) / 1000000 )) ms wall;" \
+         "$(( $3 - slices0 )) timeslices (wake-ups)"
     curl -s "http://127.0.0.1:$http/metrics" | grep -E "^zeelos_coap_socket_drops_total" || true
     kill -INT $gw
     wait $gw 2>/dev/null || true

@@ -6,8 +6,10 @@
 # and stopped here, state in the broker's _schemas topic); JSON needs none.
 # Results: bench/out/<run>-<format>.json, tables on stdout, a summary by format at the end.
 #   bench/run.sh [BUILD_DIR] [RUN...]    runs: small reg20k n10k n20k n10k-100ms n8k (half the n20k peak)
+#                                        mgmt1k (1,000 reads/s), p1-10k and p1-100k (issue 16's P1:
+#                                        100,000 notifications/s for 60 s; FLEET_ARGS adds fleet options)
 #                                        consume (the bench's consumer alone, not in the default runs)
-# Environment: FORMATS (default "avro json"), KAFKA_PORT (9092), ports of the gateway
+# Environment: FORMATS (default "avro json"), GATEWAY_ARGS (more gateway options), KAFKA_PORT (9092), ports of the gateway
 # BENCH_COAP_PORT (16790) and BENCH_HTTP_PORT (16791), of the registry BENCH_SR_PORT (16781).
 # The gateway runs without its DTLS port (--coaps-port -1: 5684 may be another gateway's) and
 # the bench starts once the gateway answers /healthz (Kafka connected, topics read).
@@ -52,7 +54,7 @@ start_gateway() {
     # shellcheck disable=SC2046
     "$bin" gateway --id "$id" --kafka "$kafka" --coap-port "$port" --coaps-port -1 --http-port "$http" \
         --format "$1" $( [ "$1" = avro ] && echo --schema-registry "$sr_url" ) --data-dir "$data" \
-        --log-level warn &
+        --log-level warn ${GATEWAY_ARGS:-} &
     gw=$!
     i=0
     until curl -fsS -m 1 "http://127.0.0.1:$http/healthz" >/dev/null 2>&1; do
@@ -90,6 +92,10 @@ for run in $runs; do
         n20k)       "$bin" bench $common --count 20000 --duration 20 --device-notify-ms 1000 --mgmt-rate 0 ;;
         n10k-100ms) "$bin" bench $common --count 10000 --duration 60 --device-notify-ms 100 --mgmt-rate 0 ;;
         n8k)        "$bin" bench $common --count 8000 --duration 30 --device-notify-ms 1000 --mgmt-rate 0 ;;
+        mgmt1k)     "$bin" bench $common --count 1000 --duration 5 --device-notify-ms 1000 --mgmt-rate 1000 --mgmt-duration 20 ;;
+        p1-10k)     "$bin" bench $common --count 10000 --duration 60 --device-notify-ms 100 --mgmt-rate 0 ${FLEET_ARGS:-} ;;
+        p1-100k)    "$bin" bench $common --count 100000 --duration 60 --device-notify-ms 1000 --mgmt-rate 0 \
+                        --device-lifetime 3600 ${FLEET_ARGS:-} ;;
         consume)    # the bench consumer alone: 2M records like the gateway's (10,000 devices x 200) in a topic
                     # of their own, read three times by `zeelos bench --consume-only`, then deleted
                     "$bin" bench $common --count 20 --duration 2 --mgmt-rate 0 >/dev/null

@@ -3,7 +3,9 @@
 # Same load, one server after the other: the zeelos gateway (measured by `zeelos bench`, as in
 # bench/run.sh) and Eclipse Leshan's server demo (bench/leshan.sh, measured by
 # bench/leshan_load.py with the same fleet command), then a table with the ratios.
-#   bench/side_by_side.sh [BUILD_DIR] [RUN...]     runs: n10k (default), n5k, n10k-500ms, tiny
+#   bench/side_by_side.sh [BUILD_DIR] [RUN...]     runs: n10k (default), n2k, n5k, n10k-500ms,
+#                                                   n10k-200ms, n10k-100ms, tiny
+# zeelos runs as users run it: Avro, its own registry (`zeelos registry`, started here).
 # Needs the Kafka broker on 127.0.0.1:9092 (make kafka-up), Java 17 + Maven (for Leshan), curl.
 # Raw results: bench/out/sbs-<run>[SBS_TAG]-{zeelos,leshan}.json and sbs-<run>[SBS_TAG].md (not
 # committed). LESHAN_HEAP etc. are passed on to bench/leshan.sh.
@@ -17,6 +19,9 @@ mkdir -p "$out"
 [ -x "$bin" ] || { echo "side_by_side.sh: $bin not built" >&2; exit 1; }
 tag=${SBS_TAG:-}
 gw_port=15993        # zeelos gateway CoAP
+gw_http=15994        # its /healthz and /metrics
+srport=16883         # the project's registry, started here
+sr=http://127.0.0.1:$srport
 leshan_coap=15691    # Leshan CoAP (bench/leshan.sh's defaults)
 leshan_web=18691
 lhome=${LESHAN_HOME:-$HOME/.cache/zeelos/leshan}
@@ -31,6 +36,8 @@ cleanup() {
     gw= leshan=
 }
 trap cleanup EXIT
+ZEELOS_SR_PORT=$srport ZEELOS_RUN_DIR=$out/run-sbs ZEELOS_BIN=$bin "$root/scripts/registry.sh" up >/dev/null
+trap 'cleanup; ZEELOS_SR_PORT=$srport ZEELOS_RUN_DIR=$out/run-sbs "$root/scripts/registry.sh" down >/dev/null 2>&1 || true' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
@@ -53,9 +60,12 @@ snapshot() { # what else runs on the box: load average, busiest processes (%CPU 
 
 for run in $runs; do
     case $run in
+    n2k)        count=2000 notify=1000 duration=20 ;;
     n5k)        count=5000 notify=1000 duration=20 ;;
     n10k)       count=10000 notify=1000 duration=20 ;;
     n10k-500ms) count=10000 notify=500 duration=20 ;;
+    n10k-200ms) count=10000 notify=200 duration=20 ;;
+    n10k-100ms) count=10000 notify=100 duration=20 ;;
     tiny)       count=50 notify=1000 duration=5 ;;   # a smoke test of the script
     *) echo "unknown run $run" >&2; continue ;;
     esac
@@ -72,16 +82,20 @@ for run in $runs; do
         echo "load: $count devices x ${notify} ms, ${duration} s window"
     } >"$ctx"
 
-    # --- zeelos: fresh gateway (format json, acks=all defaults), zeelos bench drives the fleet
+    # --- zeelos: fresh gateway (the default: Avro with the project's registry, acks=all,
+    # idempotence), zeelos bench drives the fleet
     id=sbs$(date +%s)
     data=$(mktemp -d)
     snapshot "before zeelos" >>"$ctx"
-    "$bin" gateway --id "$id" --coap-port $gw_port --http-port 0 --format json --data-dir "$data" \
-        --log-level warn &
+    "$bin" gateway --id "$id" --coap-port $gw_port --coaps-port -1 --http-port $gw_http --data-dir "$data" \
+        --schema-registry "$sr" --log-level warn &
     gw=$!
-    sleep 2
+    until curl -sf "http://127.0.0.1:$gw_http/healthz" >/dev/null 2>&1; do
+        kill -0 $gw 2>/dev/null || { echo "side_by_side.sh: the gateway exited" >&2; exit 1; }
+        sleep 0.1
+    done
     c0=$(sys_counters)
-    "$bin" bench --gw "$id" --format json --server coap://127.0.0.1:$gw_port --gateway-pid $gw \
+    "$bin" bench --gw "$id" --schema-registry "$sr" --server coap://127.0.0.1:$gw_port --gateway-pid $gw \
         --count $count --duration $duration --device-notify-ms $notify --mgmt-rate 0 \
         -X bench.drain.ms=$((drain * 1000)) --out "$out/sbs-$run$tag-zeelos.json" >"$out/sbs-$run$tag-zeelos.txt"
     sys_delta zeelos "$c0"

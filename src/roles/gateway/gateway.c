@@ -142,7 +142,7 @@ static void init_metrics(zl_gw_t *gw) {
                                         "DTLS handshakes with a PSK identity that has no credentials (refused).");
     g->sec_invalid = zl_metrics_counter(m, "zeelos_security_invalid_records_total", NULL,
                                         "Records of the security topic that were refused (logged with the offset).");
-    static const double bounds[] = {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
+    static const double bounds[] = {0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
     g->mgmt_latency = zl_metrics_histogram(m, "zeelos_mgmt_request_duration_seconds",
                                            "Time from consuming a management request to queuing its response.",
                                            bounds, (int)(sizeof bounds / sizeof bounds[0]));

@@ -37,7 +37,6 @@ static void on_delivered(zl_dr_t *dr, zl_err_t err, const char *reason) {
         ZL_ERROR("mgmt", "response for ticket '%s' was not delivered (%s); the request is "
                  "considered answered", m->req.ticket, reason ? reason : zl_err2str(err));
     if (m->partition >= 0) zl_consumer_done(m->gw->consumer, m->partition, m->offset);
-    zl_histogram_observe(m->gw->m.mgmt_latency, (double)(zl_now_ns() - m->t0) / 1e9);
     zl_mgmt_free(m);
 }
 
@@ -56,8 +55,14 @@ static void respond_values(mreq_t *m, zl_resp_code_t code, zl_body_kind_t body, 
                            .code = code, .kind = m->req.kind, .body = body, .content = node,
                            .text = text, .values = values};
     m->dr.cb = on_delivered;
+    uint64_t t0 = m->t0;
     zl_err_t e = zl_ev_response(gw, gw->t_rep, m->req.ep, &r, &m->dr);
-    if (e == ZL_OK) zl_tickets_answered(gw, m);
+    if (e == ZL_OK) {
+        /* consumed -> response handed to the producer, as the help says: the
+         * response's own trip to the broker (linger.ms, acks) is Kafka's */
+        zl_histogram_observe(gw->m.mgmt_latency, (double)(zl_now_ns() - t0) / 1e9);
+        zl_tickets_answered(gw, m);
+    }
     if (e == ZL_ERR_TOO_LARGE && code != ZL_RC_REQUEST_ENTITY_TOO_LARGE) {
         /* an answer the broker would refuse: say so in one that fits */
         char msg[160];
