@@ -46,7 +46,7 @@ until healthy; do sleep 0.1; done
 idle=$(rss $gw)
 echo "gateway idle RSS: $idle KiB"
 "$bin" bench --gw "$id" --schema-registry "$sr" --server "coap://127.0.0.1:$port" --count "$n" \
-    --device-bind "$addrs" --device-lifetime 3600 --device-notify-ms 60000 --duration 120 --mgmt-rate 0 \
+    --device-bind "$addrs" --device-lifetime 3600 --device-notify-ms 3600000 --duration 120 --mgmt-rate 0 \
     --fleet --gateway-pid $gw --out "$out/state-$n.json" >"$out/state-bench.txt" 2>"$out/state-bench.err" &
 bp=$!
 # wait until every device is observed (bench's progress line: "obs N")

@@ -35,7 +35,8 @@ int zl_cmd_bench(int argc, char **argv, char **envp) {
         .ep = s->ep, .server = s->server, .bind = s->bind, .count = s->count,
         /* a bench fleet does not update during the run unless asked to */
         .lifetime = zl_conf_is_set(conf, "device.lifetime") ? s->lifetime : 3600,
-        .ramp = s->ramp, .notify_ms = s->notify_ms, .workers = s->workers, .notify_con = s->notify_con};
+        .ramp = s->ramp, .notify_ms = s->notify_ms, .workers = s->workers, .notify_con = s->notify_con,
+        .shared_socket = s->shared_socket};
     int rc = zl_bench_run(&c.bench);
     zl_conf_destroy(conf);
     return rc;

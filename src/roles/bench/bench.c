@@ -312,6 +312,7 @@ static pid_t start_fleet(bench_t *b, const char *log_path) {
         argv[n++] = c->bind;
     }
     if (c->notify_con) argv[n++] = "--device-notify-con";
+    if (c->shared_socket) argv[n++] = "--device-shared-socket";
     argv[n] = NULL;
     fflush(stdout);
     fflush(stderr);

@@ -14,6 +14,7 @@ typedef struct {
     const char *bind;   /* "" = none */
     int count, lifetime, ramp, notify_ms, workers;
     bool notify_con;
+    bool shared_socket; /* device.shared.socket */
 } zl_bench_fleet_t;
 
 typedef struct {

@@ -95,19 +95,27 @@ static zl_node_t *build_instance(device_t *d, uint16_t oid, uint16_t iid) {
     } else if (oid == 3303 && iid <= 1) {
         inst = zl_node_new(ZL_N_INSTANCE, iid);
         if (!inst) return NULL;
-        if (d->fleet->bench && iid == 0) { /* send time in epoch us, sequence number */
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            add_float(inst, 5700, (double)((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000));
-            add_float(inst, 5601, d->bench_seq);
-        } else {
-            add_float(inst, 5700, round(d->temp[iid] * 100) / 100);
-            add_float(inst, 5601, d->tmin[iid]);
-        }
-        add_float(inst, 5602, d->tmax[iid]);
+        double v[3];
+        zl_dev_3303_values(d, iid, v);
+        add_float(inst, 5700, v[0]);
+        add_float(inst, 5601, v[1]);
+        add_float(inst, 5602, v[2]);
         add_str(inst, 5701, "cel");
     }
     return inst;
+}
+
+void zl_dev_3303_values(device_t *d, uint16_t iid, double v[3]) {
+    if (d->fleet->bench && iid == 0) { /* send time in epoch us, sequence number */
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        v[0] = (double)((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+        v[1] = d->bench_seq;
+    } else {
+        v[0] = round(d->temp[iid] * 100) / 100;
+        v[1] = d->tmin[iid];
+    }
+    v[2] = d->tmax[iid];
 }
 
 /* Returns a node for path (caller frees) or NULL with *code set. */
@@ -184,6 +192,7 @@ static bool observed_payload(device_t *d, const observer_t *o, zl_buf_t *body, i
 
 static void drop_observer(device_t *d, int i) {
     free(d->obs[i].paths);
+    free(d->obs[i].tpl);
     d->obs[i] = d->obs[--d->n_obs];
 }
 
@@ -223,6 +232,12 @@ static void on_note_done(void *ctx, zl_err_t err, uint16_t mid, int retransmissi
 
 /* Sends o's current state (NON, or CON retransmitted until acknowledged). */
 static void send_notification(device_t *d, observer_t *o) {
+    uint16_t fast_mid;
+    if (o->tpl && zl_swarm_notify(d, o, &fast_mid)) { /* device.shared.socket: precomputed */
+        ST_ADD(d->fleet, notifications, 1);
+        remember_mid(o, fast_mid);
+        return;
+    }
     zl_buf_t body;
     zl_buf_init(&body, 0);
     int cf;
@@ -288,6 +303,65 @@ void zl_dev_on_rst(void *ctx, const zl_coap_addr_t *peer, uint16_t mid) {
         }
 }
 
+/* device.shared.socket: o's NON notification serialised once, with the
+ * doubles it carries set to sentinels whose 8 big-endian bytes are then looked
+ * for: a format that writes them as fixed-width float64 (TLV, CBOR: a
+ * sentinel is never exact as a float32) gets a template that zl_swarm_notify()
+ * patches; any other (text, JSON) finds nothing and keeps the ordinary path.
+ * The Observe value is written as 3 bytes, numbers from 0x10000 up. */
+static void prepare_template(device_t *d, observer_t *o) {
+    static const uint16_t rids[3] = {5700, 5601, 5602};
+    static const double sentinel[3] = {-1.2345678901234567e-301, -2.3456789012345678e-302,
+                                       -3.4567890123456789e-303};
+    const zl_path_t *p = &o->path;
+    if (o->paths || p->len < 2 || p->len > 3 || p->ids[0] != 3303 || p->ids[1] > 1) return;
+    uint8_t code;
+    zl_node_t *node = zl_dev_read(d, p, &code);
+    if (!node) return;
+    bool want[3] = {false, false, false};
+    for (int k = 0; k < 3; k++) {
+        zl_node_t *r = p->len == 3 ? (node->id == rids[k] ? node : NULL) : zl_node_child(node, rids[k]);
+        if (r && r->value.type == ZL_T_FLOAT) r->value.u.f = sentinel[k], want[k] = true;
+    }
+    zl_buf_t body;
+    zl_buf_init(&body, 0);
+    int cf;
+    uint8_t dg[ZL_COAP_MAX_DGRAM];
+    size_t n = 0;
+    if (encode(node, p, o->accept, &body, &cf) == ZL_OK) {
+        zl_coap_msg_t m;
+        zl_coap_init(&m, ZL_COAP_NON, ZL_COAP_CONTENT, 0);
+        m.tkl = o->tkl;
+        memcpy(m.token, o->token, o->tkl);
+        static const uint8_t obs3[3] = {1, 0, 0};
+        uint8_t s1[4];
+        zl_coap_add_opt(&m, ZL_OPT_OBSERVE, obs3, 3);
+        zl_coap_add_uint(&m, ZL_OPT_CONTENT_FORMAT, (uint32_t)cf, s1);
+        m.payload = body.data;
+        m.payload_len = body.len;
+        n = zl_coap_serialize(&m, dg, sizeof dg);
+    }
+    zl_node_free(node);
+    zl_buf_free(&body);
+    if (n < 4u + o->tkl + 4 || dg[4 + o->tkl] != 0x63) return; /* Observe: delta 6, length 3 */
+    uint16_t off[3] = {0, 0, 0};
+    for (int k = 0; k < 3; k++) {
+        if (!want[k]) continue;
+        uint64_t bits;
+        memcpy(&bits, &sentinel[k], 8);
+        uint8_t be[8];
+        for (int j = 0; j < 8; j++) be[j] = (uint8_t)(bits >> (56 - 8 * j));
+        for (size_t at = 4; at + 8 <= n && !off[k]; at++)
+            if (!memcmp(dg + at, be, 8)) off[k] = (uint16_t)at;
+        if (!off[k]) return; /* not a fixed-width double: the ordinary path */
+    }
+    if (!(o->tpl = malloc(n))) return;
+    memcpy(o->tpl, dg, n);
+    o->tpl_len = (uint16_t)n;
+    memcpy(o->off_val, off, sizeof off);
+    o->seq = 0xffff; /* the first notification is 0x10000: always 3 bytes */
+}
+
 _Static_assert(MAX_OBSERVERS <= 128 && (MAX_OBSERVERS & (MAX_OBSERVERS - 1)) == 0,
                "observer capacity doubles from 2 and must fit cap_obs (uint8_t)");
 
@@ -318,12 +392,18 @@ bool zl_dev_observe(device_t *d, const zl_coap_addr_t *peer, const zl_coap_msg_t
     *o = (observer_t){.peer = *peer, .tkl = req->tkl, .path = *p, .accept = accept,
                       .paths = paths, .n_paths = (uint16_t)n_paths};
     memcpy(o->token, req->token, req->tkl);
+    if (d->fleet->swarm && !d->fleet->notify_con) prepare_template(d, o);
     return true;
 }
 
 void zl_dev_on_sensor(zl_timer_t *t, void *ctx) {
     device_t *d = ctx;
     int i = t == &d->t_sensor0 ? 0 : 1;
+    zl_timer_arm(&d->fleet->wheel, t, zl_now_ms() + (int64_t)d->fleet->notify_ms * (i + 1));
+    zl_dev_tick(d, i);
+}
+
+void zl_dev_tick(device_t *d, int i) {
     long k = ++d->tick[i];
     if (i == 0) d->bench_seq++;
     /* instance 0: slow upward trend with small noise; instance 1: sine wave */
@@ -332,8 +412,7 @@ void zl_dev_on_sensor(zl_timer_t *t, void *ctx) {
     double shown = round(d->temp[i] * 100) / 100; /* what 5700 reports */
     if (shown < d->tmin[i]) d->tmin[i] = shown;   /* 5601/5602: min/max measured since reset */
     if (shown > d->tmax[i]) d->tmax[i] = shown;
-    zl_timer_arm(&d->fleet->wheel, t, zl_now_ms() + (int64_t)d->fleet->notify_ms * (i + 1));
-    zl_dev_notify(d, 3303, (uint16_t)i);
+    if (d->n_obs) zl_dev_notify(d, 3303, (uint16_t)i);
 }
 
 /* ---------------------------------------------------------- server side */

@@ -312,6 +312,7 @@ static void fleet_turn(void *ctx) {
 static void fleet_flush(void *ctx) {
     fleet_t *f = ctx;
     zl_coap_iobuf_flush(f->iob);
+    if (f->swarm) zl_swarm_flush(f->swarm); /* what the endpoints and fast notifications queued */
 }
 
 /* Runs devices [first, first + n) of the fleet until SIGINT/SIGTERM. */
@@ -342,6 +343,18 @@ static int run_worker(const fleet_cfg_t *fc, int w, int first, int n) {
         zl_loop_destroy(f.loop);
         return 1;
     }
+    zl_loop_fd_t swarm_w;
+    if (conf->shared_socket) {
+        if (!(f.swarm = zl_swarm_new(&f, lerr, sizeof lerr)) ||
+            zl_loop_fd_add(f.loop, &swarm_w, zl_swarm_fd(f.swarm), ZL_LOOP_IN, zl_swarm_on_readable, f.swarm)) {
+            fprintf(stderr, "zeelos device: %s\n", f.swarm ? strerror(errno) : lerr);
+            zl_swarm_free(f.swarm);
+            zl_coap_iobuf_free(f.iob);
+            free(f.devs);
+            zl_loop_destroy(f.loop);
+            return 1;
+        }
+    }
     zl_timer_init(&f.t_ramp, on_ramp, &f);
     zl_timer_init(&f.t_status, on_status, &f);
     zl_timer_init(&f.t_deadline, on_stop_deadline, &f);
@@ -360,10 +373,17 @@ static int run_worker(const fleet_cfg_t *fc, int w, int first, int n) {
                                /* one device's socket needs no 200 KB of batch buffers;
                                   the loop flushes f.iob, so every device must use it */
                                .shared_io = f.iob};
-        /* the device opens its socket (kernel-default buffers); the endpoint owns it */
-        d->ep = zl_udp_open(bind, fc->base_port ? fc->base_port + g : 0, 0, &cc.io, err, sizeof err) == ZL_OK
-                    ? zl_coap_ep_new(&cc, &f.wheel, err, sizeof err)
-                    : NULL;
+        /* the device opens its socket (kernel-default buffers); the endpoint owns it;
+           device.shared.socket: a transport over the worker's socket, from its own address */
+        if (f.swarm) {
+            d->ip = zl_swarm_ip(g);
+            zl_swarm_io(f.swarm, d, &cc.io);
+            d->ep = zl_coap_ep_new(&cc, &f.wheel, err, sizeof err);
+        } else {
+            d->ep = zl_udp_open(bind, fc->base_port ? fc->base_port + g : 0, 0, &cc.io, err, sizeof err) == ZL_OK
+                        ? zl_coap_ep_new(&cc, &f.wheel, err, sizeof err)
+                        : NULL;
+        }
         if (!d->ep) {
             fprintf(stderr, "zeelos device: device %d of %d (bind %s): %s%s\n", g, fc->total, bind, err,
                     strstr(err, "in use") || strstr(err, "open files")
@@ -389,7 +409,7 @@ static int run_worker(const fleet_cfg_t *fc, int w, int first, int n) {
         zl_timer_init(&d->t_update, on_update_timer, d);
         zl_timer_init(&d->t_sensor0, zl_dev_on_sensor, d);
         zl_timer_init(&d->t_sensor1, zl_dev_on_sensor, d);
-        if (zl_loop_fd_add(f.loop, &d->w, zl_coap_ep_fd(d->ep), ZL_LOOP_IN, on_dev_fd, d)) {
+        if (!f.swarm && zl_loop_fd_add(f.loop, &d->w, zl_coap_ep_fd(d->ep), ZL_LOOP_IN, on_dev_fd, d)) {
             fprintf(stderr, "zeelos device: device %d of %d: epoll: %s\n", g, fc->total, strerror(errno));
             rc = 1;
             f.n = i + 1;
@@ -399,8 +419,9 @@ static int run_worker(const fleet_cfg_t *fc, int w, int first, int n) {
         uint32_t ph[2] = {0, 0};
         if (fc->total > 1) zl_coap_random(d->ep, ph, sizeof ph);
         int64_t now = zl_now_ms();
-        zl_timer_arm(&f.wheel, &d->t_sensor0,
-                     now + (fc->total > 1 ? ph[0] % (uint32_t)f.notify_ms : 2000));
+        if (!f.swarm) /* device.shared.socket: the swarm's sweep changes 3303/0 */
+            zl_timer_arm(&f.wheel, &d->t_sensor0,
+                         now + (fc->total > 1 ? ph[0] % (uint32_t)f.notify_ms : 2000));
         if (!f.bench) /* bench: only 3303/0 changes */
             zl_timer_arm(&f.wheel, &d->t_sensor1,
                          now + (fc->total > 1 ? ph[1] % (uint32_t)(2 * f.notify_ms) : 2000));
@@ -416,6 +437,7 @@ static int run_worker(const fleet_cfg_t *fc, int w, int first, int n) {
     sigprocmask(SIG_UNBLOCK, &unblock, NULL);
 
     f.start_ms = zl_now_ms();
+    if (f.swarm && rc == 0) zl_swarm_start(f.swarm, f.start_ms);
     if (f.print) zl_timer_arm(&f.wheel, &f.t_status, f.start_ms + STATUS_MS);
     zl_loop_wake(f.loop); /* the first turn pumps at once */
     if (rc == 0 && zl_loop_run(f.loop) != ZL_OK) rc = 1;
@@ -429,6 +451,7 @@ static int run_worker(const fleet_cfg_t *fc, int w, int first, int n) {
         zl_coap_ep_destroy(f.devs[i].ep);
         zl_dev_drop_observers(&f.devs[i]);
     }
+    zl_swarm_free(f.swarm); /* after the endpoints: sends what they queued last */
     if (fc->print) print_status(fc->st, 1, fc->total, f.start_ms, true);
     atomic_store(&f.st->done, 1);
     zl_coap_iobuf_free(f.iob);
@@ -464,6 +487,23 @@ static int plan_addresses(fleet_cfg_t *fc, char **bind_copy) {
                 fc->total);
         return -1;
     }
+    if (conf->shared_socket) { /* sources in 127/8: only a server on loopback can answer them */
+        const struct sockaddr_in *sa = (const void *)&fc->server.sa;
+        if (fc->server.sa.ss_family != AF_INET || (ntohl(sa->sin_addr.s_addr) >> 24) != 127) {
+            fprintf(stderr, "zeelos device: --device-shared-socket needs a server on 127.0.0.0/8 (the "
+                            "devices' addresses are there), not '%s'\n", conf->server);
+            return -1;
+        }
+        if (*conf->bind || fc->base_port) {
+            fprintf(stderr, "zeelos device: --device-bind and --device-port do not apply with "
+                            "--device-shared-socket\n");
+            return -1;
+        }
+        fc->binds = calloc(1, sizeof *fc->binds);
+        if (!fc->binds) return -1;
+        fc->binds[fc->n_binds++] = "127.1.0.1";
+        return 0;
+    }
     *bind_copy = strdup(conf->bind);
     fc->binds = calloc(strlen(conf->bind) / 2 + 2, sizeof *fc->binds);
     if (!*bind_copy || !fc->binds) return -1;
@@ -497,7 +537,8 @@ static int plan_addresses(fleet_cfg_t *fc, char **bind_copy) {
  * devices fits; -1 after printing why. */
 static int plan_workers(fleet_cfg_t *fc) {
     fc->workers = fc->conf->workers;
-    if (fc->workers <= 0) fc->workers = (fc->total + DEVS_PER_WORKER - 1) / DEVS_PER_WORKER;
+    if (fc->workers <= 0) /* one socket per worker in device.shared.socket mode: one worker */
+        fc->workers = fc->conf->shared_socket ? 1 : (fc->total + DEVS_PER_WORKER - 1) / DEVS_PER_WORKER;
     if (fc->workers > fc->total) fc->workers = fc->total;
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
@@ -505,6 +546,7 @@ static int plan_workers(fleet_cfg_t *fc) {
         setrlimit(RLIMIT_NOFILE, &rl);
     }
     int slice = (fc->total + fc->workers - 1) / fc->workers;
+    if (fc->conf->shared_socket) return 0; /* no descriptor per device */
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
         (rlim_t)slice + 32 > rl.rlim_cur) {
         fprintf(stderr,

@@ -15,6 +15,7 @@ typedef struct {
     const char *bind;   /* comma-separated local addresses, "" = wildcard */
     int count, lifetime, ramp, notify_ms, workers;
     bool notify_con;
+    bool shared_socket; /* device.shared.socket: one socket per worker (swarm.c) */
     /* zl_sim_conf_table */
     int port; /* local port of device 0, 0 = ephemeral */
     bool bench;

@@ -49,6 +49,22 @@ static const zl_conf_prop_t fleet[] = {
             "slice of the devices; one UDP socket per device). 0: `ceil(device.count / 15000)`, which "
             "keeps every worker under a 20,000 open-file limit. Each worker raises its soft "
             "`RLIMIT_NOFILE` to the hard limit and refuses to start if its slice does not fit."},
+    {.name = "device.shared.socket", .type = ZL_CONF_BOOL, .def = "false",
+     ZL_CONF_FIELD(zl_sim_conf_t, shared_socket),
+     .doc = "Run each worker's devices on ONE UDP socket instead of one socket per device, for load "
+            "generation. Every device gets its own source address in 127.0.0.0/8 (device `i`: "
+            "127.1.0.1 + `i`, skipping .0 and .255) and the worker's port, chosen per datagram with "
+            "IP_PKTINFO, so the gateway sees distinct devices; each keeps its own CoAP endpoint "
+            "(registration, updates, reads, writes, observe requests as usual). Datagrams go out in "
+            "batches of up to 256 per sendmmsg. `/3303/0` of every device changes in one sweep per "
+            "`device.notify.ms`, device `i` at phase `i/n` of the period (not a random phase). A NON "
+            "notification in a format that writes numbers as fixed-width doubles (TLV, SenML CBOR, "
+            "LwM2M CBOR) is a datagram precomputed when the observation starts, of which only the MID, "
+            "the Observe number and the values are rewritten; other formats, composite observations "
+            "and `device.notify.con` take the ordinary path. Cost: ~0.1 us of user CPU per "
+            "notification plus the kernel's ~2-3 us per loopback datagram (bench/FLEET.md). Needs a "
+            "server on 127.0.0.0/8; `device.bind` and `device.port` do not apply; `device.workers` 0 "
+            "means 1 worker."},
     {.name = "device.bind", .type = ZL_CONF_STR, .def = "",
      ZL_CONF_FIELD(zl_sim_conf_t, bind),
      .doc = "Comma-separated local addresses the devices' sockets are bound to, assigned round-robin "

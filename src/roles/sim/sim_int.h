@@ -35,6 +35,12 @@ typedef struct {
     bool con_busy;  /* a CON notification (MID con_mid) awaits its ACK */
     bool con_again; /* ... and the state changed since: notify once it is acknowledged */
     uint16_t con_mid;
+    /* device.shared.socket: the notification datagram precomputed when the
+     * observation started (NULL: built the ordinary way each time); the
+     * Observe value (3 bytes) is at tpl[4 + tkl + 1], the doubles 5700, 5601,
+     * 5602 at off_val[k] (0: not in it) */
+    uint8_t *tpl;
+    uint16_t tpl_len, off_val[3];
 } observer_t;
 
 /* Counters of one worker, in memory shared with the parent (MAP_SHARED). */
@@ -72,6 +78,7 @@ typedef struct {
     int next_dereg, dereg_inflight;
     int warnings;          /* per-device failures logged at WARN (then DEBUG) */
     fleet_stats_t *st;
+    struct zl_swarm *swarm; /* device.shared.socket: the worker's one socket, else NULL */
 } fleet_t;
 
 struct device {
@@ -88,6 +95,10 @@ struct device {
     bool registering, deregistering;
     zl_timer_t t_update, t_sensor0, t_sensor1;
     zl_loop_fd_t w; /* its socket in the worker's loop */
+    /* device.shared.socket: its source address (host order), the next MID of
+     * a fast notification and the last MID its endpoint used (kept apart) */
+    uint32_t ip;
+    uint16_t fast_mid, ep_mid;
 };
 
 /* A failure of one device: always counted, logged at WARN for a single
@@ -109,7 +120,35 @@ void zl_dev_handle(void *ctx, zl_coap_ep_t *ep, const zl_coap_addr_t *peer, cons
 void zl_dev_on_rst(void *ctx, const zl_coap_addr_t *peer, uint16_t mid);
 /* The sensor timers t_sensor0/t_sensor1: the temperatures move and observers hear it. */
 void zl_dev_on_sensor(zl_timer_t *t, void *ctx);
+/* One change of 3303/i (the body of a sensor timer, without re-arming it). */
+void zl_dev_tick(device_t *d, int i);
 /* Frees every observer (the device is going away). */
 void zl_dev_drop_observers(device_t *d);
+/* The doubles of 3303/iid now: 5700, 5601, 5602 (what a Read returns). */
+void zl_dev_3303_values(device_t *d, uint16_t iid, double v[3]);
+
+/* ---- swarm.c: device.shared.socket, one UDP socket for a worker's devices */
+
+typedef struct zl_swarm zl_swarm_t;
+/* Opens the worker's socket (0.0.0.0, an ephemeral port); NULL with err set. */
+zl_swarm_t *zl_swarm_new(fleet_t *f, char *err, size_t err_size);
+/* Closes the socket; the endpoints of the devices must be destroyed first. */
+void zl_swarm_free(zl_swarm_t *s);
+int zl_swarm_fd(const zl_swarm_t *s);
+/* The loop callback of the socket: datagrams go to the endpoint of the device
+ * they were addressed to. */
+void zl_swarm_on_readable(void *ctx, uint32_t events);
+/* Sends every queued datagram (end of turn). */
+void zl_swarm_flush(zl_swarm_t *s);
+/* Starts the sweep that changes 3303/0 of every device once per notify_ms,
+ * device i at phase i * notify_ms / n (instead of a timer per device). */
+void zl_swarm_start(zl_swarm_t *s, int64_t now_ms);
+/* The address of global device g: 127.1.0.1 + g, skipping .0 and .255 (host order). */
+uint32_t zl_swarm_ip(int g);
+/* Fills io with device d's transport over the shared socket (source d->ip). */
+void zl_swarm_io(zl_swarm_t *s, device_t *d, zl_coap_io_t *io);
+/* Queues o's precomputed notification with a fresh MID, Observe number and
+ * the current values; false if o has none (send it the ordinary way). */
+bool zl_swarm_notify(device_t *d, observer_t *o, uint16_t *mid);
 
 #endif
