@@ -92,7 +92,7 @@ for run in $runs; do
         n20k)       "$bin" bench $common --count 20000 --duration 20 --device-notify-ms 1000 --mgmt-rate 0 ;;
         n10k-100ms) "$bin" bench $common --count 10000 --duration 60 --device-notify-ms 100 --mgmt-rate 0 ;;
         n8k)        "$bin" bench $common --count 8000 --duration 30 --device-notify-ms 1000 --mgmt-rate 0 ;;
-        mgmt1k)     "$bin" bench $common --count 1000 --duration 5 --device-notify-ms 1000 --mgmt-rate 1000 --mgmt-duration 20 ;;
+        mgmt1k)     "$bin" bench $common --count 1000 --duration 5 --device-notify-ms 1000 --mgmt-rate 1000 --mgmt-duration ${MGMT_SECONDS:-20} ;;
         p1-10k)     "$bin" bench $common --count 10000 --duration ${P1_SECONDS:-60} --device-notify-ms 100 --mgmt-rate 0 ${FLEET_ARGS:-} ;;
         p1-100k)    "$bin" bench $common --count 100000 --duration ${P1_SECONDS:-60} --device-notify-ms 1000 --mgmt-rate 0 \
                         --device-lifetime 3600 ${FLEET_ARGS:-} ;;
