@@ -70,14 +70,11 @@ bool zl_ep_ack_is_held(const zl_coap_ep_t *ep, const zl_coap_addr_t *peer, uint1
     return held_find(ep, peer, mid) != NULL;
 }
 
+static void held_node_free(zl_hnode_t *n, void *ctx) {
+    (void)ctx;
+    free(ZL_CONTAINER_OF(n, held_t, node));
+}
+
 void zl_ep_held_free(zl_coap_ep_t *ep) {
-    if (!ep->held.buckets) return;
-    size_t b = 0;
-    zl_hnode_t *n = zl_hmap_iter(&ep->held, &b, NULL);
-    while (n) {
-        zl_hnode_t *next = zl_hmap_iter(&ep->held, &b, n);
-        free(ZL_CONTAINER_OF(n, held_t, node));
-        n = next;
-    }
-    zl_hmap_free(&ep->held);
+    zl_hmap_destroy(&ep->held, held_node_free, NULL);
 }

@@ -102,6 +102,18 @@ void zl_hmap_remove(zl_hmap_t *m, zl_hnode_t *node) {
     node->next = NULL;
 }
 
+void zl_hmap_destroy(zl_hmap_t *m, void (*free_node)(zl_hnode_t *node, void *ctx), void *ctx) {
+    for (size_t i = 0; i < m->n_buckets; i++) {
+        zl_hnode_t *n = m->buckets[i];
+        while (n) {
+            zl_hnode_t *next = n->next;
+            free_node(n, ctx);
+            n = next;
+        }
+    }
+    zl_hmap_free(m);
+}
+
 zl_hnode_t *zl_hmap_iter(const zl_hmap_t *m, size_t *bucket, zl_hnode_t *node) {
     if (node && node->next) return node->next;
     for (size_t i = node ? *bucket + 1 : *bucket; i < m->n_buckets; i++) {

@@ -36,6 +36,9 @@ void zl_hmap_remove(zl_hmap_t *m, zl_hnode_t *node);
 /* Iteration over all nodes: pass *bucket = 0, node = NULL to start, then the
  * previous result. To remove while iterating, fetch the next node first. */
 zl_hnode_t *zl_hmap_iter(const zl_hmap_t *m, size_t *bucket, zl_hnode_t *node);
+/* Teardown: calls free_node(node, ctx) on every node (any order; it must not
+ * touch the map) and frees the buckets.  A map never initialised is fine. */
+void zl_hmap_destroy(zl_hmap_t *m, void (*free_node)(zl_hnode_t *node, void *ctx), void *ctx);
 
 uint64_t zl_hash_bytes(uint64_t seed, const void *p, size_t n);
 uint64_t zl_hash_u64(uint64_t seed, uint64_t v);

@@ -49,16 +49,14 @@ zl_bench_devs_t *zl_bench_devs_new(void) {
     return d;
 }
 
+static void dev_free(zl_hnode_t *n, void *ctx) {
+    (void)ctx;
+    free(ZL_CONTAINER_OF(n, bench_dev_t, node));
+}
+
 void zl_bench_devs_free(zl_bench_devs_t *d) {
     if (!d) return;
-    size_t bucket = 0;
-    zl_hnode_t *n = zl_hmap_iter(&d->map, &bucket, NULL);
-    while (n) {
-        zl_hnode_t *next = zl_hmap_iter(&d->map, &bucket, n);
-        free(ZL_CONTAINER_OF(n, bench_dev_t, node));
-        n = next;
-    }
-    zl_hmap_free(&d->map);
+    zl_hmap_destroy(&d->map, dev_free, NULL);
     free(d);
 }
 

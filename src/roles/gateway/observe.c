@@ -62,16 +62,13 @@ void zl_obs_on_shed(void *ctx, void *obs_ctx) {
 
 static void obs_free(zl_obs_t *o) { free(o); } /* its strings live in the same block */
 
+static void obs_node_free(zl_hnode_t *n, void *ctx) {
+    (void)ctx;
+    obs_free(ZL_CONTAINER_OF(n, zl_obs_t, by_token));
+}
+
 void zl_obs_fini(zl_gw_t *gw) {
-    if (!gw->obs_by_token.buckets) return;
-    size_t b = 0;
-    zl_hnode_t *n = zl_hmap_iter(&gw->obs_by_token, &b, NULL);
-    while (n) {
-        zl_hnode_t *next = zl_hmap_iter(&gw->obs_by_token, &b, n);
-        obs_free(ZL_CONTAINER_OF(n, zl_obs_t, by_token));
-        n = next;
-    }
-    zl_hmap_free(&gw->obs_by_token);
+    zl_hmap_destroy(&gw->obs_by_token, obs_node_free, NULL);
 }
 
 static zl_obs_t *obs_new(zl_gw_t *gw, zl_reg_t *reg, const uint8_t *token, uint8_t tkl,

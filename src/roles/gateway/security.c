@@ -244,16 +244,14 @@ void zl_sec_serve(zl_gw_t *gw) {
     if (gw->sec_log) zl_logreader_serve(gw->sec_log, 256);
 }
 
+static void entry_node_free(zl_hnode_t *n, void *ctx) {
+    (void)ctx;
+    entry_free(ZL_CONTAINER_OF(n, zl_sec_entry_t, by_ep));
+}
+
 void zl_sec_free(zl_gw_t *gw) {
     if (gw->sec_log) zl_logreader_destroy(gw->sec_log);
     gw->sec_log = NULL;
-    size_t b = 0;
-    zl_hnode_t *n = zl_hmap_iter(&gw->sec_by_ep, &b, NULL);
-    while (n) {
-        zl_hnode_t *next = zl_hmap_iter(&gw->sec_by_ep, &b, n);
-        entry_free(ZL_CONTAINER_OF(n, zl_sec_entry_t, by_ep));
-        n = next;
-    }
-    zl_hmap_free(&gw->sec_by_ep);
+    zl_hmap_destroy(&gw->sec_by_ep, entry_node_free, NULL);
     zl_hmap_free(&gw->sec_by_psk);
 }

@@ -49,24 +49,20 @@ static void subject_free(sr_subject_t *s) {
     free(s);
 }
 
+static void schema_node_free(zl_hnode_t *n, void *ctx) {
+    (void)ctx;
+    schema_free(ZL_CONTAINER_OF(n, sr_schema_t, by_id));
+}
+
+static void subject_node_free(zl_hnode_t *n, void *ctx) {
+    (void)ctx;
+    subject_free(ZL_CONTAINER_OF(n, sr_subject_t, node));
+}
+
 void sr_state_fini(sr_state_t *st) {
-    size_t b = 0;
-    zl_hnode_t *n = zl_hmap_iter(&st->ids, &b, NULL);
-    while (n) {
-        zl_hnode_t *next = zl_hmap_iter(&st->ids, &b, n);
-        schema_free(ZL_CONTAINER_OF(n, sr_schema_t, by_id));
-        n = next;
-    }
-    b = 0;
-    n = zl_hmap_iter(&st->subjects, &b, NULL);
-    while (n) {
-        zl_hnode_t *next = zl_hmap_iter(&st->subjects, &b, n);
-        subject_free(ZL_CONTAINER_OF(n, sr_subject_t, node));
-        n = next;
-    }
-    zl_hmap_free(&st->ids);
+    zl_hmap_destroy(&st->ids, schema_node_free, NULL);
+    zl_hmap_destroy(&st->subjects, subject_node_free, NULL);
     zl_hmap_free(&st->canons);
-    zl_hmap_free(&st->subjects);
 }
 
 static uint64_t str_hash(const zl_hmap_t *m, const char *s) { return zl_hash_bytes(m->seed, s, strlen(s)); }
