@@ -3,6 +3,7 @@
  * text, the per-record path of format=json, kept apart from the json_t
  * based conversions of avro_util.c it must stay byte-identical to. */
 #include "kafka/avro_util.h"
+#include "kafka/avro_jsonw.h"
 #include "common/num.h"
 #include "common/utf8.h"
 
@@ -19,14 +20,9 @@
  * json_t tree, no per-node allocation, no loop-check hashtable.  This is the
  * per-record path of format=json (tests/unit/test_serde.c compares the two). */
 
-typedef struct {
-    zl_buf_t *b;
-    char *err;
-    size_t n;
-    int fail; /* ZL_ERR_NOMEM from the buffer, or 1 = not representable */
-} jw_t;
+typedef zl_jw_t jw_t; /* kafka/avro_jsonw.h: shared with the direct writer */
 
-static void jw_put(jw_t *w, const void *p, size_t len) {
+void zl_jw_put(jw_t *w, const void *p, size_t len) {
     zl_buf_t *b = w->b;
     if (!w->fail && b->len + len < b->cap && (!b->max || b->len + len <= b->max)) {
         memcpy(b->data + b->len, p, len); /* room already: the common case */
@@ -45,12 +41,12 @@ static void jw_str(jw_t *w, const char *s, size_t len, bool lossy) {
         w->fail = ZL_ERR_NOMEM;
         return;
     }
-    jw_put(w, "\"", 1);
+    zl_jw_put(w, "\"", 1);
     size_t run = 0; /* start of the pending unescaped run */
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c >= 0x20 && c != '"' && c != '\\' && !(lossy && c >= 0x80)) continue;
-        jw_put(w, s + run, i - run);
+        zl_jw_put(w, s + run, i - run);
         run = i + 1;
         char esc[6] = {'\\', 0, 0, 0, 0, 0};
         size_t el = 2;
@@ -73,14 +69,14 @@ static void jw_str(jw_t *w, const char *s, size_t len, bool lossy) {
             el = 6;
             break;
         }
-        jw_put(w, esc, el);
+        zl_jw_put(w, esc, el);
     }
-    jw_put(w, s + run, len - run);
-    jw_put(w, "\"", 1);
+    zl_jw_put(w, s + run, len - run);
+    zl_jw_put(w, "\"", 1);
 }
 
 /* A string value: as is when valid UTF-8, else every byte >= 0x80 as '?'. */
-static void jw_value_str(jw_t *w, const char *s, size_t len) {
+void zl_jw_string(jw_t *w, const char *s, size_t len) {
     jw_str(w, s, len, !zl_utf8_valid(s, len));
 }
 
@@ -92,24 +88,24 @@ static void jw_key(jw_t *w, const char *k) {
         return;
     }
     jw_str(w, k, l, false);
-    jw_put(w, ":", 1);
+    zl_jw_put(w, ":", 1);
 }
 
-static void jw_int(jw_t *w, int64_t i) {
+void zl_jw_int(jw_t *w, int64_t i) {
     char d[24];
     int k = sizeof d;
     uint64_t u = i < 0 ? 0 - (uint64_t)i : (uint64_t)i;
     do d[--k] = (char)('0' + u % 10); while (u /= 10);
     if (i < 0) d[--k] = '-';
-    jw_put(w, d + k, sizeof d - (size_t)k);
+    zl_jw_put(w, d + k, sizeof d - (size_t)k);
 }
 
 /* jansson's jsonp_dtostr (the snprintf variant) with the shortest precision
  * that reads back as the same double (21.55, not 21.550000000000001); NaN
  * and infinities have no JSON form: null, as json_real() refuses them. */
-static void jw_real(jw_t *w, double d) {
+void zl_jw_real(jw_t *w, double d) {
     if (d != d || d - d != 0) {
-        jw_put(w, "null", 4);
+        zl_jw_put(w, "null", 4);
         return;
     }
     char b[40];
@@ -139,14 +135,14 @@ static void jw_real(jw_t *w, double d) {
             len -= (int)(end - start);
         }
     }
-    jw_put(w, b, (size_t)len);
+    zl_jw_put(w, b, (size_t)len);
 }
 
 /* Avro JSON bytes: code points U+0000..U+00FF (json_bytes), dumped. */
 static void jw_bytes(jw_t *w, const void *p, size_t len) {
     const uint8_t *b = p;
     static const char hex[] = "0123456789ABCDEF";
-    jw_put(w, "\"", 1);
+    zl_jw_put(w, "\"", 1);
     for (size_t i = 0; i < len && !w->fail; i++) {
         uint8_t c = b[i];
         char o[6];
@@ -172,9 +168,9 @@ static void jw_bytes(jw_t *w, const void *p, size_t len) {
         } else {
             o[0] = (char)c;
         }
-        jw_put(w, o, ol);
+        zl_jw_put(w, o, ol);
     }
-    jw_put(w, "\"", 1);
+    zl_jw_put(w, "\"", 1);
 }
 
 static void jw_value(jw_t *w, const avro_value_t *v, int depth) {
@@ -187,44 +183,44 @@ static void jw_value(jw_t *w, const avro_value_t *v, int depth) {
     avro_type_t type = avro_value_get_type(v);
     switch (type) {
     case AVRO_NULL:
-        jw_put(w, "null", 4);
+        zl_jw_put(w, "null", 4);
         return;
     case AVRO_BOOLEAN: {
         int b = 0;
         avro_value_get_boolean(v, &b);
-        if (b) jw_put(w, "true", 4);
-        else jw_put(w, "false", 5);
+        if (b) zl_jw_put(w, "true", 4);
+        else zl_jw_put(w, "false", 5);
         return;
     }
     case AVRO_INT32: {
         int32_t i = 0;
         avro_value_get_int(v, &i);
-        jw_int(w, i);
+        zl_jw_int(w, i);
         return;
     }
     case AVRO_INT64: {
         int64_t i = 0;
         avro_value_get_long(v, &i);
-        jw_int(w, i);
+        zl_jw_int(w, i);
         return;
     }
     case AVRO_FLOAT: {
         float f = 0;
         avro_value_get_float(v, &f);
-        jw_real(w, f);
+        zl_jw_real(w, f);
         return;
     }
     case AVRO_DOUBLE: {
         double d = 0;
         avro_value_get_double(v, &d);
-        jw_real(w, d);
+        zl_jw_real(w, d);
         return;
     }
     case AVRO_STRING: {
         const char *s = NULL;
         size_t sz = 0;
         avro_value_get_string(v, &s, &sz);
-        jw_value_str(w, s ? s : "", sz ? sz - 1 : 0);
+        zl_jw_string(w, s ? s : "", sz ? sz - 1 : 0);
         return;
     }
     case AVRO_BYTES: {
@@ -257,17 +253,17 @@ static void jw_value(jw_t *w, const avro_value_t *v, int depth) {
     case AVRO_ARRAY: {
         size_t cnt = 0;
         avro_value_get_size(v, &cnt);
-        jw_put(w, "[", 1);
+        zl_jw_put(w, "[", 1);
         for (size_t i = 0; i < cnt && !w->fail; i++) {
             avro_value_t e;
             if (avro_value_get_by_index(v, i, &e, NULL)) {
                 w->fail = 1;
                 return;
             }
-            if (i) jw_put(w, ",", 1);
+            if (i) zl_jw_put(w, ",", 1);
             jw_value(w, &e, depth + 1);
         }
-        jw_put(w, "]", 1);
+        zl_jw_put(w, "]", 1);
         return;
     }
     case AVRO_MAP:
@@ -275,7 +271,7 @@ static void jw_value(jw_t *w, const avro_value_t *v, int depth) {
         avro_schema_t schema = type == AVRO_RECORD ? zl_avro_deref(avro_value_get_schema(v)) : NULL;
         size_t cnt = 0;
         avro_value_get_size(v, &cnt);
-        jw_put(w, "{", 1);
+        zl_jw_put(w, "{", 1);
         for (size_t i = 0; i < cnt && !w->fail; i++) {
             avro_value_t e;
             const char *name = NULL;
@@ -284,11 +280,11 @@ static void jw_value(jw_t *w, const avro_value_t *v, int depth) {
                 return;
             }
             if (schema) name = avro_schema_record_field_name(schema, (int)i);
-            if (i) jw_put(w, ",", 1);
+            if (i) zl_jw_put(w, ",", 1);
             jw_key(w, name);
             jw_value(w, &e, depth + 1);
         }
-        jw_put(w, "}", 1);
+        zl_jw_put(w, "}", 1);
         return;
     }
     case AVRO_UNION: {
@@ -301,16 +297,16 @@ static void jw_value(jw_t *w, const avro_value_t *v, int depth) {
             return;
         }
         if (avro_value_get_type(&b) == AVRO_NULL) {
-            jw_put(w, "null", 4);
+            zl_jw_put(w, "null", 4);
             return;
         }
         char nbuf[256];
         avro_schema_t schema = zl_avro_deref(avro_value_get_schema(v));
         const char *bn = zl_avro_branch_name(avro_schema_union_branch(schema, disc), nbuf, sizeof nbuf);
-        jw_put(w, "{", 1);
+        zl_jw_put(w, "{", 1);
         jw_key(w, bn);
         jw_value(w, &b, depth + 1);
-        jw_put(w, "}", 1);
+        zl_jw_put(w, "}", 1);
         return;
     }
     default:
@@ -348,33 +344,33 @@ static void jw_json(jw_t *w, const json_t *j, int depth) {
         const char *k;
         json_t *e;
         bool first = true;
-        jw_put(w, "{", 1);
+        zl_jw_put(w, "{", 1);
         json_object_foreach((json_t *)j, k, e) {
-            if (!first) jw_put(w, ",", 1);
+            if (!first) zl_jw_put(w, ",", 1);
             first = false;
             jw_str(w, k, strlen(k), false);
-            jw_put(w, ":", 1);
+            zl_jw_put(w, ":", 1);
             jw_json(w, e, depth + 1);
         }
-        jw_put(w, "}", 1);
+        zl_jw_put(w, "}", 1);
         return;
     }
     case JSON_ARRAY:
-        jw_put(w, "[", 1);
+        zl_jw_put(w, "[", 1);
         for (size_t i = 0; i < json_array_size(j); i++) {
-            if (i) jw_put(w, ",", 1);
+            if (i) zl_jw_put(w, ",", 1);
             jw_json(w, json_array_get(j, i), depth + 1);
         }
-        jw_put(w, "]", 1);
+        zl_jw_put(w, "]", 1);
         return;
     case JSON_STRING:
         jw_str(w, json_string_value(j), json_string_length(j), false);
         return;
-    case JSON_INTEGER: jw_int(w, (int64_t)json_integer_value(j)); return;
-    case JSON_REAL: jw_real(w, json_real_value(j)); return;
-    case JSON_TRUE: jw_put(w, "true", 4); return;
-    case JSON_FALSE: jw_put(w, "false", 5); return;
-    default: jw_put(w, "null", 4); return;
+    case JSON_INTEGER: zl_jw_int(w, (int64_t)json_integer_value(j)); return;
+    case JSON_REAL: zl_jw_real(w, json_real_value(j)); return;
+    case JSON_TRUE: zl_jw_put(w, "true", 4); return;
+    case JSON_FALSE: zl_jw_put(w, "false", 5); return;
+    default: zl_jw_put(w, "null", 4); return;
     }
 }
 

@@ -497,7 +497,7 @@ static zl_err_t response_direct(int32_t id, const zl_rec_response_t *r, zl_buf_t
     uint8_t frame[5] = {0, (uint8_t)((uint32_t)id >> 24), (uint8_t)((uint32_t)id >> 16),
                         (uint8_t)((uint32_t)id >> 8), (uint8_t)id};
     zl_err_t e = zl_buf_append(out, frame, sizeof frame);
-    if (!e) e = zl_avro_bin_response(r, out);
+    if (!e) e = zl_avro_bin_response(r, false, out);
     if (e) out->len = mark;
     return e;
 }
@@ -508,7 +508,8 @@ zl_err_t zl_serde_response(zl_serde_t *s, const char *topic, const zl_rec_respon
     zl_err_t e = ids_for(s, topic, &kid, &vid);
     if (e) return e;
     if ((unsigned)r->code >= ZL_RC__COUNT || (unsigned)r->kind >= ZL_RK__COUNT) return ZL_ERR_INVALID;
-    if (s->fmt == ZL_FORMAT_AVRO && !s->generic_writer) return response_direct(vid, r, out);
+    if (!s->generic_writer)
+        return s->fmt == ZL_FORMAT_AVRO ? response_direct(vid, r, out) : zl_avro_bin_response(r, true, out);
     bool obs = r->observation_id != NULL;
     avro_value_t *v = fresh(s, obs ? ZL_SCH_OBSERVE : ZL_SCH_RESPONSE), rep, u, b, f;
     if ((e = zl_avro_put_str(v, "ticket", r->ticket ? r->ticket : "unset"))) return e;

@@ -5,7 +5,7 @@
  * SenML-CBOR decoder at "/" as a composite's values; bit 4 adds a content
  * path, bit 5 makes it an AvroResponseObserve, bit 6 a GENERIC body instead
  * of the content.  Both writers must agree on success and, then, on every
- * byte. */
+ * byte, in Avro binary and in Avro JSON. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,9 +28,9 @@ static const char *const texts[] = {"/3", "/3/0", "/3/0/7", "/3/0/7/1", "/2", "/
                                     "/0/0", "/1", "/5/0/0", "/6/0"};
 
 /* One per input: avro-c's values keep what they held until destroyed. */
-static zl_serde_t *serde(void) {
+static zl_serde_t *serde(zl_format_t fmt) {
     char err[128];
-    zl_serde_t *s = zl_serde_new(ZL_FORMAT_AVRO, NULL, err, sizeof err);
+    zl_serde_t *s = zl_serde_new(fmt, NULL, err, sizeof err);
     if (!s || zl_serde_set_topic_ids(s, "o", ZL_VAL_OBSERVE, 1, 2) ||
         zl_serde_set_topic_ids(s, "r", ZL_VAL_RESPONSE, 1, 3))
         abort();
@@ -62,19 +62,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         r.content = n;
         r.content_path = (data[0] & 0x10) ? "/3303/0/5700-max" : NULL;
     }
-    zl_serde_t *s = serde();
-    zl_buf_t a, b;
-    zl_buf_init(&a, 0);
-    zl_buf_init(&b, 0);
-    zl_serde_use_generic_writer(s, true);
-    zl_err_t ea = zl_serde_response(s, obs ? "o" : "r", &r, &a);
-    zl_serde_use_generic_writer(s, false);
-    zl_err_t eb = zl_serde_response(s, obs ? "o" : "r", &r, &b);
-    if ((ea == ZL_OK) != (eb == ZL_OK)) abort();
-    if (ea == ZL_OK && (a.len != b.len || memcmp(a.data, b.data, a.len) != 0)) abort();
-    zl_buf_free(&a);
-    zl_buf_free(&b);
+    for (int f = 0; f < 2; f++) {
+        zl_serde_t *s = serde(f ? ZL_FORMAT_JSON : ZL_FORMAT_AVRO);
+        zl_buf_t a, b;
+        zl_buf_init(&a, 0);
+        zl_buf_init(&b, 0);
+        zl_serde_use_generic_writer(s, true);
+        zl_err_t ea = zl_serde_response(s, obs ? "o" : "r", &r, &a);
+        zl_serde_use_generic_writer(s, false);
+        zl_err_t eb = zl_serde_response(s, obs ? "o" : "r", &r, &b);
+        if ((ea == ZL_OK) != (eb == ZL_OK)) abort();
+        if (ea == ZL_OK && (a.len != b.len || memcmp(a.data, b.data, a.len) != 0)) abort();
+        zl_buf_free(&a);
+        zl_buf_free(&b);
+        zl_serde_destroy(s);
+    }
     zl_node_free(n);
-    zl_serde_destroy(s);
     return 0;
 }

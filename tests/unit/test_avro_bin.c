@@ -13,26 +13,34 @@
 #include "lwm2m/senml.h"
 #include "test.h"
 
-static zl_serde_t *S;
+static zl_serde_t *S, *SJ; /* Avro, JSON */
 
-static void same(const zl_rec_response_t *r, const char *what) {
+static void same_in(zl_serde_t *s, const zl_rec_response_t *r, const char *what) {
     const char *topic = r->observation_id ? "o" : "r";
     zl_buf_t a, b;
     zl_buf_init(&a, 0);
     zl_buf_init(&b, 0);
-    zl_serde_use_generic_writer(S, true);
-    zl_err_t ea = zl_serde_response(S, topic, r, &a);
-    zl_serde_use_generic_writer(S, false);
-    zl_err_t eb = zl_serde_response(S, topic, r, &b);
+    zl_serde_use_generic_writer(s, true);
+    zl_err_t ea = zl_serde_response(s, topic, r, &a);
+    zl_serde_use_generic_writer(s, false);
+    zl_err_t eb = zl_serde_response(s, topic, r, &b);
     CHECK_EQ_INT(eb, ea);
     if (ea == ZL_OK && !(a.len == b.len && memcmp(a.data, b.data, a.len) == 0)) {
         zt_fail++;
-        fprintf(stderr, "%s: bytes differ (generic %zu, direct %zu)\n", what, a.len, b.len);
+        fprintf(stderr, "%s (%s): bytes differ (generic %zu, direct %zu)\n", what, s == SJ ? "json" : "avro",
+                a.len, b.len);
+        if (s == SJ) fprintf(stderr, "  generic: %.*s\n  direct:  %.*s\n", (int)a.len, (const char *)a.data,
+                             (int)b.len, (const char *)b.data);
     } else {
         zt_pass++;
     }
     zl_buf_free(&a);
     zl_buf_free(&b);
+}
+
+static void same(const zl_rec_response_t *r, const char *what) {
+    same_in(S, r, what);
+    same_in(SJ, r, what);
 }
 
 static void leaf(zl_node_t *parent, zl_node_kind_t k, uint16_t id, zl_type_t t, int64_t i, double f,
@@ -60,6 +68,7 @@ static void fill_instance(zl_node_t *inst) {
     leaf(inst, ZL_N_RESOURCE, 7, ZL_T_BOOLEAN, 1, 0, NULL, 0);
     leaf(inst, ZL_N_RESOURCE, 8, ZL_T_OBJLNK, 3 | (7 << 16), 0, NULL, 0);
     leaf(inst, ZL_N_RESOURCE, 9, ZL_T_STRING, 0, 0, "", 0);
+    leaf(inst, ZL_N_RESOURCE, 10, ZL_T_STRING, 0, 0, "q\"uo\\te\n\x01 \xff\xfe bad UTF-8", 22);
     zl_node_t *m = zl_node_add_child(inst, ZL_N_MULTI, 11);
     if (GUARD(m)) {
         leaf(m, ZL_N_RES_INSTANCE, 0, ZL_T_INTEGER, 5, 0, NULL, 0);
@@ -70,12 +79,15 @@ static void fill_instance(zl_node_t *inst) {
     m = zl_node_add_child(inst, ZL_N_MULTI, 12); /* no instances */
     GUARD(m);
     leaf(inst, ZL_N_RESOURCE, 13, ZL_T_FLOAT, 0, 1e300, NULL, 0);
+    leaf(inst, ZL_N_RESOURCE, 14, ZL_T_FLOAT, 0, 21.55, NULL, 0);
+    leaf(inst, ZL_N_RESOURCE, 15, ZL_T_FLOAT, 0, 0.0 / 0.0, NULL, 0); /* NaN: null in JSON */
 }
 
 int main(void) {
     char err[128];
     S = zl_serde_new(ZL_FORMAT_AVRO, NULL, err, sizeof err);
-    if (!GUARD(S)) TEST_MAIN_END();
+    SJ = zl_serde_new(ZL_FORMAT_JSON, NULL, err, sizeof err);
+    if (!GUARD(S) || !GUARD(SJ)) TEST_MAIN_END();
     CHECK_EQ_INT(zl_serde_set_topic_ids(S, "o", ZL_VAL_OBSERVE, 1, 70000), ZL_OK);
     CHECK_EQ_INT(zl_serde_set_topic_ids(S, "r", ZL_VAL_RESPONSE, 1, 3), ZL_OK);
 
@@ -149,5 +161,6 @@ int main(void) {
     zl_node_free(obj);
     zl_node_free(empty);
     zl_serde_destroy(S);
+    zl_serde_destroy(SJ);
     TEST_MAIN_END();
 }
