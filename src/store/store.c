@@ -41,6 +41,9 @@ static const char schema_sql[] =
     "CREATE TABLE IF NOT EXISTS observations("
     " token BLOB PRIMARY KEY, reg_id TEXT NOT NULL, ep TEXT NOT NULL, path TEXT NOT NULL,"
     " ticket TEXT NOT NULL, request BLOB);"
+    /* a de-registration deletes its observations by reg_id: without this,
+     * a scan of every observation (5 ms at 100,000: 180 de-registrations/s) */
+    "CREATE INDEX IF NOT EXISTS observations_reg ON observations(reg_id);"
     "CREATE TABLE IF NOT EXISTS queued("
     " id INTEGER PRIMARY KEY AUTOINCREMENT, ep TEXT NOT NULL, value BLOB NOT NULL,"
     " deadline INTEGER NOT NULL);"
