@@ -105,8 +105,8 @@ void zl_swarm_flush(zl_swarm_t *s) {
         if (k < 0 && errno == EINTR) continue;
         /* EAGAIN (send buffer full) or an error of the first datagram: drop
          * it (CoAP retransmits what matters) and go on with the rest */
-        if (s->send_errors++ < 3)
-            fprintf(stderr, "zeelos device: shared socket: sendmmsg: %s\n", k < 0 ? strerror(errno) : "0");
+        if (s->send_errors++ < 3) /* the first few, then only counted */
+            ZL_WARN("device", "shared socket: sendmmsg: %s (datagram dropped)", k < 0 ? strerror(errno) : "nothing sent");
         done++;
     }
     s->n_out = 0;
