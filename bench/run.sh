@@ -108,6 +108,8 @@ for run in $runs; do
         *) echo "unknown run $run" >&2 ;;
         esac
         python3 "$root/bench/gwlatency.py" "http://127.0.0.1:$http/metrics" || true
+        curl -fsS -m 5 "http://127.0.0.1:$http/metrics" 2>/dev/null |
+            grep -E '^zeelos_(coap_socket_drops|coap_unmatched|notifications)_total ' || true
         set -- $(cat /proc/$gw/schedstat)
         echo "gateway scheduling: on a CPU $(( ($1 - cpu0) / 1000000 )) ms, runnable but waiting for a CPU" \
              "$(( ($2 - wait0) / 1000000 )) ms, of $(( ($(date +%s%N) - t0) / 1000000 )) ms (/proc/$gw/schedstat)"
