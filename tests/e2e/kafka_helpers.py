@@ -401,3 +401,16 @@ class Management:
                     if isinstance(r.value, dict) and r.value.get("ticket") in tickets:
                         return
         raise AssertionError(f"gateway {self.gw} answered none of {len(tickets)} warm-up requests in {timeout}s")
+
+
+def assert_fleet_left(gwenv, proc, prefix: str, n: int) -> None:
+    """After SIGINT to a `zeelos device --count n` fleet whose endpoints are <prefix>00..: it exits
+    0, every device de-registered (a DELETE each, not expired) and its status line says so."""
+    assert proc.wait(timeout=20) == 0, proc.stderr.read()
+    mine = lambda r: r.value["kind"] == "DELETE" and r.key["ep"].startswith(prefix)  # noqa: E731
+    gwenv.regs.wait_for_n(mine, n, timeout=15, what="DELETE from the fleet")
+    gone = gwenv.regs.matching(mine)
+    assert sorted(r.key["ep"] for r in gone) == [f"{prefix}{i:02d}" for i in range(n)]
+    assert all(branch(r.value["body"])[1]["expired"] is False for r in gone)
+    err = proc.stderr.read()
+    assert f"registered 0/{n}" in err and f"de-registrations {n}, errors 0" in err, err
