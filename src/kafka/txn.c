@@ -245,6 +245,11 @@ static rd_kafka_t *new_client(const zl_conf_t *conf, bool consumer, const char *
         if (ok && !zl_conf_kafka(conf, "kafka.auto.offset.reset"))
             rd_kafka_conf_set(kc, "auto.offset.reset", "earliest", NULL, 0);
         if (ok && group) rd_kafka_conf_set_rebalance_cb(kc, rebalance_cb);
+        /* a subscribed topic created a moment ago (a repartition topic) can be missing from the
+         * first metadata: librdkafka looks again only every topic.metadata.refresh.interval.ms,
+         * 5 minutes by default, and the partitions sit unassigned until then */
+        if (ok && group && !zl_conf_kafka(conf, "kafka.topic.metadata.refresh.interval.ms"))
+            rd_kafka_conf_set(kc, "topic.metadata.refresh.interval.ms", "10000", NULL, 0);
         /* librdkafka prefetches up to 64 MiB per consumer by default; a processor keeps up with
          * its input at a fraction of that, and its memory is what users budget at the edge */
         if (ok && !zl_conf_kafka(conf, "kafka.queued.max.messages.kbytes"))
