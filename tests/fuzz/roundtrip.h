@@ -21,6 +21,15 @@ typedef zl_err_t (*zl_fz_dec_fn)(const uint8_t *, size_t, const zl_path_t *, con
                                  zl_node_t **, char *, size_t);
 typedef zl_err_t (*zl_fz_enc_fn)(const zl_node_t *, const zl_path_t *, zl_buf_t *);
 
+/* Request paths the tree fuzzers pick from with their first byte (16 of them):
+ * every depth, known and unknown models. */
+__attribute__((unused)) static const zl_path_t zl_fz_paths[16] = {
+    {{3}, 1}, {{3, 0}, 2}, {{3, 0, 7}, 3}, {{3, 0, 7, 1}, 4},
+    {{2}, 1}, {{3303, 0}, 2}, {{3303, 0, 5700}, 3}, {{26241, 0, 26255}, 3},
+    {{9999}, 1}, {{9999, 1}, 2}, {{9999, 1, 2}, 3}, {{9999, 1, 2, 3}, 4},
+    {{0, 0}, 2}, {{1}, 1}, {{5, 0, 0}, 3}, {{6, 0}, 2},
+};
+
 static size_t zl_fz_count(const zl_node_t *n) {
     size_t c = 1;
     for (size_t i = 0; i < n->n_children; i++) c += zl_fz_count(&n->children[i]);
