@@ -4,8 +4,9 @@
 which 50 %, 99 % and 99.9 % of the observations fall:
   - notifications: zeelos_notification_gateway_seconds (datagram read -> record handed to the
     producer), the gateway-added latency of issue 16's P4;
-  - management: zeelos_mgmt_request_duration_seconds (request consumed -> response queued), the
-    gateway-added part of a management round trip (device round trip included).
+  - management: zeelos_mgmt_gateway_seconds (request consumed -> sent to the device, plus the
+    device's answer -> response queued), the gateway-added part of a management round trip, and
+    zeelos_mgmt_request_duration_seconds (consumed -> response queued, the device's time included).
 Usage: bench/gwlatency.py http://127.0.0.1:PORT/metrics"""
 import re
 import sys
@@ -24,11 +25,12 @@ def report(metric: str, what: str) -> bool:
     for q in (0.5, 0.99, 0.999):
         bound = next(le for le, n in buckets if n >= q * total)
         out.append(f"p{q * 100:g} <= {bound * 1e3:g} ms")
-    print(f"gateway-added latency over {int(total)} {what}: " + ", ".join(out))
+    print(f"{what} over {int(total)}: " + ", ".join(out))
     return True
 
 
-seen = report("zeelos_notification_gateway_seconds", "notifications")
-seen = report("zeelos_mgmt_request_duration_seconds", "management requests") or seen
+seen = report("zeelos_notification_gateway_seconds", "gateway-added latency, notifications")
+seen = report("zeelos_mgmt_gateway_seconds", "gateway-added latency, management requests") or seen
+seen = report("zeelos_mgmt_request_duration_seconds", "management requests consumed -> answered, device included") or seen
 if not seen:
     sys.exit("no notifications or management requests observed")

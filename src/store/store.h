@@ -8,7 +8,8 @@
  * calls flush once per loop turn, before it sends the CoAP responses of that
  * turn, so a device never holds a 2.01/2.04 for state that is not on disk
  * (WAL + synchronous=NORMAL: survives a process crash; an OS crash may lose
- * the last turn).  Thread: the loop thread only.  Strings passed in are
+ * the last turn).  WAL checkpoints, the only fsyncs, run on the store's own
+ * thread with its own connection.  Thread: the loop thread only.  Strings passed in are
  * copied by SQLite; strings passed to load callbacks live only during the call. */
 #ifndef ZL_STORE_H
 #define ZL_STORE_H
@@ -37,6 +38,7 @@ typedef struct {
 /* Opens (creating dir and schema) <dir>/zeelos.db. */
 zl_store_t *zl_store_open(const char *dir, char *errstr, size_t errstr_size);
 void zl_store_close(zl_store_t *s); /* commits pending writes */
+uint64_t zl_store_checkpoints(zl_store_t *s); /* checkpoints run by the store's thread so far */
 
 zl_err_t zl_store_put_reg(zl_store_t *s, const zl_store_reg_t *r);   /* insert or replace by id */
 zl_err_t zl_store_del_reg(zl_store_t *s, const char *id);            /* also its observations */

@@ -147,6 +147,11 @@ static void init_metrics(zl_gw_t *gw) {
                                            "Time from consuming a management request to queuing its response.",
                                            bounds, (int)(sizeof bounds / sizeof bounds[0]));
     static const double fine[] = {25e-6, 50e-6, 100e-6, 250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3, 50e-3};
+    g->mgmt_gateway = zl_metrics_histogram(m, "zeelos_mgmt_gateway_seconds",
+                                           "Gateway-added latency of a management request: consumed to sent to "
+                                           "the device, plus the device's last answer to the response queued "
+                                           "(requests held for a sleeping device are not counted).",
+                                           fine, (int)(sizeof fine / sizeof fine[0]));
     g->notif_latency = zl_metrics_histogram(m, "zeelos_notification_gateway_seconds",
                                             "Gateway-added latency of a notification: datagram read from the "
                                             "socket to the record handed to the Kafka producer.",
@@ -186,10 +191,15 @@ static void on_producer_fd(void *ctx, uint32_t events) {
     zl_outbox_replay(gw); /* acknowledgements make room in the replay window */
 }
 
+/* Management requests per loop turn: a turn's requests leave together after
+ * its commit, so a burst's last request waits for all before it (256 made a
+ * 3.8 ms p99 of bursts at 1k/s; 64 keeps a turn near 0.5 ms). */
+#define MGMT_PER_TURN 64
+
 static void on_consumer_fd(void *ctx, uint32_t events) {
     zl_gw_t *gw = ctx;
     (void)events;
-    zl_consumer_serve(gw->consumer, 256);
+    zl_consumer_serve(gw->consumer, MGMT_PER_TURN);
 }
 
 /* Schema fetches finished: the management records that waited for them. */
@@ -209,7 +219,7 @@ static void on_serve_timer(zl_timer_t *t, void *ctx) {
     zl_gw_t *gw = ctx;
     zl_producer_serve(gw->producer);
     zl_outbox_replay(gw);
-    zl_consumer_serve(gw->consumer, 256);
+    zl_consumer_serve(gw->consumer, MGMT_PER_TURN);
     zl_sec_serve(gw);
     zl_gw_health_sample(gw);
     zl_timer_arm(&gw->wheel, t, zl_now_ms() + SERVE_EVERY_MS);
@@ -239,6 +249,7 @@ static void flush_coap(void *ctx) {
     zl_gw_t *gw = ctx;
     zl_coap_ep_flush(gw->coap);
     if (gw->coaps) zl_coap_ep_flush(gw->coaps);
+    zl_mgmt_sent(gw);
 }
 
 /* A receive buffer smaller than asked (no CAP_NET_ADMIN, net.core.rmem_max
@@ -456,5 +467,6 @@ void zl_gw_destroy(zl_gw_t *gw) {
     if (gw->metrics) zl_metrics_destroy(gw->metrics);
     zl_buf_free(&gw->kbuf);
     zl_buf_free(&gw->vbuf);
+    free(gw->sending);
     free(gw);
 }

@@ -56,6 +56,11 @@ typedef struct zl_mreq {
     char path[64];     /* normalised; "" for composite requests (req.path holds the joined paths) */
     char *obs_key;     /* composite observe/cancel: ZL_OBS_COMPOSITE_PREFIX + joined paths */
     uint64_t t0;
+    /* the device's share, left out of zeelos_mgmt_gateway_seconds: the first
+     * request's datagram sent (end of its turn), the last answer's arrival */
+    uint64_t t_sent, t_answer;
+    bool sending; /* in gw->sending until this turn's flush */
+    bool held; /* waited in a sleeping device's queue: no gateway-added figure */
     /* while queued for a sleeping device */
     struct zl_mreq *q_next;
     zl_timer_t ttl;
@@ -93,7 +98,7 @@ typedef struct {
     zl_counter_t *obs_reestablished;
     zl_gauge_t *spool_records, *spool_bytes, *answers_waiting;
     zl_counter_t *spool_appended, *spool_replayed, *spool_dropped, *spool_refused, *spool_errors, *spool_maybe_dup;
-    zl_histogram_t *mgmt_latency, *notif_latency;
+    zl_histogram_t *mgmt_latency, *mgmt_gateway, *notif_latency;
     zl_gauge_t *credentials;
     zl_counter_t *sec_unknown, *sec_invalid, *refused_security;
 } zl_gw_metrics_t;
@@ -156,6 +161,10 @@ struct zl_gw {
     zl_hmap_t tickets_live;              /* tickets.c: requests being served, by ticket */
     zl_timer_t t_tickets;                /* tickets.c: expiry of stored tickets */
     zl_timer_t t_reobserve;              /* observe.c: re-establishes observations devices dropped */
+    /* management requests whose datagram leaves with this turn's flush
+     * (flush_coap stamps their t_sent); entries NULLed when freed first */
+    struct zl_mreq **sending;
+    size_t n_sending, cap_sending;
     /* outbox.c */
     zl_spool_t *spool;                   /* NULL: spool.enabled=false */
     zl_dr_t **spool_drs;                 /* spooled this turn: answered after the fsync */
@@ -266,6 +275,7 @@ void zl_mgmt_fail(zl_mreq_t *m, zl_resp_code_t code, const char *fmt, ...) __att
 
 /* Frees m (its request, and its place among live tickets). */
 void zl_mgmt_free(zl_mreq_t *m);
+void zl_mgmt_sent(zl_gw_t *gw); /* loop turn, after the CoAP flush: stamps the turn's requests as sent */
 
 /* tickets.c: at most one execution per ticket, across restarts */
 zl_err_t zl_tickets_init(zl_gw_t *gw);

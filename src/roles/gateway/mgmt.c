@@ -14,6 +14,7 @@
 #include "roles/gateway/gw_int.h"
 #include "lwm2m/content.h"
 #include "lwm2m/model_apply.h"
+#include "common/array.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/utf8.h"
@@ -21,6 +22,9 @@
 typedef zl_mreq_t mreq_t;
 
 void zl_mgmt_free(mreq_t *m) {
+    if (m->sending) /* freed in the turn that asked the device */
+        for (size_t i = 0; i < m->gw->n_sending; i++)
+            if (m->gw->sending[i] == m) m->gw->sending[i] = NULL;
     zl_tickets_release(m->gw, m);
     zl_request_clear(&m->req);
     free(m->obs_key);
@@ -38,6 +42,39 @@ static void on_delivered(zl_dr_t *dr, zl_err_t err, const char *reason) {
                  "considered answered", m->req.ticket, reason ? reason : zl_err2str(err));
     if (m->partition >= 0) zl_consumer_done(m->gw->consumer, m->partition, m->offset);
     zl_mgmt_free(m);
+}
+
+/* zeelos_mgmt_gateway_seconds: consumed to sent plus the device's last
+ * answer to now; all of it when the device was never asked. */
+static void gateway_added(const mreq_t *m, uint64_t t0, uint64_t now) {
+    uint64_t own = now - t0;
+    if (m->t_sent && m->t_answer >= m->t_sent && m->t_sent >= t0)
+        own = (m->t_sent - t0) + (now - m->t_answer);
+    zl_histogram_observe(m->gw->m.mgmt_gateway, (double)own / 1e9);
+}
+
+/* A request's datagram is queued for the turn's one sendmmsg: its t_sent is
+ * stamped when that leaves (zl_mgmt_sent), after the turn's commit. */
+static void mark_sending(mreq_t *m) {
+    zl_gw_t *gw = m->gw;
+    if (m->t_sent || m->sending) return;
+    if (ZL_ARRAY_RESERVE(&gw->sending, &gw->cap_sending, gw->n_sending + 1, 64) == ZL_OK) {
+        gw->sending[gw->n_sending++] = m;
+        m->sending = true;
+    } else {
+        m->t_sent = zl_now_ns(); /* a little early: the commit is not counted */
+    }
+}
+
+void zl_mgmt_sent(zl_gw_t *gw) {
+    if (!gw->n_sending) return;
+    uint64_t now = zl_now_ns();
+    for (size_t i = 0; i < gw->n_sending; i++) {
+        if (!gw->sending[i]) continue;
+        gw->sending[i]->t_sent = now;
+        gw->sending[i]->sending = false;
+    }
+    gw->n_sending = 0;
 }
 
 /* Publishes the response for m and hands m to the delivery report.
@@ -60,7 +97,9 @@ static void respond_values(mreq_t *m, zl_resp_code_t code, zl_body_kind_t body, 
     if (e == ZL_OK) {
         /* consumed -> response handed to the producer, as the help says: the
          * response's own trip to the broker (linger.ms, acks) is Kafka's */
-        zl_histogram_observe(gw->m.mgmt_latency, (double)(zl_now_ns() - t0) / 1e9);
+        uint64_t now = zl_now_ns();
+        zl_histogram_observe(gw->m.mgmt_latency, (double)(now - t0) / 1e9);
+        if (!m->held) gateway_added(m, t0, now);
         zl_tickets_answered(gw, m);
     }
     if (e == ZL_ERR_TOO_LARGE && code != ZL_RC_REQUEST_ENTITY_TOO_LARGE) {
@@ -225,6 +264,7 @@ static const char *what_text(const mreq_t *m, char *out, size_t cap) {
 static void on_device(void *ctx, zl_err_t err, const zl_coap_msg_t *resp) {
     mreq_t *m = ctx;
     zl_gw_t *gw = m->gw;
+    m->t_answer = zl_now_ns();
     if (err) {
         if (err == ZL_ERR_TIMEOUT) {
             char what[256];
@@ -552,6 +592,7 @@ void zl_mgmt_dispatch(mreq_t *m, zl_reg_t *reg) {
         zl_reg_hold(reg);
         zl_coap_ep_t *cep = zl_gw_coap(gw, reg->secure);
         zl_err_t e = cep ? zl_coap_request(cep, &reg->peer, &b.req, &o, on_device, m, token) : ZL_ERR_UNSUPPORTED;
+        if (!e) mark_sending(m);
         if (e)
             zl_mgmt_fail(m, ZL_RC_INTERNAL_SERVER_ERROR, "cannot send %s to device: %s", method_name(b.req.code),
                          zl_err2str(e));
