@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "roles/gateway/gw_int.h"
 #include "coap/udp.h"
@@ -112,6 +113,8 @@ static const zl_metric_def_t gw_metric_defs[] = {
     C(mgmt_errors, "zeelos_mgmt_responses_error_total", "Management responses with an error code."),
     C(mgmt_timeouts, "zeelos_mgmt_device_timeouts_total", "Management requests the device did not answer in time."),
     C(store_errors, "zeelos_store_errors_total", "SQLite write failures (logged)."),
+    C(read_pauses, "zeelos_coap_read_pauses_total",
+      "Pauses of coap.read.coalesce.us after a light loop turn (0 unless the option is set)."),
     C(sends, "zeelos_send_total", "LwM2M Send requests (POST /dp) accepted."),
     C(send_records, "zeelos_send_records_total",
       "Object instances from Send requests published on the observations topic."),
@@ -163,13 +166,13 @@ static void init_metrics(zl_gw_t *gw) {
 static void on_coap_fd(void *ctx, uint32_t events) {
     zl_gw_t *gw = ctx;
     (void)events;
-    zl_coap_ep_read(gw->coap, 16);
+    gw->turn_reads += zl_coap_ep_read(gw->coap, 16);
 }
 
 static void on_coaps_fd(void *ctx, uint32_t events) {
     zl_gw_t *gw = ctx;
     (void)events;
-    zl_coap_ep_read(gw->coaps, 16);
+    gw->turn_reads += zl_coap_ep_read(gw->coaps, 16);
 }
 
 /* DTLS handshake retransmissions and timeouts, idle sessions. */
@@ -252,6 +255,25 @@ static void flush_coap(void *ctx) {
     zl_mgmt_sent(gw);
 }
 
+/* Turn hook, last: coap.read.coalesce.us.  A light turn (some datagrams, fewer
+ * than a batch) means a low rate, where each wake-up costs more than the
+ * datagrams it serves: wait a little so the next turn finds several.  The
+ * turn's answers and records have already left.  Not while management
+ * requests are being consumed (a burst of them would be slowed per turn). */
+#define COALESCE_BELOW 32
+static void coalesce_reads(void *ctx) {
+    zl_gw_t *gw = ctx;
+    int n = gw->turn_reads;
+    bool mgmt = gw->turn_mgmt;
+    gw->turn_reads = 0;
+    gw->turn_mgmt = false;
+    if (n > 0 && n < COALESCE_BELOW && !mgmt && gw->conf->read_coalesce_us > 0) {
+        zl_counter_inc(gw->m.read_pauses);
+        struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)gw->conf->read_coalesce_us * 1000L};
+        nanosleep(&ts, NULL);
+    }
+}
+
 /* A receive buffer smaller than asked (no CAP_NET_ADMIN, net.core.rmem_max
  * lower) is where datagrams go missing under a burst: say it once, at start. */
 static void check_socket_buffer(int fd, int want) {
@@ -275,7 +297,7 @@ static zl_err_t loop_init(zl_gw_t *gw, char *errstr, size_t n) {
                                                          ZL_LOOP_IN, on_registry_fd, gw)) ||
         zl_loop_on_turn(gw->loop, commit_store, gw) || zl_loop_on_turn(gw->loop, zl_outbox_turn, gw) ||
         zl_loop_on_turn(gw->loop, flush_coap, gw) ||
-        zl_loop_on_turn(gw->loop, zl_gw_health_beat, gw) ||
+        zl_loop_on_turn(gw->loop, zl_gw_health_beat, gw) || zl_loop_on_turn(gw->loop, coalesce_reads, gw) ||
         (gw->coaps && zl_loop_fd_add(gw->loop, &gw->w_coaps, zl_coap_ep_fd(gw->coaps), ZL_LOOP_IN, on_coaps_fd, gw)) ||
         (gw->sec_log && zl_loop_fd_add(gw->loop, &gw->w_sec, zl_logreader_fd(gw->sec_log), ZL_LOOP_IN,
                                        on_security_fd, gw))) {

@@ -27,6 +27,7 @@ typedef struct {
     const char *coap_host;
     int coap_port, request_timeout_ms;
     int socket_buffer; /* coap.socket.buffer, bytes */
+    int read_coalesce_us; /* coap.read.coalesce.us */
     /* zl_gw_kafka_conf_table (also kafka.queue.buffering.max.kbytes) */
     int retry_after_s, topic_create_timeout_ms;
     /* zl_gw_reg_conf_table */

@@ -27,6 +27,11 @@ static const zl_conf_prop_t coap[] = {
      ZL_CONF_FIELD(zl_gw_conf_t, coap_port),
      .doc = "UDP port of the gateway's LwM2M server; devices register at `coap://<host>:<port>/rd`. "
             "0 lets the operating system pick a free port."},
+    {.name = "coap.read.coalesce.us", .type = ZL_CONF_INT, .def = "0", .min = 0, .max = 10000,
+     ZL_CONF_FIELD(zl_gw_conf_t, read_coalesce_us),
+     .doc = "After a loop turn that read fewer than 32 datagrams, pause this long before the next wait, "
+            "so that at low rates one wake-up serves several datagrams: less CPU per notification, "
+            "at the price of up to this much added latency (for every fd the loop serves). 0: off."},
     {.name = "coap.socket.buffer", .type = ZL_CONF_INT, .def = "33554432", .min = 65536, .max = 1073741824,
      ZL_CONF_FIELD(zl_gw_conf_t, socket_buffer),
      .doc = "Receive (and send) buffer of the gateway's CoAP and coaps sockets, in bytes. It holds the "

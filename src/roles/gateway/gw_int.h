@@ -90,6 +90,7 @@ typedef struct {
     zl_gauge_t *registrations, *observations;
     zl_counter_t *notifications, *notif_errors;
     zl_counter_t *mgmt_requests, *mgmt_invalid, *mgmt_errors, *mgmt_timeouts;
+    zl_counter_t *read_pauses;
     zl_counter_t *store_errors, *backpressure, *queued, *queue_expired;
     zl_counter_t *sends, *send_records, *send_rejected;
     zl_gauge_t *brokers_up;
@@ -161,6 +162,8 @@ struct zl_gw {
     zl_hmap_t tickets_live;              /* tickets.c: requests being served, by ticket */
     zl_timer_t t_tickets;                /* tickets.c: expiry of stored tickets */
     zl_timer_t t_reobserve;              /* observe.c: re-establishes observations devices dropped */
+    int turn_reads;      /* datagrams read this turn (coap.read.coalesce.us) */
+    bool turn_mgmt;      /* a management request was consumed this turn: no pause */
     /* management requests whose datagram leaves with this turn's flush
      * (flush_coap stamps their t_sent); entries NULLed when freed first */
     struct zl_mreq **sending;

@@ -615,6 +615,7 @@ mreq_t *zl_mgmt_new(zl_gw_t *gw, int32_t partition, int64_t offset) {
 void zl_mgmt_on_message(void *ctx, const zl_kmsg_t *msg) {
     zl_gw_t *gw = ctx;
     zl_counter_inc(gw->m.mgmt_requests);
+    gw->turn_mgmt = true;
     zl_reqdec_submit(gw->reqdec, msg); /* zl_mgmt_on_request, now or once its schema is fetched */
 }
 
