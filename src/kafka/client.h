@@ -59,6 +59,9 @@ bool zl_kafka_producer_only(const char *name);
 
 /* The version of the librdkafka linked at run time ("2.8.0"), for logs. */
 const char *zl_kafka_version(void);
+/* Whether the linked librdkafka has property `name` (no "kafka." prefix):
+ * newer tunables are set only where they exist (Debian 12 has 2.0.2). */
+bool zl_kafka_knows(const char *name);
 
 typedef struct zl_producer zl_producer_t;
 

@@ -191,6 +191,15 @@ void zl_kafka_conf_stats(rd_kafka_conf_t *kc, const zl_conf_t *conf) {
 
 const char *zl_kafka_version(void) { return rd_kafka_version_str(); }
 
+bool zl_kafka_knows(const char *name) {
+    rd_kafka_conf_t *kc = rd_kafka_conf_new();
+    char v[64];
+    size_t n = sizeof v;
+    bool known = kc && rd_kafka_conf_get(kc, name, v, &n) == RD_KAFKA_CONF_OK;
+    if (kc) rd_kafka_conf_destroy(kc);
+    return known;
+}
+
 rd_kafka_resp_err_t zl_kafka_subscribe(rd_kafka_t *rk, const char *topics) {
     char *copy = strdup(topics), *save = NULL;
     if (!copy) return RD_KAFKA_RESP_ERR__FAIL;
