@@ -249,15 +249,23 @@ static void put_type_value(emit_t *e, const zl_value_t *v) {
     if (v->type == ZL_T_OPAQUE || v->type == ZL_T_NONE) zl_buf_free(&b64);
 }
 
-/* AvroResource: id, path, kind, type, value. */
-static void put_resource(emit_t *e, const zl_node_t *n, const char *path) {
+/* Opens a node record: its id, its path (resources only: NULL for instances
+ * and objects) and its kind, the fields every node record starts with. */
+static void record_head(emit_t *e, uint16_t id, const char *path, int kind) {
     open_(e, "{");
     field(e, "id");
-    put_long(e, n->id);
-    field(e, "path");
-    put_str(e, path);
+    put_long(e, id);
+    if (path) {
+        field(e, "path");
+        put_str(e, path);
+    }
     field(e, "kind");
-    put_enum(e, K_SINGLE, kind_sym[K_SINGLE]);
+    put_enum(e, kind, kind_sym[kind]);
+}
+
+/* AvroResource: id, path, kind, type, value. */
+static void put_resource(emit_t *e, const zl_node_t *n, const char *path) {
+    record_head(e, n->id, path, K_SINGLE);
     put_type_value(e, &n->value);
     close_(e, "}");
 }
@@ -283,13 +291,7 @@ static bool seen_before(const zl_node_t *n, size_t i) {
 static void put_multi(emit_t *e, const zl_node_t *n, const char *own_path, const char *path) {
     zl_type_t t = n->n_children ? n->children[0].value.type : n->value.type;
     if (t == ZL_T_NONE || (unsigned)t > ZL_T_OBJLNK) t = ZL_T_OPAQUE;
-    open_(e, "{");
-    field(e, "id");
-    put_long(e, n->id);
-    field(e, "path");
-    put_str(e, own_path);
-    field(e, "kind");
-    put_enum(e, K_MULTIPLE, kind_sym[K_MULTIPLE]);
+    record_head(e, n->id, own_path, K_MULTIPLE);
     field(e, "type");
     put_enum(e, (int)t, type_sym[t]);
     field(e, "resources");
@@ -317,11 +319,7 @@ static void put_instance(emit_t *e, const zl_node_t *n, const char *path) {
         else singles++;
     }
     char cpath[600];
-    open_(e, "{");
-    field(e, "id");
-    put_long(e, n->id);
-    field(e, "kind");
-    put_enum(e, K_INSTANCE, kind_sym[K_INSTANCE]);
+    record_head(e, n->id, NULL, K_INSTANCE);
     field(e, "resources");
     block_begin(e, singles, "[");
     for (size_t i = 0; i < n->n_children; i++) {
@@ -352,11 +350,7 @@ static void put_instance(emit_t *e, const zl_node_t *n, const char *path) {
 
 /* AvroObjectResource: id, kind, instances (array). */
 static void put_object(emit_t *e, const zl_node_t *n, const char *path) {
-    open_(e, "{");
-    field(e, "id");
-    put_long(e, n->id);
-    field(e, "kind");
-    put_enum(e, K_OBJECT, kind_sym[K_OBJECT]);
+    record_head(e, n->id, NULL, K_OBJECT);
     field(e, "instances");
     block_begin(e, n->n_children, "[");
     for (size_t i = 0; i < n->n_children; i++) {

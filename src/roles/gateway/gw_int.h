@@ -60,11 +60,10 @@ typedef struct zl_mreq {
      * request's datagram sent (end of its turn), the last answer's arrival */
     uint64_t t_sent, t_answer;
     bool sending; /* in gw->sending until this turn's flush */
-    bool held; /* waited in a sleeping device's queue: no gateway-added figure */
     /* while queued for a sleeping device */
     struct zl_mreq *q_next;
     zl_timer_t ttl;
-    int64_t q_id;
+    int64_t q_id; /* 0: never queued (ids start at 1; -1: queued, not durably) */
     /* tickets.c: in gw->tickets_live while served; a second delivery of the
      * same record is released with this one */
     zl_hnode_t live_node;

@@ -99,7 +99,7 @@ static void respond_values(mreq_t *m, zl_resp_code_t code, zl_body_kind_t body, 
          * response's own trip to the broker (linger.ms, acks) is Kafka's */
         uint64_t now = zl_now_ns();
         zl_histogram_observe(gw->m.mgmt_latency, (double)(now - t0) / 1e9);
-        if (!m->held) gateway_added(m, t0, now);
+        if (!m->q_id) gateway_added(m, t0, now); /* not for requests that waited for a sleeping device */
         zl_tickets_answered(gw, m);
     }
     if (e == ZL_ERR_TOO_LARGE && code != ZL_RC_REQUEST_ENTITY_TOO_LARGE) {

@@ -72,7 +72,6 @@ void zl_queue_hold(zl_gw_t *gw, zl_reg_t *reg, zl_mreq_t *m, const void *value, 
             zl_mgmt_free(m);
             return;
         }
-    m->held = true;
     int64_t deadline = zl_wall_ms() + gw->queue_ttl_ms;
     if (zl_store_put_queued(gw->store, m->req.ep, value, len, deadline, &m->q_id)) {
         /* not durable: keep the offset pinned instead (a restart replays it) */
@@ -158,7 +157,6 @@ static void restore_one(void *ctx, const zl_store_queued_t *q) {
     zl_mreq_t *m = zl_mgmt_new(gw, -1, 0);
     if (!m) return;
     m->q_id = q->id;
-    m->held = true;
     if (zl_serde_decode_request(gw->serde, q->value, q->len, &m->req, err, sizeof err)) {
         ZL_ERROR("queue", "dropping unreadable queued request %lld for '%s': %s", (long long)q->id, q->ep, err);
         zl_store_del_queued(gw->store, q->id);
