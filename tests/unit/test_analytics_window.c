@@ -228,6 +228,8 @@ static void test_jobs(void) {
         "{\"name\":\"x\",\"window\":{\"size_ms\":10},\"filter\":\"/3303/a\"}",
         "{\"name\":\"x\",\"window\":{\"size_ms\":10},\"colour\":\"red\"}",
         "{\"name\":\"x\",\"window\":{\"size_ms\":10},\"input\":\"^(\"}",
+        "{\"name\":\"x\",\"window\":{\"size_ms\":10},\"input\":\"^i+++\"}", /* regcomp would blow up */
+        "{\"name\":\"x\",\"window\":{\"size_ms\":10},\"input\":\"^(a{200})\"}",
         "[{\"name\":\"x\",\"window\":{\"size_ms\":10}},{\"name\":\"x\",\"window\":{\"size_ms\":10}}]",
         "[]",
     };

@@ -37,6 +37,38 @@ void an_jobs_free(an_jobs_t *js) {
     js->n = 0;
 }
 
+/* glibc's regcomp copies a repeated subexpression once per repetition, so a
+ * repetition of a repetition ("i+++", "(a{100}){100}") grows its tree past
+ * gigabytes (the fuzzer's OOM).  A topic pattern needs neither: refuse
+ * stacked quantifiers, bounds over 100 and patterns over 512 bytes.  NULL:
+ * fine; else why not. */
+static const char *pattern_too_costly(const char *re) {
+    if (strlen(re) > 512) return "pattern longer than 512 bytes";
+    bool after_quant = false, in_brackets = false;
+    for (const char *c = re; *c; c++) {
+        if (in_brackets) {
+            if (*c == ']' && c[-1] != '[' && !(c[-1] == '^' && c[-2] == '[')) in_brackets = false;
+            continue;
+        }
+        bool quant = *c == '*' || *c == '+' || *c == '?' || *c == '{';
+        if (quant && after_quant) return "a repetition of a repetition (e.g. \"a++\")";
+        if (*c == '{') {
+            char *end;
+            long lo = strtol(c + 1, &end, 10), hi = lo;
+            if (*end == ',') hi = end[1] == '}' ? lo : strtol(end + 1, &end, 10);
+            if (lo > 100 || hi > 100) return "a repetition bound over 100";
+            const char *close = strchr(c, '}');
+            if (close) c = close;
+        } else if (*c == '\\' && c[1]) {
+            c++;
+        } else if (*c == '[') {
+            in_brackets = true;
+        }
+        after_quant = quant;
+    }
+    return NULL;
+}
+
 static zl_err_t add_input(an_job_t *j, const char *text, char *errstr, size_t n) {
     an_input_t *in = realloc(j->inputs, (j->n_inputs + 1) * sizeof *in);
     if (!in) return ZL_ERR_NOMEM;
@@ -49,6 +81,13 @@ static zl_err_t add_input(an_job_t *j, const char *text, char *errstr, size_t n)
     }
     if (!(in->text = strdup(text))) return ZL_ERR_NOMEM;
     j->n_inputs++;
+    const char *costly = text[0] == '^' ? pattern_too_costly(text) : NULL;
+    if (costly) {
+        snprintf(errstr, n, "job %s: input %s: %s", j->name, text, costly);
+        free(in->text);
+        j->n_inputs--;
+        return ZL_ERR_INVALID;
+    }
     if (text[0] == '^') {
         int rc = regcomp(&in->re, text, REG_EXTENDED | REG_NOSUB);
         if (rc) {
